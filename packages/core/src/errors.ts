@@ -1,0 +1,144 @@
+/**
+ * Every error that `@srm/core` throws on purpose is an {@link SrmError}: one
+ * base class with a stable `.code`, subclasses by cause, and a message that
+ * says what was expected and what came. Adapters rethrow these unchanged.
+ *
+ * @packageDocumentation
+ */
+
+/** Stable, machine-readable error codes. Never renumbered or renamed. */
+export const ErrorCodes = {
+  INVALID_INPUT: 'SRM_INVALID_INPUT',
+  INVALID_CONFIG: 'SRM_INVALID_CONFIG',
+  DIMENSION_MISMATCH: 'SRM_DIMENSION_MISMATCH',
+  NOT_FOUND: 'SRM_NOT_FOUND',
+  STORAGE_UNAVAILABLE: 'SRM_STORAGE_UNAVAILABLE',
+  STORAGE_LOCKED: 'SRM_STORAGE_LOCKED',
+  CORRUPT_DATA: 'SRM_CORRUPT_DATA',
+  LIMIT_EXCEEDED: 'SRM_LIMIT_EXCEEDED',
+  TOKENIZER: 'SRM_TOKENIZER',
+  CLOSED: 'SRM_CLOSED',
+} as const;
+
+/** One of the values of {@link ErrorCodes}. */
+export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
+
+/** Base class of every error thrown on purpose by `@srm/core`. */
+export class SrmError extends Error {
+  /** Stable code from {@link ErrorCodes}; match on this rather than on the message. */
+  readonly code: ErrorCode;
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** An argument has the wrong type, shape or value (NaN, empty text, duplicate id in a batch, ...). */
+export class InvalidInputError extends SrmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.INVALID_INPUT, message, options);
+  }
+}
+
+/** A configuration field is invalid. `field` names it, e.g. `"m"`. */
+export class InvalidConfigError extends SrmError {
+  readonly field: string;
+  constructor(field: string, message: string) {
+    super(ErrorCodes.INVALID_CONFIG, `invalid config field "${field}": ${message}`);
+    this.field = field;
+  }
+}
+
+/** A vector's length differs from the memory's dimension `d`. */
+export class DimensionMismatchError extends SrmError {
+  readonly expected: number;
+  readonly actual: number;
+  constructor(expected: number, actual: number, where = 'vector') {
+    super(ErrorCodes.DIMENSION_MISMATCH, `${where} has dimension ${actual}, expected d=${expected}`);
+    this.expected = expected;
+    this.actual = actual;
+  }
+}
+
+/** An id (or key) that must exist does not. */
+export class NotFoundError extends SrmError {
+  readonly ids: readonly string[];
+  constructor(what: string, ids: readonly string[]) {
+    const shown = ids.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+    super(ErrorCodes.NOT_FOUND, `${what} not found: ${shown}${ids.length > 5 ? ` (+${ids.length - 5} more)` : ''}`);
+    this.ids = ids;
+  }
+}
+
+/**
+ * The storage backend could not be reached or refused an operation
+ * (Qdrant down, timeout, HTTP 4xx/5xx, disk full). `operation` and
+ * `collection` say what was being done where; nothing was acknowledged.
+ */
+export class StorageUnavailableError extends SrmError {
+  readonly operation: string;
+  readonly collection: string | undefined;
+  readonly status: number | undefined;
+  constructor(
+    operation: string,
+    collection: string | undefined,
+    detail: string,
+    options?: { cause?: unknown; status?: number },
+  ) {
+    super(
+      ErrorCodes.STORAGE_UNAVAILABLE,
+      `storage operation "${operation}"${collection ? ` on collection "${collection}"` : ''} failed: ${detail}`,
+      options,
+    );
+    this.operation = operation;
+    this.collection = collection;
+    this.status = options?.status;
+  }
+}
+
+/** Another live process holds the memory directory. */
+export class StorageLockedError extends SrmError {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super(ErrorCodes.STORAGE_LOCKED, `memory directory "${path}" is locked: ${detail}`);
+    this.path = path;
+  }
+}
+
+/** A persisted file is truncated, corrupted or of an unknown format version. `file` names it. */
+export class CorruptDataError extends SrmError {
+  readonly file: string;
+  constructor(file: string, detail: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.CORRUPT_DATA, `corrupt data in "${file}": ${detail}`, options);
+    this.file = file;
+  }
+}
+
+/** A documented limit (dimension, text size, batch size, items) was exceeded. */
+export class LimitExceededError extends SrmError {
+  readonly limit: string;
+  readonly max: number;
+  readonly actual: number;
+  constructor(limit: string, max: number, actual: number) {
+    super(ErrorCodes.LIMIT_EXCEEDED, `${limit} is ${actual}, the maximum is ${max}`);
+    this.limit = limit;
+    this.max = max;
+    this.actual = actual;
+  }
+}
+
+/** A tokenizer file is missing or corrupt, or a text cannot be tokenized. */
+export class TokenizerError extends SrmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.TOKENIZER, message, options);
+  }
+}
+
+/** The memory or storage was closed and cannot be used any more. */
+export class ClosedError extends SrmError {
+  constructor(what: string) {
+    super(ErrorCodes.CLOSED, `${what} is closed`);
+  }
+}

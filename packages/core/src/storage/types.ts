@@ -1,0 +1,173 @@
+/**
+ * The storage contract. One interface, two implementations (embedded SQLite,
+ * Qdrant), one contract test suite (`storage/contract.ts`) run against both.
+ *
+ * The memories own their in-RAM index; a store is the durable "cold" side:
+ * full vectors, payloads, routing codes, glossary entries. Every method that
+ * resolves has made its write durable (embedded: committed to the WAL;
+ * Qdrant: `wait: true`). Every failure is an {@link SrmError}.
+ */
+import type { PayloadFilter } from '../filter.js';
+
+/** JSON-serialisable metadata stored next to an item. */
+export type Payload = Record<string, unknown>;
+
+/** Which columns a fetch should return; `slot` is always returned. */
+export interface FetchWants {
+  id?: boolean;
+  bucket?: boolean;
+  vector?: boolean;
+  payload?: boolean;
+}
+
+/** One SRM item as stored: the user id, its slot in the in-RAM index, its bucket, vector and payload. */
+export interface SrmRecord {
+  id: string;
+  /** Dense handle of the item in the in-RAM routing layer (uint32). */
+  slot: number;
+  /** Routing code: index of the item's bucket (centroid); `-1` before the codebook is fitted. */
+  bucket: number;
+  vector: Float32Array;
+  payload: Payload;
+}
+
+/** A partial record: `slot` plus whatever {@link FetchWants} asked for. */
+export interface SrmRecordView {
+  slot: number;
+  id?: string;
+  bucket?: number;
+  vector?: Float32Array;
+  payload?: Payload;
+}
+
+/** How an SRM store is laid out. */
+export interface SrmStoreSpec {
+  /** Name of the memory inside the backend (Qdrant: part of the collection name). */
+  name: string;
+  /** Vector dimension. */
+  dim: number;
+  /** Similarity used by server-side scoring. */
+  metric: 'cosine' | 'dot';
+}
+
+/** Cold store of a {@link SemanticRoutingMemory}. */
+export interface SrmStore {
+  readonly spec: SrmStoreSpec;
+  /** Location for error messages: a file path or a collection name. */
+  readonly location: string;
+  /** The persisted index state (config, codebook, quantizer), or null for a new memory. */
+  readState(): Promise<Uint8Array | null>;
+  /** Replaces the persisted index state durably. */
+  writeState(state: Uint8Array): Promise<void>;
+  /**
+   * Applies upserts (insert or replace by id) and deletes in one durable step.
+   * Embedded: one transaction. Qdrant: one ordered batch with `wait: true`.
+   */
+  write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void>;
+  /** Slots of the given ids; ids that are not stored are absent from the map. */
+  slotsOf(ids: readonly string[]): Promise<Map<string, number>>;
+  /** Records by slot, aligned with the input; `undefined` where no item has that slot. */
+  fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
+  /** Records by id, aligned with the input; `undefined` where the id is not stored. */
+  fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
+  /** Rewrites routing codes after a refit or an adaptive update (`slots[i]` gets `buckets[i]`). */
+  setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void>;
+  /** Every record, in ascending slot order, in pages of at most `pageSize`. */
+  scan(want: FetchWants, pageSize?: number): AsyncIterable<SrmRecordView[]>;
+  /** Exact number of stored items. */
+  count(): Promise<number>;
+  /**
+   * Optional server-side scoring (Qdrant): exact top-`k` among the items whose
+   * bucket is in `buckets` and whose payload matches `filter`.
+   */
+  searchBuckets?(
+    query: Float32Array,
+    buckets: readonly number[],
+    k: number,
+    filter?: PayloadFilter,
+  ): Promise<{ slot: number; score: number }[]>;
+  /** Deletes every item and the state. */
+  clear(): Promise<void>;
+}
+
+/** A sparse vector: parallel arrays of term ids (uint32) and weights. */
+export interface SparseVector {
+  indices: number[];
+  values: number[];
+}
+
+/** A glossary entry as the user gives it. */
+export interface GlossaryEntry {
+  key: string;
+  value: string;
+  category: string;
+  aliases: string[];
+  description: string;
+  agentId: string;
+}
+
+/** A glossary entry as stored: its deterministic id and its BM25 term-frequency vector. */
+export interface StoredGlossaryEntry extends GlossaryEntry {
+  /** UUID5 of `"{agentId}::{key.toLowerCase()}"`. */
+  id: string;
+  /** Document side of BM25: per-term saturated TF weights (see `glossary/bm25.ts`). */
+  terms: SparseVector;
+  /** Milliseconds since the epoch of the last write. */
+  updatedAt: number;
+}
+
+/** A scored glossary hit. */
+export interface GlossaryHit {
+  entry: StoredGlossaryEntry;
+  /** Raw BM25 score: sum over query terms of query weight x document weight x IDF. */
+  score: number;
+}
+
+/** Corpus statistics used by IDF and by the normalised threshold. */
+export interface TermStats {
+  /** Number of entries in the whole glossary collection (all agents). */
+  docCount: number;
+  /** Document frequency of each requested term id, aligned with the input. */
+  docFreqs: number[];
+}
+
+/** Cold store of a {@link SemanticMemory}; also the BM25 engine (embedded) or its proxy (Qdrant). */
+export interface GlossaryStore {
+  /** Location for error messages: a file path or a collection name. */
+  readonly location: string;
+  /** Inserts or replaces entries by id, durably. */
+  upsert(entries: readonly StoredGlossaryEntry[]): Promise<void>;
+  /** Deletes by id; resolves to how many existed. */
+  delete(ids: readonly string[]): Promise<number>;
+  /** Entries by id, aligned with the input; `undefined` where absent. */
+  get(ids: readonly string[]): Promise<(StoredGlossaryEntry | undefined)[]>;
+  /** Every entry of one agent (optionally one category), sorted by key (code-unit order of the lowercased key, then key). */
+  list(agentId: string, opts?: { category?: string }): Promise<StoredGlossaryEntry[]>;
+  /** Exact number of entries of one agent. */
+  count(agentId: string): Promise<number>;
+  /**
+   * BM25 search within one agent: score = sum over query terms t of
+   * `query.values[t] * doc.terms[t] * idf(t)`, with
+   * `idf(t) = ln(1 + (N - n_t + 0.5) / (n_t + 0.5))` over the whole collection (Qdrant's `idf` modifier).
+   * Results best first, ties by id; only hits with score >= `scoreThreshold`.
+   */
+  search(
+    query: SparseVector,
+    opts: { agentId: string; limit: number; scoreThreshold?: number },
+  ): Promise<GlossaryHit[]>;
+  /** N and n_t as the `idf` modifier sees them. */
+  termStats(termIds: readonly number[]): Promise<TermStats>;
+  /** Deletes every entry. */
+  clear(): Promise<void>;
+}
+
+/** A storage backend: opens named stores of both kinds. */
+export interface StorageBackend {
+  /** `"embedded"` or `"qdrant"`. */
+  readonly kind: string;
+  openSrmStore(spec: SrmStoreSpec): Promise<SrmStore>;
+  openGlossaryStore(name: string): Promise<GlossaryStore>;
+  /** Names of the stores that exist, by kind. */
+  listStores(): Promise<{ srm: string[]; glossary: string[] }>;
+  close(): Promise<void>;
+}
