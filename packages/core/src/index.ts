@@ -46,10 +46,34 @@ export type {
 } from './storage/types.js';
 
 // --- embedded storage (SQLite) ---
+export { EmbeddedStorage, defaultEmbeddedStorageOptions } from './storage/embedded/embedded-storage.js';
+export type { EmbeddedStorageOptions } from './storage/embedded/embedded-storage.js';
+export { EmbeddedSrmStore } from './storage/embedded/srm-store.js';
+export { EMBEDDED_FORMAT_VERSION } from './storage/embedded/sqlite.js';
+export type { Durability } from './storage/embedded/sqlite.js';
 
 // --- Qdrant storage ---
 
 // --- SemanticRoutingMemory ---
+export { SemanticRoutingMemory } from './srm/memory.js';
+export type { RefitOptions } from './srm/memory.js';
+export { defaultSRMOptions, resolveConfig } from './srm/config.js';
+export type { SRMConfig } from './srm/config.js';
+export type {
+  RerankMode,
+  Metric,
+  ProgressEvent,
+  ProgressCallback,
+  VectorLike,
+  VectorBatch,
+  SRMOptions,
+  SRMOpenOptions,
+  QueryOptions,
+  QueryHit,
+  MemoryItem,
+  AddOptions,
+  SRMStats,
+} from './srm/types.js';
 
 // --- SemanticMemory (BM25 glossary) ---
 

@@ -62,6 +62,10 @@ export interface SrmStore {
   /**
    * Applies upserts (insert or replace by id) and deletes in one durable step.
    * Embedded: one transaction. Qdrant: one ordered batch with `wait: true`.
+   * Deletes apply first, then upserts: a slot freed by a delete may be reused in the same
+   * batch, and an id both deleted and upserted ends up stored. Deleting an unknown id is
+   * not an error. An invalid batch (wrong dimension, non-finite value, duplicate id or slot,
+   * slot held by an id outside the batch) throws and writes nothing.
    */
   write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void>;
   /** Slots of the given ids; ids that are not stored are absent from the map. */
@@ -70,7 +74,10 @@ export interface SrmStore {
   fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
   /** Records by id, aligned with the input; `undefined` where the id is not stored. */
   fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
-  /** Rewrites routing codes after a refit or an adaptive update (`slots[i]` gets `buckets[i]`). */
+  /**
+   * Rewrites routing codes after a refit or an adaptive update (`slots[i]` gets `buckets[i]`).
+   * Slots that hold no item are skipped (an item deleted while a refit ran).
+   */
   setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void>;
   /** Every record, in ascending slot order, in pages of at most `pageSize`. */
   scan(want: FetchWants, pageSize?: number): AsyncIterable<SrmRecordView[]>;
@@ -157,6 +164,13 @@ export interface GlossaryStore {
   ): Promise<GlossaryHit[]>;
   /** N and n_t as the `idf` modifier sees them. */
   termStats(termIds: readonly number[]): Promise<TermStats>;
+  /**
+   * Every entry of every agent, in pages of at most `pageSize` (any stable
+   * order). Not scoped to an agent: for migration and backups
+   * (`migrateStorage` needs it). Optional so that existing implementations
+   * keep compiling; a store without it cannot be migrated.
+   */
+  scanAll?(pageSize?: number): AsyncIterable<StoredGlossaryEntry[]>;
   /** Deletes every entry. */
   clear(): Promise<void>;
 }
@@ -169,5 +183,11 @@ export interface StorageBackend {
   openGlossaryStore(name: string): Promise<GlossaryStore>;
   /** Names of the stores that exist, by kind. */
   listStores(): Promise<{ srm: string[]; glossary: string[] }>;
+  /**
+   * The spec an existing SRM store was created with, or `undefined` when no
+   * store has that name. Lets `migrateStorage` open a store knowing only its
+   * name. Optional; without it, a migration needs the spec passed in.
+   */
+  describeSrmStore?(name: string): Promise<SrmStoreSpec | undefined>;
   close(): Promise<void>;
 }

@@ -1,0 +1,17 @@
+/** Process memory, measured after a full GC so garbage does not count as growth. */
+
+const gc = (globalThis as { gc?: () => void }).gc;
+
+/** True when the process runs with --expose-gc (the child processes do). */
+export const canCollect = typeof gc === 'function';
+
+/** Resident set size after two full collections, in bytes. */
+export async function settledRss(): Promise<number> {
+  if (gc) {
+    gc();
+    // Let native finalizers (napi objects freed by the GC) run before measuring.
+    await new Promise((r) => setImmediate(r));
+    gc();
+  }
+  return process.memoryUsage().rss;
+}

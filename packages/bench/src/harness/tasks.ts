@@ -1,0 +1,22 @@
+/** Every task a child process can run, and its dispatcher. */
+import type { StepProgress } from '../systems/types.js';
+import type { DenseTask } from './dense-task.js';
+import type { WallTask } from '../suites/wall-task.js';
+import type { ThroughputTask } from '../suites/throughput-task.js';
+import type { DriftTask } from '../suites/drift-task.js';
+
+export type ChildTask = DenseTask | WallTask | ThroughputTask | DriftTask;
+
+/** Runs a task in the current process (the child side of {@link runInChild}). */
+export async function runTask(task: ChildTask, progress: StepProgress): Promise<unknown> {
+  switch (task.kind) {
+    case 'dense':
+      return (await import('./dense-task.js')).runDenseTask(task, progress);
+    case 'wall':
+      return (await import('../suites/wall-task.js')).runWallTask(task, progress);
+    case 'throughput':
+      return (await import('../suites/throughput-task.js')).runThroughputTask(task, progress);
+    case 'drift':
+      return (await import('../suites/drift-task.js')).runDriftTask(task, progress);
+  }
+}

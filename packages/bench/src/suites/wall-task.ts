@@ -1,0 +1,82 @@
+/**
+ * One point of the memory wall, in a child process: n synthetic 768-d items
+ * into SRM (streamed in chunks, never held whole) or into a peer (built from
+ * one matrix, which the baseline then includes, as in the dense suite).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SemanticRoutingMemory, type SRMStats } from '@srm/core';
+import { WALL_DATA, syntheticCentres, syntheticChunk } from '../data/synthetic.js';
+import { settledRss } from '../harness/memory.js';
+import { createSystem } from '../systems/create.js';
+import { SRM_ADD_BATCH, settle } from '../systems/srm.js';
+import type { BuildInfo, StepProgress, SystemSpec } from '../systems/types.js';
+
+export interface WallTask {
+  kind: 'wall';
+  n: number;
+  /** `srm` streams into SemanticRoutingMemory with its default config; a spec runs that peer. */
+  system: 'srm' | SystemSpec;
+}
+
+export interface WallPointResult {
+  system: string;
+  n: number;
+  d: number;
+  buildSeconds: number;
+  rssGrowthBytes: number;
+  /** SRM only. */
+  stats?: SRMStats;
+  /** Peers: serialized index size. */
+  indexBytes?: number | null;
+  build?: BuildInfo;
+}
+
+async function srmPoint(n: number, progress: StepProgress): Promise<WallPointResult> {
+  const { d } = WALL_DATA;
+  const centres = syntheticCentres(WALL_DATA);
+  const dir = mkdtempSync(join(tmpdir(), 'srm-bench-wall-'));
+  const baseline = await settledRss();
+  const t0 = performance.now();
+  const memory = await SemanticRoutingMemory.open({ d, path: dir });
+  try {
+    // Train on the head of the stream (the default training-set size), as auto-fit would.
+    const trainSize = Math.min(n, (memory.config as { trainSize?: number }).trainSize ?? 64 * memory.config.K!);
+    await memory.fit(syntheticChunk(WALL_DATA, centres, 0, trainSize), { onProgress: (e) => progress(e.phase, e.done, e.total) });
+    for (let start = 0; start < n; start += SRM_ADD_BATCH) {
+      const count = Math.min(SRM_ADD_BATCH, n - start);
+      const ids = Array.from({ length: count }, (_, i) => String(start + i));
+      await memory.add(syntheticChunk(WALL_DATA, centres, start, count), { ids });
+      progress('add', start + count, n);
+    }
+    await settle(memory);
+    const buildSeconds = (performance.now() - t0) / 1000;
+    const rss = await settledRss();
+    return { system: 'SRM default', n, d, buildSeconds, rssGrowthBytes: rss - baseline, stats: memory.stats() };
+  } finally {
+    await memory.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function peerPoint(n: number, spec: SystemSpec, progress: StepProgress): Promise<WallPointResult> {
+  const { d } = WALL_DATA;
+  const centres = syntheticCentres(WALL_DATA);
+  const base = new Float32Array(n * d);
+  for (let start = 0; start < n; start += SRM_ADD_BATCH) base.set(syntheticChunk(WALL_DATA, centres, start, Math.min(SRM_ADD_BATCH, n - start)), start * d);
+  const baseline = await settledRss();
+  const system = await createSystem(spec);
+  try {
+    const build = await system.build(base, d, progress);
+    const rss = await settledRss();
+    const index = await system.indexBytes();
+    return { system: spec.label, n, d, buildSeconds: build.buildSeconds, rssGrowthBytes: rss - baseline, indexBytes: index?.bytes ?? null, build };
+  } finally {
+    await system.close();
+  }
+}
+
+export function runWallTask(task: WallTask, progress: StepProgress): Promise<WallPointResult> {
+  return task.system === 'srm' ? srmPoint(task.n, progress) : peerPoint(task.n, task.system, progress);
+}

@@ -1,0 +1,117 @@
+/**
+ * The memory wall, in the Python SRM's three-line form: dense float32 bytes,
+ * SRM routing-layer bytes and SRM total hot bytes, 1k to 1M items at d=768
+ * on synthetic data, plus measured RSS of SRM and of peers where run.
+ */
+import { join } from 'node:path';
+import type { TopLevelSpec } from 'vega-lite';
+import type { BenchSize } from '../config.js';
+import { WALL_DATA } from '../data/synthetic.js';
+import { runInChild } from '../harness/fork.js';
+import { count, fixed, formatBytes, markdownTable } from '../report/format.js';
+import { baseConfig, writeSvg } from '../report/plot.js';
+import { writeResult } from '../report/results.js';
+import type { SystemSpec } from '../systems/types.js';
+import type { SuiteContext } from './context.js';
+import type { WallPointResult, WallTask } from './wall-task.js';
+
+/** The Python SRM's packed routing layer at 1M x 768 (README: "~4.57 MB"), our ceiling. */
+export const ROUTING_LAYER_CEILING_BYTES = 4.6 * 2 ** 20;
+
+const SIZES: Record<BenchSize, { srm: number[]; peers: number }> = {
+  quick: { srm: [1_000, 10_000, 100_000], peers: 10_000 },
+  full: { srm: [1_000, 10_000, 100_000, 1_000_000], peers: 100_000 },
+};
+
+const PEERS: SystemSpec[] = [
+  { kind: 'hnswlib', label: 'hnswlib HNSW', M: 16, efConstruction: 100, sweep: [] },
+  { kind: 'usearch', label: 'usearch HNSW i8', quantization: 'i8', connectivity: 16, expansionAdd: 64, sweep: [] },
+  { kind: 'lancedb', label: 'LanceDB IVF_PQ', index: 'ivf_pq', sweep: [] },
+];
+
+export async function runWallSuite(ctx: SuiteContext): Promise<void> {
+  const { d } = WALL_DATA;
+  const srm: WallPointResult[] = [];
+  const peers: WallPointResult[] = [];
+  const failures: { system: string; n: number; error: string }[] = [];
+  const run = async (task: WallTask, title: string, into: WallPointResult[]) => {
+    ctx.progress.start(title);
+    try {
+      into.push(await runInChild<WallPointResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total)));
+    } catch (error) {
+      failures.push({ system: typeof task.system === 'string' ? task.system : task.system.label, n: task.n, error: String(error) });
+    } finally {
+      ctx.progress.stop();
+    }
+  };
+  const { srm: ns, peers: peerMax } = SIZES[ctx.size];
+  for (const n of ns) {
+    await run({ kind: 'wall', n, system: 'srm' }, `wall: SRM n=${count(n)}`, srm);
+    if (n <= peerMax) for (const spec of PEERS) await run({ kind: 'wall', n, system: spec }, `wall: ${spec.label} n=${count(n)}`, peers);
+  }
+
+  const rows = ns.map((n) => {
+    const s = srm.find((r) => r.n === n);
+    const hot = s?.stats?.hotBytes;
+    const peerRss = PEERS.map((p) => formatBytes(peers.find((r) => r.n === n && r.system === p.label)?.rssGrowthBytes));
+    return [
+      count(n),
+      formatBytes(n * d * 4),
+      formatBytes(hot?.codebook),
+      formatBytes(hot?.routing),
+      formatBytes(hot?.routingLayer),
+      formatBytes(hot?.total),
+      formatBytes(s?.rssGrowthBytes),
+      ...peerRss,
+      fixed(s?.buildSeconds, 1),
+    ];
+  });
+  ctx.log(`\n## memory wall (synthetic: ${WALL_DATA.clusters} Gaussian clusters, d=${d}, seed ${WALL_DATA.seed}; SRM default config)\n`);
+  ctx.log(
+    markdownTable(
+      ['items', 'dense float32', 'codebook', 'routing lists', 'SRM routing layer', 'SRM total hot', 'SRM RSS growth', ...PEERS.map((p) => `${p.label} RSS`), 'SRM build s'],
+      rows,
+    ),
+  );
+  const at1M = srm.find((r) => r.n === 1_000_000)?.stats?.hotBytes.routingLayer;
+  const ceiling = at1M === undefined ? undefined : { routingLayerBytes: at1M, ceilingBytes: ROUTING_LAYER_CEILING_BYTES, pass: at1M <= ROUTING_LAYER_CEILING_BYTES };
+  if (ceiling) ctx.log(`\nrouting layer at 1M: ${formatBytes(at1M)} (ceiling 4.6 MiB): ${ceiling.pass ? 'PASS' : 'FAIL'}`);
+  for (const f of failures) ctx.log(`\nFAILED: ${f.system} n=${f.n}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
+
+  const values = [
+    ...ns.map((n) => ({ n, series: 'dense float32 (n x d x 4)', source: 'accounted bytes', mib: (n * d * 4) / 2 ** 20 })),
+    ...srm.flatMap((r) => [
+      { n: r.n, series: 'SRM routing layer (codebook + uint32 per item)', source: 'accounted bytes', mib: r.stats!.hotBytes.routingLayer / 2 ** 20 },
+      { n: r.n, series: 'SRM total hot (stats().hotBytes.total)', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
+      { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
+    ]),
+    ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
+  ];
+  const spec: TopLevelSpec = {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'The memory wall: hot bytes against items (d = 768, synthetic)', subtitle: 'lines from stats() and n x d x 4; RSS measured in a fresh child process per point' },
+    width: 560,
+    height: 380,
+    config: baseConfig,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'items (log)' },
+      y: { field: 'mib', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
+      strokeDash: { field: 'source', type: 'nominal', title: null },
+    },
+  } as TopLevelSpec;
+  await writeSvg(join(ctx.outDir, 'wall.svg'), spec);
+  const file = writeResult(ctx.outDir, 'wall', ctx.run, {
+    data: `synthetic unit vectors: ${WALL_DATA.clusters} Gaussian clusters in ${d}-d, noise ${WALL_DATA.spread}, seed ${WALL_DATA.seed}`,
+    srmConfig: 'defaults (SemanticRoutingMemory.open({ d: 768, path })) on the embedded on-disk store; fit on the first trainSize items, then add all',
+    routingLayerCounts: 'stats().hotBytes.routingLayer = codebook (K x d float32) + routing (bucket lists: one uint32 slot per item, allocated capacity)',
+    routingLayerCeiling: ceiling ?? null,
+    peersUpTo: SIZES[ctx.size].peers,
+    srm,
+    peers,
+    failures,
+  });
+  ctx.log(`\nwrote ${file}`);
+}

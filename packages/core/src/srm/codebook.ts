@@ -1,0 +1,79 @@
+/**
+ * The routing codebook: K centroids that route every item to a bucket and
+ * every query to its `m` nearest buckets. Routing uses L2 nearness in the
+ * form `x.c - ||c||^2/2`; for unit vectors and unit centroids this is plain
+ * cosine order.
+ */
+import { CorruptDataError } from '../errors.js';
+import { TopK } from '../util/top-k.js';
+import { dot } from '../util/vector-math.js';
+import { halfSquaredNorms, kmeans, nearestCentroid, type KMeansOptions } from './kmeans.js';
+
+/** A trained codebook. Immutable: adaptive updates and refits build new ones. */
+export class Codebook {
+  /** 0.5 * ||c_k||^2 for each centroid. */
+  readonly halfNorms: Float32Array;
+
+  constructor(
+    readonly K: number,
+    readonly d: number,
+    /** K x d, row-major. */
+    readonly centroids: Float32Array,
+  ) {
+    this.halfNorms = halfSquaredNorms(centroids, K, d);
+  }
+
+  /** Trains a codebook on `n` rows of `data`; also returns the training inertia (mean squared error). */
+  static async train(data: Float32Array, n: number, d: number, opts: KMeansOptions): Promise<{ codebook: Codebook; inertia: number }> {
+    const r = await kmeans(data, n, d, opts);
+    return { codebook: new Codebook(opts.K, d, r.centroids), inertia: r.inertia };
+  }
+
+  /** Bucket of row `off` of `x`; writes the squared distance to its centroid into `dist[0]` if given. */
+  assign(x: Float32Array, off: number, dist?: Float64Array): number {
+    return nearestCentroid(x, off, this.centroids, this.halfNorms, this.K, this.d, dist);
+  }
+
+  /**
+   * Chooses the `m` buckets to probe for query `q`: the m best routing scores,
+   * best first (ties by bucket number). Writes them into `out`, returns how many.
+   */
+  probe(q: Float32Array, m: number, out: Uint32Array, scores?: Float32Array): number {
+    const { K, d, centroids, halfNorms } = this;
+    const mm = Math.min(m, K);
+    const top = new TopK(mm);
+    for (let k = 0; k < K; k++) top.push(k, dot(q, 0, centroids, k * d, d) - halfNorms[k]!);
+    const s = top.sorted();
+    out.set(s.ids.subarray(0, mm));
+    if (scores) scores.set(s.scores.subarray(0, mm));
+    return mm;
+  }
+
+  /** Bytes held in RAM: the centroids (the norms are a K-float cache and counted too). */
+  get byteLength(): number {
+    return this.centroids.byteLength + this.halfNorms.byteLength;
+  }
+
+  /** Serialised form: [K, d] header then the centroids. */
+  toBytes(): Uint8Array {
+    const out = new Uint8Array(8 + this.centroids.byteLength);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, this.K, true);
+    view.setUint32(4, this.d, true);
+    out.set(new Uint8Array(this.centroids.buffer, this.centroids.byteOffset, this.centroids.byteLength), 8);
+    return out;
+  }
+
+  static fromBytes(bytes: Uint8Array, where: string): Codebook {
+    if (bytes.byteLength < 8) throw new CorruptDataError(where, 'codebook record is truncated');
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const K = view.getUint32(0, true);
+    const d = view.getUint32(4, true);
+    if (bytes.byteLength !== 8 + K * d * 4) {
+      throw new CorruptDataError(where, `codebook record has ${bytes.byteLength} bytes, expected ${8 + K * d * 4} for K=${K}, d=${d}`);
+    }
+    const centroids = new Float32Array(K * d);
+    new Uint8Array(centroids.buffer).set(bytes.subarray(8));
+    return new Codebook(K, d, centroids);
+  }
+}

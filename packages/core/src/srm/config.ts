@@ -1,0 +1,116 @@
+/**
+ * SRM configuration: public options (everything optional but `d`), the
+ * defaults, and the validated, defaults-applied config the memory runs on.
+ */
+import { InvalidConfigError } from '../errors.js';
+import { Limits } from '../limits.js';
+import { defaultPqSubvectors } from './codes.js';
+import type { Metric, RerankMode, SRMOptions } from './types.js';
+
+/** The defaults-applied configuration. */
+export interface SRMConfig {
+  d: number;
+  K: number;
+  m: number;
+  topK: number;
+  maxCandidates: number;
+  metric: Metric;
+  normalize: boolean;
+  rerank: RerankMode;
+  refine: number;
+  pqSubvectors: number;
+  adaptiveUpdate: boolean;
+  tau: number;
+  eta: number;
+  seed: number;
+  autoFitAt: number;
+  trainSize: number;
+  kmeansIterations: number;
+  driftRefitRatio: number;
+}
+
+/** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
+export const defaultSRMOptions = {
+  K: 256,
+  m: 8,
+  topK: 10,
+  maxCandidates: Infinity,
+  metric: 'cosine' as Metric,
+  rerank: 'pq' as RerankMode,
+  refine: 64,
+  adaptiveUpdate: false,
+  tau: 0.5,
+  eta: 0.05,
+  seed: 42,
+  kmeansIterations: 15,
+  driftRefitRatio: 1.5,
+} as const;
+
+const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'none'];
+const METRICS: readonly Metric[] = ['cosine', 'dot'];
+const KNOWN_KEYS = new Set([
+  'd', 'K', 'm', 'topK', 'maxCandidates', 'metric', 'normalize', 'rerank', 'refine', 'pqSubvectors',
+  'adaptiveUpdate', 'tau', 'eta', 'seed', 'autoFitAt', 'trainSize', 'kmeansIterations', 'driftRefitRatio',
+  // open() options, validated there
+  'path', 'storage', 'name', 'durability',
+]);
+
+function int(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw new InvalidConfigError(field, `expected an integer in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+function num(field: string, v: unknown, min: number, max: number): number {
+  if (typeof v !== 'number' || Number.isNaN(v) || v < min || v > max) {
+    throw new InvalidConfigError(field, `expected a number in [${min}, ${max}], got ${JSON.stringify(v)}`);
+  }
+  return v;
+}
+
+/** Validates options and applies defaults. Every problem names its field. */
+export function resolveConfig(options: SRMOptions): SRMConfig {
+  if (typeof options !== 'object' || options === null) throw new InvalidConfigError('options', 'expected an object with at least { d }');
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_KEYS.has(key)) throw new InvalidConfigError(key, 'unknown option');
+  }
+  const o = { ...defaultSRMOptions, ...stripUndefined(options) } as SRMOptions & typeof defaultSRMOptions;
+  if (o.d === undefined) throw new InvalidConfigError('d', 'is required (the embedding dimension)');
+  const d = int('d', o.d, 1, Limits.maxDimension);
+  const K = int('K', o.K, 1, 65_536);
+  // The default m adapts to a small K; an explicit m > K is an error.
+  const m = options.m === undefined ? Math.min(defaultSRMOptions.m, K) : int('m', o.m, 1, Number.MAX_SAFE_INTEGER);
+  if (m > K) throw new InvalidConfigError('m', `must be <= K (${K}), got ${m}`);
+  const topK = int('topK', o.topK, 1, Limits.maxK);
+  const maxCandidates = o.maxCandidates === Infinity ? Infinity : int('maxCandidates', o.maxCandidates, 1, Number.MAX_SAFE_INTEGER);
+  if (!METRICS.includes(o.metric)) throw new InvalidConfigError('metric', `expected one of ${METRICS.join(', ')}, got ${JSON.stringify(o.metric)}`);
+  if (!RERANK_MODES.includes(o.rerank)) throw new InvalidConfigError('rerank', `expected one of ${RERANK_MODES.join(', ')}, got ${JSON.stringify(o.rerank)}`);
+  // Cosine is computed as the dot product of unit vectors, so cosine always normalises.
+  if (o.metric === 'cosine' && o.normalize === false) {
+    throw new InvalidConfigError('normalize', 'metric "cosine" always normalises vectors; use metric "dot" for raw dot products');
+  }
+  if (o.normalize !== undefined && typeof o.normalize !== 'boolean') throw new InvalidConfigError('normalize', `expected a boolean, got ${JSON.stringify(o.normalize)}`);
+  const normalize = o.metric === 'cosine' ? true : (o.normalize ?? false);
+  const refine = int('refine', o.refine, 1, Limits.maxK * 10);
+  const pqSubvectors = int('pqSubvectors', o.pqSubvectors ?? defaultPqSubvectors(d), 1, d);
+  if (d % pqSubvectors !== 0) throw new InvalidConfigError('pqSubvectors', `must divide d=${d}, got ${pqSubvectors}`);
+  if (typeof o.adaptiveUpdate !== 'boolean') throw new InvalidConfigError('adaptiveUpdate', `expected a boolean, got ${JSON.stringify(o.adaptiveUpdate)}`);
+  const tau = num('tau', o.tau, 0, 4);
+  const eta = num('eta', o.eta, 0, 1);
+  const seed = int('seed', o.seed, 0, 0xffffffff);
+  // Below ~40 points per centroid k-means is poorly determined (faiss warns at 39).
+  const autoFitAt = int('autoFitAt', o.autoFitAt ?? Math.max(40 * K, 1000), 0, Limits.maxItems);
+  const trainSize = int('trainSize', o.trainSize ?? Math.max(64 * K, 10_000), K, Limits.maxItems);
+  const kmeansIterations = int('kmeansIterations', o.kmeansIterations, 1, 1000);
+  const driftRefitRatio = num('driftRefitRatio', o.driftRefitRatio, 0, 1000);
+  if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);
+  return {
+    d, K, m, topK, maxCandidates, metric: o.metric, normalize, rerank: o.rerank, refine, pqSubvectors,
+    adaptiveUpdate: o.adaptiveUpdate, tau, eta, seed, autoFitAt, trainSize, kmeansIterations, driftRefitRatio,
+  };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

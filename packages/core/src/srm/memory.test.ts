@@ -1,0 +1,472 @@
+import { mkdtempSync, rmSync, writeFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  CorruptDataError,
+  DimensionMismatchError,
+  InvalidConfigError,
+  InvalidInputError,
+  NotFoundError,
+  SrmError,
+} from '../errors.js';
+import { SemanticRoutingMemory } from './memory.js';
+import { exactTopK, gloveSample, recallAt } from './glove.test-helper.js';
+import type { RerankMode } from './types.js';
+
+const dirs: string[] = [];
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'srm-mem-'));
+  dirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+let glove: Awaited<ReturnType<typeof gloveSample>>;
+beforeAll(async () => {
+  glove = await gloveSample(6000, 100, 500);
+});
+
+function rows(data: Float32Array, d: number, from: number, to: number): Float32Array {
+  return data.slice(from * d, to * d);
+}
+const idsFor = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
+
+async function filled(opts: { rerank?: RerankMode; K?: number; m?: number; n?: number; path?: string } = {}) {
+  const { d, data } = glove;
+  const n = opts.n ?? 4000;
+  const memory = await SemanticRoutingMemory.open({
+    d,
+    K: opts.K ?? 32,
+    m: opts.m ?? 8,
+    rerank: opts.rerank ?? 'pq',
+    autoFitAt: 1000,
+    ...(opts.path ? { path: opts.path } : {}),
+  });
+  await memory.add(rows(data, d, 0, n), { ids: idsFor(0, n), payloads: idsFor(0, n).map((id) => ({ n: Number(id), even: Number(id) % 2 === 0 })) });
+  return memory;
+}
+
+describe('config', () => {
+  it.each([
+    [{ d: 0 }, 'd'],
+    [{ d: -3 }, 'd'],
+    [{ d: 16, K: 0 }, 'K'],
+    [{ d: 16, K: 8, m: 9 }, 'm'],
+    [{ d: 16, metric: 'l1' }, 'metric'],
+    [{ d: 16, rerank: 'int4' }, 'rerank'],
+    [{ d: 10, rerank: 'pq', pqSubvectors: 3 }, 'pqSubvectors'],
+    [{ d: 16, metric: 'cosine', normalize: false }, 'normalize'],
+    [{ d: 16, eta: 2 }, 'eta'],
+    [{ d: 16, colour: 'red' }, 'colour'],
+  ])('rejects %j naming the field %s', (options, field) => {
+    expect(() => new SemanticRoutingMemory(options as never)).toThrow(InvalidConfigError);
+    try {
+      new SemanticRoutingMemory(options as never);
+    } catch (err) {
+      expect((err as InvalidConfigError).field).toBe(field);
+    }
+  });
+
+  it('applies the Python SRM defaults K=256 and m=8', () => {
+    const memory = new SemanticRoutingMemory({ d: 8 });
+    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 8, metric: 'cosine', normalize: true, rerank: 'pq' });
+  });
+});
+
+describe('add', () => {
+  it('returns the given ids and generated UUIDs that never collide with user ids', async () => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 4, autoFitAt: 0 });
+    expect(await memory.add(rows(data, d, 0, 2), { ids: ['a', 'b'] })).toEqual(['a', 'b']);
+    const generated = await memory.add(rows(data, d, 2, 4));
+    expect(generated).toHaveLength(2);
+    for (const id of generated) expect(id).toMatch(/^[0-9a-f-]{36}$/);
+    expect(new Set([...generated, 'a', 'b']).size).toBe(4);
+    expect(memory.size).toBe(4);
+    await memory.close();
+  });
+
+  it('replaces an item when its id is added again (upsert)', async () => {
+    const { d, data } = glove;
+    const memory = await filled({ n: 1500 });
+    await memory.add(rows(data, d, 3000, 3001), { ids: ['7'], payloads: [{ replaced: true }] });
+    expect(memory.size).toBe(1500);
+    const [item] = await memory.get(['7']);
+    expect(item!.payload).toEqual({ replaced: true });
+    const hits = await memory.query(rows(data, d, 3000, 3001), { k: 1 });
+    expect(hits[0]!.id).toBe('7');
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+  });
+
+  it('rejects duplicate ids inside one batch and stores nothing', async () => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 4 });
+    await expect(memory.add(rows(data, d, 0, 2), { ids: ['x', 'x'] })).rejects.toThrow(InvalidInputError);
+    expect(memory.size).toBe(0);
+    await memory.close();
+  });
+
+  it.each([
+    ['a wrong dimension', () => [new Float32Array(7)], DimensionMismatchError],
+    ['NaN', () => [Float32Array.from({ length: 100 }, (_, i) => (i === 3 ? NaN : 1))], InvalidInputError],
+    ['Infinity', () => [Float32Array.from({ length: 100 }, (_, i) => (i === 0 ? Infinity : 1))], InvalidInputError],
+    ['a huge value that overflows float32', () => [Array.from({ length: 100 }, () => 1e39)], InvalidInputError],
+    ['a zero vector under cosine', () => [new Float32Array(100)], InvalidInputError],
+    ['an empty batch', () => [], InvalidInputError],
+  ] as const)('rejects %s with a typed error and changes nothing', async (_name, make, Err) => {
+    const memory = await filled({ n: 1200 });
+    const before = await memory.query(rows(glove.data, glove.d, 0, 1), { k: 5 });
+    await expect(memory.add(make() as never)).rejects.toThrow(Err);
+    expect(memory.size).toBe(1200);
+    expect(await memory.query(rows(glove.data, glove.d, 0, 1), { k: 5 })).toEqual(before);
+    await memory.close();
+  });
+
+  it('rejects payloads that are not plain JSON objects', async () => {
+    const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
+    const cyclic: Record<string, unknown> = {};
+    cyclic.self = cyclic;
+    await expect(memory.add([[1, 0, 0, 0]], { payloads: [cyclic] })).rejects.toThrow(InvalidInputError);
+    await expect(memory.add([[1, 0, 0, 0]], { payloads: [[1] as never] })).rejects.toThrow(InvalidInputError);
+    expect(memory.size).toBe(0);
+    await memory.close();
+  });
+
+  it('never mutates the caller’s vectors', async () => {
+    const input = [[3, 4, 0, 0]];
+    const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
+    await memory.add(input);
+    expect(input).toEqual([[3, 4, 0, 0]]);
+    await memory.close();
+  });
+});
+
+describe('auto-fit', () => {
+  it('answers exactly before the fit and fits itself at autoFitAt', async () => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 800, rerank: 'int8' });
+    await memory.add(rows(data, d, 0, 500), { ids: idsFor(0, 500) });
+    expect(memory.isFitted).toBe(false);
+    const q = rows(data, d, 3000, 3001);
+    const exact = exactTopK(rows(data, d, 0, 500), d, q, 10).map(String);
+    expect((await memory.query(q, { k: 10 })).map((h) => h.id)).toEqual(exact);
+    await memory.add(rows(data, d, 500, 900), { ids: idsFor(500, 900) });
+    expect(memory.isFitted).toBe(true);
+    const stats = memory.stats();
+    expect(stats.buckets.count).toBe(16);
+    expect(stats.quantizationError.fit).toBeGreaterThan(0);
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+  });
+});
+
+describe('query', () => {
+  it.each(['float32', 'float16', 'int8', 'pq', 'none'] as const)('finds each item by its own vector (%s)', async (rerank) => {
+    const memory = await filled({ rerank, n: 2000 });
+    const { d, data } = glove;
+    let found = 0;
+    for (let i = 0; i < 2000; i += 40) {
+      const [top] = await memory.query(rows(data, d, i, i + 1), { k: 1 });
+      if (top!.id === String(i)) found++;
+    }
+    expect(found).toBe(50);
+    await memory.close();
+  });
+
+  it.each([
+    ['float32', 0.9],
+    ['pq', 0.88],
+    ['int8', 0.88],
+  ] as const)('reaches high recall@10 against exact search on real GloVe vectors (%s)', async (rerank, floor) => {
+    const { d, data, queries } = glove;
+    const memory = await filled({ rerank, n: 6000, K: 32, m: 8 });
+    const truth: number[][] = [];
+    const got: string[][] = [];
+    for (let qi = 0; qi < 100; qi++) {
+      const q = queries.slice(qi * d, qi * d + d);
+      truth.push(exactTopK(data, d, q, 10));
+      got.push((await memory.query(q, { k: 10 })).map((h) => h.id));
+    }
+    expect(recallAt(10, truth, got)).toBeGreaterThanOrEqual(floor);
+    await memory.close();
+  });
+
+  it('returns hits best first with cosine scores and payloads', async () => {
+    const memory = await filled({ n: 1500 });
+    const hits = await memory.query(rows(glove.data, glove.d, 10, 11), { k: 5 });
+    expect(hits).toHaveLength(5);
+    expect(hits[0]).toMatchObject({ id: '10', payload: { n: 10, even: true } });
+    expect(hits[0]!.score).toBeCloseTo(1, 4);
+    for (let i = 1; i < hits.length; i++) expect(hits[i - 1]!.score).toBeGreaterThanOrEqual(hits[i]!.score);
+    await memory.close();
+  });
+
+  it('breaks ties by id, whatever the insertion order', async () => {
+    const v = [1, 2, 3, 4];
+    for (const order of [['b', 'c', 'a'], ['c', 'a', 'b']]) {
+      const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
+      await memory.add(order.map(() => v), { ids: order });
+      expect((await memory.query(v, { k: 3 })).map((h) => h.id)).toEqual(['a', 'b', 'c']);
+      await memory.close();
+    }
+  });
+
+  it('trims a candidate budget by score, not by insertion position', async () => {
+    const { d, data } = glove;
+    const results: string[][] = [];
+    for (const reverse of [false, true]) {
+      const memory = new SemanticRoutingMemory({ d, K: 8, m: 2, autoFitAt: 0, rerank: 'float32', maxCandidates: 50 });
+      const sample = rows(data, d, 0, 2000);
+      await memory.fit(sample);
+      const order = idsFor(0, 2000);
+      if (reverse) order.reverse();
+      const vecs = order.map((id) => sample.slice(Number(id) * d, Number(id) * d + d));
+      await memory.add(vecs, { ids: order });
+      results.push((await memory.query(rows(data, d, 5, 6), { k: 10 })).map((h) => h.id));
+      await memory.close();
+    }
+    expect(results[0]).toEqual(results[1]);
+    expect(results[0]![0]).toBe('5');
+  });
+
+  it('returns k hits for a selective filter when k matching items exist', async () => {
+    const memory = await filled({ n: 3000, K: 32, m: 1 });
+    // 1 item in 100 matches; m=1 alone would find about one of them.
+    const hits = await memory.query(rows(glove.data, glove.d, 0, 1), { k: 10, filter: { field: 'n', op: 'lt', value: 1000 } });
+    const rare = await memory.query(rows(glove.data, glove.d, 0, 1), { k: 10, filter: (p) => (p.n as number) % 100 === 7 });
+    expect(hits).toHaveLength(10);
+    expect(rare).toHaveLength(10);
+    for (const h of rare) expect(Number(h.id) % 100).toBe(7);
+    await memory.close();
+  });
+
+  it('rejects a wrong-dimension query, m > K and a malformed filter with typed errors', async () => {
+    const memory = await filled({ n: 1200 });
+    await expect(memory.query(new Float32Array(3))).rejects.toThrow(DimensionMismatchError);
+    await expect(memory.query(rows(glove.data, glove.d, 0, 1), { m: 33 })).rejects.toThrow(InvalidInputError);
+    await expect(memory.query(rows(glove.data, glove.d, 0, 1), { filter: { field: 'n', op: 'like', value: 1 } as never })).rejects.toThrow(InvalidInputError);
+    await memory.close();
+  });
+
+  it('answers [] on an empty memory', async () => {
+    const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
+    expect(await memory.query([1, 0, 0, 0])).toEqual([]);
+    await memory.close();
+  });
+});
+
+describe('get', () => {
+  it('returns stored vectors and payloads aligned with the ids', async () => {
+    const memory = await filled({ n: 1200 });
+    const items = await memory.get(['3', '1']);
+    expect(items.map((i) => i!.id)).toEqual(['3', '1']);
+    expect(items[0]!.payload).toEqual({ n: 3, even: false });
+    expect(items[0]!.vector).toHaveLength(glove.d);
+    await memory.close();
+  });
+
+  it('throws NotFoundError for an unknown id, or returns undefined with ignoreMissing', async () => {
+    const memory = await filled({ n: 1200 });
+    await expect(memory.get(['3', 'nope'])).rejects.toThrow(NotFoundError);
+    expect((await memory.get(['nope'], { ignoreMissing: true }))[0]).toBeUndefined();
+    await memory.close();
+  });
+});
+
+describe('delete', () => {
+  it('removes items from queries, size and the store', async () => {
+    const memory = await filled({ n: 1500 });
+    expect(await memory.delete(['10', '11'])).toBe(2);
+    expect(memory.size).toBe(1498);
+    const hits = await memory.query(rows(glove.data, glove.d, 10, 11), { k: 5 });
+    expect(hits.map((h) => h.id)).not.toContain('10');
+    expect(await memory.has('10')).toBe(false);
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+  });
+
+  it('throws NotFoundError for an unknown id and deletes nothing', async () => {
+    const memory = await filled({ n: 1200 });
+    await expect(memory.delete(['10', 'nope'])).rejects.toThrow(NotFoundError);
+    expect(memory.size).toBe(1200);
+    expect(await memory.has('10')).toBe(true);
+    expect(await memory.delete(['nope'], { ignoreMissing: true })).toBe(0);
+    await memory.close();
+  });
+
+  it('reuses freed slots without mixing items up', async () => {
+    const { d, data } = glove;
+    const memory = await filled({ n: 1200 });
+    await memory.delete(idsFor(0, 100));
+    await memory.add(rows(data, d, 4000, 4100), { ids: idsFor(4000, 4100) });
+    const [top] = await memory.query(rows(data, d, 4050, 4051), { k: 1 });
+    expect(top!.id).toBe('4050');
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+  });
+});
+
+describe('refit', () => {
+  it('re-routes every item without losing or orphaning any', async () => {
+    const memory = await filled({ n: 3000, K: 16 });
+    await memory.refit();
+    expect(memory.size).toBe(3000);
+    const check = await memory.verify();
+    expect(check.problems).toEqual([]);
+    for (let i = 0; i < 3000; i += 150) {
+      const [top] = await memory.query(rows(glove.data, glove.d, i, i + 1), { k: 1 });
+      expect(top!.id).toBe(String(i));
+    }
+    await memory.close();
+  });
+
+  it('keeps answering queries while it runs and keeps writes made meanwhile', async () => {
+    const { d, data } = glove;
+    const memory = await filled({ n: 3000, K: 16 });
+    const refit = memory.refit();
+    const during = await memory.query(rows(data, d, 42, 43), { k: 1 });
+    await memory.add(rows(data, d, 5000, 5010), { ids: idsFor(5000, 5010) });
+    await memory.delete(['0']);
+    await refit;
+    expect(during[0]!.id).toBe('42');
+    expect(memory.size).toBe(3009);
+    expect((await memory.verify()).problems).toEqual([]);
+    expect((await memory.query(rows(data, d, 5005, 5006), { k: 1 }))[0]!.id).toBe('5005');
+    await memory.close();
+  });
+});
+
+describe('adaptive update', () => {
+  it('moves centroids, keeps them unit-norm and leaves every item reachable', async () => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 0, adaptiveUpdate: true, tau: 0.2, eta: 0.1, rerank: 'float32' });
+    await memory.fit(rows(data, d, 0, 1000));
+    const before = memory.stats().quantizationError.fit!;
+    await memory.add(rows(data, d, 1000, 3000), { ids: idsFor(1000, 3000) });
+    expect((await memory.verify()).problems).toEqual([]);
+    const centroids = (memory as unknown as { codebook: { centroids: Float32Array } }).codebook.centroids;
+    for (let k = 0; k < 16; k++) {
+      let n = 0;
+      for (let j = 0; j < d; j++) n += centroids[k * d + j]! ** 2;
+      expect(Math.sqrt(n)).toBeCloseTo(1, 4);
+    }
+    for (let i = 1000; i < 3000; i += 100) {
+      expect((await memory.query(rows(data, d, i, i + 1), { k: 1 }))[0]!.id).toBe(String(i));
+    }
+    expect(before).toBeGreaterThan(0);
+    await memory.close();
+  });
+});
+
+describe('stats', () => {
+  it('reports hot bytes by part and a routing layer far below the dense matrix', async () => {
+    const memory = await filled({ n: 4000, K: 32 });
+    const s = memory.stats();
+    expect(s.items).toBe(4000);
+    expect(s.hotBytes.codebook).toBe(32 * glove.d * 4 + 32 * 4);
+    expect(s.hotBytes.routing).toBeGreaterThanOrEqual(4000 * 4);
+    expect(s.hotBytes.routingLayer).toBe(s.hotBytes.codebook + s.hotBytes.routing);
+    expect(s.hotBytes.total).toBe(s.hotBytes.routingLayer + s.hotBytes.idMaps + s.hotBytes.rerank);
+    expect(s.denseFloat32Bytes).toBe(4000 * glove.d * 4);
+    expect(s.hotBytes.total).toBeLessThan(0.25 * s.denseFloat32Bytes);
+    expect(s.buckets.count).toBe(32);
+    await memory.close();
+  });
+});
+
+describe('persistence', () => {
+  it('reopens from disk with the same answers and no retraining', async () => {
+    const path = tempDir();
+    const { d, data } = glove;
+    const memory = await filled({ n: 2500, path });
+    const q = rows(data, d, 2600, 2601);
+    const before = await memory.query(q, { k: 10 });
+    const statsBefore = memory.stats();
+    await memory.close();
+    const reopened = await SemanticRoutingMemory.open({ path, d });
+    expect(reopened.isFitted).toBe(true);
+    expect(reopened.size).toBe(2500);
+    expect(await reopened.query(q, { k: 10 })).toEqual(before);
+    expect(reopened.stats().quantizationError.fit).toBe(statsBefore.quantizationError.fit);
+    expect((await reopened.verify()).ok).toBe(true);
+    await reopened.close();
+  });
+
+  it('refuses to reopen with another dimension', async () => {
+    const path = tempDir();
+    const memory = await filled({ n: 1100, path });
+    await memory.close();
+    await expect(SemanticRoutingMemory.open({ path, d: 50 })).rejects.toThrow(DimensionMismatchError);
+  });
+
+  it('reports a truncated or corrupted file as CorruptDataError', async () => {
+    const path = tempDir();
+    const memory = await filled({ n: 1100, path });
+    await memory.close();
+    const file = readdirSync(path)
+      .map((f) => join(path, f))
+      .filter((f) => statSync(f).isFile() && !f.endsWith('LOCK'))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0]!;
+    truncateSync(file, Math.floor(statSync(file).size / 3));
+    await expect(SemanticRoutingMemory.open({ path, d: glove.d })).rejects.toThrow(CorruptDataError);
+    writeFileSync(file, 'this is not a database');
+    await expect(SemanticRoutingMemory.open({ path, d: glove.d })).rejects.toThrow(CorruptDataError);
+  });
+});
+
+describe('invariants under random operations', () => {
+  it('size equals the distinct live ids and every id routes to exactly one bucket', async () => {
+    const { d, data } = glove;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant('add' as const), ids: fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 8 }) }),
+            fc.record({ op: fc.constant('delete' as const), ids: fc.uniqueArray(fc.integer({ min: 0, max: 59 }), { minLength: 1, maxLength: 4 }) }),
+          ),
+          { minLength: 1, maxLength: 25 },
+        ),
+        async (ops) => {
+          const memory = new SemanticRoutingMemory({ d, K: 4, autoFitAt: 20, rerank: 'int8' });
+          const model = new Set<number>();
+          for (const o of ops) {
+            if (o.op === 'add') {
+              await memory.add(o.ids.map((i) => rows(data, d, i, i + 1)), { ids: o.ids.map(String) });
+              o.ids.forEach((i) => model.add(i));
+            } else {
+              await memory.delete(o.ids.map(String), { ignoreMissing: true });
+              o.ids.forEach((i) => model.delete(i));
+            }
+          }
+          expect(memory.size).toBe(model.size);
+          expect((await memory.verify()).problems).toEqual([]);
+          for (const i of model) expect((await memory.query(rows(data, d, i, i + 1), { k: 1 }))[0]!.id).toBe(String(i));
+          await memory.close();
+        },
+      ),
+      { numRuns: 15, seed: 7 },
+    );
+  });
+
+  it('throws only SrmErrors on hostile vectors and keeps its state', async () => {
+    const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
+    await memory.add([[1, 0, 0, 0]], { ids: ['keep'] });
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.oneof(fc.double(), fc.constant(NaN), fc.constant(-Infinity), fc.constant(5e-324)), { maxLength: 6 }), async (v) => {
+        await memory.add([v]).then(
+          () => undefined,
+          (err: unknown) => expect(err).toBeInstanceOf(SrmError),
+        );
+      }),
+      { numRuns: 60, seed: 3 },
+    );
+    expect(await memory.has('keep')).toBe(true);
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+  });
+});

@@ -1,0 +1,760 @@
+/**
+ * SemanticRoutingMemory: a dense vector memory whose RAM holds a k-means
+ * codebook and compact per-bucket slot lists (the routing layer), plus
+ * optional compact rerank codes; full vectors, ids and payloads live in the
+ * store. A query probes the `m` nearest buckets and reranks their items
+ * exactly.
+ */
+import { randomUUID } from 'node:crypto';
+import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
+import { compileFilter } from '../filter.js';
+import { Limits } from '../limits.js';
+import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
+import type { Payload, SrmRecord, SrmStore, StorageBackend } from '../storage/types.js';
+import { Rng } from '../util/rng.js';
+import { RwLock, Yielder } from '../util/rw-lock.js';
+import { normalizeInPlace } from '../util/vector-math.js';
+import { InvertedBuckets } from './buckets.js';
+import { Codebook } from './codebook.js';
+import { createCodes, type VectorCodes } from './codes.js';
+import { resolveConfig, type SRMConfig } from './config.js';
+import { runQuery, type SearchIndex } from './search.js';
+import { decodeState, encodeState } from './state.js';
+import type {
+  AddOptions,
+  MemoryItem,
+  ProgressCallback,
+  QueryHit,
+  QueryOptions,
+  SRMOpenOptions,
+  SRMOptions,
+  SRMStats,
+  VectorBatch,
+  VectorLike,
+} from './types.js';
+import { checkId, checkIds, checkK, checkPayload, toMatrix, toQuery } from './validate.js';
+
+/** Options that control one refit. */
+export interface RefitOptions {
+  onProgress?: ProgressCallback;
+}
+
+const STORE_PAGE = 4096;
+
+/**
+ * A dense memory that stays small in RAM.
+ *
+ * @example
+ * ```ts
+ * const memory = await SemanticRoutingMemory.open({ path: './memory', d: 384 });
+ * const [id] = await memory.add([embedding], { payloads: [{ text: 'hello' }] });
+ * const hits = await memory.query(queryEmbedding, { k: 5 }); // [{ id, score, payload }]
+ * await memory.close();
+ * ```
+ */
+export class SemanticRoutingMemory {
+  /** The validated, defaults-applied configuration. */
+  config: Readonly<SRMConfig>;
+
+  private store!: SrmStore;
+  private ownedStorage: StorageBackend | undefined;
+  private readonly ready: Promise<void>;
+  private codebook: Codebook | null = null;
+  /** One list before the fit (flat, exact search), K after. */
+  private buckets: InvertedBuckets;
+  private codes: VectorCodes;
+  private slotEnd = 0;
+  private freeSlots: number[] = [];
+  private live = 0;
+  private fitError: number | null = null;
+  private recentError: number | null = null;
+  private addsSinceFit = 0;
+  private sizeAtFit = 0;
+  private readonly lock = new RwLock();
+  private refitTask: Promise<void> | null = null;
+  private refitDirty: Set<number> | null = null;
+  private lastRefitError: unknown = null;
+  private closed = false;
+
+  /**
+   * Creates a memory. Without `storage` it lives in memory (nothing on disk);
+   * use {@link SemanticRoutingMemory.open} for a durable one. Construction is
+   * synchronous; the first call awaits the setup.
+   *
+   * @param options - the configuration; only `d` is required.
+   * @param storage - a backend to keep the memory in (default: in-memory SQLite, owned and closed by this memory).
+   * @param name - the memory's name inside the backend (default `"default"`).
+   */
+  constructor(options: SRMOptions, storage?: StorageBackend, name = 'default') {
+    this.config = resolveConfig(options);
+    this.buckets = new InvertedBuckets(1);
+    this.codes = createCodes('float32', this.config.d, this.config.pqSubvectors);
+    const backend = storage ?? EmbeddedStorage.inMemory();
+    if (!storage) this.ownedStorage = backend;
+    this.ready = this.attach(backend, name, options);
+    // Setup errors surface on the first call; do not also report them as unhandled.
+    this.ready.catch(() => undefined);
+  }
+
+  /**
+   * Opens (or creates) a memory on a storage backend: the embedded store at
+   * `path`, a given `storage` (e.g. Qdrant), or memory. Reopening restores
+   * the codebook and routing layer without retraining and answers the same.
+   */
+  static async open(options: SRMOpenOptions): Promise<SemanticRoutingMemory> {
+    const { path, storage, name, ...rest } = options;
+    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
+    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
+    resolveConfig(rest);
+    const owned = storage ? undefined : path !== undefined ? await EmbeddedStorage.open(path) : undefined;
+    const memory = new SemanticRoutingMemory(rest, storage ?? owned, name ?? 'default');
+    if (owned) memory.ownedStorage = owned;
+    try {
+      await memory.ready;
+    } catch (err) {
+      await owned?.close();
+      throw err;
+    }
+    return memory;
+  }
+
+  /** Opens the store, restores the state and rebuilds the routing layer from a scan. */
+  private async attach(backend: StorageBackend, name: string, options: SRMOptions): Promise<void> {
+    this.store = await backend.openSrmStore({ name, dim: this.config.d, metric: this.config.metric });
+    const raw = await this.store.readState();
+    let pendingReroute = false;
+    if (raw) {
+      const state = decodeState(raw, this.store.location);
+      if (state.config.d !== this.config.d) {
+        throw new InvalidConfigError('d', `the memory at ${this.store.location} has d=${state.config.d}, the options say d=${this.config.d}`);
+      }
+      // Structural fields come from the stored state; per-query defaults may be overridden by the options.
+      const merged = { ...state.config };
+      for (const key of ['m', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations'] as const) {
+        if (options[key] !== undefined) (merged as Record<string, unknown>)[key] = options[key];
+      }
+      if (merged.m > merged.K) throw new InvalidConfigError('m', `must be <= K (${merged.K}), got ${merged.m}`);
+      this.config = merged;
+      this.fitError = state.fitError;
+      pendingReroute = state.pendingReroute;
+      if (state.codebook) {
+        this.codebook = Codebook.fromBytes(state.codebook, this.store.location);
+        this.codes = createCodes(this.config.rerank, this.config.d, this.config.pqSubvectors);
+        this.codes.paramsFromBytes(state.quantizer, this.store.location);
+        this.buckets = new InvertedBuckets(this.codebook.K);
+      }
+    } else {
+      await this.store.writeState(this.encodeState(false));
+    }
+    await this.rebuildFromStore(pendingReroute);
+  }
+
+  /** Rebuilds slots, buckets and codes from a scan of the store. */
+  private async rebuildFromStore(reroute: boolean): Promise<void> {
+    const slots: number[] = [];
+    const bucketsOf: number[] = [];
+    const fixes: { slot: number; bucket: number }[] = [];
+    for await (const page of this.store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
+      for (const rec of page) {
+        const v = this.prepareStored(rec.vector!);
+        let b = rec.bucket ?? -1;
+        if (this.codebook && (reroute || b < 0 || b >= this.codebook.K)) {
+          const nb = this.codebook.assign(v, 0);
+          if (nb !== b) fixes.push({ slot: rec.slot, bucket: nb });
+          b = nb;
+        }
+        this.codes.set(rec.slot, v, 0);
+        slots.push(rec.slot);
+        bucketsOf.push(this.codebook ? b : 0);
+      }
+    }
+    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, Uint32Array.from(slots), Int32Array.from(bucketsOf), slots.length);
+    this.live = slots.length;
+    this.slotEnd = slots.length === 0 ? 0 : Math.max(...slots.slice(-1), 0) + 1;
+    const used = new Uint8Array(this.slotEnd);
+    for (const s of slots) used[s] = 1;
+    this.freeSlots = [];
+    for (let s = this.slotEnd - 1; s >= 0; s--) if (!used[s]) this.freeSlots.push(s);
+    this.sizeAtFit = this.live;
+    if (fixes.length > 0) {
+      await this.store.setBuckets(Uint32Array.from(fixes, (f) => f.slot), Int32Array.from(fixes, (f) => f.bucket));
+    }
+    if (reroute) await this.store.writeState(this.encodeState(false));
+  }
+
+  /** Stored vectors are already normalised; float32 round-off is corrected so cosine stays exact. */
+  private prepareStored(v: Float32Array): Float32Array {
+    if (this.config.normalize) normalizeInPlace(v, 0, this.config.d);
+    return v;
+  }
+
+  private encodeState(pendingReroute: boolean): Uint8Array {
+    return encodeState({
+      config: this.config,
+      codebook: this.codebook?.toBytes() ?? null,
+      quantizer: this.codebook ? this.codes.paramsToBytes() : new Uint8Array(0),
+      fitError: this.fitError,
+      pendingReroute,
+    });
+  }
+
+  private async open_(): Promise<void> {
+    if (this.closed) throw new ClosedError('SemanticRoutingMemory');
+    await this.ready;
+  }
+
+  /** Number of items stored. */
+  get size(): number {
+    return this.live;
+  }
+
+  /** Whether the codebook is trained (before that, queries are exact scans). */
+  get isFitted(): boolean {
+    return this.codebook !== null;
+  }
+
+  /** Where the memory lives: a file path, a collection name, or ":memory:". */
+  get location(): string {
+    return this.store?.location ?? ':memory:';
+  }
+
+  /**
+   * Adds vectors; re-adding an existing id replaces its vector and payload
+   * (upsert). Resolves with the ids once the write is durable.
+   *
+   * @throws DimensionMismatchError, InvalidInputError (NaN/Infinity, empty batch, duplicate ids in the batch, bad payload), LimitExceededError. A rejected batch changes nothing.
+   */
+  async add(vectors: VectorBatch, opts: AddOptions = {}): Promise<string[]> {
+    await this.open_();
+    const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize);
+    const ids = opts.ids === undefined ? undefined : checkIds(opts.ids, 'ids', true);
+    if (ids && ids.length !== n) throw new InvalidInputError(`ids has ${ids.length} entries for ${n} vectors`);
+    if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
+      throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
+    }
+    const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
+    return this.lock.write(async () => {
+      const finalIds = ids ?? (await this.freshIds(n));
+      const existing = await this.store.fetchIds(finalIds, { bucket: true });
+      const added = existing.filter((e) => e === undefined).length;
+      if (this.live + added > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added);
+      if (!this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
+        await this.fitLocked(this.trainingSample(data, n), opts.onProgress);
+      }
+      await this.insertLocked(data, n, finalIds, payloads, existing, opts.onProgress);
+      return finalIds;
+    }).then((result) => {
+      this.maybeStartDriftRefit();
+      return result;
+    });
+  }
+
+  /** UUID v4 ids that are not in the store (a collision is astronomically rare, but checked). */
+  private async freshIds(n: number): Promise<string[]> {
+    const ids = Array.from({ length: n }, () => randomUUID());
+    const clash = await this.store.fetchIds(ids, {});
+    return clash.some((c) => c !== undefined) ? this.freshIds(n) : ids;
+  }
+
+  private async insertLocked(
+    data: Float32Array,
+    n: number,
+    ids: string[],
+    payloads: Payload[],
+    existing: ({ slot: number; bucket?: number } | undefined)[],
+    onProgress?: ProgressCallback,
+  ): Promise<void> {
+    const { d } = this.config;
+    const slots = new Uint32Array(n);
+    const buckets = new Int32Array(n);
+    const dist = new Float64Array(1);
+    let errSum = 0;
+    const newSlots: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const prev = existing[i];
+      if (prev) slots[i] = prev.slot;
+      else {
+        const s = this.freeSlots.length > 0 ? this.freeSlots.pop()! : this.slotEnd++;
+        slots[i] = s;
+        newSlots.push(s);
+      }
+      if (this.codebook) {
+        buckets[i] = this.codebook.assign(data, i * d, dist);
+        errSum += dist[0]!;
+      } else buckets[i] = -1;
+      if ((i & 4095) === 4095) onProgress?.({ phase: 'add:route', done: i + 1, total: n });
+    }
+    const records: SrmRecord[] = Array.from({ length: n }, (_, i) => ({
+      id: ids[i]!,
+      slot: slots[i]!,
+      bucket: buckets[i]!,
+      vector: data.subarray(i * d, (i + 1) * d),
+      payload: payloads[i]!,
+    }));
+    try {
+      await this.store.write({ upserts: records });
+    } catch (err) {
+      // Nothing was acknowledged: hand the slots back.
+      for (const s of newSlots) this.releaseSlot(s);
+      throw err;
+    }
+    // The store acknowledged: apply to RAM synchronously, so no query sees half a batch.
+    this.reserveFor(buckets, n);
+    for (let i = 0; i < n; i++) {
+      const prev = existing[i];
+      if (prev) this.buckets.remove(this.listOf(prev.bucket ?? -1), slots[i]!);
+      this.codes.set(slots[i]!, data, i * d);
+      this.buckets.add(this.listOf(buckets[i]!), slots[i]!);
+      this.refitDirty?.add(slots[i]!);
+    }
+    this.live += newSlots.length;
+    onProgress?.({ phase: 'add', done: n, total: n });
+    if (this.codebook) {
+      this.trackError(errSum, n);
+      if (this.config.adaptiveUpdate) await this.adaptLocked(data, n, buckets);
+    }
+  }
+
+  private releaseSlot(s: number): void {
+    if (s === this.slotEnd - 1) this.slotEnd--;
+    else this.freeSlots.push(s);
+  }
+
+  /** Bucket list index of a stored bucket code (everything is list 0 before the fit). */
+  private listOf(bucket: number): number {
+    return this.codebook ? bucket : 0;
+  }
+
+  private reserveFor(buckets: Int32Array, n: number): void {
+    if (n < 256) return;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const b = this.listOf(buckets[i]!);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    for (const [b, c] of counts) this.buckets.reserve(b, c, true);
+  }
+
+  /** Exponential moving average of new items' squared distance to their centroid (window ~1000 items). */
+  private trackError(errSum: number, n: number): void {
+    const mean = errSum / n;
+    const alpha = Math.min(1, n / 1000);
+    this.recentError = this.recentError === null ? mean : (1 - alpha) * this.recentError + alpha * mean;
+    this.addsSinceFit += n;
+  }
+
+  /**
+   * Adaptive update (off by default): an item farther than `tau` (squared L2)
+   * from its centroid pulls it by `eta`; unit-norm is kept when normalising.
+   * Items of the moved buckets are then re-routed, so none is left in a
+   * bucket whose centroid is no longer its nearest.
+   */
+  private async adaptLocked(data: Float32Array, n: number, buckets: Int32Array): Promise<void> {
+    const cb = this.codebook!;
+    const { d, tau, eta, normalize } = this.config;
+    const centroids = cb.centroids.slice();
+    const moved = new Set<number>();
+    const dist = new Float64Array(1);
+    for (let i = 0; i < n; i++) {
+      const b = buckets[i]!;
+      cb.assign(data, i * d, dist);
+      if (dist[0]! <= tau) continue;
+      for (let j = 0; j < d; j++) centroids[b * d + j] = centroids[b * d + j]! + eta * (data[i * d + j]! - centroids[b * d + j]!);
+      if (normalize) normalizeInPlace(centroids, b * d, d);
+      moved.add(b);
+    }
+    if (moved.size === 0) return;
+    const next = new Codebook(cb.K, d, centroids);
+    // Re-route the items of the moved buckets against the new centroids.
+    const affected: number[] = [];
+    const from: number[] = [];
+    for (const b of moved) {
+      for (const s of this.buckets.slotsOf(b)) {
+        affected.push(s);
+        from.push(b);
+      }
+    }
+    const vectors = await this.vectorsOfSlots(affected);
+    const changes: { slot: number; from: number; to: number }[] = [];
+    affected.forEach((slot, i) => {
+      const to = next.assign(vectors, i * d);
+      if (to !== from[i]) changes.push({ slot, from: from[i]!, to });
+    });
+    this.codebook = next;
+    await this.store.writeState(this.encodeState(true));
+    if (changes.length > 0) {
+      await this.store.setBuckets(Uint32Array.from(changes, (c) => c.slot), Int32Array.from(changes, (c) => c.to));
+      for (const c of changes) {
+        this.buckets.remove(c.from, c.slot);
+        this.buckets.add(c.to, c.slot);
+      }
+    }
+    await this.store.writeState(this.encodeState(false));
+  }
+
+  /** Exact vectors of the given slots, row-major (from RAM in float32 mode, else from the store). */
+  private async vectorsOfSlots(slots: readonly number[]): Promise<Float32Array> {
+    const { d } = this.config;
+    const out = new Float32Array(slots.length * d);
+    if (this.codes.mode === 'float32' || !this.codebook) {
+      const row = new Float32Array(d);
+      slots.forEach((s, i) => {
+        this.codes.decode(s, row);
+        out.set(row, i * d);
+      });
+      return out;
+    }
+    for (let start = 0; start < slots.length; start += STORE_PAGE) {
+      const page = slots.slice(start, start + STORE_PAGE);
+      const recs = await this.store.fetchSlots(page, { vector: true });
+      recs.forEach((r, i) => {
+        if (r?.vector) out.set(this.prepareStored(r.vector), (start + i) * d);
+      });
+    }
+    return out;
+  }
+
+  /**
+   * The `k` nearest items to `vector`: probe the `m` nearest buckets, score
+   * their items, rerank exactly, break ties by id. With a filter, probing
+   * widens until `k` matching items are found or every bucket is probed, so a
+   * filter never returns fewer than `k` hits when `k` matching items exist.
+   */
+  async query(vector: VectorLike, opts: QueryOptions = {}): Promise<QueryHit[]> {
+    await this.open_();
+    const q = toQuery(vector, this.config.d, this.config.normalize);
+    const k = checkK(opts.k ?? this.config.topK, 'k');
+    const m = opts.m === undefined ? this.config.m : checkK(opts.m, 'm');
+    if (this.codebook && m > this.codebook.K) throw new InvalidInputError(`m must be <= K (${this.codebook.K}), got ${m}`);
+    const maxCandidates = opts.maxCandidates === undefined ? this.config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
+    const refine = opts.refine === undefined ? this.config.refine : checkK(opts.refine, 'refine');
+    let filter: ((p: Payload) => boolean) | undefined;
+    if (typeof opts.filter === 'function') filter = opts.filter;
+    else if (opts.filter !== undefined) filter = compileFilter(opts.filter);
+    return this.lock.read(() => runQuery(this.searchIndex(), q, { k, m, maxCandidates, refine, filter }));
+  }
+
+  private searchIndex(): SearchIndex {
+    return {
+      d: this.config.d,
+      codebook: this.codebook,
+      buckets: this.buckets,
+      codes: this.codes,
+      store: this.store,
+      prepareStored: (v) => this.prepareStored(v),
+    };
+  }
+
+  /**
+   * Items by id, aligned with `ids`.
+   * @throws NotFoundError listing unknown ids, unless `ignoreMissing` (then `undefined` in their place).
+   */
+  async get(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<(MemoryItem | undefined)[]> {
+    await this.open_();
+    const list = checkIds(ids, 'ids', false);
+    const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, vector: true, payload: true }));
+    const missing = list.filter((_, i) => recs[i] === undefined);
+    if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
+    return recs.map((r) => (r ? { id: r.id!, vector: r.vector!, payload: r.payload ?? {} } : undefined));
+  }
+
+  /** Whether an item with this id is stored. */
+  async has(id: string): Promise<boolean> {
+    await this.open_();
+    checkId(id, 'id');
+    const [rec] = await this.store.fetchIds([id], {});
+    return rec !== undefined;
+  }
+
+  /**
+   * Deletes items by id; resolves with how many were deleted.
+   * @throws NotFoundError (and deletes nothing) when an id is unknown, unless `ignoreMissing`.
+   */
+  async delete(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<number> {
+    await this.open_();
+    const list = [...new Set(checkIds(ids, 'ids', false))];
+    if (list.length === 0) return 0;
+    return this.lock.write(async () => {
+      const recs = await this.store.fetchIds(list, { bucket: true });
+      const missing = list.filter((_, i) => recs[i] === undefined);
+      if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
+      const present = list.filter((_, i) => recs[i] !== undefined);
+      if (present.length === 0) return 0;
+      await this.store.write({ deleteIds: present });
+      for (const r of recs) {
+        if (!r) continue;
+        this.buckets.remove(this.listOf(r.bucket ?? -1), r.slot);
+        this.releaseSlot(r.slot);
+        this.refitDirty?.add(r.slot);
+      }
+      this.live -= present.length;
+      return present.length;
+    });
+  }
+
+  /**
+   * Trains the codebook on `vectors` (k-means++ then Lloyd; deterministic for
+   * the seed) and routes every stored item. Optional: the memory fits itself
+   * once it holds `autoFitAt` items.
+   */
+  async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
+    await this.open_();
+    const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize);
+    if (n < this.config.K) throw new InvalidInputError(`fit needs at least K=${this.config.K} vectors, got ${n}`);
+    await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), opts.onProgress));
+  }
+
+  /** The training sample for an automatic fit: stored items (pre-fit they are all in RAM) plus the incoming batch. */
+  private trainingSample(batch: Float32Array, n: number): { data: Float32Array; n: number } {
+    const { d } = this.config;
+    const total = this.live + n;
+    const all = new Float32Array(total * d);
+    let row = 0;
+    const tmp = new Float32Array(d);
+    for (const s of this.buckets.slotsOf(0)) {
+      this.codes.decode(s, tmp);
+      all.set(tmp, row++ * d);
+    }
+    all.set(batch, row * d);
+    return this.subsample(all, total, this.config.trainSize);
+  }
+
+  private subsample(data: Float32Array, n: number, max: number): { data: Float32Array; n: number } {
+    if (n <= max) return { data, n };
+    const { d } = this.config;
+    const pick = new Rng(this.config.seed).sample(n, max);
+    const out = new Float32Array(max * d);
+    pick.forEach((src, i) => out.set(data.subarray(src * d, src * d + d), i * d));
+    return { data: out, n: max };
+  }
+
+  /** Trains codebook and quantizer, then routes and re-encodes every stored item. Caller holds the write lock. */
+  private async fitLocked(sample: { data: Float32Array; n: number }, onProgress?: ProgressCallback): Promise<void> {
+    const { d, K, seed, kmeansIterations, normalize } = this.config;
+    if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
+    const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
+      K, iterations: kmeansIterations, seed, spherical: normalize, onProgress,
+    });
+    const codes = createCodes(this.config.rerank, d, this.config.pqSubvectors);
+    await codes.train(sample.data, sample.n, seed);
+    // Route and encode every stored item with the new codebook.
+    const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
+    const vectors = await this.vectorsOfSlots(liveSlots);
+    const newBuckets = new Int32Array(liveSlots.length);
+    const yielder = new Yielder();
+    for (let i = 0; i < liveSlots.length; i++) {
+      if ((i & 1023) === 0) {
+        await yielder.maybe();
+        onProgress?.({ phase: 'fit:route', done: i, total: liveSlots.length });
+      }
+      newBuckets[i] = codebook.assign(vectors, i * d);
+      codes.set(liveSlots[i]!, vectors, i * d);
+    }
+    const previous = { codebook: this.codebook, codes: this.codes, fitError: this.fitError };
+    this.codebook = codebook;
+    this.codes = codes;
+    this.fitError = inertia;
+    try {
+      await this.store.writeState(this.encodeState(true));
+      if (liveSlots.length > 0) await this.store.setBuckets(Uint32Array.from(liveSlots), newBuckets);
+      await this.store.writeState(this.encodeState(false));
+    } catch (err) {
+      Object.assign(this, previous);
+      throw err;
+    }
+    this.buckets = InvertedBuckets.build(K, Uint32Array.from(liveSlots), newBuckets, liveSlots.length);
+    this.recentError = null;
+    this.addsSinceFit = 0;
+    this.sizeAtFit = this.live;
+    onProgress?.({ phase: 'fit:route', done: liveSlots.length, total: liveSlots.length });
+  }
+
+  private async allSlots(): Promise<number[]> {
+    const out: number[] = [];
+    for (let b = 0; b < this.buckets.K; b++) out.push(...this.buckets.slotsOf(b));
+    return out.sort((a, b) => a - b);
+  }
+
+  /**
+   * Trains a new codebook on a sample of the stored items and re-routes every
+   * item. Queries keep answering during the training and routing passes;
+   * writes made meanwhile are re-routed before the swap, so no item is lost
+   * or orphaned. The quantizer (int8/PQ) is kept.
+   */
+  async refit(opts: RefitOptions = {}): Promise<void> {
+    await this.open_();
+    if (this.refitTask) return this.refitTask;
+    const task = this.refitNow(opts).finally(() => {
+      this.refitTask = null;
+      this.refitDirty = null;
+    });
+    this.refitTask = task;
+    return task;
+  }
+
+  private async refitNow(opts: RefitOptions): Promise<void> {
+    if (!this.codebook) {
+      if (this.live < this.config.K) throw new InvalidInputError(`refit needs at least K=${this.config.K} items, the memory has ${this.live}`);
+      await this.lock.write(() => this.fitLocked(this.trainingSample(new Float32Array(0), 0), opts.onProgress));
+      return;
+    }
+    const { d, K, seed, kmeansIterations, normalize, trainSize } = this.config;
+    this.refitDirty = new Set();
+    // 1. Training sample and every item's vector, read without holding the lock.
+    const slots = await this.lock.read(() => this.allSlots());
+    const vectors = await this.vectorsOfSlots(slots);
+    const sample = this.subsample(vectors, slots.length, trainSize);
+    const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
+      K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
+    });
+    // 2. Route every item with the new codebook, yielding so queries go on.
+    const newBuckets = new Int32Array(slots.length);
+    const yielder = new Yielder();
+    for (let i = 0; i < slots.length; i++) {
+      if ((i & 1023) === 0) {
+        await yielder.maybe();
+        opts.onProgress?.({ phase: 'refit:route', done: i, total: slots.length });
+      }
+      newBuckets[i] = codebook.assign(vectors, i * d);
+    }
+    // 3. Swap under the write lock, re-routing what changed meanwhile.
+    await this.lock.write(async () => {
+      const dirty = this.refitDirty!;
+      const routed = new Map<number, number>();
+      slots.forEach((s, i) => {
+        if (!dirty.has(s)) routed.set(s, newBuckets[i]!);
+      });
+      const current = new Set(await this.allSlots());
+      const changed = [...dirty].filter((s) => current.has(s));
+      const fresh = await this.vectorsOfSlots(changed);
+      changed.forEach((s, i) => routed.set(s, codebook.assign(fresh, i * d)));
+      for (const s of routed.keys()) if (!current.has(s)) routed.delete(s);
+      const finalSlots = Uint32Array.from(routed.keys());
+      const finalBuckets = Int32Array.from(routed.values());
+      const previous = { codebook: this.codebook, fitError: this.fitError };
+      this.codebook = codebook;
+      this.fitError = inertia;
+      try {
+        await this.store.writeState(this.encodeState(true));
+        await this.store.setBuckets(finalSlots, finalBuckets);
+        await this.store.writeState(this.encodeState(false));
+      } catch (err) {
+        Object.assign(this, previous);
+        throw err;
+      }
+      this.buckets = InvertedBuckets.build(K, finalSlots, finalBuckets, finalSlots.length);
+      this.recentError = null;
+      this.addsSinceFit = 0;
+      this.sizeAtFit = this.live;
+      opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
+    });
+  }
+
+  /** Starts a background refit when recent items sit much farther from their centroids than the fitted ones did. */
+  private maybeStartDriftRefit(): void {
+    const { driftRefitRatio } = this.config;
+    if (driftRefitRatio === 0 || !this.codebook || this.refitTask || this.fitError === null || this.recentError === null) return;
+    if (this.addsSinceFit < Math.max(1000, 0.1 * this.sizeAtFit)) return;
+    if (this.recentError <= driftRefitRatio * Math.max(this.fitError, 1e-12)) return;
+    this.refit().catch((err: unknown) => {
+      this.lastRefitError = err;
+    });
+  }
+
+  /** Resolves when a background refit (if any) has finished. */
+  async idle(): Promise<void> {
+    await this.refitTask?.catch(() => undefined);
+  }
+
+  /** Every stored item, in pages (ascending slot order). */
+  async *items(pageSize = 1000): AsyncIterable<MemoryItem[]> {
+    await this.open_();
+    for await (const page of this.store.scan({ id: true, vector: true, payload: true }, pageSize)) {
+      yield page.map((r) => ({ id: r.id!, vector: r.vector!, payload: r.payload ?? {} }));
+    }
+  }
+
+  /**
+   * Checks the routing layer against the store: every stored item is in
+   * exactly one bucket list (the one its routing code names), no list holds a
+   * slot twice or a slot without an item, and the size matches. Read-only;
+   * meant for tests, debugging (`srm stats --verify`) and after a crash.
+   */
+  async verify(): Promise<{ ok: boolean; items: number; problems: string[] }> {
+    await this.open_();
+    return this.lock.read(async () => {
+      const problems: string[] = [];
+      const listOfSlot = new Map<number, number>();
+      for (let b = 0; b < this.buckets.K; b++) {
+        for (const s of this.buckets.slotsOf(b)) {
+          const other = listOfSlot.get(s);
+          if (other !== undefined) problems.push(`slot ${s} is in buckets ${other} and ${b}`);
+          listOfSlot.set(s, b);
+        }
+      }
+      let items = 0;
+      for await (const page of this.store.scan({ id: true, bucket: true }, STORE_PAGE)) {
+        for (const r of page) {
+          items++;
+          const b = listOfSlot.get(r.slot);
+          if (b === undefined) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) is in no bucket`);
+          else if (this.codebook && b !== r.bucket) problems.push(`item ${JSON.stringify(r.id)} is listed in bucket ${b} but stored with bucket ${r.bucket}`);
+          listOfSlot.delete(r.slot);
+        }
+      }
+      for (const [s, b] of listOfSlot) problems.push(`bucket ${b} lists slot ${s}, which no stored item has`);
+      if (items !== this.live) problems.push(`size says ${this.live} items, the store holds ${items}`);
+      return { ok: problems.length === 0, items, problems: problems.slice(0, 100) };
+    });
+  }
+
+  /** Item counts, bucket-size distribution, quantisation error and hot bytes by part. */
+  stats(): SRMStats {
+    const sizes = this.codebook ? Array.from(this.buckets.sizes()).sort((a, b) => a - b) : [];
+    const pick = (p: number) => (sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))]! : 0);
+    const codebookBytes = this.codebook?.byteLength ?? 0;
+    const routing = this.buckets.byteLength;
+    const idMaps = this.freeSlots.length * 8;
+    const rerank = this.codes.byteLength;
+    return {
+      items: this.live,
+      d: this.config.d,
+      K: this.config.K,
+      m: this.config.m,
+      fitted: this.codebook !== null,
+      rerank: this.config.rerank,
+      refitting: this.refitTask !== null,
+      buckets: {
+        count: this.codebook?.K ?? 1,
+        empty: sizes.filter((s) => s === 0).length,
+        min: sizes[0] ?? this.live,
+        max: sizes[sizes.length - 1] ?? this.live,
+        mean: this.codebook ? this.live / this.codebook.K : this.live,
+        p50: this.codebook ? pick(0.5) : this.live,
+        p95: this.codebook ? pick(0.95) : this.live,
+      },
+      quantizationError: { fit: this.fitError, recent: this.recentError },
+      hotBytes: {
+        codebook: codebookBytes,
+        routing,
+        idMaps,
+        rerank,
+        routingLayer: codebookBytes + routing,
+        total: codebookBytes + routing + idMaps + rerank,
+      },
+      denseFloat32Bytes: this.live * this.config.d * 4,
+      ...(this.lastRefitError ? { lastRefitError: String(this.lastRefitError) } : {}),
+    };
+  }
+
+  /** Waits for background work, then closes the storage this memory opened. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.ready.catch(() => undefined);
+    await this.idle();
+    await this.lock.write(() => {
+      this.closed = true;
+    });
+    await this.ownedStorage?.close();
+  }
+}

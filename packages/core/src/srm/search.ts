@@ -1,0 +1,185 @@
+/**
+ * The query pipeline, in the faiss IVF shape:
+ * 1. probe: the `m` buckets whose centroids score best against the query;
+ * 2. scan: score every item of those buckets with the in-RAM codes, within
+ *    the candidate budget (the boundary bucket is trimmed by score, never by
+ *    position);
+ * 3. rerank: exact scores (in RAM for float32/float16; from the store's full
+ *    vectors for the best `refine` candidates of int8/pq, and for all
+ *    candidates of `none`);
+ * 4. finalize: fetch ids and payloads, order by score then id.
+ */
+import type { Payload, SrmStore } from '../storage/types.js';
+import { TopK } from '../util/top-k.js';
+import { dot } from '../util/vector-math.js';
+import type { InvertedBuckets } from './buckets.js';
+import type { Codebook } from './codebook.js';
+import type { VectorCodes } from './codes.js';
+import type { QueryHit } from './types.js';
+
+/** What a query reads: a consistent view of the index, taken under the read lock. */
+export interface SearchIndex {
+  d: number;
+  codebook: Codebook | null;
+  buckets: InvertedBuckets;
+  codes: VectorCodes;
+  store: SrmStore;
+  /** Normalises a vector read from the store like the memory's inputs. */
+  prepareStored(v: Float32Array): Float32Array;
+}
+
+/** Resolved per-query parameters. */
+export interface SearchParams {
+  k: number;
+  m: number;
+  maxCandidates: number;
+  refine: number;
+  filter: ((payload: Payload) => boolean) | undefined;
+}
+
+/** Candidate slots with their in-RAM scores. */
+export interface Candidates {
+  slots: Uint32Array;
+  scores: Float32Array;
+  count: number;
+}
+
+const FETCH_PAGE = 1024;
+
+/** Steps 1 and 2: probe the buckets and score their items. */
+export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number): Candidates {
+  const { codebook, buckets, codes } = ix;
+  let probes: Uint32Array;
+  if (codebook) {
+    probes = new Uint32Array(Math.min(m, codebook.K));
+    codebook.probe(q, m, probes);
+  } else probes = Uint32Array.of(0);
+  let total = 0;
+  for (const b of probes) total += buckets.sizeOf(b);
+  const cap = Math.min(total, budget);
+  const slots = new Uint32Array(cap);
+  const scores = new Float32Array(cap);
+  codes.prepare(q);
+  let count = 0;
+  for (const b of probes) {
+    const list = buckets.slotsOf(b);
+    if (list.length === 0) continue;
+    const room = cap - count;
+    if (list.length <= room) {
+      slots.set(list, count);
+      codes.scoreSlots(list, list.length, scores, count);
+      count += list.length;
+      continue;
+    }
+    // Boundary bucket: keep its best `room` items by score.
+    const tmp = new Float32Array(list.length);
+    codes.scoreSlots(list, list.length, tmp, 0);
+    const top = new TopK(room);
+    for (let i = 0; i < list.length; i++) top.push(list[i]!, tmp[i]!);
+    slots.set(top.ids.subarray(0, top.size), count);
+    scores.set(top.scores.subarray(0, top.size), count);
+    count += top.size;
+    break;
+  }
+  return { slots, scores, count };
+}
+
+/** Exact scores of `slots` from the store's full vectors; slots no longer stored get -Infinity. */
+async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Array): Promise<Float32Array> {
+  const out = new Float32Array(slots.length).fill(-Infinity);
+  for (let start = 0; start < slots.length; start += FETCH_PAGE) {
+    const page = slots.subarray(start, start + FETCH_PAGE);
+    const recs = await ix.store.fetchSlots(page, { vector: true });
+    recs.forEach((r, i) => {
+      if (r?.vector) out[start + i] = dot(q, 0, ix.prepareStored(r.vector), 0, ix.d);
+    });
+  }
+  return out;
+}
+
+/** The best `k` of (slots, scores), plus every candidate tied with the k-th, so ties can be broken by id. */
+function bestWithTies(slots: Uint32Array, scores: Float32Array, count: number, k: number): { slots: Uint32Array; scores: Float32Array } {
+  const top = new TopK(k);
+  for (let i = 0; i < count; i++) if (scores[i]! > -Infinity) top.push(i, scores[i]!);
+  if (top.size === 0) return { slots: new Uint32Array(0), scores: new Float32Array(0) };
+  const kth = top.size < k ? -Infinity : top.threshold;
+  const keep: number[] = [];
+  for (let i = 0; i < count; i++) if (scores[i]! >= kth && scores[i]! > -Infinity) keep.push(i);
+  return { slots: Uint32Array.from(keep, (i) => slots[i]!), scores: Float32Array.from(keep, (i) => scores[i]!) };
+}
+
+/** Step 4: ids and payloads, ordered by score (desc) then id (asc), cut to k. */
+async function finalize(ix: SearchIndex, slots: Uint32Array, scores: Float32Array, k: number): Promise<QueryHit[]> {
+  const recs = await ix.store.fetchSlots(slots, { id: true, payload: true });
+  const hits: QueryHit[] = [];
+  recs.forEach((r, i) => {
+    if (r?.id !== undefined) hits.push({ id: r.id, score: scores[i]!, payload: r.payload ?? {} });
+  });
+  return sortHits(hits).slice(0, k);
+}
+
+function sortHits(hits: QueryHit[]): QueryHit[] {
+  return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+/** Step 3 without a filter. */
+async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams): Promise<QueryHit[]> {
+  const { codes } = ix;
+  if (codes.exact) {
+    const best = bestWithTies(c.slots, c.scores, c.count, p.k);
+    return finalize(ix, best.slots, best.scores, p.k);
+  }
+  let slots = c.slots.subarray(0, c.count);
+  if (codes.scores) {
+    // Keep the `refine` best by approximate score, then score those exactly.
+    const r = Math.max(p.refine, p.k);
+    const top = new TopK(r);
+    for (let i = 0; i < c.count; i++) top.push(c.slots[i]!, c.scores[i]!);
+    slots = top.ids.slice(0, top.size);
+  }
+  const exact = await exactFromStore(ix, q, slots);
+  const best = bestWithTies(slots, exact, slots.length, p.k);
+  return finalize(ix, best.slots, best.scores, p.k);
+}
+
+/** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */
+async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams): Promise<QueryHit[]> {
+  const { codes } = ix;
+  const filter = p.filter!;
+  const order = Array.from({ length: c.count }, (_, i) => i).sort((a, b) => c.scores[b]! - c.scores[a]! || c.slots[a]! - c.slots[b]!);
+  const need = codes.exact ? p.k : Math.max(p.refine, p.k);
+  const page = Math.max(64, 4 * p.k);
+  const hits: QueryHit[] = [];
+  let matched = 0;
+  for (let start = 0; start < order.length && matched < need; start += page) {
+    const idx = order.slice(start, start + page);
+    const slots = Uint32Array.from(idx, (i) => c.slots[i]!);
+    const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codes.exact });
+    recs.forEach((r, j) => {
+      if (!r?.id || !filter(r.payload ?? {})) return;
+      const score = codes.exact ? c.scores[idx[j]!]! : dot(q, 0, ix.prepareStored(r.vector!), 0, ix.d);
+      hits.push({ id: r.id, score, payload: r.payload ?? {} });
+      matched++;
+    });
+  }
+  return sortHits(hits).slice(0, p.k);
+}
+
+/**
+ * Runs one query. With a filter that leaves fewer than `k` hits, the probe
+ * count grows (x4 each round, up to every bucket) and the candidate budget is
+ * lifted, so `k` hits come back whenever `k` matching items exist.
+ */
+export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
+  let m = p.m;
+  let budget = p.maxCandidates;
+  for (;;) {
+    const cands = gatherCandidates(ix, q, m, budget);
+    if (!p.filter) return rankPlain(ix, q, cands, p);
+    const hits = await rankFiltered(ix, q, cands, p);
+    const K = ix.codebook?.K ?? 1;
+    if (hits.length >= p.k || (m >= K && budget === Infinity)) return hits;
+    m = Math.min(K, m * 4);
+    budget = m >= K ? Infinity : budget;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Public types of {@link SemanticRoutingMemory}.
+ */
+import type { FilterInput } from '../filter.js';
+import type { Payload } from '../storage/types.js';
+
+/**
+ * How full vectors are kept for the exact rerank of candidates.
+ * - `float32`: every vector in RAM (4·d bytes/item). Fastest, biggest.
+ * - `float16`: every vector in RAM at half precision (2·d bytes/item), reranked directly.
+ * - `int8`: scalar-quantised codes in RAM (d bytes/item) score the candidates; the best `refine` are re-scored exactly from the store.
+ * - `pq`: product-quantised codes in RAM (`pqSubvectors` bytes/item) score the candidates; the best `refine` are re-scored exactly from the store.
+ * - `none`: nothing in RAM but the routing layer; every candidate is re-scored from the store (slowest, smallest).
+ */
+export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'none';
+
+/** Similarity used for routing and reranking. */
+export type Metric = 'cosine' | 'dot';
+
+/** Progress of a long operation (fit, bulk add, refit, migration). */
+export interface ProgressEvent {
+  /** What is running, e.g. `"fit:kmeans"`, `"add"`, `"refit:route"`. */
+  phase: string;
+  done: number;
+  total: number;
+}
+
+/** Callback for {@link ProgressEvent}s. It must not throw. */
+export type ProgressCallback = (event: ProgressEvent) => void;
+
+/** A vector: a Float32Array or a plain array of numbers. */
+export type VectorLike = Float32Array | readonly number[];
+
+/** A batch of vectors: an array of vectors, or one flat Float32Array of `n * d` values. */
+export type VectorBatch = readonly VectorLike[] | Float32Array;
+
+/**
+ * Configuration of a {@link SemanticRoutingMemory}; mirrors `SRMConfig` of the
+ * Python SRM. Everything but `d` is optional.
+ */
+export interface SRMOptions {
+  /** Embedding dimension. Required; 1 to `Limits.maxDimension`. */
+  d: number;
+  /** Codebook size (number of buckets). Default 256. */
+  K?: number;
+  /** Buckets probed per query (multi-probe). Default 8; 1 to K. */
+  m?: number;
+  /** Default number of results of `query`. Default 10. */
+  topK?: number;
+  /** Most candidates scored per query: buckets are taken best centroid first and the boundary bucket is trimmed by item score, never by position. Default: no budget. */
+  maxCandidates?: number;
+  /** Similarity. Default `"cosine"`. */
+  metric?: Metric;
+  /** L2-normalise vectors on the way in. Default: true for cosine, false for dot. */
+  normalize?: boolean;
+  /** How vectors are kept for reranking. Default `"pq"`. */
+  rerank?: RerankMode;
+  /** For `int8`/`pq`: how many approximately-best candidates are re-scored exactly. Default 64 (at least k). */
+  refine?: number;
+  /** Number of PQ sub-vectors (bytes per item) for `rerank: "pq"`; must divide d. Default: the divisor of d nearest d/4. */
+  pqSubvectors?: number;
+  /** Online centroid update on add (the Python SRM's adaptive mode). Default false (static routing). */
+  adaptiveUpdate?: boolean;
+  /** Adaptive update: only items whose similarity to their centroid is below tau move it. Default 0.5. */
+  tau?: number;
+  /** Adaptive update: learning rate of the centroid move. Default 0.05. */
+  eta?: number;
+  /** Seed of every random choice (k-means++ seeding, sampling). Default 42. */
+  seed?: number;
+  /** Items at which the codebook is fitted automatically; before that, queries are exact scans. Default max(40·K, 1000); `0` disables auto-fit. */
+  autoFitAt?: number;
+  /** Largest training sample for k-means. Default max(64·K, 10000). */
+  trainSize?: number;
+  /** Lloyd iterations of k-means. Default 15. */
+  kmeansIterations?: number;
+  /** Start a background refit when the recent quantisation error exceeds the fitted one by this factor. Default 1.5; `0` disables. */
+  driftRefitRatio?: number;
+}
+
+/** Options of `SemanticRoutingMemory.open`. */
+export interface SRMOpenOptions extends SRMOptions {
+  /** Directory of the embedded store; created if missing. Ignored when `storage` is given. */
+  path?: string;
+  /** A storage backend (e.g. Qdrant). Default: embedded at `path`, or in memory without `path`. */
+  storage?: import('../storage/types.js').StorageBackend;
+  /** Name of the memory inside the backend. Default `"default"`. */
+  name?: string;
+}
+
+/** Per-call query options; they override the memory's defaults. */
+export interface QueryOptions {
+  /** Number of results. Default: config `topK`. */
+  k?: number;
+  /** Buckets to probe. Default: config `m`. */
+  m?: number;
+  /** Payload filter; a function filter runs in process only. */
+  filter?: FilterInput | ((payload: Payload) => boolean);
+  /** Candidate budget. Default: config `maxCandidates`. */
+  maxCandidates?: number;
+  /** Exact re-scoring budget for int8/pq. Default: config `refine`. */
+  refine?: number;
+}
+
+/** One query result. */
+export interface QueryHit {
+  id: string;
+  /** Cosine similarity (metric cosine) or dot product (metric dot); higher is closer. */
+  score: number;
+  payload: Payload;
+}
+
+/** One stored item. */
+export interface MemoryItem {
+  id: string;
+  vector: Float32Array;
+  payload: Payload;
+}
+
+/** Options of `add`. */
+export interface AddOptions {
+  /** One id per vector; generated (UUID v4) when omitted. Re-adding an id replaces it. */
+  ids?: readonly string[];
+  /** One payload per vector. Default `{}`. */
+  payloads?: readonly Payload[];
+  onProgress?: ProgressCallback;
+}
+
+/** What `stats()` reports; the numbers the memory-wall benchmark prints. */
+export interface SRMStats {
+  items: number;
+  d: number;
+  K: number;
+  m: number;
+  fitted: boolean;
+  rerank: RerankMode;
+  refitting: boolean;
+  buckets: {
+    count: number;
+    empty: number;
+    min: number;
+    max: number;
+    mean: number;
+    p50: number;
+    p95: number;
+  };
+  /** Mean squared distance of items to their centroid, at fit time and over recent adds (null before fit). */
+  quantizationError: { fit: number | null; recent: number | null };
+  /** Bytes held in RAM by each part of the index (allocated capacity, not just used). */
+  hotBytes: {
+    /** K x d float32 centroids. */
+    codebook: number;
+    /** Bucket lists: one uint32 slot per item. Codebook + routing = the routing layer. */
+    routing: number;
+    /** Slot bookkeeping (free-slot stack); ids themselves live in the store. */
+    idMaps: number;
+    /** Per-item rerank data in RAM (vectors or codes) plus quantizer tables. */
+    rerank: number;
+    /** codebook + routing. */
+    routingLayer: number;
+    /** Sum of all parts. */
+    total: number;
+  };
+  /** What a dense float32 matrix of the same items would take: items x d x 4. */
+  denseFloat32Bytes: number;
+  /** Message of the last background refit that failed, if any. */
+  lastRefitError?: string;
+}

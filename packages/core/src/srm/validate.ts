@@ -1,0 +1,105 @@
+/**
+ * Input checks of the SRM public API. Each returns fresh, owned data (vectors
+ * are copied and normalised here), so callers' inputs are never mutated and
+ * a rejected batch leaves no trace.
+ */
+import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
+import { Limits } from '../limits.js';
+import type { Payload } from '../storage/types.js';
+import { normalizeInPlace } from '../util/vector-math.js';
+import type { VectorBatch, VectorLike } from './types.js';
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+function isVectorLike(v: unknown): v is VectorLike {
+  return v instanceof Float32Array || Array.isArray(v);
+}
+
+/** Copies a batch into one row-major Float32Array, checking shape and finiteness; normalises rows if asked. */
+export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean): { data: Float32Array; n: number } {
+  let n: number;
+  let data: Float32Array;
+  if (vectors instanceof Float32Array) {
+    if (vectors.length === 0) throw new InvalidInputError('vectors: the batch is empty');
+    if (vectors.length % d !== 0) throw new DimensionMismatchError(d, vectors.length, `flat batch of length ${vectors.length} (not a multiple of d)`);
+    n = vectors.length / d;
+    data = vectors.slice();
+  } else {
+    if (!Array.isArray(vectors)) throw new InvalidInputError(`vectors: expected an array of vectors or a Float32Array, got ${typeof vectors}`);
+    n = vectors.length;
+    if (n === 0) throw new InvalidInputError('vectors: the batch is empty');
+    if (n > Limits.maxBatchSize) throw new LimitExceededError('batch size', Limits.maxBatchSize, n);
+    data = new Float32Array(n * d);
+    for (let i = 0; i < n; i++) {
+      const v = vectors[i];
+      if (!isVectorLike(v)) throw new InvalidInputError(`vectors[${i}]: expected a Float32Array or number[], got ${v === null ? 'null' : typeof v}`);
+      if (v.length !== d) throw new DimensionMismatchError(d, v.length, `vectors[${i}]`);
+      for (let j = 0; j < d; j++) data[i * d + j] = v[j] as number;
+    }
+  }
+  if (n > Limits.maxBatchSize) throw new LimitExceededError('batch size', Limits.maxBatchSize, n);
+  for (let i = 0; i < n * d; i++) {
+    const x = data[i]!;
+    // Float32 conversion also turns huge doubles into Infinity, which is caught here.
+    if (!Number.isFinite(x)) throw new InvalidInputError(`vectors[${Math.floor(i / d)}][${i % d}] is ${x}; every value must be finite`);
+  }
+  if (normalize) {
+    for (let i = 0; i < n; i++) {
+      const norm = normalizeInPlace(data, i * d, d);
+      if (!(norm > 0) || !Number.isFinite(norm)) throw new InvalidInputError(`vectors[${i}] has zero length (or underflows float32); cosine similarity needs a direction`);
+    }
+  }
+  return { data, n };
+}
+
+/** One query vector, copied and checked. */
+export function toQuery(vector: VectorLike, d: number, normalize: boolean): Float32Array {
+  if (!isVectorLike(vector)) throw new InvalidInputError(`query: expected a Float32Array or number[], got ${vector === null ? 'null' : typeof vector}`);
+  if (vector.length !== d) throw new DimensionMismatchError(d, vector.length, 'query vector');
+  return toMatrix([vector], d, normalize).data;
+}
+
+/** Checks one id: a non-empty, well-formed string within the length limit. */
+export function checkId(id: unknown, where: string): string {
+  if (typeof id !== 'string') throw new InvalidInputError(`${where}: ids must be strings, got ${id === null ? 'null' : typeof id}`);
+  if (id.length === 0) throw new InvalidInputError(`${where}: ids must not be empty`);
+  if (id.length > Limits.maxIdLength) throw new LimitExceededError(`${where} length`, Limits.maxIdLength, id.length);
+  if (LONE_SURROGATE.test(id)) throw new InvalidInputError(`${where}: id contains a lone UTF-16 surrogate and would not survive storage`);
+  return id;
+}
+
+/** Checks a list of ids; with `unique`, a repeated id is an error. */
+export function checkIds(ids: unknown, what: string, unique: boolean): string[] {
+  if (!Array.isArray(ids)) throw new InvalidInputError(`${what}: expected an array of ids, got ${ids === null ? 'null' : typeof ids}`);
+  if (ids.length > Limits.maxBatchSize) throw new LimitExceededError(`${what} batch size`, Limits.maxBatchSize, ids.length);
+  const out = ids.map((id, i) => checkId(id, `${what}[${i}]`));
+  if (unique) {
+    const seen = new Set<string>();
+    for (const id of out) {
+      if (seen.has(id)) throw new InvalidInputError(`${what}: id ${JSON.stringify(id)} appears twice in one batch`);
+      seen.add(id);
+    }
+  }
+  return out;
+}
+
+/** Checks a payload: a plain JSON object within the size limit. Returns its JSON round trip. */
+export function checkPayload(p: unknown, where: string): Payload {
+  if (p === undefined) return {};
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidInputError(`${where}: payload must be a plain object, got ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`);
+  let json: string;
+  try {
+    json = JSON.stringify(p);
+  } catch (cause) {
+    throw new InvalidInputError(`${where}: payload is not JSON-serialisable (${(cause as Error).message})`, { cause });
+  }
+  if (json.length > Limits.maxPayloadBytes) throw new LimitExceededError(`${where} payload size`, Limits.maxPayloadBytes, json.length);
+  return JSON.parse(json) as Payload;
+}
+
+/** Checks a result count. */
+export function checkK(k: unknown, field: string): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 1) throw new InvalidInputError(`${field} must be a positive integer, got ${JSON.stringify(k)}`);
+  if (k > Limits.maxK) throw new LimitExceededError(field, Limits.maxK, k);
+  return k;
+}

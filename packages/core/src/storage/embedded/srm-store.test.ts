@@ -1,0 +1,209 @@
+/**
+ * Behaviour of EmbeddedSrmStore beyond the backend contract (which
+ * embedded.contract.test.ts runs): SQLite-specific edges, limits, and a
+ * model-based property test of write sequences.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import fc from 'fast-check';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../errors.js';
+import { Limits } from '../../limits.js';
+import type { SrmRecord, SrmStore, SrmStoreSpec } from '../types.js';
+import { EmbeddedStorage } from './embedded-storage.js';
+import type { EmbeddedSrmStore } from './srm-store.js';
+
+const spec: SrmStoreSpec = { name: 'unit', dim: 3, metric: 'cosine' };
+let storage: EmbeddedStorage;
+let store: EmbeddedSrmStore;
+
+beforeEach(async () => {
+  storage = EmbeddedStorage.inMemory();
+  store = await storage.openSrmStore(spec);
+});
+
+afterEach(async () => {
+  await storage.close();
+});
+
+const rec = (id: string, slot: number, over: Partial<SrmRecord> = {}): SrmRecord => ({
+  id,
+  slot,
+  bucket: 0,
+  vector: new Float32Array([slot, 1, -1]),
+  payload: { id },
+  ...over,
+});
+
+describe('EmbeddedSrmStore.write', () => {
+  it('lets ids swap places within one batch, whatever their order', async () => {
+    await store.write({ upserts: [rec('x', 1), rec('y', 2)] });
+    await store.write({ upserts: [rec('y', 1), rec('x', 2)] });
+    expect(await store.fetchSlots([1, 2], { id: true })).toEqual([
+      { slot: 1, id: 'y' },
+      { slot: 2, id: 'x' },
+    ]);
+  });
+
+  it('names the id that holds a contested slot', async () => {
+    await store.write({ upserts: [rec('owner', 5)] });
+    await expect(store.write({ upserts: [rec('intruder', 5)] })).rejects.toThrow(/slot 5 of id "intruder" is already held by id "owner"/);
+  });
+
+  it('rejects a vector that is not a Float32Array', async () => {
+    await expect(store.write({ upserts: [rec('a', 0, { vector: [1, 2, 3] as unknown as Float32Array })] })).rejects.toThrow(InvalidInputError);
+  });
+
+  it('rejects a bucket outside [-1, 2^31-1]', async () => {
+    await expect(store.write({ upserts: [rec('a', 0, { bucket: -2 })] })).rejects.toThrow(InvalidInputError);
+    await expect(store.write({ upserts: [rec('a', 0, { bucket: 2 ** 31 })] })).rejects.toThrow(InvalidInputError);
+  });
+
+  it('enforces the id length and payload size limits', async () => {
+    await expect(store.write({ upserts: [rec('i'.repeat(Limits.maxIdLength + 1), 0)] })).rejects.toThrow(LimitExceededError);
+    await expect(store.write({ upserts: [rec('a', 0, { payload: { text: 'x'.repeat(Limits.maxPayloadBytes) } })] })).rejects.toThrow(LimitExceededError);
+    expect(await store.count()).toBe(0);
+  });
+
+  it('rejects a batch that is not an object or has a non-array field', async () => {
+    await expect(store.write(null as unknown as object)).rejects.toThrow(InvalidInputError);
+    await expect(store.write({ upserts: 'nope' as unknown as SrmRecord[] })).rejects.toThrow(InvalidInputError);
+    await expect(store.write({ deleteIds: [1] as unknown as string[] })).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('ids that SQLite cannot store faithfully', () => {
+  // SQLite stores UTF-8: a lone surrogate would be stored as U+FFFD and collide with it.
+  it('never match the id their lone surrogate would be mangled into', async () => {
+    await store.write({ upserts: [rec('a\uFFFD', 0)] });
+    expect(await store.fetchIds(['a\uD800'], {})).toEqual([undefined]);
+    expect((await store.slotsOf(['a\uD800'])).size).toBe(0);
+    await store.write({ deleteIds: ['a\uD800'] });
+    expect(await store.count()).toBe(1);
+  });
+});
+
+describe('EmbeddedSrmStore.fetchSlots', () => {
+  it('gives independent objects for a slot asked twice', async () => {
+    await store.write({ upserts: [rec('a', 0)] });
+    const [first, second] = await store.fetchSlots([0, 0], { vector: true, payload: true });
+    first!.vector![0] = 42;
+    (first!.payload as Record<string, unknown>).id = 'changed';
+    expect(second).toEqual({ slot: 0, vector: new Float32Array([0, 1, -1]), payload: { id: 'a' } });
+  });
+
+  it('rejects a want that is not an object', async () => {
+    await expect(store.fetchSlots([0], null as unknown as object)).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('EmbeddedSrmStore.scan', () => {
+  it('rejects a page size that is not a positive integer', async () => {
+    const first = (size: number) => store.scan({}, size)[Symbol.asyncIterator]().next();
+    await expect(first(0)).rejects.toThrow(InvalidInputError);
+    await expect(first(2.5)).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('EmbeddedSrmStore.setBuckets', () => {
+  it('rejects a bucket below -1 and changes nothing', async () => {
+    await store.write({ upserts: [rec('a', 0), rec('b', 1)] });
+    await expect(store.setBuckets(new Uint32Array([0, 1]), new Int32Array([4, -7]))).rejects.toThrow(InvalidInputError);
+    expect((await store.fetchSlots([0, 1], { bucket: true })).map((v) => v?.bucket)).toEqual([0, 0]);
+  });
+});
+
+describe('EmbeddedSrmStore.writeState', () => {
+  it('round-trips an empty state', async () => {
+    await store.writeState(new Uint8Array(0));
+    expect(await store.readState()).toEqual(new Uint8Array(0));
+  });
+
+  it('stores the bytes of a view, not its whole buffer', async () => {
+    const whole = new Uint8Array([9, 9, 1, 2, 3, 9]);
+    await store.writeState(whole.subarray(2, 5));
+    expect(await store.readState()).toEqual(new Uint8Array([1, 2, 3]));
+  });
+});
+
+describe('EmbeddedSrmStore.searchBuckets', () => {
+  it('is not provided: the memory scores candidates itself', () => {
+    expect((store as SrmStore).searchBuckets).toBeUndefined();
+  });
+});
+
+describe('damaged rows', () => {
+  it('reports a vector blob of the wrong size as CorruptDataError naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srm-rows-'));
+    try {
+      const disk = await EmbeddedStorage.open(dir);
+      await (await disk.openSrmStore(spec)).write({ upserts: [rec('a', 0), rec('b', 1)] });
+      await disk.close();
+      const raw = new Database(join(dir, 'memory.sqlite'));
+      raw.prepare('UPDATE srm_items_1 SET vector = ? WHERE slot = 1').run(Buffer.alloc(5));
+      raw.close();
+      const again = await EmbeddedStorage.open(dir);
+      const s = await again.openSrmStore(spec);
+      await expect(s.fetchSlots([0], { vector: true })).resolves.toHaveLength(1);
+      await expect(s.fetchSlots([1], { vector: true })).rejects.toThrow(CorruptDataError);
+      await expect(s.fetchSlots([1], { vector: true })).rejects.toMatchObject({ file: join(dir, 'memory.sqlite') });
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('write sequences (property)', () => {
+  const idArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'a::b', 'x/..', 'nul\u0000');
+  const recArb = fc.record({
+    id: idArb,
+    slot: fc.integer({ min: 0, max: 12 }),
+    bucket: fc.integer({ min: -1, max: 5 }),
+    v: fc.array(fc.float({ noNaN: true, noDefaultInfinity: true }), { minLength: 3, maxLength: 3 }),
+    tag: fc.string({ maxLength: 4 }),
+  });
+  const batchArb = fc.record({ upserts: fc.array(recArb, { maxLength: 5 }), deleteIds: fc.array(idArb, { maxLength: 3 }) });
+
+  it('leaves the store equal to a model that applies valid batches and ignores rejected ones', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(batchArb, { minLength: 1, maxLength: 12 }), async (batches) => {
+        await store.clear();
+        const model = new Map<string, SrmRecord>();
+        for (const b of batches) {
+          const upserts = b.upserts.map((r) => ({ id: r.id, slot: r.slot, bucket: r.bucket, vector: new Float32Array(r.v), payload: { tag: r.tag } }));
+          // The model's rule for a valid batch: unique ids and slots, and no slot held by an id outside the batch.
+          const next = new Map(model);
+          for (const id of b.deleteIds) next.delete(id);
+          for (const u of upserts) next.delete(u.id);
+          const taken = new Set([...next.values()].map((r) => r.slot));
+          const valid =
+            new Set(upserts.map((u) => u.id)).size === upserts.length &&
+            new Set(upserts.map((u) => u.slot)).size === upserts.length &&
+            upserts.every((u) => !taken.has(u.slot));
+          if (valid) {
+            await store.write({ upserts, deleteIds: b.deleteIds });
+            for (const u of upserts) next.set(u.id, u);
+            model.clear();
+            for (const [k, v] of next) model.set(k, v);
+          } else {
+            await expect(store.write({ upserts, deleteIds: b.deleteIds })).rejects.toThrow(InvalidInputError);
+          }
+        }
+        const stored = (await collectAll(store)).map((v) => ({ id: v.id, slot: v.slot, bucket: v.bucket, vector: v.vector, payload: v.payload }));
+        const expected = [...model.values()].sort((x, y) => x.slot - y.slot);
+        expect(stored).toEqual(expected);
+        expect(await store.count()).toBe(model.size);
+      }),
+      { numRuns: 150, seed: 7 },
+    );
+  });
+});
+
+async function collectAll(s: EmbeddedSrmStore) {
+  const out = [];
+  for await (const page of s.scan({ id: true, bucket: true, vector: true, payload: true }, 4)) out.push(...page);
+  return out;
+}

@@ -1,0 +1,72 @@
+/**
+ * One Qdrant connection shared by a backend and its stores: the client, the
+ * resolved options, the closed flag, and {@link QdrantConnection.call}, which
+ * every request goes through (retry with bounded exponential backoff, then
+ * one typed error naming the operation and the collection).
+ */
+import { QdrantClient } from '@qdrant/js-client-rest';
+import { ClosedError } from '../../errors.js';
+import { describeFailure, toStorageError } from './error-mapping.js';
+import type { ResolvedQdrantOptions } from './options.js';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** The client plus the policy around each call. Internal to the Qdrant backend. */
+export class QdrantConnection {
+  readonly client: QdrantClient;
+  readonly options: ResolvedQdrantOptions;
+  private closed = false;
+
+  constructor(options: ResolvedQdrantOptions) {
+    this.options = options;
+    this.client =
+      options.client ??
+      new QdrantClient({
+        url: options.url!,
+        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+        timeout: options.timeoutMs,
+        // The compatibility check is a fire-and-forget request that logs on failure;
+        // `connect` checks reachability itself and reports it as a typed error.
+        checkCompatibility: false,
+      });
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  /** Throws {@link ClosedError} once the backend is closed. */
+  assertOpen(what: string): void {
+    if (this.closed) throw new ClosedError(what);
+  }
+
+  /**
+   * Runs one client call. Every call this backend makes is idempotent (reads,
+   * upserts by id, deletes by id or filter, schema creation that tolerates
+   * "already exists"), so transient failures are retried: up to
+   * `retries` more attempts, waiting `backoffMs · 2^attempt` (capped at
+   * `maxBackoffMs`, or the server's Retry-After) between them. A 4xx other
+   * than 429 is not retried. The last failure becomes a
+   * {@link StorageUnavailableError}.
+   */
+  async call<T>(operation: string, collection: string | undefined, fn: (client: QdrantClient) => Promise<T>): Promise<T> {
+    this.assertOpen('Qdrant storage');
+    const { retries, backoffMs, maxBackoffMs } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn(this.client);
+      } catch (err) {
+        const info = describeFailure(err);
+        if (!info.transient || attempt >= retries || this.closed) {
+          throw toStorageError(err, operation, collection, attempt + 1);
+        }
+        const delay = Math.min(maxBackoffMs, info.retryAfterMs ?? backoffMs * 2 ** attempt);
+        await sleep(delay);
+      }
+    }
+  }
+}

@@ -1,0 +1,389 @@
+/**
+ * LangChain `VectorStore` over a SemanticRoutingMemory.
+ */
+import { randomUUID } from 'node:crypto';
+import { existsSync, readdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Document } from '@langchain/core/documents';
+import type { DocumentInterface } from '@langchain/core/documents';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import type { Callbacks } from '@langchain/core/callbacks/manager';
+import { maximalMarginalRelevance } from '@langchain/core/utils/math';
+import { SaveableVectorStore } from '@langchain/core/vectorstores';
+import type { MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
+import { DimensionMismatchError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import type { FilterInput, MemoryItem, Payload, PayloadFilter, SRMOptions } from '@srm/core';
+import { translateMetadataFilter } from './metadata-filter.js';
+import type { MetadataFilter } from './metadata-filter.js';
+import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
+
+/**
+ * A filter of {@link SRMVectorStore}: a metadata filter object (equality
+ * shorthand, Mongo-like `$` operators, or the core filter AST; fields are
+ * metadata fields) or a predicate over documents, which runs in process.
+ */
+export type SRMVectorStoreFilter = MetadataFilter | ((doc: Document) => boolean);
+
+/** Options of {@link SRMVectorStore}. All optional. */
+export interface SRMVectorStoreArgs {
+  /** A memory to use. The store does not close an injected memory. */
+  memory?: SemanticRoutingMemory;
+  /**
+   * Directory of an embedded, durable memory that the store creates (with the
+   * first document when `srm.d` is not given). Default: in memory.
+   */
+  path?: string;
+  /** Options of the memory the store creates. `d` defaults to the first vectors' length. */
+  srm?: Partial<SRMOptions>;
+}
+
+/** What is stored as the SRM payload of a document. */
+interface DocumentPayload extends Payload {
+  pageContent: string;
+  metadata: Record<string, unknown>;
+}
+
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'an array';
+  return typeof x === 'object' ? 'an object' : `${typeof x} ${JSON.stringify(x) ?? String(x)}`;
+}
+
+function toDocument(id: string | undefined, payload: Payload): Document {
+  const p = payload as Partial<DocumentPayload>;
+  return new Document({
+    ...(id === undefined ? {} : { id }),
+    pageContent: typeof p.pageContent === 'string' ? p.pageContent : '',
+    metadata: (p.metadata ?? {}) as Record<string, unknown>,
+  });
+}
+
+/**
+ * Turns a store filter into what `SemanticRoutingMemory.query` takes.
+ * @throws InvalidInputError when `filter` is neither a filter object nor a function.
+ */
+export function toQueryFilter(filter: unknown): PayloadFilter | ((payload: Payload) => boolean) | undefined {
+  if (filter === undefined || filter === null) return undefined;
+  if (typeof filter === 'function') {
+    const predicate = filter as (doc: Document) => boolean;
+    return (payload) => Boolean(predicate(toDocument(undefined, payload)));
+  }
+  if (typeof filter !== 'object' || Array.isArray(filter)) {
+    throw new InvalidInputError(`filter must be a metadata filter object or a function (doc) => boolean, got ${describe(filter)}`);
+  }
+  return translateMetadataFilter(filter, 'metadata');
+}
+
+function checkQueryText(query: unknown): void {
+  if (typeof query !== 'string') throw new InvalidInputError(`query must be a string, got ${describe(query)}`);
+  if (query.trim().length === 0) throw new InvalidInputError('query text is empty');
+}
+
+function checkK(k: unknown, name = 'k'): number {
+  if (typeof k !== 'number' || !Number.isInteger(k) || k < 0) throw new InvalidInputError(`${name} must be an integer >= 0, got ${describe(k)}`);
+  if (k > Limits.maxK) throw new InvalidInputError(`${name} is ${k}, the maximum is ${Limits.maxK}`);
+  return k;
+}
+
+/**
+ * A LangChain vector store backed by {@link SemanticRoutingMemory}: a dense
+ * memory that keeps only a small routing layer in RAM, with the full vectors
+ * in embedded (SQLite) or Qdrant storage.
+ *
+ * Documents are stored as `{ pageContent, metadata }` payloads under their ids
+ * (`options.ids`, else `doc.id`, else a new UUID). Re-adding an id replaces the
+ * document. Returned documents carry their `id`; inputs are never mutated.
+ * Scores are cosine similarities (higher is closer) unless the memory uses `dot`.
+ *
+ * @example
+ * ```ts
+ * const store = await SRMVectorStore.fromTexts(['foo', 'bar'], [{ n: 1 }, { n: 2 }], embeddings);
+ * const [doc] = await store.similaritySearch('bar', 1, { n: { $gte: 2 } });
+ * const retriever = store.asRetriever({ k: 4, searchType: 'mmr' });
+ * ```
+ */
+export class SRMVectorStore extends SaveableVectorStore {
+  declare FilterType: SRMVectorStoreFilter;
+
+  private memoryPromise: Promise<SemanticRoutingMemory> | undefined;
+  private readonly ownsMemory: boolean;
+  private readonly path: string | undefined;
+  private readonly srmOptions: Partial<SRMOptions>;
+
+  /** Called by LangChain during construction, so it reads no instance field. */
+  _vectorstoreType(): string {
+    return 'srm';
+  }
+
+  constructor(embeddings: EmbeddingsInterface, args: SRMVectorStoreArgs = {}) {
+    super(embeddings, {});
+    this.path = args.path === undefined ? undefined : resolve(args.path);
+    this.srmOptions = { ...args.srm };
+    this.ownsMemory = args.memory === undefined;
+    if (args.memory) this.memoryPromise = Promise.resolve(args.memory);
+    else if (this.srmOptions.d !== undefined) {
+      // Created now; a failure (bad option, locked directory) is kept and reported by every call.
+      this.ensureMemory(this.srmOptions.d, false).catch(() => undefined);
+    }
+  }
+
+  /**
+   * The memory, once it exists. A store created without `memory` or `srm.d`
+   * creates its memory with the first vectors; before that this resolves to undefined.
+   */
+  async memory(): Promise<SemanticRoutingMemory | undefined> {
+    return this.memoryPromise;
+  }
+
+  /** Creates the memory once. With `retry`, a failure (e.g. bad first vectors) lets a later call try again. */
+  private ensureMemory(d: number, retry = true): Promise<SemanticRoutingMemory> {
+    if (!this.memoryPromise) {
+      const options = { ...this.srmOptions, d } as SRMOptions;
+      const path = this.path;
+      const opening = path
+        ? SemanticRoutingMemory.open({ ...options, path }).then((memory) => {
+            writeManifest(path, { ...this.srmOptions, d });
+            return memory;
+          })
+        : Promise.resolve().then(() => new SemanticRoutingMemory(options));
+      this.memoryPromise = opening;
+      if (retry) {
+        opening.catch(() => {
+          if (this.memoryPromise === opening) this.memoryPromise = undefined;
+        });
+      }
+    }
+    return this.memoryPromise;
+  }
+
+  /** Number of stored documents. */
+  async count(): Promise<number> {
+    const memory = await this.memoryPromise;
+    return memory?.size ?? 0;
+  }
+
+  /**
+   * Stores documents with the given vectors.
+   * @param options.ids one id per document; overrides `doc.id`. Missing ids become new UUIDs.
+   * @returns the ids, aligned with `documents`.
+   * @throws InvalidInputError when the counts differ, an id is not a string, or ids repeat in the batch;
+   *   DimensionMismatchError (from the memory) for a vector of the wrong length. Nothing is stored then.
+   */
+  async addVectors(vectors: number[][], documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
+    if (!Array.isArray(vectors) || !Array.isArray(documents)) throw new InvalidInputError('addVectors expects arrays of vectors and documents');
+    if (vectors.length !== documents.length) {
+      throw new InvalidInputError(`addVectors got ${vectors.length} vectors for ${documents.length} documents`);
+    }
+    const given = options?.ids;
+    if (given !== undefined && (!Array.isArray(given) || given.length !== documents.length)) {
+      throw new InvalidInputError(`options.ids must have one id per document (${documents.length}), got ${Array.isArray(given) ? given.length : describe(given)}`);
+    }
+    const payloads: DocumentPayload[] = [];
+    const ids = documents.map((doc, i) => {
+      if (doc === null || typeof doc !== 'object' || typeof doc.pageContent !== 'string') {
+        throw new InvalidInputError(`document ${i} must have a string pageContent, got ${describe(doc?.pageContent)}`);
+      }
+      const metadata = doc.metadata ?? {};
+      if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidInputError(`document ${i}: metadata must be an object, got ${describe(metadata)}`);
+      payloads.push({ pageContent: doc.pageContent, metadata });
+      const id = given?.[i] ?? doc.id ?? randomUUID();
+      if (typeof id !== 'string' || id.length === 0) throw new InvalidInputError(`id of document ${i} must be a non-empty string, got ${describe(id)}`);
+      return id;
+    });
+    if (documents.length === 0) return [];
+    const lengths = vectors.map((v) => (Array.isArray(v) || ArrayBuffer.isView(v) ? (v as ArrayLike<number>).length : -1));
+    const d = (await this.memoryPromise)?.config.d ?? lengths[0]!;
+    // Checked here too, so that a store that creates its memory lazily never fixes d from a bad batch.
+    lengths.forEach((len, i) => {
+      if (len === -1) throw new InvalidInputError(`vector ${i} must be an array of numbers, got ${describe(vectors[i])}`);
+      if (len !== d) throw new DimensionMismatchError(d, len, `vector ${i}`);
+    });
+    const memory = await this.ensureMemory(d);
+    return memory.add(vectors, { ids, payloads });
+  }
+
+  /**
+   * Embeds and stores documents.
+   * @throws InvalidInputError for a blank `pageContent` (before anything is embedded);
+   *   see {@link addVectors} for the rest.
+   */
+  async addDocuments(documents: DocumentInterface[], options?: { ids?: string[] }): Promise<string[]> {
+    if (!Array.isArray(documents)) throw new InvalidInputError(`addDocuments expects an array of documents, got ${describe(documents)}`);
+    const texts = documents.map((doc, i) => {
+      const text = doc?.pageContent;
+      if (typeof text !== 'string') throw new InvalidInputError(`document ${i} must have a string pageContent, got ${describe(text)}`);
+      if (text.trim().length === 0) throw new InvalidInputError(`document ${i} has an empty pageContent; there is nothing to embed`);
+      return text;
+    });
+    if (texts.length === 0) return [];
+    const vectors = await this.embeddings.embedDocuments(texts);
+    if (!Array.isArray(vectors) || vectors.length !== texts.length) {
+      throw new InvalidInputError(`the embeddings returned ${Array.isArray(vectors) ? vectors.length : describe(vectors)} vectors for ${texts.length} texts`);
+    }
+    return this.addVectors(vectors, documents, options);
+  }
+
+  /**
+   * Deletes documents by id. Ids that are not stored are ignored.
+   * @throws InvalidInputError when `params.ids` is not an array of strings.
+   */
+  override async delete(params?: { ids?: string[] }): Promise<void> {
+    const ids = params?.ids;
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+      throw new InvalidInputError(`delete expects { ids: string[] }, got ${describe(ids)}`);
+    }
+    const memory = await this.memoryPromise;
+    if (!memory || ids.length === 0) return;
+    await memory.delete([...new Set(ids)], { ignoreMissing: true });
+  }
+
+  /** The stored documents with these ids, in the given order; ids that are not stored are skipped. */
+  async getByIds(ids: readonly string[]): Promise<Document[]> {
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
+      throw new InvalidInputError(`getByIds expects an array of strings, got ${describe(ids)}`);
+    }
+    const memory = await this.memoryPromise;
+    if (!memory || ids.length === 0) return [];
+    const items = await memory.get(ids, { ignoreMissing: true });
+    return items.flatMap((item) => (item ? [toDocument(item.id, item.payload)] : []));
+  }
+
+  /**
+   * The `k` documents nearest to a query vector, with their scores, best first.
+   * @throws InvalidInputError for a filter of the wrong type or a bad `k`;
+   *   DimensionMismatchError (from the memory) for a query of the wrong length.
+   */
+  async similaritySearchVectorWithScore(query: number[], k: number, filter?: this['FilterType']): Promise<[Document, number][]> {
+    const queryFilter = toQueryFilter(filter);
+    checkK(k);
+    const memory = await this.memoryPromise;
+    if (!memory || k === 0) return [];
+    const hits = await memory.query(query, { k, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    return hits.map((h) => [toDocument(h.id, h.payload), h.score]);
+  }
+
+  /** As LangChain's, but rejects an empty query and a bad filter before embedding. */
+  override async similaritySearch(query: string, k = 4, filter?: this['FilterType'], callbacks?: Callbacks): Promise<Document[]> {
+    checkQueryText(query);
+    toQueryFilter(filter);
+    return (await this.similaritySearchWithScore(query, k, filter, callbacks)).map(([doc]) => doc);
+  }
+
+  /** As LangChain's, but rejects an empty query and a bad filter before embedding. */
+  override async similaritySearchWithScore(query: string, k = 4, filter?: this['FilterType'], _callbacks?: Callbacks): Promise<[Document, number][]> {
+    checkQueryText(query);
+    toQueryFilter(filter);
+    return this.similaritySearchVectorWithScore(await this.embeddings.embedQuery(query), k, filter);
+  }
+
+  /**
+   * Maximal marginal relevance: fetches `fetchK` (default 20) nearest documents,
+   * then picks `k` that balance relevance and diversity (`lambda`: 1 = relevance
+   * only, 0 = diversity only; default 0.5).
+   */
+  override async maxMarginalRelevanceSearch(
+    query: string,
+    options: MaxMarginalRelevanceSearchOptions<this['FilterType']>,
+    _callbacks?: Callbacks,
+  ): Promise<Document[]> {
+    checkQueryText(query);
+    const queryFilter = toQueryFilter(options.filter);
+    const k = checkK(options.k);
+    const fetchK = Math.max(k, checkK(options.fetchK ?? 20, 'fetchK'));
+    const lambda = options.lambda ?? 0.5;
+    if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw new InvalidInputError(`lambda must be a number in [0, 1], got ${describe(lambda)}`);
+    const memory = await this.memoryPromise;
+    if (!memory || k === 0) return [];
+    const queryVector = await this.embeddings.embedQuery(query);
+    const hits = await memory.query(queryVector, { k: fetchK, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    if (hits.length === 0) return [];
+    // Candidates deleted since the query are dropped, not invented.
+    const items = (await memory.get(hits.map((h) => h.id), { ignoreMissing: true })).filter((it): it is MemoryItem => it !== undefined);
+    const chosen = maximalMarginalRelevance(queryVector, items.map((it) => Array.from(it.vector)), lambda, k);
+    return chosen.map((i) => toDocument(items[i]!.id, items[i]!.payload));
+  }
+
+  /**
+   * Writes the store to `directory` (an embedded memory plus a small manifest).
+   * For a store already at `directory`, only the manifest is written: every write is durable anyway.
+   * @throws InvalidInputError when `directory` already holds another, non-empty memory (it is not overwritten).
+   */
+  async save(directory: string): Promise<void> {
+    const target = resolve(directory);
+    const memory = await this.memoryPromise;
+    const srm = memory ? { ...this.srmOptions, ...memory.config } : this.srmOptions;
+    if (!memory || target === this.path) {
+      writeManifest(target, srm);
+      return;
+    }
+    const copy = await SemanticRoutingMemory.open({ ...(memory.config as SRMOptions), path: target });
+    try {
+      if (copy.size > 0) {
+        throw new InvalidInputError(`cannot save to ${target}: it already holds a memory with ${copy.size} items; choose an empty directory`);
+      }
+      for await (const page of memory.items(1024)) {
+        if (page.length === 0) continue;
+        await copy.add(
+          page.map((it) => it.vector),
+          { ids: page.map((it) => it.id), payloads: page.map((it) => it.payload) },
+        );
+      }
+    } finally {
+      await copy.close();
+    }
+    writeManifest(target, srm);
+  }
+
+  /**
+   * Opens a store saved with {@link save}.
+   * @throws NotFoundError when `directory` has no manifest; CorruptDataError for an unknown manifest version.
+   */
+  static override async load(directory: string, embeddings: EmbeddingsInterface): Promise<SRMVectorStore> {
+    const manifest = readManifest(resolve(directory));
+    if (!manifest) throw new NotFoundError('SRM vector store manifest', [resolve(directory, MANIFEST_FILE)]);
+    return SRMVectorStore.open(directory, embeddings, { srm: manifest.srm });
+  }
+
+  /**
+   * Opens (or creates) an embedded, durable store in `directory`. The memory's
+   * options come from `options.srm`, else from the directory's manifest; for a
+   * non-empty directory with neither, `d` is learnt by embedding one probe text.
+   */
+  static async open(directory: string, embeddings: EmbeddingsInterface, options: { srm?: Partial<SRMOptions> } = {}): Promise<SRMVectorStore> {
+    const path = resolve(directory);
+    const manifest = readManifest(path);
+    const srm: Partial<SRMOptions> = { ...manifest?.srm, ...options.srm };
+    if (srm.d === undefined && existsSync(path) && readdirSync(path).some((f) => f !== MANIFEST_FILE)) {
+      srm.d = (await embeddings.embedQuery('dimension probe')).length;
+    }
+    const store = new SRMVectorStore(embeddings, { path, srm });
+    if (srm.d !== undefined) await store.memory();
+    return store;
+  }
+
+  /** Creates a store from texts and their metadata (one object for all, or one per text). */
+  static override async fromTexts(
+    texts: string[],
+    metadatas: object[] | object,
+    embeddings: EmbeddingsInterface,
+    args: SRMVectorStoreArgs = {},
+  ): Promise<SRMVectorStore> {
+    const docs = texts.map(
+      (pageContent, i) =>
+        new Document({ pageContent, metadata: { ...((Array.isArray(metadatas) ? metadatas[i] : metadatas) ?? {}) } }),
+    );
+    return SRMVectorStore.fromDocuments(docs, embeddings, args);
+  }
+
+  /** Creates a store and adds `docs`. */
+  static override async fromDocuments(docs: DocumentInterface[], embeddings: EmbeddingsInterface, args: SRMVectorStoreArgs = {}): Promise<SRMVectorStore> {
+    const store = new SRMVectorStore(embeddings, args);
+    await store.addDocuments(docs);
+    return store;
+  }
+
+  /** Closes the memory if the store created it. */
+  async close(): Promise<void> {
+    if (this.ownsMemory && this.memoryPromise) await (await this.memoryPromise).close();
+  }
+}

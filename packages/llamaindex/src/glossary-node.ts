@@ -1,0 +1,59 @@
+/**
+ * How a glossary entry reads as a LlamaIndex node: `"JWT: JSON Web Token. <description>"`.
+ */
+import { TextNode } from '@llamaindex/core/schema';
+import type { NodeWithScore } from '@llamaindex/core/schema';
+
+/** The fields of a recalled glossary entry that the adapters use. */
+export interface GlossaryHitLike {
+  id: string;
+  key: string;
+  value: string;
+  category: string;
+  aliases: string[];
+  description: string;
+  score: number;
+  /** Score over the best attainable score, in [0, 1], when recall computed it. */
+  relevance?: number;
+}
+
+/** Metadata keys of a glossary node that an LLM does not need to see again (the text already says them). */
+const HIDDEN_FROM_LLM = ['key', 'value', 'description', 'agentId', 'score', 'relevance'];
+/** Every metadata key of a glossary node: none of them is embedded (the node is never re-embedded anyway). */
+const ALL_KEYS = ['key', 'value', 'category', 'aliases', 'description', 'agentId', 'score', 'relevance'];
+
+/**
+ * The sentence a glossary entry reads as: the key, the value, then the
+ * description; a trailing full stop is added only where none is.
+ */
+export function glossaryEntryText(entry: Pick<GlossaryHitLike, 'key' | 'value' | 'description'>): string {
+  const value = entry.value.trim();
+  const description = entry.description.trim();
+  let text = `${entry.key}: ${value}`;
+  if (description.length > 0) text += `${/[.!?]$/.test(value) ? '' : '.'} ${description}`;
+  return text;
+}
+
+/**
+ * A recalled glossary entry as a `NodeWithScore` (node id = entry id; score = the raw BM25 recall
+ * score; metadata `relevance` when recall computed it).
+ */
+export function glossaryHitToNode(hit: GlossaryHitLike, agentId: string): NodeWithScore {
+  const node = new TextNode({
+    id_: hit.id,
+    text: glossaryEntryText(hit),
+    metadata: {
+      key: hit.key,
+      value: hit.value,
+      category: hit.category,
+      aliases: [...hit.aliases],
+      description: hit.description,
+      agentId,
+      score: hit.score,
+      ...(hit.relevance !== undefined ? { relevance: hit.relevance } : {}),
+    },
+    excludedLlmMetadataKeys: [...HIDDEN_FROM_LLM],
+    excludedEmbedMetadataKeys: [...ALL_KEYS],
+  });
+  return { node, score: hit.score };
+}

@@ -1,0 +1,41 @@
+/**
+ * How a LlamaIndex node is kept in an SRM payload: LlamaIndex's own
+ * `nodeToMetadata` layout, the one its Qdrant, Pinecone and Chroma stores use
+ * (and LlamaIndex Python reads). The node's metadata sits flat at the top
+ * level, so metadata filters address payload fields directly; the rest of the
+ * node (text, relationships, excluded keys, hash) is JSON under
+ * `_node_content`; `ref_doc_id` names the source document.
+ */
+import type { BaseNode } from '@llamaindex/core/schema';
+import { metadataDictToNode, nodeToMetadata } from '@llamaindex/core/vector-store';
+import { InvalidInputError } from '@srm/core';
+import type { Payload } from '@srm/core';
+
+/** Payload field holding the id of the node's source document (`"None"` when it has none). */
+export const REF_DOC_ID_KEY = 'ref_doc_id';
+
+/** Payload field holding the serialised node (without metadata and embedding). */
+export const NODE_CONTENT_KEY = '_node_content';
+
+/** Payload of `node`: its metadata plus the LlamaIndex bookkeeping fields. The node is not modified. */
+export function nodeToPayload(node: BaseNode): Payload {
+  // removeText=false: the store keeps the text (storesText = true).
+  return nodeToMetadata(node, false, 'text', false) as Payload;
+}
+
+/**
+ * Rebuilds the node stored in `payload` (a `TextNode`, or an `IndexNode` when one was stored).
+ * @throws InvalidInputError when the payload was not written by {@link nodeToPayload}, e.g. an SRM
+ *   item added through another API without `_node_content`.
+ */
+export function payloadToNode(payload: Payload, id: string): BaseNode {
+  if (typeof payload[NODE_CONTENT_KEY] !== 'string') {
+    throw new InvalidInputError(
+      `item "${id}" is not a LlamaIndex node: its payload has no "${NODE_CONTENT_KEY}" string (was it added through SRMVectorStore.add?)`,
+    );
+  }
+  const node = metadataDictToNode(payload);
+  // The payload id is authoritative: it is the id the memory returned.
+  node.id_ = id;
+  return node;
+}

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent setup for a fresh machine: Debian packages (real glossaries, Jupyter for the
+# notebook checks), npm dependencies (with the native builds allowed in package.json), and
+# the tslab kernel. Safe to run before every demo, test or benchmark run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+for f in /usr/share/dictd/jargon.index /usr/share/dictd/foldoc.index /usr/share/dictd/vera.index; do
+  [ -f "$f" ] || need_apt+=(dict-jargon dict-foldoc dict-vera)
+done
+if [ "${SRM_SKIP_JUPYTER:-0}" != "1" ] && ! command -v jupyter-nbconvert >/dev/null 2>&1; then
+  need_apt+=(jupyter-notebook python3-nbconvert jupyter-nbconvert python3-ipykernel)
+fi
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: $(printf '%s\n' "${need_apt[@]}" | sort -u | tr '\n' ' ')"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
+fi
+
+# npm ci when node_modules is missing or older than the lockfile.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "setup: npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# Register the tslab kernel with the system Jupyter (used by the notebook checks).
+if [ "${SRM_SKIP_JUPYTER:-0}" != "1" ] && command -v jupyter >/dev/null 2>&1; then
+  if ! jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
+    npx --no-install tslab install --python /usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >/dev/null
+  fi
+fi
