@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine: Debian packages (real glossaries, Jupyter for the
 # notebook checks), npm dependencies (with the native builds allowed in package.json), and
-# the tslab kernel. Safe to run before every demo, test or benchmark run.
+# the tslab kernel (with --with-jupyter). Safe to run before every demo, test or benchmark run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,10 @@ need_apt=()
 for f in /usr/share/dictd/jargon.index /usr/share/dictd/foldoc.index /usr/share/dictd/vera.index; do
   [ -f "$f" ] || need_apt+=(dict-jargon dict-foldoc dict-vera)
 done
-if [ "${SRM_SKIP_JUPYTER:-0}" != "1" ] && ! command -v jupyter-nbconvert >/dev/null 2>&1; then
+# Jupyter (for the notebook checks) only with --with-jupyter: the demo does not need it.
+with_jupyter=0
+[ "${1:-}" = "--with-jupyter" ] && with_jupyter=1
+if [ "$with_jupyter" = "1" ] && ! command -v jupyter-nbconvert >/dev/null 2>&1; then
   need_apt+=(jupyter-notebook python3-nbconvert jupyter-nbconvert python3-ipykernel)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
@@ -26,7 +29,7 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # Register the tslab kernel with the system Jupyter (used by the notebook checks).
-if [ "${SRM_SKIP_JUPYTER:-0}" != "1" ] && command -v jupyter >/dev/null 2>&1; then
+if [ "$with_jupyter" = "1" ] && command -v jupyter >/dev/null 2>&1; then
   if ! jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
     npx --no-install tslab install --python /usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >/dev/null
   fi

@@ -25,7 +25,8 @@ class ExtractiveLLM extends BaseLLM {
   chat(params: LLMChatParamsNonStreaming): Promise<ChatResponse>;
   async chat(params: LLMChatParamsStreaming | LLMChatParamsNonStreaming): Promise<AsyncIterable<ChatResponseChunk> | ChatResponse> {
     const texts = params.messages.map((m) => (typeof m.content === 'string' ? m.content : ''));
-    const words = (s: string) => new Set(s.toLowerCase().match(/[a-z]{4,}/g) ?? []);
+    // Words of four letters or more, with a plural or third-person "s" dropped.
+    const words = (s: string) => new Set((s.toLowerCase().match(/[a-z]{4,}/g) ?? []).map((w) => w.replace(/s$/, '')));
     const asked = words(texts.at(-1) ?? '');
     let answer = 'I do not know.';
     let best = 0;

@@ -65,7 +65,7 @@ describe.skipIf(missing.length > 0)('LlamaIndex examples', () => {
 
   it('llamaindex-agent-memory.ts puts the glossary entry and the relevant old messages into the LLM context', async () => {
     const out = await runExample('llamaindex-agent-memory.ts');
-    expect(out).toMatch(/^glossary: 2000 entries for support-bot$/m);
+    expect(out).toMatch(/^glossary: 2001 entries for support-bot$/m);
     expect(out).toMatch(/^vector block: 2 batches of older messages stored in SRM$/m);
     const sections = out.split(/^--- /m).slice(1);
     const glossary = sections.find((s) => s.startsWith('memory\nGlossary entries relevant to the conversation:'));
@@ -74,7 +74,9 @@ describe.skipIf(missing.length > 0)('LlamaIndex examples', () => {
     expect(recalled).toHaveLength(1);
     expect(recalled[0]).toContain('fifteen minutes');
     expect(recalled[0]).not.toContain('chocolate');
-    // The latest question is in the short-term part.
-    expect(sections.at(-1)).toBe('user\nHow long may a JWT for the billing API live before it expires?\n');
+    // The latest question is in the short-term part, and the stand-in LLM answers from the recalled message.
+    const [last, answer] = sections.at(-1)!.split(/^=== answer\n/m);
+    expect(last).toBe('user\nHow long may a JWT for the billing API live before it expires?\n');
+    expect(answer).toMatch(/expire after fifteen minutes\.\n$/);
   });
 });

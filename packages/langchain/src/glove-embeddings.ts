@@ -54,8 +54,8 @@ export class GloveEmbeddings extends Embeddings {
   }
 
   /**
-   * Embeds each text.
-   * @throws InvalidInputError (from `@srm/core`) for a blank text, before any text is embedded.
+   * Embeds each text, in order.
+   * @throws InvalidInputError (from `@srm/core`) for a blank text.
    */
   async embedDocuments(documents: string[]): Promise<number[][]> {
     const embedder = await this.load();

@@ -5,7 +5,7 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import type { BaseRetrieverInput } from '@langchain/core/retrievers';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
-import { InvalidConfigError, Limits } from '@srm/core';
+import { InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
 import type { RecalledEntry, SemanticMemory } from '@srm/core';
 
 /** Metadata of a glossary document. */
@@ -81,7 +81,7 @@ export function glossaryDocument(entry: RecalledEntry): Document<GlossaryDocumen
  * ```
  */
 export class SemanticMemoryRetriever extends BaseRetriever<GlossaryDocumentMetadata> {
-  static lc_name(): string {
+  static override lc_name(): string {
     return 'SemanticMemoryRetriever';
   }
 
@@ -117,8 +117,13 @@ export class SemanticMemoryRetriever extends BaseRetriever<GlossaryDocumentMetad
     this.minRelevance = minRelevance;
   }
 
-  /** Errors of the memory (empty query, closed memory, storage) pass through unchanged. */
-  async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document<GlossaryDocumentMetadata>[]> {
+  /**
+   * @throws InvalidInputError for a blank query (as SRMVectorStore does; the core's recall would
+   *   answer []). Errors of the memory (closed memory, storage) pass through unchanged.
+   */
+  override async _getRelevantDocuments(query: string, _runManager?: CallbackManagerForRetrieverRun): Promise<Document<GlossaryDocumentMetadata>[]> {
+    if (typeof query !== 'string') throw new InvalidInputError(`query must be a string, got ${typeof query}`);
+    if (query.trim().length === 0) throw new InvalidInputError('query text is empty');
     const entries = await this.memory.recall(query, {
       agentId: this.agentId,
       topK: this.topK,

@@ -11,7 +11,8 @@ import { StringOutputParser } from '@langchain/core/output_parsers';
 import { RunnablePassthrough, RunnableSequence } from '@langchain/core/runnables';
 import { FakeEmbeddings, FakeListChatModel, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import type { BaseMessage } from '@langchain/core/messages';
-import { CorruptDataError, DimensionMismatchError, InvalidInputError, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import { CorruptDataError, DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInputError, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import { SRMStore } from './store/srm-store.js';
 import { GloveEmbeddings } from './glove-embeddings.js';
 import { SRMVectorStore } from './vectorstore.js';
 import { MANIFEST_FILE } from './vectorstore-manifest.js';
@@ -41,11 +42,14 @@ afterAll(() => {
  * abstract `RecordManager`, so `index()` runs unchanged.
  */
 class MapRecordManager extends RecordManager {
-  lc_namespace = ['srm', 'tests', 'record_manager'];
+  override lc_namespace = ['srm', 'tests', 'record_manager'];
   records = new Map<string, { updatedAt: number; groupId: string | null }>();
   async createSchema(): Promise<void> {}
+  private last = 0;
+  /** A strictly increasing clock, so that two runs in the same millisecond stay ordered. */
   async getTime(): Promise<number> {
-    return Date.now();
+    this.last = Math.max(Date.now(), this.last + 1);
+    return this.last;
   }
   async update(keys: string[], options: UpdateOptions = {}): Promise<void> {
     const now = await this.getTime();
@@ -447,5 +451,28 @@ describe('save, load and open', () => {
     expect(await loaded.similaritySearch('foo', 1)).toEqual([]);
     await loaded.addDocuments([new Document({ pageContent: 'foo' })]);
     expect(await loaded.count()).toBe(1);
+  });
+
+  it('shares one storage backend with an SRMStore, each in its own named memory', async () => {
+    const dir = tempDir();
+    const storage = await EmbeddedStorage.open(dir);
+    const embeddings = new SyntheticEmbeddings();
+    const docs = track(new SRMVectorStore(embeddings, { storage }));
+    const graphStore = new SRMStore({ storage, index: { dims: 4, embeddings, fields: ['text'] } });
+    await docs.addDocuments([new Document({ pageContent: 'foo' })], { ids: ['d1'] });
+    await graphStore.put(['ns'], 'k', { text: 'bar' });
+    expect(await storage.listStores()).toMatchObject({ srm: ['default', 'langgraph-store'] });
+    expect(await docs.count()).toBe(1);
+    expect((await graphStore.memory()).size).toBe(1);
+    await docs.close();
+    await graphStore.close();
+    await storage.close();
+  });
+
+  it('refuses both a path and a storage backend', async () => {
+    const storage = EmbeddedStorage.inMemory();
+    expect(() => new SRMVectorStore(new SyntheticEmbeddings(), { path: tempDir(), storage })).toThrow(InvalidConfigError);
+    expect(() => new SRMStore({ path: tempDir(), storage })).toThrow(InvalidConfigError);
+    await storage.close();
   });
 });

@@ -11,8 +11,8 @@ import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { SaveableVectorStore } from '@langchain/core/vectorstores';
 import type { MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
-import { DimensionMismatchError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
-import type { FilterInput, MemoryItem, Payload, PayloadFilter, SRMOptions } from '@srm/core';
+import { DimensionMismatchError, InvalidConfigError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import type { FilterInput, MemoryItem, Payload, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
 import { translateMetadataFilter } from './metadata-filter.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
@@ -33,6 +33,13 @@ export interface SRMVectorStoreArgs {
    * first document when `srm.d` is not given). Default: in memory.
    */
   path?: string;
+  /**
+   * A storage backend of `@srm/core` (embedded or Qdrant) for the memory the store creates;
+   * the store does not close it. Exclusive with `path`.
+   */
+  storage?: StorageBackend;
+  /** Name of the memory inside the backend. Default `"default"`. */
+  name?: string;
   /** Options of the memory the store creates. `d` defaults to the first vectors' length. */
   srm?: Partial<SRMOptions>;
 }
@@ -108,6 +115,8 @@ export class SRMVectorStore extends SaveableVectorStore {
   private memoryPromise: Promise<SemanticRoutingMemory> | undefined;
   private readonly ownsMemory: boolean;
   private readonly path: string | undefined;
+  private readonly storage: StorageBackend | undefined;
+  private readonly name: string | undefined;
   private readonly srmOptions: Partial<SRMOptions>;
 
   /** Called by LangChain during construction, so it reads no instance field. */
@@ -117,7 +126,12 @@ export class SRMVectorStore extends SaveableVectorStore {
 
   constructor(embeddings: EmbeddingsInterface, args: SRMVectorStoreArgs = {}) {
     super(embeddings, {});
+    if (args.path !== undefined && args.storage !== undefined) {
+      throw new InvalidConfigError('storage', 'give either `path` (an embedded memory the store opens) or `storage`, not both');
+    }
     this.path = args.path === undefined ? undefined : resolve(args.path);
+    this.storage = args.storage;
+    this.name = args.name;
     this.srmOptions = { ...args.srm };
     this.ownsMemory = args.memory === undefined;
     if (args.memory) this.memoryPromise = Promise.resolve(args.memory);
@@ -140,12 +154,15 @@ export class SRMVectorStore extends SaveableVectorStore {
     if (!this.memoryPromise) {
       const options = { ...this.srmOptions, d } as SRMOptions;
       const path = this.path;
+      const named = this.name === undefined ? {} : { name: this.name };
       const opening = path
-        ? SemanticRoutingMemory.open({ ...options, path }).then((memory) => {
+        ? SemanticRoutingMemory.open({ ...options, ...named, path }).then((memory) => {
             writeManifest(path, { ...this.srmOptions, d });
             return memory;
           })
-        : Promise.resolve().then(() => new SemanticRoutingMemory(options));
+        : this.storage
+          ? SemanticRoutingMemory.open({ ...options, ...named, storage: this.storage })
+          : Promise.resolve().then(() => new SemanticRoutingMemory(options));
       this.memoryPromise = opening;
       if (retry) {
         opening.catch(() => {

@@ -141,3 +141,14 @@ describe('SRMVectorStore under VectorStoreIndex', () => {
     expect(refDocs(await reopened.asRetriever({ similarityTopK: 50 }).retrieve(QUERIES[0]!))).not.toContain('jargon:heisenbug');
   });
 });
+
+describe('SRMVectorStore under VectorStoreIndex.fromDocuments', () => {
+  it('splits, embeds and stores documents with the default node parser', async () => {
+    const memoryStore = new SRMVectorStore();
+    const storageContext = await storageContextFromDefaults({ vectorStores: { [ModalityType.TEXT]: memoryStore } });
+    const idx = await VectorStoreIndex.fromDocuments(docs, { storageContext });
+    expect(memoryStore.memory.size).toBeGreaterThanOrEqual(docs.length);
+    expect(refDocs(await idx.asRetriever({ similarityTopK: 1 }).retrieve(QUERIES[2]!))).toEqual(['foldoc:tcp']);
+    await memoryStore.close();
+  });
+});

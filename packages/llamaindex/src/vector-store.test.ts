@@ -1,6 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { BaseVectorStore, Document, SentenceSplitter, Settings, TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { BaseNode, MetadataFilters, VectorStoreQuery } from 'llamaindex';
-import { DimensionMismatchError, InvalidInputError, SemanticRoutingMemory } from '@srm/core';
+import { DimensionMismatchError, InvalidInputError, SemanticRoutingMemory, SrmError } from '@srm/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dictionaryDocuments } from '../test/fixtures.js';
 import { GloveEmbedding } from './glove-embedding.js';
@@ -58,8 +61,45 @@ describe('constructor', () => {
     await memory.close();
   });
 
+  it('rejects both memory and srm, and a model whose dimension the memory cannot hold', async () => {
+    const memory = new SemanticRoutingMemory({ d: 50 });
+    expect(() => new SRMVectorStore({ memory, srm: { d: 50 } })).toThrow(InvalidInputError);
+    expect(() => new SRMVectorStore({ memory, embedModel: model })).toThrow(DimensionMismatchError);
+    await memory.close();
+  });
+
   it('rejects a bad mmrPrefetchFactor', () => {
     expect(() => new SRMVectorStore({ srm: { d: 100 }, mmrPrefetchFactor: 0 })).toThrow(InvalidInputError);
+  });
+});
+
+describe('open', () => {
+  it('keeps nodes on disk across close and reopen', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srm-li-open-'));
+    try {
+      const first = await SRMVectorStore.open({ path: dir, embedModel: model });
+      await first.add(nodes);
+      const q = await query('protocol for reliable delivery of packets');
+      const before = await first.query(q);
+      await first.close();
+      const second = await SRMVectorStore.open({ path: dir, embedModel: model });
+      expect(second.memory.size).toBe(nodes.length);
+      expect(await second.query(q)).toEqual(before);
+      await second.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects bad options without keeping the directory locked', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srm-li-open-'));
+    try {
+      await expect(SRMVectorStore.open({ path: dir, embedModel: model, mmrPrefetchFactor: 0 })).rejects.toThrow(InvalidInputError);
+      const store2 = await SRMVectorStore.open({ path: dir, embedModel: model });
+      await store2.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -262,5 +302,42 @@ describe('delete', () => {
   it('rejects an empty ref doc id', async () => {
     await expect(store.delete('')).rejects.toThrow(InvalidInputError);
     expect(store.memory.size).toBe(nodes.length);
+  });
+});
+
+describe('hostile input', () => {
+  it('stores metadata keys __proto__, constructor and prototype as plain data and filters on them', async () => {
+    const metadata = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "c", "prototype": "p", "kind": "hostile"}') as Record<string, unknown>;
+    const node = new TextNode({ text: 'a node with hostile metadata keys', metadata });
+    node.embedding = await model.getTextEmbedding(node.text);
+    await store.add([node]);
+    const res = await store.query(
+      await query('hostile metadata', { similarityTopK: 5, filters: { filters: [{ key: 'constructor', operator: '==', value: 'c' }] } }),
+    );
+    expect(res.ids).toEqual([node.id_]);
+    const back = res.nodes![0]!.metadata;
+    expect(Object.hasOwn(back, '__proto__')).toBe(true);
+    expect(back.prototype).toBe('p');
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+  });
+
+  it('either stores a node with an odd id or rejects it with an SRM error, keeping every other node', async () => {
+    for (const id of ['a::b', 'dir/../../etc/passwd', '..', 'nul\u0000byte', 'x'.repeat(600), '']) {
+      const node = new TextNode({ id_: id, text: `node ${JSON.stringify(id)}` });
+      node.embedding = await model.getTextEmbedding('an odd identifier');
+      const added = store.add([node]).then(
+        () => 'stored',
+        (err: unknown) => err,
+      );
+      const outcome = await added;
+      if (outcome === 'stored') {
+        expect((await store.memory.get([id]))[0]!.id).toBe(id);
+        await store.memory.delete([id]);
+      } else {
+        expect(outcome).toBeInstanceOf(SrmError);
+      }
+      expect(store.memory.size).toBe(nodes.length);
+    }
   });
 });

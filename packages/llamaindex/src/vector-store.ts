@@ -95,6 +95,10 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
   private ownsMemory: boolean;
   private readonly mmrPrefetchFactor: number;
 
+  /**
+   * @throws InvalidInputError for both `memory` and `srm`, or a bad option; DimensionMismatchError
+   *   when an explicit `embedModel` reports a dimension other than the injected memory's `d`.
+   */
   constructor(options: SRMVectorStoreOptions = {}) {
     super(options.embedModel ? { embedModel: options.embedModel } : undefined);
     const prefetch = options.mmrPrefetchFactor ?? DEFAULT_MMR_PREFETCH;
@@ -103,6 +107,10 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
     }
     this.mmrPrefetchFactor = prefetch;
     if (options.memory) {
+      if (options.srm !== undefined) throw new InvalidInputError('give either `memory` (an existing memory) or `srm` (options of a new one), not both');
+      const dims = options.embedModel?.embedInfo?.dimensions;
+      // An explicit model that cannot fill this memory is a mistake now, not at the first add.
+      if (dims !== undefined && dims !== options.memory.config.d) throw new DimensionMismatchError(options.memory.config.d, dims, 'embedModel output');
       this.memory = options.memory;
       this.ownsMemory = false;
     } else {
@@ -124,7 +132,14 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
     if (options.storage !== undefined) openOptions.storage = options.storage;
     if (options.name !== undefined) openOptions.name = options.name;
     const memory = await SemanticRoutingMemory.open(openOptions);
-    const store = new SRMVectorStore({ ...options, memory, embedModel });
+    let store: SRMVectorStore;
+    try {
+      store = new SRMVectorStore({ memory, embedModel, ...(options.mmrPrefetchFactor !== undefined ? { mmrPrefetchFactor: options.mmrPrefetchFactor } : {}) });
+    } catch (err) {
+      // Release the directory (and its lock) when the options are rejected.
+      await memory.close();
+      throw err;
+    }
     store.ownsMemory = true;
     return store;
   }

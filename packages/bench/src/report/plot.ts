@@ -1,5 +1,6 @@
 /** Renders Vega-Lite specs to SVG files in Node (no browser, no canvas). */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import * as vega from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
 
@@ -16,7 +17,9 @@ export async function renderSvg(spec: TopLevelSpec): Promise<string> {
 
 /** Renders and writes `file`. */
 export async function writeSvg(file: string, spec: TopLevelSpec): Promise<void> {
-  writeFileSync(file, await renderSvg(spec));
+  const svg = await renderSvg(spec);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, svg);
 }
 
 /** Shared look: white background, readable fonts. */

@@ -26,6 +26,8 @@ function srmSweeps(K: number, rerank: (typeof RERANK_MODES)[number], size: Bench
 
 function gloveSpecs(size: BenchSize): SystemSpec[] {
   const quick = size === 'quick';
+  // sqrt of the indexed count (50k quick, ~340k full).
+  const sqrtN = quick ? 224 : 584;
   const Ks = quick ? [256] : [256, 1024];
   const srm: SystemSpec[] = [
     { kind: 'srm', label: 'SRM default', options: {}, fit: 'auto', sweep: [{ label: 'default', params: {} }] },
@@ -45,11 +47,22 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
     ...quants.map(
       (q): SystemSpec => ({ kind: 'usearch', label: `usearch HNSW ${q}`, quantization: q, connectivity: 16, expansionAdd: 128, sweep: points('ef', usearchEfs) }),
     ),
-    { kind: 'lancedb', label: 'LanceDB IVF_FLAT', index: 'ivf_flat', sweep: points('nprobes', quick ? [10, 40] : [5, 10, 20, 40, 80]) },
+    // LanceDB's own defaults (few partitions at this size; PQ with 1 sub-vector when d=100 is not a multiple of 8)...
+    { kind: 'lancedb', label: 'LanceDB IVF_FLAT (defaults)', index: 'ivf_flat', sweep: points('nprobes', quick ? [1, 10] : [1, 2, 5, 10, 20]) },
     {
       kind: 'lancedb',
-      label: 'LanceDB IVF_PQ',
+      label: 'LanceDB IVF_PQ (defaults)',
       index: 'ivf_pq',
+      sweep: quick ? [...points('nprobes', [20]), ...points('nprobes', [20], { refineFactor: 10 })] : [...points('nprobes', [20]), ...points('nprobes', [20], { refineFactor: 10 })],
+    },
+    // ...and tuned: sqrt(n) partitions as its docs advise, PQ with 25 one-byte codes per vector (SRM pq's default size).
+    { kind: 'lancedb', label: 'LanceDB IVF_FLAT sqrt(n)', index: 'ivf_flat', numPartitions: sqrtN, sweep: points('nprobes', quick ? [10, 40] : [5, 10, 20, 40, 80]) },
+    {
+      kind: 'lancedb',
+      label: 'LanceDB IVF_PQ sqrt(n) 25x8b',
+      index: 'ivf_pq',
+      numPartitions: sqrtN,
+      numSubVectors: 25,
       sweep: quick
         ? [...points('nprobes', [20]), ...points('nprobes', [20], { refineFactor: 10 })]
         : [...points('nprobes', [20, 80]), ...points('nprobes', [20, 80], { refineFactor: 10 }), ...points('nprobes', [80], { refineFactor: 50 })],

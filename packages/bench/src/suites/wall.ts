@@ -19,7 +19,7 @@ import type { WallPointResult, WallTask } from './wall-task.js';
 export const ROUTING_LAYER_CEILING_BYTES = 4.6 * 2 ** 20;
 
 const SIZES: Record<BenchSize, { srm: number[]; peers: number }> = {
-  quick: { srm: [1_000, 10_000, 100_000], peers: 10_000 },
+  quick: { srm: [1_000, 10_000], peers: 10_000 },
   full: { srm: [1_000, 10_000, 100_000, 1_000_000], peers: 100_000 },
 };
 

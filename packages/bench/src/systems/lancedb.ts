@@ -87,7 +87,9 @@ export class LanceSystem implements DenseSystem {
   }
 
   async details(): Promise<Record<string, unknown>> {
-    return { library: '@lancedb/lancedb 0.37.1', index: this.spec.index };
+    const indices = await this.table!.listIndices();
+    const stats = indices[0] ? await this.table!.indexStats(indices[0].name) : undefined;
+    return { library: '@lancedb/lancedb 0.37.1', index: this.spec.index, indexStats: stats ?? null };
   }
 
   async close(): Promise<void> {

@@ -187,7 +187,7 @@ export class GloveEmbedder {
       if (row === undefined) continue;
       const w = this.weights[row]!;
       const base = row * dim;
-      for (let j = 0; j < dim; j++) out[j] += w * vectors[base + j]!;
+      for (let j = 0; j < dim; j++) out[j] = out[j]! + w * vectors[base + j]!;
       used++;
     }
     if (used === 0) out.fill(1);

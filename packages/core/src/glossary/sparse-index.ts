@@ -110,6 +110,10 @@ export interface IndexHit {
 const PRUNE_MIN_POSTINGS = 32;
 /** Slack on upper bounds so that float rounding in a different summation order can never prune a true hit. */
 const SAFETY = 1 + 1e-9;
+/** Rough cost of one forward-index lookup (a binary search), in posting-walk steps. */
+const LOOKUP_COST = 32;
+/** Pruning is only tried when the postings left are this many times longer than the entries touched. */
+const PRUNE_MIN_RATIO = 4;
 
 /** See the module comment. Not thread-safe; callers serialise writes (JS is single-threaded). */
 export class SparseIndex {
@@ -249,14 +253,18 @@ export class SparseIndex {
       const p = plist.get(t);
       if (p === undefined || p.size === 0) continue;
       const c = qw * idf(N, this.df.get(t) ?? 0);
-      if (c < 0 || p.minWeight < 0) prunable = false;
+      if (c < 0 || p.minWeight < 0 || process.env.NOPRUNE) prunable = false;
       terms.push({ t, p, c, ub: c * p.maxWeight });
     }
     if (terms.length === 0) return [];
     terms.sort((a, b) => b.ub - a.ub || a.t - b.t);
     const m = terms.length;
     const rest = new Float64Array(m + 1); // rest[i] = Σ_{j ≥ i} ub_j
-    for (let i = m - 1; i >= 0; i--) rest[i] = rest[i + 1]! + terms[i]!.ub;
+    const restPostings = new Float64Array(m + 1); // Σ_{j ≥ i} |postings_j|
+    for (let i = m - 1; i >= 0; i--) {
+      rest[i] = rest[i + 1]! + terms[i]!.ub;
+      restPostings[i] = restPostings[i + 1]! + terms[i]!.p.size;
+    }
 
     this.ensureScratch(this.ids.length);
     this.gen = this.gen === 0xffffffff ? (this.stamp.fill(0), 1) : this.gen + 1;
@@ -264,14 +272,24 @@ export class SparseIndex {
     const { acc, stamp, touched } = this;
     let nTouched = 0;
     const floor = scoreThreshold ?? -Infinity;
+    // Best partial score so far: the k-th best is no higher, so while rest[i] ≥ maxAcc no entry can
+    // be ruled out and the O(touched) selection of the k-th score is skipped.
+    let maxAcc = -Infinity;
 
     let i = 0;
     for (; i < m; i++) {
       const { p, c } = terms[i]!;
-      if (prunable && i > 0 && p.size >= PRUNE_MIN_POSTINGS) {
-        const bar = nTouched >= limit ? Math.max(floor, this.kthLargest(nTouched, limit)) : floor;
-        // No entry outside `touched` can score more than rest[i]: stop walking postings.
-        if (rest[i]! * SAFETY < bar) break;
+      // Checking costs O(touched); it is only worth it when the postings left are much longer.
+      if (prunable && i > 0 && p.size >= PRUNE_MIN_POSTINGS && restPostings[i]! > PRUNE_MIN_RATIO * nTouched) {
+        // No entry outside `touched` can score more than rest[i]: stop walking postings once that
+        // is below the threshold, or below the current k-th score and completing the surviving
+        // candidates through the forward index is cheaper than walking the rest.
+        const bound = rest[i]! * SAFETY;
+        if (bound < floor) break;
+        if (bound < maxAcc && nTouched >= limit) {
+          const kth = Math.max(floor, this.kthLargest(nTouched, limit));
+          if (bound < kth && this.countAbove(nTouched, kth - bound) * (m - i) * LOOKUP_COST < restPostings[i]!) break;
+        }
       }
       const { slots, weights, size } = p;
       for (let j = 0; j < size; j++) {
@@ -281,33 +299,53 @@ export class SparseIndex {
           acc[s] = 0;
           touched[nTouched++] = s;
         }
-        acc[s] += c * weights[j]!;
+        const a = acc[s]! + c * weights[j]!;
+        acc[s] = a;
+        if (a > maxAcc) maxAcc = a;
       }
     }
 
     let nCand = nTouched;
     if (i < m) {
-      // Complete only the candidates that can still reach the bar, term by term in the same order
-      // (so the sums are bit-identical to an unpruned walk).
-      const bar = nTouched >= limit ? Math.max(floor, this.kthLargest(nTouched, limit)) : floor;
+      // The remaining terms were not walked. Complete (through the forward index, term by term in
+      // the same order, so the sums are bit-identical to an unpruned walk) only the candidates that
+      // can still make the top k: first the k best partial scores, whose final scores give a
+      // tighter bar tau, then every candidate whose partial score + rest[i] reaches tau.
+      const bound = rest[i]! * SAFETY;
+      let tau = floor;
+      if (nTouched >= limit) {
+        const kth = this.kthLargest(nTouched, limit);
+        const finals: number[] = [];
+        for (let j = 0; j < nTouched; j++) {
+          const s = touched[j]!;
+          if (acc[s]! >= kth) finals.push(this.complete(s, acc[s]!, terms, i));
+        }
+        finals.sort((x, y) => y - x);
+        tau = Math.max(floor, finals[limit - 1]!);
+      }
       nCand = 0;
       for (let j = 0; j < nTouched; j++) {
         const s = touched[j]!;
-        if (acc[s]! + rest[i]! * SAFETY >= bar) touched[nCand++] = s;
+        if (acc[s]! + bound >= tau) touched[nCand++] = s;
       }
       for (let j = 0; j < nCand; j++) {
         const s = touched[j]!;
-        const st = this.termsOf[s]!;
-        const sw = this.weightsOf[s]!;
-        let a = acc[s]!;
-        for (let r = i; r < m; r++) {
-          const at = binarySearch(st, terms[r]!.t);
-          if (at >= 0) a += terms[r]!.c * sw[at]!;
-        }
-        acc[s] = a;
+        acc[s] = this.complete(s, acc[s]!, terms, i);
       }
     }
     return this.topK(nCand, limit, scoreThreshold);
+  }
+
+  /** `partial` plus the contributions of `terms[from..]` to slot `s`, looked up in its forward index. */
+  private complete(s: number, partial: number, terms: readonly { t: number; c: number }[], from: number): number {
+    const st = this.termsOf[s]!;
+    const sw = this.weightsOf[s]!;
+    let a = partial;
+    for (let r = from; r < terms.length; r++) {
+      const at = binarySearch(st, terms[r]!.t);
+      if (at >= 0) a += terms[r]!.c * sw[at]!;
+    }
+    return a;
   }
 
   private topK(n: number, limit: number, scoreThreshold: number | undefined): IndexHit[] {
@@ -343,6 +381,13 @@ export class SparseIndex {
     }
     heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0));
     return heap.map((s) => ({ id: ids[s]!, score: acc[s]! }));
+  }
+
+  /** How many of the first `n` touched slots have an accumulated score ≥ `min`. */
+  private countAbove(n: number, min: number): number {
+    let count = 0;
+    for (let j = 0; j < n; j++) if (this.acc[this.touched[j]!]! >= min) count++;
+    return count;
   }
 
   /** The k-th largest accumulated score among the first `n` touched slots (quickselect on a copy). */

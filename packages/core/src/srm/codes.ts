@@ -11,7 +11,11 @@ import { CorruptDataError, InvalidConfigError } from '../errors.js';
 import { halfTable, toHalf } from '../util/float16.js';
 import { dot } from '../util/vector-math.js';
 import { halfSquaredNorms, kmeans, nearestCentroid } from './kmeans.js';
+import { Rng } from '../util/rng.js';
 import type { RerankMode } from './types.js';
+
+/** Most training points for the PQ sub-quantizers. */
+const PQ_TRAIN_MAX = 8192;
 
 /** Rerank data for the items of one memory, indexed by slot. */
 export interface VectorCodes {
@@ -20,6 +24,12 @@ export interface VectorCodes {
   readonly exact: boolean;
   /** False only for `none`: nothing in RAM can score a candidate. */
   readonly scores: boolean;
+  /**
+   * True when items are encoded as residuals from their bucket's centroid
+   * (pq): callers pass `x - c_bucket` to `set` and `q . c_bucket` as the
+   * `offset` of `scoreSlots`, since `q . x = q . c + q . (x - c)`.
+   */
+  readonly residual: boolean;
   /** True when the codes need `train` before `set` (int8, pq). */
   readonly needsTraining: boolean;
   /** True once trained (always true for modes without training). */
@@ -30,8 +40,10 @@ export interface VectorCodes {
   set(slot: number, v: Float32Array, off: number): void;
   /** Makes per-query tables for `q`. */
   prepare(q: Float32Array): void;
-  /** Scores of `slots` against the prepared query, written to `out` from `outOff`. */
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void;
+  /** Scores of `slots` against the prepared query (plus `offset`), written to `out` from `outOff`. */
+  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number, offset?: number): void;
+  /** A new, empty instance with the same quantizer parameters (for re-encoding during a refit). */
+  cloneEmpty(): VectorCodes;
   /** Copies the stored vector of `slot` into `out` (exact modes only; approximate for int8/pq). */
   decode(slot: number, out: Float32Array): void;
   /** Allocated bytes: per-item data plus quantizer tables. */
@@ -52,12 +64,13 @@ function grow<T extends Float32Array | Uint16Array | Uint8Array>(arr: T, need: n
 
 class Float32Codes implements VectorCodes {
   readonly mode = 'float32' as const;
+  readonly residual = false;
   readonly exact = true;
   readonly scores = true;
   readonly needsTraining = false;
   readonly trained = true;
   private data = new Float32Array(0);
-  private q = new Float32Array(0);
+  private q: Float32Array = new Float32Array(0);
   constructor(private readonly d: number) {}
   async train(): Promise<void> {}
   set(slot: number, v: Float32Array, off: number): void {
@@ -77,6 +90,9 @@ class Float32Codes implements VectorCodes {
   get byteLength(): number {
     return this.data.byteLength;
   }
+  cloneEmpty(): VectorCodes {
+    return new Float32Codes(this.d);
+  }
   paramsToBytes(): Uint8Array {
     return new Uint8Array(0);
   }
@@ -85,12 +101,13 @@ class Float32Codes implements VectorCodes {
 
 class Float16Codes implements VectorCodes {
   readonly mode = 'float16' as const;
+  readonly residual = false;
   readonly exact = true;
   readonly scores = true;
   readonly needsTraining = false;
   readonly trained = true;
   private data = new Uint16Array(0);
-  private q = new Float32Array(0);
+  private q: Float32Array = new Float32Array(0);
   private readonly table = halfTable();
   constructor(private readonly d: number) {}
   async train(): Promise<void> {}
@@ -119,6 +136,9 @@ class Float16Codes implements VectorCodes {
     // The decode table is shared by every float16 memory in the process; it is counted here anyway.
     return this.data.byteLength + this.table.byteLength;
   }
+  cloneEmpty(): VectorCodes {
+    return new Float16Codes(this.d);
+  }
   paramsToBytes(): Uint8Array {
     return new Uint8Array(0);
   }
@@ -128,6 +148,7 @@ class Float16Codes implements VectorCodes {
 /** Per-dimension affine scalar quantisation to 8 bits. */
 class Int8Codes implements VectorCodes {
   readonly mode = 'int8' as const;
+  readonly residual = false;
   readonly exact = false;
   readonly scores = true;
   readonly needsTraining = true;
@@ -194,6 +215,11 @@ class Int8Codes implements VectorCodes {
   get byteLength(): number {
     return this.data.byteLength + this.min.byteLength + this.scale.byteLength + this.qs.byteLength;
   }
+  cloneEmpty(): VectorCodes {
+    const c = new Int8Codes(this.d);
+    c.paramsFromBytes(this.paramsToBytes(), 'clone');
+    return c;
+  }
   paramsToBytes(): Uint8Array {
     const out = new Float32Array(2 * this.d);
     out.set(this.min, 0);
@@ -216,6 +242,7 @@ class Int8Codes implements VectorCodes {
  */
 class PqCodes implements VectorCodes {
   readonly mode = 'pq' as const;
+  readonly residual = true;
   readonly exact = false;
   readonly scores = true;
   readonly needsTraining = true;
@@ -242,6 +269,13 @@ class PqCodes implements VectorCodes {
   }
   async train(sample: Float32Array, n: number, seed: number): Promise<void> {
     const { M, dsub, ksub } = this;
+    // 256 centroids in a few dimensions are well determined by 32 points each; more only costs time.
+    if (n > PQ_TRAIN_MAX) {
+      const pick = new Rng(seed).sample(n, PQ_TRAIN_MAX);
+      const sub = new Float32Array(PQ_TRAIN_MAX * this.d);
+      pick.forEach((src, i) => sub.set(sample.subarray(src * this.d, (src + 1) * this.d), i * this.d));
+      return this.train(sub, PQ_TRAIN_MAX, seed);
+    }
     const sub = new Float32Array(n * dsub);
     for (let m = 0; m < M; m++) {
       for (let i = 0; i < n; i++) sub.set(sample.subarray(i * this.d + m * dsub, i * this.d + (m + 1) * dsub), i * dsub);
@@ -280,11 +314,11 @@ class PqCodes implements VectorCodes {
       }
     }
   }
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {
+  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number, offset = 0): void {
     const { M, data, lut } = this;
     for (let i = 0; i < count; i++) {
       const base = slots[i]! * M;
-      let s = 0;
+      let s = offset;
       for (let m = 0; m < M; m++) s += lut[(m << 8) + data[base + m]!]!;
       out[outOff + i] = s;
     }
@@ -299,6 +333,11 @@ class PqCodes implements VectorCodes {
   get byteLength(): number {
     return this.data.byteLength + this.centroids.byteLength + this.halfNorms.byteLength + this.lut.byteLength;
   }
+  cloneEmpty(): VectorCodes {
+    const c = new PqCodes(this.d, this.M);
+    c.paramsFromBytes(this.paramsToBytes(), 'clone');
+    return c;
+  }
   paramsToBytes(): Uint8Array {
     return new Uint8Array(this.centroids.slice().buffer);
   }
@@ -312,6 +351,7 @@ class PqCodes implements VectorCodes {
 
 class NoCodes implements VectorCodes {
   readonly mode = 'none' as const;
+  readonly residual = false;
   readonly exact = false;
   readonly scores = false;
   readonly needsTraining = false;
@@ -326,6 +366,9 @@ class NoCodes implements VectorCodes {
     throw new Error('rerank mode "none" keeps no vectors in RAM');
   }
   readonly byteLength = 0;
+  cloneEmpty(): VectorCodes {
+    return new NoCodes();
+  }
   paramsToBytes(): Uint8Array {
     return new Uint8Array(0);
   }

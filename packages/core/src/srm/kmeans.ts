@@ -187,7 +187,7 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
       counts[c]!++;
       const base = c * d;
       const row = i * d;
-      for (let j = 0; j < d; j++) sums[base + j] += data[row + j]!;
+      for (let j = 0; j < d; j++) sums[base + j] = sums[base + j]! + data[row + j]!;
     }
     reseedEmpty(data, d, K, centroids, sums, counts, assignment, dist);
     for (let k = 0; k < K; k++) {
@@ -236,7 +236,7 @@ function reseedEmpty(
     const i = order[next++]!;
     const from = assignment[i]!;
     counts[from]!--;
-    for (let j = 0; j < d; j++) sums[from * d + j] -= data[i * d + j]!;
+    for (let j = 0; j < d; j++) sums[from * d + j] = sums[from * d + j]! - data[i * d + j]!;
     assignment[i] = k;
     counts[k] = 1;
     for (let j = 0; j < d; j++) sums[k * d + j] = data[i * d + j]!;

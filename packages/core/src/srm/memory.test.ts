@@ -112,12 +112,12 @@ describe('add', () => {
   });
 
   it.each([
-    ['a wrong dimension', () => [new Float32Array(7)], DimensionMismatchError],
-    ['NaN', () => [Float32Array.from({ length: 100 }, (_, i) => (i === 3 ? NaN : 1))], InvalidInputError],
-    ['Infinity', () => [Float32Array.from({ length: 100 }, (_, i) => (i === 0 ? Infinity : 1))], InvalidInputError],
-    ['a huge value that overflows float32', () => [Array.from({ length: 100 }, () => 1e39)], InvalidInputError],
-    ['a zero vector under cosine', () => [new Float32Array(100)], InvalidInputError],
-    ['an empty batch', () => [], InvalidInputError],
+    ['a wrong dimension', (): unknown => [new Float32Array(7)], DimensionMismatchError],
+    ['NaN', (): unknown => [Float32Array.from({ length: 100 }, (_, i) => (i === 3 ? NaN : 1))], InvalidInputError],
+    ['Infinity', (): unknown => [Float32Array.from({ length: 100 }, (_, i) => (i === 0 ? Infinity : 1))], InvalidInputError],
+    ['a huge value that overflows float32', (): unknown => [Array.from({ length: 100 }, () => 1e39)], InvalidInputError],
+    ['a zero vector under cosine', (): unknown => [new Float32Array(100)], InvalidInputError],
+    ['an empty batch', (): unknown => [], InvalidInputError],
   ] as const)('rejects %s with a typed error and changes nothing', async (_name, make, Err) => {
     const memory = await filled({ n: 1200 });
     const before = await memory.query(rows(glove.data, glove.d, 0, 1), { k: 5 });

@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
-import { compileFilter } from '../filter.js';
+import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import type { Payload, SrmRecord, SrmStore, StorageBackend } from '../storage/types.js';
@@ -75,6 +75,7 @@ export class SemanticRoutingMemory {
   private refitDirty: Set<number> | null = null;
   private lastRefitError: unknown = null;
   private closed = false;
+  private residualScratch = new Float32Array(0);
 
   /**
    * Creates a memory. Without `storage` it lives in memory (nothing on disk);
@@ -87,6 +88,7 @@ export class SemanticRoutingMemory {
    */
   constructor(options: SRMOptions, storage?: StorageBackend, name = 'default') {
     this.config = resolveConfig(options);
+    this.residualScratch = new Float32Array(this.config.d);
     this.buckets = new InvertedBuckets(1);
     this.codes = createCodes('float32', this.config.d, this.config.pqSubvectors);
     const backend = storage ?? EmbeddedStorage.inMemory();
@@ -163,7 +165,7 @@ export class SemanticRoutingMemory {
           if (nb !== b) fixes.push({ slot: rec.slot, bucket: nb });
           b = nb;
         }
-        this.codes.set(rec.slot, v, 0);
+        this.encode(this.codes, this.codebook, rec.slot, v, 0, b);
         slots.push(rec.slot);
         bucketsOf.push(this.codebook ? b : 0);
       }
@@ -303,7 +305,7 @@ export class SemanticRoutingMemory {
     for (let i = 0; i < n; i++) {
       const prev = existing[i];
       if (prev) this.buckets.remove(this.listOf(prev.bucket ?? -1), slots[i]!);
-      this.codes.set(slots[i]!, data, i * d);
+      this.encode(this.codes, this.codebook, slots[i]!, data, i * d, buckets[i]!);
       this.buckets.add(this.listOf(buckets[i]!), slots[i]!);
       this.refitDirty?.add(slots[i]!);
     }
@@ -323,6 +325,22 @@ export class SemanticRoutingMemory {
   /** Bucket list index of a stored bucket code (everything is list 0 before the fit). */
   private listOf(bucket: number): number {
     return this.codebook ? bucket : 0;
+  }
+
+  /**
+   * Stores row `off` of `v` in `codes` for `slot`: as is, or for residual
+   * codes (pq) as its difference from the centroid of `bucket`.
+   */
+  private encode(codes: VectorCodes, codebook: Codebook | null, slot: number, v: Float32Array, off: number, bucket: number): void {
+    if (!codes.residual || !codebook) {
+      codes.set(slot, v, off);
+      return;
+    }
+    const { d } = this.config;
+    const r = this.residualScratch;
+    const c = codebook.centroids;
+    for (let j = 0; j < d; j++) r[j] = v[off + j]! - c[bucket * d + j]!;
+    codes.set(slot, r, 0);
   }
 
   private reserveFor(buckets: Int32Array, n: number): void {
@@ -379,6 +397,8 @@ export class SemanticRoutingMemory {
     affected.forEach((slot, i) => {
       const to = next.assign(vectors, i * d);
       if (to !== from[i]) changes.push({ slot, from: from[i]!, to });
+      // Their centroid moved, so residual codes must be re-encoded even when the bucket stays.
+      this.encode(this.codes, next, slot, vectors, i * d, to);
     });
     this.codebook = next;
     await this.store.writeState(this.encodeState(true));
@@ -429,9 +449,14 @@ export class SemanticRoutingMemory {
     const maxCandidates = opts.maxCandidates === undefined ? this.config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
     const refine = opts.refine === undefined ? this.config.refine : checkK(opts.refine, 'refine');
     let filter: ((p: Payload) => boolean) | undefined;
+    let filterAst: PayloadFilter | undefined;
     if (typeof opts.filter === 'function') filter = opts.filter;
-    else if (opts.filter !== undefined) filter = compileFilter(opts.filter);
-    return this.lock.read(() => runQuery(this.searchIndex(), q, { k, m, maxCandidates, refine, filter }));
+    else if (opts.filter !== undefined) {
+      const ast = normalizeFilter(opts.filter);
+      filterAst = ast;
+      filter = (payload) => matchesFilter(payload, ast);
+    }
+    return this.lock.read(() => runQuery(this.searchIndex(), q, { k, m, maxCandidates, refine, filter, filterAst }));
   }
 
   private searchIndex(): SearchIndex {
@@ -536,7 +561,7 @@ export class SemanticRoutingMemory {
       K, iterations: kmeansIterations, seed, spherical: normalize, onProgress,
     });
     const codes = createCodes(this.config.rerank, d, this.config.pqSubvectors);
-    await codes.train(sample.data, sample.n, seed);
+    await codes.train(codes.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
     const vectors = await this.vectorsOfSlots(liveSlots);
@@ -548,7 +573,7 @@ export class SemanticRoutingMemory {
         onProgress?.({ phase: 'fit:route', done: i, total: liveSlots.length });
       }
       newBuckets[i] = codebook.assign(vectors, i * d);
-      codes.set(liveSlots[i]!, vectors, i * d);
+      this.encode(codes, codebook, liveSlots[i]!, vectors, i * d, newBuckets[i]!);
     }
     const previous = { codebook: this.codebook, codes: this.codes, fitError: this.fitError };
     this.codebook = codebook;
@@ -607,7 +632,9 @@ export class SemanticRoutingMemory {
     const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
     });
-    // 2. Route every item with the new codebook, yielding so queries go on.
+    // 2. Route every item with the new codebook, yielding so queries go on. Residual codes are
+    //    re-encoded into a fresh copy, swapped in with the codebook.
+    const newCodes = this.codes.residual ? this.codes.cloneEmpty() : null;
     const newBuckets = new Int32Array(slots.length);
     const yielder = new Yielder();
     for (let i = 0; i < slots.length; i++) {
@@ -616,6 +643,7 @@ export class SemanticRoutingMemory {
         opts.onProgress?.({ phase: 'refit:route', done: i, total: slots.length });
       }
       newBuckets[i] = codebook.assign(vectors, i * d);
+      if (newCodes) this.encode(newCodes, codebook, slots[i]!, vectors, i * d, newBuckets[i]!);
     }
     // 3. Swap under the write lock, re-routing what changed meanwhile.
     await this.lock.write(async () => {
@@ -627,13 +655,18 @@ export class SemanticRoutingMemory {
       const current = new Set(await this.allSlots());
       const changed = [...dirty].filter((s) => current.has(s));
       const fresh = await this.vectorsOfSlots(changed);
-      changed.forEach((s, i) => routed.set(s, codebook.assign(fresh, i * d)));
+      changed.forEach((s, i) => {
+        const b = codebook.assign(fresh, i * d);
+        routed.set(s, b);
+        if (newCodes) this.encode(newCodes, codebook, s, fresh, i * d, b);
+      });
       for (const s of routed.keys()) if (!current.has(s)) routed.delete(s);
       const finalSlots = Uint32Array.from(routed.keys());
       const finalBuckets = Int32Array.from(routed.values());
-      const previous = { codebook: this.codebook, fitError: this.fitError };
+      const previous = { codebook: this.codebook, fitError: this.fitError, codes: this.codes };
       this.codebook = codebook;
       this.fitError = inertia;
+      if (newCodes) this.codes = newCodes;
       try {
         await this.store.writeState(this.encodeState(true));
         await this.store.setBuckets(finalSlots, finalBuckets);
@@ -757,4 +790,15 @@ export class SemanticRoutingMemory {
     });
     await this.ownedStorage?.close();
   }
+}
+
+/** `x - c(x)` for each of `n` rows: the training data of residual codes. */
+function residuals(codebook: Codebook, data: Float32Array, n: number): Float32Array {
+  const d = codebook.d;
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const b = codebook.assign(data, i * d);
+    for (let j = 0; j < d; j++) out[i * d + j] = data[i * d + j]! - codebook.centroids[b * d + j]!;
+  }
+  return out;
 }

@@ -9,6 +9,7 @@
  *    candidates of `none`);
  * 4. finalize: fetch ids and payloads, order by score then id.
  */
+import type { PayloadFilter } from '../filter.js';
 import type { Payload, SrmStore } from '../storage/types.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
@@ -35,6 +36,8 @@ export interface SearchParams {
   maxCandidates: number;
   refine: number;
   filter: ((payload: Payload) => boolean) | undefined;
+  /** The filter as an AST when it came as one (a function filter cannot be sent to a server). */
+  filterAst: PayloadFilter | undefined;
 }
 
 /** Candidate slots with their in-RAM scores. */
@@ -50,10 +53,17 @@ const FETCH_PAGE = 1024;
 export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number): Candidates {
   const { codebook, buckets, codes } = ix;
   let probes: Uint32Array;
+  // For residual codes, q . c_b is added to every item of bucket b: the probe score plus ||c_b||^2 / 2.
+  let offsets: Float32Array;
   if (codebook) {
     probes = new Uint32Array(Math.min(m, codebook.K));
-    codebook.probe(q, m, probes);
-  } else probes = Uint32Array.of(0);
+    offsets = new Float32Array(probes.length);
+    codebook.probe(q, m, probes, offsets);
+    for (let i = 0; i < probes.length; i++) offsets[i] = codes.residual ? offsets[i]! + codebook.halfNorms[probes[i]!]! : 0;
+  } else {
+    probes = Uint32Array.of(0);
+    offsets = Float32Array.of(0);
+  }
   let total = 0;
   for (const b of probes) total += buckets.sizeOf(b);
   const cap = Math.min(total, budget);
@@ -61,19 +71,19 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
   const scores = new Float32Array(cap);
   codes.prepare(q);
   let count = 0;
-  for (const b of probes) {
-    const list = buckets.slotsOf(b);
+  for (let p = 0; p < probes.length; p++) {
+    const list = buckets.slotsOf(probes[p]!);
     if (list.length === 0) continue;
     const room = cap - count;
     if (list.length <= room) {
       slots.set(list, count);
-      codes.scoreSlots(list, list.length, scores, count);
+      codes.scoreSlots(list, list.length, scores, count, offsets[p]);
       count += list.length;
       continue;
     }
     // Boundary bucket: keep its best `room` items by score.
     const tmp = new Float32Array(list.length);
-    codes.scoreSlots(list, list.length, tmp, 0);
+    codes.scoreSlots(list, list.length, tmp, 0, offsets[p]);
     const top = new TopK(room);
     for (let i = 0; i < list.length; i++) top.push(list[i]!, tmp[i]!);
     slots.set(top.ids.subarray(0, top.size), count);
@@ -171,6 +181,7 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
  * lifted, so `k` hits come back whenever `k` matching items exist.
  */
 export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
+  if (ix.codebook && !ix.codes.scores && ix.store.searchBuckets && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
   let m = p.m;
   let budget = p.maxCandidates;
   for (;;) {
@@ -181,5 +192,24 @@ export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams
     if (hits.length >= p.k || (m >= K && budget === Infinity)) return hits;
     m = Math.min(K, m * 4);
     budget = m >= K ? Infinity : budget;
+  }
+}
+
+/**
+ * Rerank mode `none` on a store that scores (Qdrant): the probed buckets are
+ * sent as a filter and the server scores their items exactly, so no vector
+ * crosses the network. Widening for filters works as in {@link runQuery}.
+ */
+async function runOnServer(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
+  const codebook = ix.codebook!;
+  let m = Math.min(p.m, codebook.K);
+  for (;;) {
+    const probes = new Uint32Array(m);
+    codebook.probe(q, m, probes);
+    // A few extra hits so that ties at the cut-off can be ordered by id here.
+    const scored = await ix.store.searchBuckets!(q, Array.from(probes), p.k + 8, p.filterAst);
+    const hits = await finalize(ix, Uint32Array.from(scored, (h) => h.slot), Float32Array.from(scored, (h) => h.score), p.k);
+    if (hits.length >= p.k || !p.filterAst || m >= codebook.K) return hits;
+    m = Math.min(codebook.K, m * 4);
   }
 }

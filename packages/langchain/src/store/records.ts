@@ -43,7 +43,12 @@ export const RECORD_FORMAT_VERSION = 1;
 
 /** The id of an item's main record: a hash of its namespace and key (64 hex chars, collision-free in practice). */
 export function mainRecordId(namespace: readonly string[], key: string): string {
-  return createHash('sha256').update(JSON.stringify([encodeNamespace(namespace), key])).digest('hex');
+  return mainRecordIdOf(encodeNamespace(namespace), key);
+}
+
+/** {@link mainRecordId} from an already encoded namespace. */
+export function mainRecordIdOf(encodedNamespace: string, key: string): string {
+  return createHash('sha256').update(JSON.stringify([encodedNamespace, key])).digest('hex');
 }
 
 /** The id of the `i`-th (1-based) extra record of an item. */

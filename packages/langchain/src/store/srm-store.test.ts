@@ -340,8 +340,8 @@ describe('batch', () => {
       { namespace: ['ns'], key: 'a' },
     ]);
     expect(results[0]).toBeUndefined();
-    expect((results[1] as { value: unknown }).value).toEqual({ text: 'espresso' });
-    expect((results[4] as { key: string }[]).map((h) => h.key)).toEqual(['b']);
+    expect((results[1] as unknown as { value: unknown }).value).toEqual({ text: 'espresso' });
+    expect((results[4] as unknown as { key: string }[]).map((h) => h.key)).toEqual(['b']);
     expect(results[5]).toEqual([['ns']]);
     expect(results[7]).toBeNull();
     expect((await store.memory()).size).toBe(1);

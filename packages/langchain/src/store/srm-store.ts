@@ -12,12 +12,12 @@ import {
   SemanticRoutingMemory,
   matchesFilter,
 } from '@srm/core';
-import type { MemoryItem, PayloadFilter, SRMOptions } from '@srm/core';
+import type { MemoryItem, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
 import { extractIndexTexts, tokenizeFieldPath } from './index-fields.js';
 import { compareNamespaces, decodeNamespace, encodeNamespace, matchesCondition } from './namespace.js';
 import { prepareOperations } from './operations.js';
 import type { PreparedList, PreparedOperation, PreparedPut, PreparedSearch } from './operations.js';
-import { RECORD_FORMAT_VERSION, extraRecordId, mainRecordId, placeholderVector, recordPayload } from './records.js';
+import { RECORD_FORMAT_VERSION, extraRecordId, mainRecordId, mainRecordIdOf, placeholderVector, recordPayload } from './records.js';
 import type { StoreRecordPayload } from './records.js';
 
 /** Semantic index of an {@link SRMStore}; the same shape as LangGraph's `IndexConfig`. */
@@ -45,9 +45,16 @@ export interface SRMStoreOptions {
   memory?: SemanticRoutingMemory;
   /** Directory of an embedded, durable memory; created if missing. Default: in memory. */
   path?: string;
+  /** A storage backend of `@srm/core` (embedded or Qdrant) for the memory; not closed by the store. Exclusive with `path`. */
+  storage?: StorageBackend;
+  /** Name of the memory inside the backend. Default `"langgraph-store"`, so a vector store's `"default"` memory can share the backend. */
+  name?: string;
   /** Options of the memory the store creates (ignored with `memory`). `d` comes from `index.dims`. */
   srm?: Omit<SRMOptions, 'd'>;
 }
+
+/** Name of the store's memory inside its backend, unless `name` is given. */
+export const DEFAULT_STORE_NAME = 'langgraph-store';
 
 /** Page size of full scans (listing without a query, namespace cache). */
 const SCAN_PAGE = 1024;
@@ -133,6 +140,9 @@ export class SRMStore extends BaseStore {
     }
     // Without an index every vector is the placeholder, so one dimension is enough.
     this.d = index?.dims ?? 1;
+    if (options.path !== undefined && options.storage !== undefined) {
+      throw new InvalidConfigError('storage', 'give either `path` (an embedded memory the store opens) or `storage`, not both');
+    }
     this.ownsMemory = options.memory === undefined;
     if (options.memory) {
       if (options.memory.config.d !== this.d) {
@@ -164,9 +174,12 @@ export class SRMStore extends BaseStore {
         ? { ...this.options.srm, d: this.d }
         : // Identical placeholder vectors: one bucket is all the routing there is.
           { rerank: 'float32', ...this.options.srm, d: 1, K: 1, m: 1 };
+      const name = this.options.name ?? DEFAULT_STORE_NAME;
       const opening = this.options.path
-        ? SemanticRoutingMemory.open({ ...srm, path: this.options.path })
-        : Promise.resolve(new SemanticRoutingMemory(srm));
+        ? SemanticRoutingMemory.open({ ...srm, name, path: this.options.path })
+        : this.options.storage
+          ? SemanticRoutingMemory.open({ ...srm, name, storage: this.options.storage })
+          : Promise.resolve(new SemanticRoutingMemory(srm));
       this.memoryPromise = opening.then((memory) => {
         if (memory.config.d !== this.d) {
           void memory.close();
@@ -346,7 +359,7 @@ export class SRMStore extends BaseStore {
       ranked = [];
       for (const h of hits) {
         const p = h.payload as StoreRecordPayload;
-        const id = mainRecordId(decodeNamespace(p.ns), p.key);
+        const id = mainRecordIdOf(p.ns, p.key);
         if (seen.has(id)) continue;
         seen.add(id);
         ranked.push({ id, score: h.score });

@@ -7,7 +7,7 @@
  * lists another prefix's stores.
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import { DimensionMismatchError, InvalidConfigError, InvalidInputError, StorageUnavailableError } from '../../errors.js';
+import { DimensionMismatchError, InvalidConfigError, StorageUnavailableError } from '../../errors.js';
 import type { SrmStoreSpec } from '../types.js';
 import type { QdrantConnection } from './connection.js';
 import type { QdrantCollectionSettings } from './options.js';
@@ -25,12 +25,14 @@ export const GLOSSARY_TERM_IDS_KEY = 'terms.indices';
 
 const STORE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 
-/** Checks a store name; throws {@link InvalidInputError} naming the rule. */
+/**
+ * Checks a store name; throws {@link InvalidConfigError} (field `name`, as the
+ * embedded backend does). Narrower than the embedded backend's rule because
+ * the name becomes part of a Qdrant collection name.
+ */
 export function checkStoreName(name: string, kind: 'srm' | 'glossary'): void {
   if (typeof name !== 'string' || !STORE_NAME.test(name)) {
-    throw new InvalidInputError(
-      `invalid ${kind} store name ${JSON.stringify(name)}: expected 1 to 128 letters, digits, "_" or "-"`,
-    );
+    throw new InvalidConfigError('name', `${kind} store name ${JSON.stringify(name)}: the Qdrant backend expects 1 to 128 letters, digits, "_" or "-"`);
   }
 }
 

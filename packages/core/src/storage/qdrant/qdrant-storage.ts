@@ -2,7 +2,7 @@
  * The Qdrant storage backend: one collection per store, created on first
  * open and checked on every later open.
  */
-import { InvalidInputError } from '../../errors.js';
+import { InvalidConfigError, InvalidInputError } from '../../errors.js';
 import { Limits } from '../../limits.js';
 import type { StorageBackend, SrmStoreSpec } from '../types.js';
 import {
@@ -157,9 +157,7 @@ function checkSpec(spec: SrmStoreSpec): void {
   if (typeof spec !== 'object' || spec === null) throw new InvalidInputError(`openSrmStore expects { name, dim, metric }, got ${spec === null ? 'null' : typeof spec}`);
   checkStoreName(spec.name, 'srm');
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > Limits.maxDimension) {
-    throw new InvalidInputError(`openSrmStore: dim must be an integer from 1 to ${Limits.maxDimension}, got ${String(spec.dim)}`);
+    throw new InvalidConfigError('dim', `expected an integer in [1, ${Limits.maxDimension}], got ${String(spec.dim)}`);
   }
-  if (spec.metric !== 'cosine' && spec.metric !== 'dot') {
-    throw new InvalidInputError(`openSrmStore: metric must be "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
-  }
+  if (spec.metric !== 'cosine' && spec.metric !== 'dot') throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
 }

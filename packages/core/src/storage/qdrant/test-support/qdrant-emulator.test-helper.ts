@@ -230,6 +230,9 @@ export class QdrantEmulator {
   static async start(validators: EmulatorValidators = {}): Promise<QdrantEmulator> {
     let emulator: QdrantEmulator | undefined;
     const server = createServer((req, res) => void emulator!.handle(req, res));
+    // Longer than Node's 5 s default, so a test that keeps the event loop busy
+    // does not race the server closing an idle keep-alive socket.
+    server.keepAliveTimeout = 30_000;
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     emulator = new QdrantEmulator(server, `http://127.0.0.1:${port}`, validators);

@@ -1,0 +1,98 @@
+/** `srm export`: both memories of a directory to one JSONL file. */
+import { open, rename, rm } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { InvalidInputError } from '../../errors.js';
+import type { SemanticMemory } from '../../glossary/semantic-memory.js';
+import type { SemanticRoutingMemory } from '../../srm/memory.js';
+import { parseCommand, requireString } from '../args.js';
+import { openDirectory, openGlossary, openSrm } from '../directory.js';
+import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportConfig, glossaryLineText, srmLineText, type ExportHeader } from '../export-format.js';
+import { ProgressLine, type CliIo } from '../io.js';
+import { EXPORT_USAGE } from '../usage.js';
+
+const PAGE = 1000;
+/** Bytes buffered before a write to the file. */
+const FLUSH_AT = 1 << 20;
+
+export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
+  const args = parseCommand(argv, { out: { type: 'string' } }, EXPORT_USAGE, { min: 1, max: 1 });
+  if (args.help) {
+    io.stdout(EXPORT_USAGE);
+    return 0;
+  }
+  const out = resolve(requireString(args, 'out', EXPORT_USAGE));
+  const storage = await openDirectory(args.positionals[0]!, { create: false });
+  const srms: { name: string; memory: SemanticRoutingMemory }[] = [];
+  const glossaries: { name: string; memory: SemanticMemory }[] = [];
+  const progress = new ProgressLine(io);
+  try {
+    const stores = await storage.listStores();
+    for (const name of stores.srm) srms.push({ name, memory: await openSrm(storage, name) });
+    for (const name of stores.glossary) {
+      const memory = await openGlossary(storage, name);
+      glossaries.push({ name, memory });
+      if (typeof memory.store.scanAll !== 'function') {
+        throw new InvalidInputError(`glossary store "${name}" (${memory.store.location}) cannot enumerate its entries (GlossaryStore.scanAll is missing), so it cannot be exported`);
+      }
+    }
+    const header: ExportHeader = {
+      type: 'header',
+      format: EXPORT_FORMAT,
+      version: EXPORT_FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      srm: srms.map(({ name, memory }) => ({ name, items: memory.size, config: exportConfig(memory.config) })),
+      glossary: await Promise.all(glossaries.map(async ({ name, memory }) => ({ name, entries: (await memory.store.termStats([])).docCount }))),
+    };
+
+    // Write beside the target and rename at the end, so a failed export never leaves half a file under the name.
+    const tmp = resolve(dirname(out), `.${process.pid}-${Date.now()}.srm-export.tmp`);
+    const file = await open(tmp, 'w');
+    let buffer = '';
+    const emit = async (line: string) => {
+      buffer += line + '\n';
+      if (buffer.length >= FLUSH_AT) {
+        await file.write(buffer);
+        buffer = '';
+      }
+    };
+    const counts = { srm: 0, glossary: 0 };
+    try {
+      await emit(JSON.stringify(header));
+      for (const [i, { name, memory }] of srms.entries()) {
+        const total = header.srm[i]!.items;
+        let done = 0;
+        for await (const page of memory.items(PAGE)) {
+          for (const item of page) await emit(srmLineText(name, item.id, item.vector, item.payload));
+          done += page.length;
+          progress.onProgress({ phase: `export:srm:${name}`, done, total });
+        }
+        counts.srm += done;
+      }
+      for (const [i, { name, memory }] of glossaries.entries()) {
+        const total = header.glossary[i]!.entries;
+        let done = 0;
+        for await (const page of memory.store.scanAll!(PAGE)) {
+          for (const e of page) await emit(glossaryLineText(name, e));
+          done += page.length;
+          progress.onProgress({ phase: `export:glossary:${name}`, done, total });
+        }
+        counts.glossary += done;
+      }
+      await file.write(buffer);
+      await file.sync();
+      await file.close();
+      await rename(tmp, out);
+    } catch (err) {
+      await file.close().catch(() => undefined);
+      await rm(tmp, { force: true });
+      throw err;
+    } finally {
+      progress.finish();
+    }
+    io.stdout(`exported ${counts.srm} SRM items (${srms.length} store(s)) and ${counts.glossary} glossary entries (${glossaries.length} store(s)) to ${out}\n`);
+    return 0;
+  } finally {
+    for (const { memory } of [...srms, ...glossaries]) await memory.close();
+    await storage.close();
+  }
+}
