@@ -53,7 +53,8 @@ for nb in "${notebooks[@]}"; do
     continue
   fi
   # nbconvert stops at the first failing cell; this also catches kernels that report an
-  # error output without failing the execute request.
+  # error output without failing the execute request. (tslab sets no execution_count, so
+  # unexecuted cells cannot be told apart that way; nbconvert never skips a cell silently.)
   if ! /usr/bin/python3 - "$out_dir/$name" <<'PY'
 import json, sys
 nb = json.load(open(sys.argv[1]))
@@ -64,10 +65,7 @@ errors = [
 ]
 for i, ename, evalue in errors:
     print(f"  cell {i}: {ename}: {evalue}", file=sys.stderr)
-unexecuted = [i for i, c in enumerate(nb["cells"]) if c.get("cell_type") == "code" and c.get("source") and c.get("execution_count") is None]
-for i in unexecuted:
-    print(f"  cell {i} was not executed", file=sys.stderr)
-sys.exit(1 if errors or unexecuted else 0)
+sys.exit(1 if errors else 0)
 PY
   then
     failed+=("$nb")

@@ -72,7 +72,8 @@ const memory = createMemory({
   tokenLimit: 80,
   shortTermTokenLimitRatio: 0.5,
   memoryBlocks: [
-    glossaryBlock({ memory: glossary, agentId: AGENT, topK: 2 }),
+    // minRelevance drops entries that share only a common word with the conversation.
+    glossaryBlock({ memory: glossary, agentId: AGENT, topK: 2, minRelevance: 0.15 }),
     vectorBlock({ vectorStore, priority: 2, retrievalContextWindow: 2, queryOptions: { similarityTopK: 1 } }),
   ],
 });

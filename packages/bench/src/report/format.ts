@@ -4,9 +4,10 @@
 export function formatBytes(bytes: number | null | undefined): string {
   if (bytes === null || bytes === undefined || !Number.isFinite(bytes)) return '-';
   const abs = Math.abs(bytes);
-  if (abs >= 2 ** 30) return `${(bytes / 2 ** 30).toPrecision(3)} GiB`;
-  if (abs >= 2 ** 20) return `${(bytes / 2 ** 20).toPrecision(3)} MiB`;
-  if (abs >= 2 ** 10) return `${(bytes / 2 ** 10).toPrecision(3)} KiB`;
+  const three = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : Math.abs(x) >= 10 ? x.toFixed(1) : x.toFixed(2));
+  if (abs >= 2 ** 30) return `${three(bytes / 2 ** 30)} GiB`;
+  if (abs >= 2 ** 20) return `${three(bytes / 2 ** 20)} MiB`;
+  if (abs >= 2 ** 10) return `${three(bytes / 2 ** 10)} KiB`;
   return `${bytes} B`;
 }
 

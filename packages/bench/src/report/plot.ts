@@ -27,6 +27,6 @@ export const baseConfig = {
   background: 'white',
   font: 'Helvetica, Arial, sans-serif',
   axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
-  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 260 },
+  legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 380 },
   title: { fontSize: 14, anchor: 'start' as const },
 };

@@ -8,6 +8,8 @@ describe('formatBytes and ratio', () => {
     expect(formatBytes(4.6 * 2 ** 20)).toBe('4.60 MiB');
     expect(formatBytes(512)).toBe('512 B');
     expect(formatBytes(3 * 2 ** 30)).toBe('3.00 GiB');
+    expect(formatBytes(1020 * 2 ** 10)).toBe('1020 KiB');
+    expect(formatBytes(20.44 * 2 ** 20)).toBe('20.4 MiB');
     expect(formatBytes(null)).toBe('-');
     expect(ratio(1, 4)).toBe('0.25x');
     expect(ratio(30, 2)).toBe('15x');

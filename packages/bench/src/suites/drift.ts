@@ -90,7 +90,7 @@ export async function runDriftSuite(ctx: SuiteContext): Promise<void> {
       x: { field: 'phase', type: 'ordinal', title: 'phase (items added in drift order)' },
       y: { field: 'recall', type: 'quantitative', scale: { zero: false }, title: 'recall@10' },
       color: { field: 'strategy', type: 'nominal', sort: STRATEGIES },
-      strokeDash: { field: 'which', type: 'nominal', title: null },
+      strokeDash: { field: 'which', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
     },
   };
   const equalLatency: TopLevelSpec = {

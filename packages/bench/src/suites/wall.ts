@@ -99,7 +99,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'items (log)' },
       y: { field: 'mib', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
       color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
-      strokeDash: { field: 'source', type: 'nominal', title: null },
+      strokeDash: { field: 'source', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
     },
   } as TopLevelSpec;
   await writeSvg(join(ctx.outDir, 'wall.svg'), spec);

@@ -77,7 +77,7 @@ describe('SparseIndex', () => {
     );
   });
 
-  it('prunes long posting lists of common terms and still returns the exact top-k', () => {
+  it('skips the postings of common terms under a threshold and still returns the exact top-k', () => {
     const index = new SparseIndex();
     const docs = new Map<string, Doc>();
     // Term 0 is in every doc (a stop word), term 1 in a few.
@@ -90,8 +90,14 @@ describe('SparseIndex', () => {
       docs.set(id, { id, agent: 'a', terms });
     }
     const query = new Map([[0, 3], [1, 1], [2, 1]]);
+    const top = bruteForce(docs, query, 'a', 1)[0]!.score;
     for (const limit of [1, 5, 50]) {
-      expect(index.search(sparse(query), 'a', limit).map((h) => h.id)).toEqual(bruteForce(docs, query, 'a', limit).map((h) => h.id));
+      for (const threshold of [undefined, top * 0.3, top * 0.9]) {
+        const got = index.search(sparse(query), 'a', limit, threshold);
+        const want = bruteForce(docs, query, 'a', limit, threshold);
+        expect(got.map((h) => h.id)).toEqual(want.map((h) => h.id));
+        got.forEach((h, i) => expect(h.score).toBeCloseTo(want[i]!.score, 9));
+      }
     }
   });
 

@@ -36,6 +36,8 @@ export interface VectorCodes {
   readonly trained: boolean;
   /** Learns quantizer parameters from `n` rows of `sample`. */
   train(sample: Float32Array, n: number, seed: number): Promise<void>;
+  /** Grows the per-item storage to exactly `slots` rows when it is smaller (bulk adds; avoids growth slack). */
+  reserve(slots: number): void;
   /** Stores the vector at row `off` of `v` for `slot`, growing as needed. */
   set(slot: number, v: Float32Array, off: number): void;
   /** Makes per-query tables for `q`. */
@@ -51,6 +53,14 @@ export interface VectorCodes {
   /** Quantizer parameters (not the per-item codes, which are rebuilt from the store). */
   paramsToBytes(): Uint8Array;
   paramsFromBytes(bytes: Uint8Array, where: string): void;
+}
+
+/** Grows a typed array to exactly `rows` rows of `width` when it is smaller. */
+function growExact<T extends Float32Array | Uint16Array | Uint8Array>(arr: T, rows: number, width: number, make: (n: number) => T): T {
+  if (rows * width <= arr.length) return arr;
+  const next = make(rows * width);
+  next.set(arr);
+  return next;
 }
 
 /** Grows a typed array to hold at least `need` rows of `width`, by 1/4 at a time. */
@@ -73,6 +83,9 @@ class Float32Codes implements VectorCodes {
   private q: Float32Array = new Float32Array(0);
   constructor(private readonly d: number) {}
   async train(): Promise<void> {}
+  reserve(slots: number): void {
+    this.data = growExact(this.data, slots, this.d, (n) => new Float32Array(n));
+  }
   set(slot: number, v: Float32Array, off: number): void {
     this.data = grow(this.data, slot + 1, this.d, (n) => new Float32Array(n));
     this.data.set(v.subarray(off, off + this.d), slot * this.d);
@@ -111,6 +124,9 @@ class Float16Codes implements VectorCodes {
   private readonly table = halfTable();
   constructor(private readonly d: number) {}
   async train(): Promise<void> {}
+  reserve(slots: number): void {
+    this.data = growExact(this.data, slots, this.d, (n) => new Uint16Array(n));
+  }
   set(slot: number, v: Float32Array, off: number): void {
     this.data = grow(this.data, slot + 1, this.d, (n) => new Uint16Array(n));
     const base = slot * this.d;
@@ -181,6 +197,9 @@ class Int8Codes implements VectorCodes {
       this.scale[j] = (1.1 * span) / 255;
     }
     this.trained = true;
+  }
+  reserve(slots: number): void {
+    this.data = growExact(this.data, slots, this.d, (n) => new Uint8Array(n));
   }
   set(slot: number, v: Float32Array, off: number): void {
     const { d } = this;
@@ -295,6 +314,9 @@ class PqCodes implements VectorCodes {
     this.subHalfNorms = Array.from({ length: M }, (_, m) => this.halfNorms.subarray(m * ksub, (m + 1) * ksub));
     this.trained = true;
   }
+  reserve(slots: number): void {
+    this.data = growExact(this.data, slots, this.M, (n) => new Uint8Array(n));
+  }
   set(slot: number, v: Float32Array, off: number): void {
     const { M, dsub, ksub } = this;
     this.data = grow(this.data, slot + 1, M, (n) => new Uint8Array(n));
@@ -357,6 +379,7 @@ class NoCodes implements VectorCodes {
   readonly needsTraining = false;
   readonly trained = true;
   async train(): Promise<void> {}
+  reserve(): void {}
   set(): void {}
   prepare(): void {}
   scoreSlots(_slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {

@@ -237,11 +237,13 @@ export class SemanticRoutingMemory {
     const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
     return this.lock.write(async () => {
       const finalIds = ids ?? (await this.freshIds(n));
-      const existing = await this.store.fetchIds(finalIds, { bucket: true });
+      let existing = await this.store.fetchIds(finalIds, { bucket: true });
       const added = existing.filter((e) => e === undefined).length;
       if (this.live + added > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added);
       if (!this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
         await this.fitLocked(this.trainingSample(data, n), opts.onProgress);
+        // The fit re-routed every stored item: read the replaced items' buckets again.
+        existing = await this.store.fetchIds(finalIds, { bucket: true });
       }
       await this.insertLocked(data, n, finalIds, payloads, existing, opts.onProgress);
       return finalIds;
@@ -302,6 +304,7 @@ export class SemanticRoutingMemory {
     }
     // The store acknowledged: apply to RAM synchronously, so no query sees half a batch.
     this.reserveFor(buckets, n);
+    if (n >= 256) this.codes.reserve(this.slotEnd);
     for (let i = 0; i < n; i++) {
       const prev = existing[i];
       if (prev) this.buckets.remove(this.listOf(prev.bucket ?? -1), slots[i]!);

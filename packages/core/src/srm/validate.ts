@@ -34,7 +34,11 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean): {
       const v = vectors[i];
       if (!isVectorLike(v)) throw new InvalidInputError(`vectors[${i}]: expected a Float32Array or number[], got ${v === null ? 'null' : typeof v}`);
       if (v.length !== d) throw new DimensionMismatchError(d, v.length, `vectors[${i}]`);
-      for (let j = 0; j < d; j++) data[i * d + j] = v[j] as number;
+      for (let j = 0; j < d; j++) {
+        const x: unknown = v[j];
+        if (typeof x !== 'number') throw new InvalidInputError(`vectors[${i}][${j}] is a ${typeof x}; every value must be a finite number`);
+        data[i * d + j] = x;
+      }
     }
   }
   if (n > Limits.maxBatchSize) throw new LimitExceededError('batch size', Limits.maxBatchSize, n);
@@ -93,6 +97,7 @@ export function checkPayload(p: unknown, where: string): Payload {
   } catch (cause) {
     throw new InvalidInputError(`${where}: payload is not JSON-serialisable (${(cause as Error).message})`, { cause });
   }
+  if (typeof json !== 'string') throw new InvalidInputError(`${where}: payload serialises to nothing (a toJSON that returns undefined?)`);
   if (json.length > Limits.maxPayloadBytes) throw new LimitExceededError(`${where} payload size`, Limits.maxPayloadBytes, json.length);
   return JSON.parse(json) as Payload;
 }

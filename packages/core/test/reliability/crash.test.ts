@@ -33,7 +33,7 @@ import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } f
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = 8_2024;
-const ROUNDS = 14;
+const ROUNDS = 12;
 
 interface RoundResult {
   acked: { i: number; kind: string }[];

@@ -109,7 +109,7 @@ describe('SemanticRoutingMemory under hostile input', () => {
   it('every call works or throws an SrmError; state, invariants and prototypes stay sound', async () => {
     const protos = prototypeSnapshot();
     await fc.assert(
-      fc.asyncProperty(fc.array(cmd, { minLength: 4, maxLength: 30, size: 'medium' }), async (cmds) => {
+      fc.asyncProperty(fc.array(cmd, { minLength: 4, maxLength: 24, size: 'medium' }), async (cmds) => {
         const memory = new SemanticRoutingMemory({ d: D, K: 2, m: 1, autoFitAt: 8, rerank: 'int8' });
         const model: Model = new Map();
         try {
@@ -122,7 +122,7 @@ describe('SemanticRoutingMemory under hostile input', () => {
           await memory.close();
         }
       }),
-      { numRuns: 150, seed: 20_240_808 },
+      { numRuns: 120, seed: 20_240_808 },
     );
     expect(tally.accepted).toBeGreaterThan(300);
     expect(tally.rejected).toBeGreaterThan(100);

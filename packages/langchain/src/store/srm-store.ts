@@ -14,7 +14,7 @@ import {
 } from '@srm/core';
 import type { MemoryItem, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
 import { extractIndexTexts, tokenizeFieldPath } from './index-fields.js';
-import { compareNamespaces, decodeNamespace, encodeNamespace, matchesCondition } from './namespace.js';
+import { compareNamespaces, decodeNamespace, encodeNamespace, matchesCondition, validateWriteNamespace } from './namespace.js';
 import { prepareOperations } from './operations.js';
 import type { PreparedList, PreparedOperation, PreparedPut, PreparedSearch } from './operations.js';
 import { RECORD_FORMAT_VERSION, extraRecordId, mainRecordId, mainRecordIdOf, placeholderVector, recordPayload } from './records.js';
@@ -198,6 +198,16 @@ export class SRMStore extends BaseStore {
   async close(): Promise<void> {
     await this.tail;
     if (this.ownsMemory && this.memoryPromise) await (await this.memoryPromise).close();
+  }
+
+  /**
+   * Stores `value` under `namespace` and `key` (see the class notes for `index`).
+   * @throws InvalidInputError for a bad namespace, key or value (LangGraph's own check would throw a
+   *   TypeError for a namespace that is not an array).
+   */
+  override async put(namespace: string[], key: string, value: Record<string, unknown>, index?: false | string[]): Promise<void> {
+    validateWriteNamespace(namespace);
+    await this.batch([{ namespace, key, value, index }]);
   }
 
   /**
