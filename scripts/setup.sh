@@ -30,7 +30,8 @@ fi
 
 # Register the tslab kernel with the system Jupyter (used by the notebook checks).
 if [ "$with_jupyter" = "1" ] && command -v jupyter >/dev/null 2>&1; then
-  if ! jupyter kernelspec list 2>/dev/null | grep -q '^ *tslab '; then
+  # Debian's Jupyter has no jupyter-kernelspec command; ask jupyter_client directly.
+  if ! /usr/bin/python3 -c 'from jupyter_client.kernelspec import KernelSpecManager as K; import sys; sys.exit(0 if "tslab" in K().find_kernel_specs() else 1)' 2>/dev/null; then
     npx --no-install tslab install --python /usr/bin/python3 --binary "$PWD/node_modules/.bin/tslab" >/dev/null
   fi
 fi

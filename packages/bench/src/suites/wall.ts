@@ -61,6 +61,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       formatBytes(hot?.routing),
       formatBytes(hot?.routingLayer),
       formatBytes(hot?.total),
+      hot ? `${((100 * hot.total) / (n * d * 4)).toFixed(1)}%` : '-',
       formatBytes(s?.rssGrowthBytes),
       ...peerRss,
       fixed(s?.buildSeconds, 1),
@@ -69,7 +70,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   ctx.log(`\n## memory wall (synthetic: ${WALL_DATA.clusters} Gaussian clusters, d=${d}, seed ${WALL_DATA.seed}; SRM default config)\n`);
   ctx.log(
     markdownTable(
-      ['items', 'dense float32', 'codebook', 'routing lists', 'SRM routing layer', 'SRM total hot', 'SRM RSS growth', ...PEERS.map((p) => `${p.label} RSS`), 'SRM build s'],
+      ['items', 'dense float32', 'codebook', 'routing lists', 'SRM routing layer', 'SRM total hot', 'hot / dense', 'SRM RSS growth', ...PEERS.map((p) => `${p.label} RSS`), 'SRM build s'],
       rows,
     ),
   );

@@ -206,6 +206,14 @@ export class EmbeddedStorage implements StorageBackend {
     return pending;
   }
 
+  /** The spec an SRM store was created with, or undefined when no store has that name. */
+  async describeSrmStore(name: string): Promise<SrmStoreSpec | undefined> {
+    const row = this.guard('describeSrmStore', () =>
+      this.db.prepare("SELECT spec FROM stores WHERE kind = 'srm' AND name = ?").get(name) as { spec: string } | undefined,
+    );
+    return row ? (JSON.parse(row.spec) as SrmStoreSpec) : undefined;
+  }
+
   async listStores(): Promise<{ srm: string[]; glossary: string[] }> {
     this.assertOpen();
     const rows = this.guard('listStores', () => this.db.prepare('SELECT kind, name FROM stores').all() as { kind: string; name: string }[]);
