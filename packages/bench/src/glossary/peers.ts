@@ -13,7 +13,7 @@ const require = createRequire(import.meta.url);
 /** What the benchmark does with an engine. Keys identify entries (FOLDOC keys are unique, case-insensitively). */
 export interface GlossaryEngine {
   readonly name: string;
-  /** Loads the initial entries (untimed). */
+  /** Adds entries in bulk (untimed); the first call creates the engine. */
   load(entries: readonly MemorizeInput[]): Promise<void>;
   /** One live write at the current size. */
   memorize(entry: MemorizeInput): Promise<void>;
@@ -30,7 +30,7 @@ const FIELD_WEIGHTS = { key: 3, aliases: 3, value: 1, description: 1 };
 /** Our engine, in memory or on disk. */
 export class OursEngine implements GlossaryEngine {
   readonly name: string;
-  private memory!: SemanticMemory;
+  private memory: SemanticMemory | undefined;
   constructor(
     name: string,
     private readonly options: SemanticMemoryOptions,
@@ -39,24 +39,26 @@ export class OursEngine implements GlossaryEngine {
     this.name = name;
   }
   async load(entries: readonly MemorizeInput[]): Promise<void> {
-    this.memory = await SemanticMemory.open(this.options);
+    this.memory ??= await SemanticMemory.open(this.options);
     await this.memory.memorizeMany(entries.map((e) => ({ ...e, agentId: this.agentId })));
   }
   async memorize(entry: MemorizeInput): Promise<void> {
-    await this.memory.memorize({ ...entry, agentId: this.agentId });
+    await this.glossary.memorize({ ...entry, agentId: this.agentId });
   }
   async forget(key: string): Promise<void> {
-    await this.memory.forget(key, this.agentId);
+    await this.glossary.forget(key, this.agentId);
   }
   async recall(query: string, k: number): Promise<string[]> {
-    return (await this.memory.recall(query, { agentId: this.agentId, topK: k })).map((h) => h.key);
+    return (await this.glossary.recall(query, { agentId: this.agentId, topK: k })).map((h) => h.key);
   }
-  /** The underlying memory (for the drift measurement). */
+  /** The underlying memory. */
   get glossary(): SemanticMemory {
+    if (this.memory === undefined) throw new Error(`${this.name}: load() first`);
     return this.memory;
   }
   async close(): Promise<void> {
     await this.memory?.close();
+    this.memory = undefined;
   }
 }
 

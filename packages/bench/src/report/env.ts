@@ -1,5 +1,7 @@
 /** Facts about the run that every result file carries, so a figure can be traced and compared. */
 import { execFileSync } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { cpus, freemem, loadavg, platform, release, totalmem } from 'node:os';
 import type { BenchSize } from '../config.js';
 
@@ -15,6 +17,27 @@ export interface RunInfo {
   freeMemoryGiBAtStart: number;
   loadAverageAtStart: number[];
   gitCommit: string | null;
+  /** True when the working tree had uncommitted changes at the start. */
+  gitDirty: boolean | null;
+  /** The `@srm/core` build the benchmark imported, and when it was built. */
+  srmCore: { entry: string; builtAt: string } | null;
+}
+
+function gitDirty(): boolean | null {
+  try {
+    return execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().length > 0;
+  } catch {
+    return null;
+  }
+}
+
+function srmCoreBuild(): { entry: string; builtAt: string } | null {
+  try {
+    const entry = fileURLToPath(import.meta.resolve('@srm/core'));
+    return { entry, builtAt: statSync(entry).mtime.toISOString() };
+  } catch {
+    return null;
+  }
 }
 
 function gitCommit(): string | null {
@@ -44,5 +67,7 @@ export function runInfo(size: BenchSize, argv: readonly string[]): RunInfo {
     freeMemoryGiBAtStart: +(freemem() / 2 ** 30).toFixed(1),
     loadAverageAtStart: loadavg().map((x) => +x.toFixed(2)),
     gitCommit: gitCommit(),
+    gitDirty: gitDirty(),
+    srmCore: srmCoreBuild(),
   };
 }

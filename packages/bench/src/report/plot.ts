@@ -26,7 +26,7 @@ export async function writeSvg(file: string, spec: TopLevelSpec): Promise<void> 
 export const baseConfig = {
   background: 'white',
   font: 'Helvetica, Arial, sans-serif',
-  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6' },
+  axis: { labelFontSize: 11, titleFontSize: 12, gridColor: '#e6e6e6', labelLimit: 260 },
   legend: { labelFontSize: 11, titleFontSize: 12, labelLimit: 380 },
   title: { fontSize: 14, anchor: 'start' as const },
 };

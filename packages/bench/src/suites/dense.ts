@@ -27,7 +27,8 @@ export function headlinePoint(points: readonly PointResult[], target = TARGET_RE
   return [...points].sort((a, b) => b.recall - a.recall || a.p50Ms - b.p50Ms)[0];
 }
 
-interface DatasetReport {
+/** Everything measured on one dataset (the shape of `datasets[]` in dense.json). */
+export interface DatasetReport {
   dataset: string;
   description: string;
   n: number;
@@ -140,13 +141,11 @@ function checkTargets(report: DatasetReport): Record<string, unknown> | undefine
   };
 }
 
-const ORDER_HINT = 'SRM default first, peers after';
-
 function curveSpec(report: DatasetReport, title: string, include: (s: DenseSystemResult) => boolean): TopLevelSpec {
   const values = report.systems.filter(include).flatMap((s) => s.points.map((p) => ({ system: s.label, point: p.label, recall: p.recall, p50: Math.max(p.p50Ms, 1e-3) })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: title, subtitle: `${report.description}. ${ORDER_HINT}.`.slice(0, 160) },
+    title: { text: title, subtitle: `${count(report.n)} x ${report.d}, ${report.queries} held-out queries; one point per sweep setting` },
     width: 620,
     height: 380,
     config: baseConfig,
@@ -164,26 +163,28 @@ function curveSpec(report: DatasetReport, title: string, include: (s: DenseSyste
 
 function memorySpec(report: DatasetReport): TopLevelSpec {
   const values = report.systems.flatMap((s) => [
-    { system: s.label, what: 'process RSS growth', bytes: Math.max(s.rss.growthBytes, 1) / 2 ** 20 },
-    ...(s.indexBytes ? [{ system: s.label, what: `index bytes`, bytes: Math.max(s.indexBytes.bytes, 1) / 2 ** 20 }] : []),
+    { system: s.label, what: 'process RSS growth', mib: Math.max(s.rss.growthBytes, 1024) / 2 ** 20 },
+    ...(s.indexBytes ? [{ system: s.label, what: `index bytes (SRM: hot bytes)`, mib: Math.max(s.indexBytes.bytes, 1024) / 2 ** 20 }] : []),
   ]);
+  // A dot plot: bars cannot start at zero on a log axis.
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
-      text: `Hot memory on ${report.dataset}`,
-      subtitle: `dense float32 matrix = ${formatBytes(report.denseFloat32Bytes)} (red rule); SRM index bytes = stats().hotBytes.total`,
+      text: `Hot memory on ${report.dataset} (${count(report.n)} x ${report.d})`,
+      subtitle: `dashed red rule: the dense float32 matrix, ${formatBytes(report.denseFloat32Bytes)}; SRM index bytes = stats().hotBytes.total`,
     },
     config: baseConfig,
-    data: { values },
+    width: 520,
     layer: [
       {
-        mark: 'bar',
-        width: 560,
+        data: { values },
+        mark: { type: 'point', filled: true, size: 90 },
         encoding: {
           y: { field: 'system', type: 'nominal', sort: null, title: null },
-          yOffset: { field: 'what' },
-          x: { field: 'bytes', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
+          x: { field: 'mib', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
           color: { field: 'what', type: 'nominal', title: null },
+          shape: { field: 'what', type: 'nominal', title: null },
+          tooltip: [{ field: 'system' }, { field: 'what' }, { field: 'mib', format: '.2f' }],
         },
       },
       {
@@ -192,25 +193,40 @@ function memorySpec(report: DatasetReport): TopLevelSpec {
         encoding: { x: { field: 'dense', type: 'quantitative' } },
       },
     ],
-    width: 560,
   } as TopLevelSpec;
 }
 
 function buildSpec(report: DatasetReport): TopLevelSpec {
-  const values = report.systems.map((s) => ({ system: s.label, seconds: Math.max(s.build.buildSeconds, 1e-3), rate: s.build.addPerSecond }));
+  const values = report.systems.flatMap((s) => [
+    { system: s.label, what: 'build (empty to queryable)', seconds: Math.max(s.build.buildSeconds, 1e-3) },
+    ...(s.build.fitSeconds !== undefined ? [{ system: s.label, what: 'of which fit / index training', seconds: Math.max(s.build.fitSeconds, 1e-3) }] : []),
+  ]);
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: `Build time on ${report.dataset} (${count(report.n)} vectors, one thread for the peers)` },
+    title: { text: `Build time on ${report.dataset} (${count(report.n)} vectors)`, subtitle: 'peers on one thread; SRM on the embedded on-disk store' },
     config: baseConfig,
-    width: 560,
+    width: 520,
     data: { values },
-    mark: 'bar',
+    mark: { type: 'point', filled: true, size: 90 },
     encoding: {
       y: { field: 'system', type: 'nominal', sort: null, title: null },
-      x: { field: 'seconds', type: 'quantitative', scale: { type: 'log' }, title: 'seconds from empty to queryable (log)' },
-      tooltip: [{ field: 'system' }, { field: 'seconds' }, { field: 'rate' }],
+      x: { field: 'seconds', type: 'quantitative', scale: { type: 'log' }, title: 'seconds (log)' },
+      color: { field: 'what', type: 'nominal', title: null },
+      shape: { field: 'what', type: 'nominal', title: null },
+      tooltip: [{ field: 'system' }, { field: 'what' }, { field: 'seconds', format: '.2f' }],
     },
   };
+}
+
+/** Renders the four figures of one dataset (also usable to re-render from a saved dense.json). */
+export async function writeDensePlots(outDir: string, prefix: string, report: DatasetReport): Promise<void> {
+  await writeSvg(
+    join(outDir, `${prefix}-recall-latency.svg`),
+    curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM against peers`, (s) => s.kind !== 'srm' || /default|float32|pq/.test(s.label)),
+  );
+  await writeSvg(join(outDir, `${prefix}-srm-modes.svg`), curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM rerank modes and K`, (s) => s.kind === 'srm'));
+  await writeSvg(join(outDir, `${prefix}-memory.svg`), memorySpec(report));
+  await writeSvg(join(outDir, `${prefix}-build.svg`), buildSpec(report));
 }
 
 export async function runDenseSuite(ctx: SuiteContext): Promise<void> {
@@ -231,13 +247,7 @@ export async function runDenseSuite(ctx: SuiteContext): Promise<void> {
     ctx.log(sweepTable(report));
     if (report.targets) ctx.log(`\nTargets of the default config: ${JSON.stringify(report.targets)}`);
     for (const f of report.failures) ctx.log(`\nFAILED: ${f.label}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
-    await writeSvg(
-      join(ctx.outDir, `${prefix}-recall-latency.svg`),
-      curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM against peers`, (s) => s.kind !== 'srm' || /default|float32|pq/.test(s.label)),
-    );
-    await writeSvg(join(ctx.outDir, `${prefix}-srm-modes.svg`), curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM rerank modes and K`, (s) => s.kind === 'srm'));
-    await writeSvg(join(ctx.outDir, `${prefix}-memory.svg`), memorySpec(report));
-    await writeSvg(join(ctx.outDir, `${prefix}-build.svg`), buildSpec(report));
+    await writeDensePlots(ctx.outDir, prefix, report);
   }
   const file = writeResult(ctx.outDir, 'dense', ctx.run, {
     k: K_NEIGHBOURS,

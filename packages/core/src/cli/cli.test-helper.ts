@@ -86,15 +86,6 @@ export async function withMemories<T>(path: string, fn: (srm: SemanticRoutingMem
   }
 }
 
-/** Whether the embedded glossary store can enumerate every entry (export, migration and per-agent stats need it). */
-export async function embeddedGlossaryScans(): Promise<boolean> {
-  const storage = EmbeddedStorage.inMemory();
-  try {
-    return typeof (await storage.openGlossaryStore('glossary')).scanAll === 'function';
-  } finally {
-    await storage.close();
-  }
-}
 
 /** Acronym entries of VERA: key = acronym, value = its expansion. */
 export function veraEntries(n: number): { key: string; value: string; category: string; aliases: string[] }[] {

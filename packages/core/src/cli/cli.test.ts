@@ -10,17 +10,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GloveEmbedder } from '../embeddings/glove.js';
 import type { QueryHit } from '../srm/types.js';
 import {
-  AGENT, buildMemoryDir, embeddedGlossaryScans, FIRST_WORD, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, storedWord, tempDir, withMemories,
+  AGENT, buildMemoryDir, FIRST_WORD, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, storedWord, tempDir, withMemories,
 } from './cli.test-helper.js';
 
 let dir: string;
-/** Whether stats can count entries per agent. */
-let glossaryScans = false;
 
 beforeAll(async () => {
   dir = tempDir();
   await buildMemoryDir(dir);
-  glossaryScans = await embeddedGlossaryScans();
 });
 afterAll(removeTemps);
 
@@ -62,7 +59,7 @@ describe('srm stats', () => {
     expect(r.stdout).toMatch(/^fitted\s+yes$/m);
     expect(r.stdout).toMatch(/^K \/ m\s+16 \/ 8$/m);
     expect(r.stdout).toMatch(/^glossary store "glossary": 61 entries/m);
-    if (glossaryScans) expect(r.stdout).toMatch(/support-bot\s+51/);
+    expect(r.stdout).toMatch(/support-bot\s+51/);
   });
 
   it('prints stats() as JSON with --json', async () => {

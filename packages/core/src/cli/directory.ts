@@ -7,7 +7,7 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DimensionMismatchError, InvalidConfigError, InvalidInputError, NotFoundError } from '../errors.js';
+import { InvalidInputError, NotFoundError } from '../errors.js';
 import { SemanticMemory } from '../glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../srm/memory.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
@@ -47,32 +47,7 @@ export async function openDirectory(dir: string, opts: { create: boolean }): Pro
 export async function describeSrm(storage: StorageBackend, name: string): Promise<SrmStoreSpec | undefined> {
   const { srm } = await storage.listStores();
   if (!srm.includes(name)) return undefined;
-  if (typeof storage.describeSrmStore === 'function') return storage.describeSrmStore(name);
-  return probeSpec(storage, name);
-}
-
-/**
- * For a backend without `describeSrmStore`: opening an existing store with a
- * wrong spec is refused with an error that carries the stored value
- * (documented on `StorageBackend.openSrmStore`), and never creates or
- * changes anything.
- */
-async function probeSpec(storage: StorageBackend, name: string): Promise<SrmStoreSpec> {
-  let dim = 1;
-  try {
-    await storage.openSrmStore({ name, dim, metric: 'cosine' });
-    return { name, dim, metric: 'cosine' };
-  } catch (err) {
-    if (err instanceof DimensionMismatchError) dim = err.expected;
-    else if (!(err instanceof InvalidConfigError && err.field === 'metric')) throw err;
-  }
-  try {
-    await storage.openSrmStore({ name, dim, metric: 'cosine' });
-    return { name, dim, metric: 'cosine' };
-  } catch (err) {
-    if (err instanceof InvalidConfigError && err.field === 'metric') return { name, dim, metric: 'dot' };
-    throw err;
-  }
+  return storage.describeSrmStore(name);
 }
 
 /** Opens the existing SRM store `name` as a memory, with its stored configuration. */

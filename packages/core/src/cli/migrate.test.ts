@@ -11,18 +11,15 @@ import { SemanticRoutingMemory } from '../srm/memory.js';
 import { QdrantStorage } from '../storage/qdrant/qdrant-storage.js';
 import { startValidatingEmulator } from '../storage/qdrant/test-support/fixtures.test-helper.js';
 import type { QdrantEmulator } from '../storage/qdrant/test-support/qdrant-emulator.test-helper.js';
-import { AGENT, buildMemoryDir, embeddedGlossaryScans, removeTemps, runCli, tempDir, withMemories } from './cli.test-helper.js';
+import { AGENT, buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from './cli.test-helper.js';
 
 let emu: QdrantEmulator;
 let srmOnly: string;
-let glossaryScans = false;
 
 beforeAll(async () => {
   emu = await startValidatingEmulator();
   srmOnly = tempDir();
   await buildMemoryDir(srmOnly, { glossary: false, items: 1200, rerank: 'int8' });
-  glossaryScans = await embeddedGlossaryScans();
-  if (!glossaryScans) console.warn('skipping the glossary migration: the embedded GlossaryStore has no scanAll() yet');
 });
 afterAll(async () => {
   await emu?.close();
@@ -65,8 +62,7 @@ describe('srm migrate', () => {
     expect(forced.stderr).toMatch(/migrate:srm:default 1200\/1200 \(100%\)\n$/);
   });
 
-  it('copies the glossary too, scoped per agent', async ({ skip }) => {
-    if (!glossaryScans) skip();
+  it('copies the glossary too, scoped per agent', async () => {
     const dir = tempDir();
     await buildMemoryDir(dir, { items: 1000, rerank: 'int8' });
     const r = await runCli(['migrate', dir, '--to', 'qdrant', '--url', emu.url, '--prefix', 'cli3']);

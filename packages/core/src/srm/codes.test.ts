@@ -53,7 +53,7 @@ describe('memory cost per item', () => {
     ['float32', 4 * 100],
     ['float16', 2 * 100],
     ['int8', 100],
-    ['pq', 25],
+    ['pq', 50],
   ] as const)('%s keeps %i bytes per item (plus fixed tables)', async (mode, perItem) => {
     const codes = createCodes(mode, d, defaultPqSubvectors(d));
     await codes.train(data, n, 1);
@@ -66,10 +66,10 @@ describe('memory cost per item', () => {
 });
 
 describe('defaultPqSubvectors', () => {
-  it('picks the divisor of d nearest d/4', () => {
-    expect(defaultPqSubvectors(100)).toBe(25);
-    expect(defaultPqSubvectors(384)).toBe(96);
-    expect(defaultPqSubvectors(768)).toBe(192);
+  it('picks the divisor of d nearest d/2', () => {
+    expect(defaultPqSubvectors(100)).toBe(50);
+    expect(defaultPqSubvectors(384)).toBe(192);
+    expect(defaultPqSubvectors(768)).toBe(384);
     expect(defaultPqSubvectors(7)).toBe(1);
   });
 

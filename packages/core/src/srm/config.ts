@@ -32,12 +32,14 @@ export interface SRMConfig {
 /** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
 export const defaultSRMOptions = {
   K: 256,
-  m: 8,
+  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256) m=8 reaches recall@10
+  // 0.80-0.86 and m=32 reaches 0.977 (docs/benchmarks.md), so we probe 32 buckets by default.
+  m: 32,
   topK: 10,
   maxCandidates: Infinity,
   metric: 'cosine' as Metric,
   rerank: 'pq' as RerankMode,
-  refine: 64,
+  refine: 128,
   adaptiveUpdate: false,
   tau: 0.5,
   eta: 0.05,

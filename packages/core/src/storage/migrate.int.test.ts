@@ -37,16 +37,14 @@ describe.skipIf(!QDRANT_URL)('migrateStorage: embedded → live Qdrant', () => {
     await src.writeState(new Uint8Array(70_000).fill(3));
     const glossary = await from.openGlossaryStore('terms');
     await glossary.upsert([entry('alice', 'JWT', [[1, 1.5]]), entry('bob', 'JWT', [[1, 1]])]);
-    const canCopyGlossary = typeof glossary.scanAll === 'function';
-    if (!canCopyGlossary) console.warn('[migrate.int.test.ts] glossary part skipped: the embedded GlossaryStore has no scanAll yet');
 
     const to = await connectLive(prefix);
-    const report = await migrateStorage({ from, to, srm: [spec], glossary: canCopyGlossary ? ['terms'] : [], batchSize: 400 });
+    const report = await migrateStorage({ from, to, srm: [spec], glossary: ['terms'], batchSize: 400 });
     expect(report.srm).toEqual([{ name: 'docs', items: 1500, stateBytes: 70_000 }]);
     const dst = await to.openSrmStore(spec);
     expect(await everything(dst)).toEqual(await everything(src));
     expect(await dst.readState()).toEqual(await src.readState());
-    if (canCopyGlossary) expect(await (await to.openGlossaryStore('terms')).count('alice')).toBe(1);
+    expect(await (await to.openGlossaryStore('terms')).count('alice')).toBe(1);
     await to.close();
     await from.close();
   });

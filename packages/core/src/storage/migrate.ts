@@ -117,11 +117,6 @@ async function resolveSrmSpecs(
       specs.push(w);
       continue;
     }
-    if (typeof from.describeSrmStore !== 'function') {
-      throw new InvalidInputError(
-        `migrateStorage: the ${from.kind} backend cannot describe SRM store "${w}"; pass its spec ({ name, dim, metric }) instead of its name`,
-      );
-    }
     const spec = await from.describeSrmStore(w);
     if (!spec) throw new NotFoundError(`SRM store of the ${from.kind} backend`, [w]);
     specs.push(spec);
@@ -164,11 +159,6 @@ async function copySrmStore(src: SrmStore, dst: SrmStore, o: CopyOptions): Promi
 /** Copies one glossary store, entry for entry, and checks the totals and the per-agent counts. */
 async function copyGlossaryStore(name: string, src: GlossaryStore, dst: GlossaryStore, o: CopyOptions): Promise<MigrationReport['glossary'][number]> {
   const phase = `migrate:glossary:${name}`;
-  if (typeof src.scanAll !== 'function') {
-    throw new InvalidInputError(
-      `migrateStorage: glossary store "${name}" (${src.location}) cannot enumerate its entries (GlossaryStore.scanAll is not implemented)`,
-    );
-  }
   if ((await dst.termStats([])).docCount > 0) {
     if (!o.overwrite) {
       throw new InvalidInputError(`migrateStorage: destination glossary store "${name}" (${dst.location}) is not empty; pass overwrite: true to replace it`);

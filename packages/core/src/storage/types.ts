@@ -167,10 +167,9 @@ export interface GlossaryStore {
   /**
    * Every entry of every agent, in pages of at most `pageSize` (any stable
    * order). Not scoped to an agent: for migration and backups
-   * (`migrateStorage` needs it). Optional so that existing implementations
-   * keep compiling; a store without it cannot be migrated.
+   * (`migrateStorage`, `srm export`).
    */
-  scanAll?(pageSize?: number): AsyncIterable<StoredGlossaryEntry[]>;
+  scanAll(pageSize?: number): AsyncIterable<StoredGlossaryEntry[]>;
   /** Deletes every entry. */
   clear(): Promise<void>;
 }
@@ -185,9 +184,8 @@ export interface StorageBackend {
   listStores(): Promise<{ srm: string[]; glossary: string[] }>;
   /**
    * The spec an existing SRM store was created with, or `undefined` when no
-   * store has that name. Lets `migrateStorage` open a store knowing only its
-   * name. Optional; without it, a migration needs the spec passed in.
+   * store has that name. Lets `migrateStorage` and the CLI open a store knowing only its name.
    */
-  describeSrmStore?(name: string): Promise<SrmStoreSpec | undefined>;
+  describeSrmStore(name: string): Promise<SrmStoreSpec | undefined>;
   close(): Promise<void>;
 }

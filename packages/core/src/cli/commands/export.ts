@@ -1,7 +1,6 @@
 /** `srm export`: both memories of a directory to one JSONL file. */
 import { open, rename, rm } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { InvalidInputError } from '../../errors.js';
 import type { SemanticMemory } from '../../glossary/semantic-memory.js';
 import type { SemanticRoutingMemory } from '../../srm/memory.js';
 import { parseCommand, requireString } from '../args.js';
@@ -31,9 +30,6 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     for (const name of stores.glossary) {
       const memory = await openGlossary(storage, name);
       glossaries.push({ name, memory });
-      if (typeof memory.store.scanAll !== 'function') {
-        throw new InvalidInputError(`glossary store "${name}" (${memory.store.location}) cannot enumerate its entries (GlossaryStore.scanAll is missing), so it cannot be exported`);
-      }
     }
     const header: ExportHeader = {
       type: 'header',

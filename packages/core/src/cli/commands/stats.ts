@@ -79,7 +79,6 @@ export async function statsCommand(argv: readonly string[], io: CliIo): Promise<
 
 async function summarize(name: string, store: GlossaryStore): Promise<GlossarySummary> {
   const entries = (await store.termStats([])).docCount;
-  if (typeof store.scanAll !== 'function') return { name, entries };
   const agents: Record<string, number> = {};
   for await (const page of store.scanAll(1000)) for (const e of page) agents[e.agentId] = (agents[e.agentId] ?? 0) + 1;
   return { name, entries, agents };

@@ -248,6 +248,21 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     return { docCount: this.index.docCount, docFreqs: termIds.map((t) => this.index.docFreq(t)) };
   }
 
+  /** Every entry of every agent, in pages ordered by id (for export and migration). */
+  async *scanAll(pageSize = 256): AsyncIterable<StoredGlossaryEntry[]> {
+    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scanAll: pageSize must be a positive integer, got ${String(pageSize)}`);
+    let after = '';
+    for (;;) {
+      this.assertOpen();
+      const rows = this.guard('scanAll', () =>
+        this.stmt('scanPage', `SELECT * FROM ${this.table} WHERE id > ? ORDER BY id LIMIT ?`).all(after, pageSize) as EntryRow[],
+      );
+      if (rows.length === 0) return;
+      yield rows.map((r) => this.toEntry(r));
+      after = rows[rows.length - 1]!.id;
+    }
+  }
+
   async clear(): Promise<void> {
     this.assertOpen();
     this.guard('clear', () => this.stmt('clear', `DELETE FROM ${this.table}`).run());
