@@ -2,8 +2,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '@srm/core';
 import { cachedGroundTruth, exactTopK } from './ground-truth.js';
-import { createRng, gaussian } from './rng.js';
 import { TopK } from './top-k.js';
 import { normalizeRows } from './vectors.js';
 
@@ -29,11 +29,11 @@ describe('exactTopK', () => {
   });
 
   it('agrees with a sort of all scores on random data', () => {
-    const rng = createRng(3);
+    const rng = new Rng(3);
     const d = 8;
     const n = 300;
-    const data = normalizeRows(Float32Array.from({ length: n * d }, () => gaussian(rng)), d);
-    const q = normalizeRows(Float32Array.from({ length: 5 * d }, () => gaussian(rng)), d);
+    const data = normalizeRows(Float32Array.from({ length: n * d }, () => rng.normal()), d);
+    const q = normalizeRows(Float32Array.from({ length: 5 * d }, () => rng.normal()), d);
     const gt = exactTopK(data, q, d, 10);
     for (let qi = 0; qi < 5; qi++) {
       const scores = Array.from({ length: n }, (_, i) => {

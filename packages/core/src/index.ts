@@ -87,6 +87,8 @@ export type {
 // --- SemanticMemory (BM25 glossary) ---
 export { SemanticMemory } from './glossary/semantic-memory.js';
 export type { SemanticMemoryOptions, RecallOptions, RecalledEntry, MemorizedEntry } from './glossary/semantic-memory.js';
+export { formatGlossaryEntry } from './glossary/entry-text.js';
+export type { GlossaryEntryTextOptions } from './glossary/entry-text.js';
 export { DEFAULT_CATEGORY } from './glossary/validation.js';
 export type { MemorizeInput } from './glossary/validation.js';
 export { WordTokenizer, defaultWordTokenizerOptions } from './glossary/tokenizer.js';
@@ -122,3 +124,4 @@ export { GloveEmbedder, loadGloveVectors } from './embeddings/glove.js';
 export type { GloveVectors, GloveLoadOptions, GloveEmbedderOptions } from './embeddings/glove.js';
 export { readDictd, DICTD_DIR } from './datasets/dictd.js';
 export type { DictdEntry } from './datasets/dictd.js';
+export { Rng } from './util/rng.js';

@@ -5,23 +5,11 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import type { BaseRetrieverInput } from '@langchain/core/retrievers';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
-import { InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
+import { formatGlossaryEntry, InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
 import type { RecalledEntry, SemanticMemory } from '@srm/core';
 
-/** Metadata of a glossary document. */
-export interface GlossaryDocumentMetadata extends Record<string, unknown> {
-  /** Entry id: UUID5 of `"{agentId}::{key.toLowerCase()}"`. */
-  id: string;
-  key: string;
-  value: string;
-  category: string;
-  aliases: string[];
-  description: string;
-  /** Raw BM25 score. */
-  score: number;
-  /** Normalised relevance in [0, 1], when `minRelevance` was given. */
-  relevance?: number;
-}
+/** Metadata of a glossary document: the recalled entry's fields (`relevance` only when recall computed it). */
+export interface GlossaryDocumentMetadata extends RecalledEntry, Record<string, unknown> {}
 
 /** Options of {@link SemanticMemoryRetriever}. */
 export interface SemanticMemoryRetrieverInput extends BaseRetrieverInput {
@@ -37,20 +25,13 @@ export interface SemanticMemoryRetrieverInput extends BaseRetrieverInput {
   minRelevance?: number;
 }
 
-/** Appends a full stop unless the text already ends a sentence. */
-function sentence(text: string): string {
-  const t = text.trim();
-  return t.length === 0 || /[.!?…:;]["')\]]?$/u.test(t) ? t : `${t}.`;
-}
-
 /**
  * How a glossary entry reads as a document: `"JWT: JSON Web Token. A signed token that…"`.
- * The key, its meaning, then the description if there is one.
+ * The key, its meaning, then the description if there is one, each ending a sentence
+ * (`formatGlossaryEntry` of `@srm/core`).
  */
 export function glossaryPageContent(entry: Pick<RecalledEntry, 'key' | 'value' | 'description'>): string {
-  const head = `${entry.key}: ${sentence(entry.value)}`;
-  const description = entry.description.trim();
-  return description ? `${head} ${sentence(description)}` : head;
+  return formatGlossaryEntry(entry);
 }
 
 /** A recalled entry as a LangChain Document (its id is the entry id). */

@@ -3,19 +3,8 @@
  */
 import { TextNode } from '@llamaindex/core/schema';
 import type { NodeWithScore } from '@llamaindex/core/schema';
-
-/** The fields of a recalled glossary entry that the adapters use. */
-export interface GlossaryHitLike {
-  id: string;
-  key: string;
-  value: string;
-  category: string;
-  aliases: string[];
-  description: string;
-  score: number;
-  /** Score over the best attainable score, in [0, 1], when recall computed it. */
-  relevance?: number;
-}
+import { formatGlossaryEntry } from '@srm/core';
+import type { RecalledEntry } from '@srm/core';
 
 /** Metadata keys of a glossary node that an LLM does not need to see again (the text already says them). */
 const HIDDEN_FROM_LLM = ['key', 'value', 'description', 'agentId', 'score', 'relevance'];
@@ -24,21 +13,18 @@ const ALL_KEYS = ['key', 'value', 'category', 'aliases', 'description', 'agentId
 
 /**
  * The sentence a glossary entry reads as: the key, the value, then the
- * description; a trailing full stop is added only where none is.
+ * description; a full stop separates value and description where none is,
+ * and the end is left as written (`formatGlossaryEntry` of `@srm/core`).
  */
-export function glossaryEntryText(entry: Pick<GlossaryHitLike, 'key' | 'value' | 'description'>): string {
-  const value = entry.value.trim();
-  const description = entry.description.trim();
-  let text = `${entry.key}: ${value}`;
-  if (description.length > 0) text += `${/[.!?]$/.test(value) ? '' : '.'} ${description}`;
-  return text;
+export function glossaryEntryText(entry: Pick<RecalledEntry, 'key' | 'value' | 'description'>): string {
+  return formatGlossaryEntry(entry, { finalStop: false });
 }
 
 /**
  * A recalled glossary entry as a `NodeWithScore` (node id = entry id; score = the raw BM25 recall
  * score; metadata `relevance` when recall computed it).
  */
-export function glossaryHitToNode(hit: GlossaryHitLike, agentId: string): NodeWithScore {
+export function glossaryHitToNode(hit: RecalledEntry, agentId: string): NodeWithScore {
   const node = new TextNode({
     id_: hit.id,
     text: glossaryEntryText(hit),

@@ -15,5 +15,4 @@ export type { SemanticMemoryRetrieverOptions } from './retriever.js';
 export { GlossaryMemoryBlock, glossaryBlock, defaultGlossaryMemoryBlockOptions } from './glossary-block.js';
 export type { GlossaryMemoryBlockOptions } from './glossary-block.js';
 export { glossaryEntryText, glossaryHitToNode } from './glossary-node.js';
-export type { GlossaryHitLike } from './glossary-node.js';
 export { GloveEmbedding } from './glove-embedding.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createRng, gaussian } from '../rng.js';
+import { Rng } from '@srm/core';
 import { FIORI_QUERIES, loadFioriDataset, readFioriVectors } from './fiori.js';
 import { firstPrincipalDirection } from './drift.js';
 import { WALL_DATA, syntheticCentres, syntheticChunk } from './synthetic.js';
@@ -38,11 +38,11 @@ describe('synthetic wall data', () => {
 
 describe('firstPrincipalDirection', () => {
   it('finds the axis of largest variance', () => {
-    const rng = createRng(4);
+    const rng = new Rng(4);
     const d = 5;
     const n = 2000;
     const x = new Float32Array(n * d);
-    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = gaussian(rng) * (j === 2 ? 5 : 1) + 3;
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) x[i * d + j] = rng.normal() * (j === 2 ? 5 : 1) + 3;
     const v = firstPrincipalDirection(x, d);
     expect(Math.abs(v[2]!)).toBeGreaterThan(0.99);
   });

@@ -5,9 +5,9 @@
  * away from it. Within a phase the order is shuffled. A seeded sample of each
  * phase is held out as that phase's queries.
  */
-import { loadGloveVectors } from '@srm/core';
+import { loadGloveVectors, Rng } from '@srm/core';
 import type { BenchSize } from '../config.js';
-import { createRng, gaussian, sampleIndices } from '../rng.js';
+import { sampleIndices } from '../rng.js';
 import { normalizeRows } from '../vectors.js';
 
 export const DRIFT_SEED = 99;
@@ -37,8 +37,8 @@ export function firstPrincipalDirection(x: Float32Array, d: number, iterations =
   const mu = new Float64Array(d);
   for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) mu[j]! += x[i * d + j]!;
   for (let j = 0; j < d; j++) mu[j]! /= n;
-  const rng = createRng(seed);
-  let v = Float64Array.from({ length: d }, () => gaussian(rng));
+  const rng = new Rng(seed);
+  let v = Float64Array.from({ length: d }, () => rng.normal());
   for (let it = 0; it < iterations; it++) {
     const next = new Float64Array(d);
     for (let i = 0; i < n; i++) {
@@ -69,7 +69,7 @@ export async function loadDriftData(size: BenchSize): Promise<DriftData> {
     proj[i] = p;
   }
   const order = Uint32Array.from({ length: n }, (_, i) => i).sort((a, b) => proj[a]! - proj[b]! || a - b);
-  const rng = createRng(DRIFT_SEED);
+  const rng = new Rng(DRIFT_SEED);
   const stream = new Float32Array((n - phases * queriesPerPhase) * d);
   const queries = new Float32Array(phases * queriesPerPhase * d);
   const phaseEnds: number[] = [];

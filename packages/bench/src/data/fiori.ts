@@ -4,7 +4,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createRng, sampleIndices } from '../rng.js';
+import { Rng } from '@srm/core';
+import { sampleIndices } from '../rng.js';
 import { gatherRows, normalizeRows } from '../vectors.js';
 import type { DenseDataset } from './dense-dataset.js';
 import { fioriDataDir } from './paths.js';
@@ -35,7 +36,7 @@ export function readFioriVectors(dir = fioriDataDir()): { d: number; vectors: Fl
 export function loadFioriDataset(): DenseDataset {
   const { d, vectors, ids } = readFioriVectors();
   const n = ids.length;
-  const order = sampleIndices(n, n, createRng(FIORI_SPLIT_SEED));
+  const order = sampleIndices(n, n, new Rng(FIORI_SPLIT_SEED));
   const queryRows = order.subarray(0, FIORI_QUERIES);
   const baseRows = Uint32Array.from(order.subarray(FIORI_QUERIES)).sort();
   return {

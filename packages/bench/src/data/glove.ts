@@ -3,9 +3,9 @@
  * benchmark: a seeded sample of words is held out as queries and never indexed.
  * Quick size indexes a seeded 20k sample of the rest, full indexes all of it.
  */
-import { loadGloveVectors } from '@srm/core';
+import { loadGloveVectors, Rng } from '@srm/core';
 import type { BenchSize } from '../config.js';
-import { createRng, sampleIndices } from '../rng.js';
+import { sampleIndices } from '../rng.js';
 import { gatherRows, normalizeRows } from '../vectors.js';
 import type { DenseDataset } from './dense-dataset.js';
 
@@ -26,7 +26,7 @@ export async function loadGloveDataset(size: BenchSize): Promise<DenseDataset> {
   const glove = await loadGloveVectors();
   const { queries: nq, base: baseSpec } = GLOVE_SIZES[size];
   const total = glove.words.length;
-  const rng = createRng(GLOVE_SPLIT_SEED);
+  const rng = new Rng(GLOVE_SPLIT_SEED);
   const order = sampleIndices(total, total, rng);
   const queryRows = order.subarray(0, nq);
   const rest = order.subarray(nq);

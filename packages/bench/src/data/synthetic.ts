@@ -4,7 +4,7 @@
  * once. Memory footprints barely depend on the distribution; recall would,
  * which is why no recall is quoted on this data.
  */
-import { createRng, gaussian } from '../rng.js';
+import { Rng } from '@srm/core';
 import { normalizeRows } from '../vectors.js';
 
 /** Shape of the synthetic mixture. */
@@ -21,9 +21,9 @@ export const WALL_DATA: SyntheticSpec = { d: 768, clusters: 1000, spread: 0.5, s
 
 /** Unit-length cluster centres of `spec`. */
 export function syntheticCentres(spec: SyntheticSpec): Float32Array {
-  const rng = createRng(spec.seed);
+  const rng = new Rng(spec.seed);
   const c = new Float32Array(spec.clusters * spec.d);
-  for (let i = 0; i < c.length; i++) c[i] = gaussian(rng);
+  for (let i = 0; i < c.length; i++) c[i] = rng.normal();
   return normalizeRows(c, spec.d);
 }
 
@@ -34,12 +34,12 @@ export function syntheticCentres(spec: SyntheticSpec): Float32Array {
  */
 export function syntheticChunk(spec: SyntheticSpec, centres: Float32Array, start: number, count: number): Float32Array {
   const { d, clusters, spread } = spec;
-  const rng = createRng((spec.seed * 2654435761 + start) >>> 0);
+  const rng = new Rng((spec.seed * 2654435761 + start) >>> 0);
   const out = new Float32Array(count * d);
   const sigma = spread / Math.sqrt(d);
   for (let i = 0; i < count; i++) {
-    const c = Math.floor(rng() * clusters) * d;
-    for (let j = 0; j < d; j++) out[i * d + j] = centres[c + j]! + sigma * gaussian(rng);
+    const c = rng.int(clusters) * d;
+    for (let j = 0; j < d; j++) out[i * d + j] = centres[c + j]! + sigma * rng.normal();
   }
   return normalizeRows(out, d);
 }

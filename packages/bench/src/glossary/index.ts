@@ -21,12 +21,13 @@ import {
   jargonQueries,
   loadFoldocGlossary,
   meanReciprocalRank,
+  Rng,
   unstatedAliasQueries,
   type LabeledQuery,
   type MemorizeInput,
 } from '@srm/core';
 import { markdownTable } from '../report/format.js';
-import { createRng, sampleIndices } from '../rng.js';
+import { sampleIndices } from '../rng.js';
 import { median, percentile } from '../stats.js';
 import { MiniSearchEngine, OursEngine, WinkEngine, type GlossaryEngine } from './peers.js';
 
@@ -70,7 +71,7 @@ async function mrr(engine: GlossaryEngine, queries: readonly LabeledQuery[]): Pr
 }
 
 function pick<T>(items: readonly T[], count: number, seed: number): T[] {
-  const idx = sampleIndices(items.length, Math.min(count, items.length), createRng(seed));
+  const idx = sampleIndices(items.length, Math.min(count, items.length), new Rng(seed));
   return Array.from(idx, (i) => items[i]!);
 }
 
@@ -95,7 +96,7 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
   log(`glossary bench (${opts.size}): FOLDOC ${entries.length} entries; queries: ${sets.headword.length} headword, ${sets.alias.length} unstated alias, ${sets.jargon.length} jargon (of ${jargon.pairs} pairs), ${long20.length} x 20 words`);
 
   // Held-out entries are memorized live (then forgotten) at ~11k entries.
-  const heldIdx = new Set(sampleIndices(entries.length, sizes.writes, createRng(SEED)));
+  const heldIdx = new Set(sampleIndices(entries.length, sizes.writes, new Rng(SEED)));
   const base = entries.filter((_, i) => !heldIdx.has(i));
   const held = entries.filter((_, i) => heldIdx.has(i));
 

@@ -57,7 +57,7 @@ describe('srm stats', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^items\s+1500$/m);
     expect(r.stdout).toMatch(/^fitted\s+yes$/m);
-    expect(r.stdout).toMatch(/^K \/ m\s+16 \/ 8$/m);
+    expect(r.stdout).toMatch(/^K \/ m\s+16 \/ 16$/m);
     expect(r.stdout).toMatch(/^glossary store "glossary": 61 entries/m);
     expect(r.stdout).toMatch(/support-bot\s+51/);
   });

@@ -72,7 +72,10 @@ describe('srm migrate', () => {
     const storage = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'cli3' });
     try {
       const remote = await SemanticMemory.open({ storage });
-      expect(await remote.recall('json web token', { agentId: AGENT, topK: 3 })).toEqual(local);
+      // Same entries in the same order; Qdrant scores in float32, the embedded engine in float64.
+      const hits = await remote.recall('json web token', { agentId: AGENT, topK: 3 });
+      expect(hits.map(({ score: _, ...entry }) => entry)).toEqual(local.map(({ score: _, ...entry }) => entry));
+      hits.forEach((h, i) => expect(h.score).toBeCloseTo(local[i]!.score, 4));
       await remote.close();
     } finally {
       await storage.close();

@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DICTD_DIR } from '../datasets/dictd.js';
+import { Rng } from '../util/rng.js';
 import {
   headwordQueries,
   jargonQueries,
@@ -23,26 +24,9 @@ import { WordTokenizer } from './tokenizer.js';
 const HAVE_DICTS = ['foldoc', 'jargon', 'vera'].every((d) => existsSync(`${DICTD_DIR}/${d}.index`));
 if (!HAVE_DICTS) console.warn(`[skip] FOLDOC real-data tests: ${DICTD_DIR}/{foldoc,jargon,vera}.index missing; apt-get install dict-foldoc dict-jargon dict-vera`);
 
-/** mulberry32, for a fixed sample. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
+/** A fixed sample of `n` items: the first `n` of a seeded shuffle. */
 function sample<T>(items: readonly T[], n: number, seed: number): T[] {
-  const r = rng(seed);
-  const copy = [...items];
-  for (let i = copy.length - 1; i > 0; i--) {
-    const j = Math.floor(r() * (i + 1));
-    [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-  }
-  return copy.slice(0, n);
+  return new Rng(seed).shuffle([...items]).slice(0, n);
 }
 
 async function mrr(memory: SemanticMemory, queries: readonly LabeledQuery[]): Promise<number> {
@@ -131,12 +115,12 @@ describe.skipIf(!HAVE_DICTS)('FOLDOC glossary', () => {
 
       const ours = await SemanticMemory.open({ avgdl, k1: 1.2, b: 0.75, keyWeight: 3, aliasWeight: 3, nameTokens: false });
       await ours.memorizeMany(entries);
-      const r = rng(3);
+      const r = new Rng(3);
       const queries = [
         ...sample(entries, 60, 5).map((e) => e.key),
         ...sample(entries, 60, 6).map((e) => {
           const words = e.value.split(' ');
-          const start = Math.floor(r() * Math.max(1, words.length - 12));
+          const start = r.int(Math.max(1, words.length - 12));
           return words.slice(start, start + 12).join(' ');
         }),
       ];

@@ -2,9 +2,21 @@
  * Seeded pseudo-random numbers (mulberry32), so that fitting, sampling and
  * tests are deterministic for a given seed.
  */
+/**
+ * A seeded pseudo-random generator (mulberry32): the same seed gives the same sequence on
+ * every platform. Not for cryptography.
+ *
+ * @example
+ * ```ts
+ * const rng = new Rng(42);
+ * const x = rng.next(); // uniform in [0, 1)
+ * const order = rng.shuffle([1, 2, 3, 4]);
+ * ```
+ */
 export class Rng {
   private state: number;
 
+  /** `seed` is taken modulo 2^32; seed 0 is replaced by a fixed non-zero constant. */
   constructor(seed: number) {
     this.state = seed >>> 0 || 0x9e3779b9;
   }
@@ -27,6 +39,17 @@ export class Rng {
     let u = 0;
     while (u === 0) u = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.next());
+  }
+
+  /** Shuffles `items` in place (Fisher-Yates, from the last element down) and returns the same array. */
+  shuffle<T>(items: T[]): T[] {
+    for (let i = items.length - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = items[i] as T;
+      items[i] = items[j] as T;
+      items[j] = t;
+    }
+    return items;
   }
 
   /** `k` distinct indices of [0, n), in ascending order (Floyd's algorithm). */

@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Rng } from '../../util/rng.js';
 import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { CRASH_SPEC, modelAfter } from './test-fixtures/crash-model.mjs';
@@ -22,18 +23,6 @@ const WRITER = fileURLToPath(new URL('./test-fixtures/crash-writer.mjs', import.
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 const ROUNDS = 8;
 const SEED = 20240611;
-
-/** mulberry32: a small seeded PRNG, so that a failing kill schedule can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Runs the writer from batch `first`, kills it `killAfterMs` after it is ready, and returns the acknowledged batch numbers. */
 async function writeUntilKilled(dir: string, first: number, killAfterMs: number): Promise<number[]> {
@@ -77,11 +66,12 @@ describe('crash safety of EmbeddedSrmStore', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('keeps every acknowledged batch and never part of a batch across repeated SIGKILLs', async () => {
-    const random = prng(SEED);
+    // Seeded, so that a failing kill schedule can be replayed.
+    const random = new Rng(SEED);
     let next = 0;
     let totalAcked = 0;
     for (let round = 0; round < ROUNDS; round++) {
-      const killAfterMs = 20 + Math.floor(random() * 250);
+      const killAfterMs = 20 + random.int(250);
       const acked = await writeUntilKilled(dir, next, killAfterMs);
       // Acknowledgements come in order, one per batch, starting where we asked.
       expect(acked).toEqual(acked.map((_, i) => next + i));

@@ -17,17 +17,25 @@
  * query path reads by slot: one B-tree descent per record instead of two
  * (measured ~20% faster for `fetchSlots` of 100 vectors at d=100 in a 100k store).
  */
-import { ClosedError, CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExceededError } from '../../errors.js';
-import { Limits } from '../../limits.js';
+import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
+import {
+  checkBucketUpdate,
+  checkIdList,
+  checkPageSize,
+  checkSlotList,
+  checkWant,
+  checkWriteBatch,
+  describe,
+  isStorableId,
+  type CheckedRecord,
+} from '../srm-record-checks.js';
 import type { FetchWants, Payload, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
 
-const MAX_UINT32 = 0xffff_ffff;
-const MAX_INT32 = 0x7fff_ffff;
 /** Most parameters of one `IN (...)` lookup; longer inputs are split into chunks of this size. */
 const IN_CHUNK = 256;
 /** Smallest `IN (...)` arity prepared; shorter lists are padded with NULL (which matches nothing). */
@@ -154,9 +162,9 @@ export class EmbeddedSrmStore implements SrmStore {
 
   async write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void> {
     this.assertOpen();
-    if (typeof batch !== 'object' || batch === null) throw new InvalidInputError(`write expects { upserts?, deleteIds? }, got ${describe(batch)}`);
-    const deletes = this.prepareDeletes(batch.deleteIds);
-    const upserts = this.prepareUpserts(batch.upserts);
+    const checked = checkWriteBatch(batch, this.spec.dim);
+    const deletes = checked.deleteIds;
+    const upserts = checked.upserts.map(toPrepared);
     if (deletes.length === 0 && upserts.length === 0) return;
     this.guard('write', () => {
       try {
@@ -183,15 +191,7 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
-    if (slots === null || typeof slots !== 'object' || typeof slots.length !== 'number') {
-      throw new InvalidInputError(`fetchSlots expects an array of slots, got ${describe(slots)}`);
-    }
-    const keys: number[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i] as number;
-      if (!isSlot(s)) throw new InvalidInputError(`slot at index ${i} must be an integer in [0, ${MAX_UINT32}], got ${describe(s)}`);
-      keys.push(s);
-    }
+    const keys = checkSlotList(slots);
     return this.guard('fetchSlots', () => this.lookup('slot', keys, wantMask(want)));
   }
 
@@ -205,20 +205,13 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   async setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void> {
-    if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`setBuckets: slots must be a Uint32Array, got ${describe(slots)}`);
-    if (!(buckets instanceof Int32Array)) throw new InvalidInputError(`setBuckets: buckets must be an Int32Array, got ${describe(buckets)}`);
-    if (slots.length !== buckets.length) {
-      throw new InvalidInputError(`setBuckets: ${slots.length} slots but ${buckets.length} buckets; expected equal lengths`);
-    }
-    for (let i = 0; i < buckets.length; i++) {
-      if ((buckets[i] as number) < -1) throw new InvalidInputError(`setBuckets: bucket at index ${i} is ${buckets[i]}, expected >= -1`);
-    }
+    checkBucketUpdate(slots, buckets);
     if (slots.length === 0) return;
     this.guard('setBuckets', () => this.setBucketsTxn(slots, buckets));
   }
 
   async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scan: pageSize must be a positive integer, got ${describe(pageSize)}`);
+    checkPageSize(pageSize);
     const mask = wantMask(want);
     let after = -1;
     for (;;) {
@@ -337,52 +330,6 @@ export class EmbeddedSrmStore implements SrmStore {
     }
   }
 
-  private prepareDeletes(deleteIds: readonly string[] | undefined): string[] {
-    if (deleteIds === undefined) return [];
-    checkIdList(deleteIds, 'write: deleteIds');
-    return deleteIds.filter(isStorableId);
-  }
-
-  private prepareUpserts(upserts: readonly SrmRecord[] | undefined): PreparedUpsert[] {
-    if (upserts === undefined) return [];
-    if (!Array.isArray(upserts)) throw new InvalidInputError(`write: upserts must be an array of records, got ${describe(upserts)}`);
-    const { dim } = this.spec;
-    const ids = new Set<string>();
-    const slots = new Set<number>();
-    const out: PreparedUpsert[] = [];
-    for (let i = 0; i < upserts.length; i++) {
-      const rec = upserts[i] as SrmRecord;
-      const at = `upserts[${i}]`;
-      if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: ${at} must be a record, got ${describe(rec)}`);
-      const { id, slot, bucket, vector, payload } = rec;
-      checkStorableId(id, `write: ${at}.id`);
-      if (!isSlot(slot)) throw new InvalidInputError(`write: ${at}.slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
-      if (!Number.isInteger(bucket) || bucket < -1 || bucket > MAX_INT32) {
-        throw new InvalidInputError(`write: ${at}.bucket must be an integer in [-1, ${MAX_INT32}], got ${describe(bucket)}`);
-      }
-      if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: ${at}.vector must be a Float32Array, got ${describe(vector)}`);
-      if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, `write: vector of id ${JSON.stringify(id)}`);
-      for (let j = 0; j < dim; j++) {
-        if (!Number.isFinite(vector[j])) {
-          throw new InvalidInputError(`write: vector of id ${JSON.stringify(id)} has ${vector[j]} at index ${j}; expected finite numbers`);
-        }
-      }
-      if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
-      if (slots.has(slot)) throw new InvalidInputError(`write: slot ${slot} appears twice in one batch`);
-      ids.add(id);
-      slots.add(slot);
-      out.push({
-        id,
-        slot,
-        bucket,
-        // A view, not a copy: the transaction runs before write() yields, and SQLite copies bound blobs.
-        vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength),
-        payload: serialisePayload(payload, id),
-      });
-    }
-    return out;
-  }
-
   /** The error for an upsert whose slot is held by another id (the transaction has rolled back). */
   private slotClash(upserts: readonly PreparedUpsert[], deletes: readonly string[], cause: unknown): InvalidInputError {
     const leaving = new Set([...deletes, ...upserts.map((u) => u.id)]);
@@ -406,7 +353,7 @@ const WANT_VECTOR = 4;
 const WANT_PAYLOAD = 8;
 
 function wantMask(want: FetchWants): number {
-  if (typeof want !== 'object' || want === null) throw new InvalidInputError(`want must be an object like { id: true }, got ${describe(want)}`);
+  checkWant(want);
   return (want.id ? WANT_ID : 0) | (want.bucket ? WANT_BUCKET : 0) | (want.vector ? WANT_VECTOR : 0) | (want.payload ? WANT_PAYLOAD : 0);
 }
 
@@ -426,59 +373,9 @@ function cloneView(v: SrmRecordView): SrmRecordView {
   return c;
 }
 
-function isSlot(s: unknown): s is number {
-  return typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= MAX_UINT32;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** Whether `s` is well-formed UTF-16 (`String.prototype.isWellFormed`, which ES2022 typings lack). */
-function isWellFormed(s: string): boolean {
-  return !LONE_SURROGATE.test(s);
-}
-
-/** An id that can be stored and read back unchanged (SQLite stores UTF-8: lone surrogates would be mangled). */
-function isStorableId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= Limits.maxIdLength && isWellFormed(id);
-}
-
-function checkStorableId(id: unknown, where: string): asserts id is string {
-  if (typeof id !== 'string') throw new InvalidInputError(`${where} must be a string, got ${describe(id)}`);
-  if (id.length === 0) throw new InvalidInputError(`${where} must not be empty`);
-  if (id.length > Limits.maxIdLength) throw new LimitExceededError('id length', Limits.maxIdLength, id.length);
-  if (!isWellFormed(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
-}
-
-function checkIdList(ids: unknown, where: string): asserts ids is readonly string[] {
-  if (!Array.isArray(ids)) throw new InvalidInputError(`${where} expects an array of ids, got ${describe(ids)}`);
-  for (let i = 0; i < ids.length; i++) {
-    if (typeof ids[i] !== 'string') throw new InvalidInputError(`${where}: id at index ${i} must be a string, got ${describe(ids[i])}`);
-  }
-}
-
-function serialisePayload(payload: unknown, id: string): string {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} must be a JSON object, got ${describe(payload)}`);
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(payload);
-  } catch (cause) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} is not JSON-serialisable (${(cause as Error).message})`, { cause });
-  }
-  if (typeof text !== 'string' || !text.startsWith('{')) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} does not serialise to a JSON object`);
-  }
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > Limits.maxPayloadBytes) throw new LimitExceededError('payload bytes', Limits.maxPayloadBytes, bytes);
-  return text;
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
-  return String(x);
+/** The SQLite row of a checked record. */
+function toPrepared(rec: CheckedRecord): PreparedUpsert {
+  const { id, slot, bucket, vector, payloadJson } = rec;
+  // A view, not a copy: the transaction runs before write() yields, and SQLite copies bound blobs.
+  return { id, slot, bucket, vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), payload: payloadJson };
 }

@@ -19,22 +19,28 @@
  * (see `srm-state.ts`).
  */
 import type { Schemas } from '@qdrant/js-client-rest';
-import {
-  CorruptDataError,
-  DimensionMismatchError,
-  InvalidInputError,
-  LimitExceededError,
-} from '../../errors.js';
+import { CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { normalizeFilter, type PayloadFilter } from '../../filter.js';
 import { Limits } from '../../limits.js';
+import {
+  checkBucketUpdate,
+  checkIdList,
+  checkPageSize,
+  checkSlotList,
+  checkWant,
+  checkWriteBatch,
+  describe,
+  isSlot,
+  isStorableId,
+  MAX_INT32,
+  type CheckedRecord,
+} from '../srm-record-checks.js';
 import type { FetchWants, Payload, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
 import type { QdrantConnection } from './connection.js';
 import { toQdrantFilter, type QdrantCondition } from './filter-translation.js';
 import { nextOffset, type SrmStateStore } from './srm-state.js';
 
-const MAX_UINT32 = 0xffff_ffff;
-const MAX_INT32 = 0x7fff_ffff;
 /** Ids or slots per lookup request. */
 const LOOKUP_CHUNK = 512;
 /** Default page size of {@link QdrantSrmStore.scan}. */
@@ -99,9 +105,9 @@ export class QdrantSrmStore implements SrmStore {
 
   async write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void> {
     this.conn.assertOpen(this.what());
-    if (typeof batch !== 'object' || batch === null) throw new InvalidInputError(`write expects { upserts?, deleteIds? }, got ${describe(batch)}`);
-    const deletes = prepareDeletes(batch.deleteIds);
-    const upserts = this.prepareUpserts(batch.upserts);
+    const checked = checkWriteBatch(batch, this.spec.dim);
+    const deletes = unique(checked.deleteIds);
+    const upserts = checked.upserts.map(toPrepared);
     if (deletes.length === 0 && upserts.length === 0) return;
     await this.checkSlotHolders(upserts, deletes);
 
@@ -141,15 +147,7 @@ export class QdrantSrmStore implements SrmStore {
   }
 
   async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
-    if (slots === null || typeof slots !== 'object' || typeof slots.length !== 'number') {
-      throw new InvalidInputError(`fetchSlots expects an array of slots, got ${describe(slots)}`);
-    }
-    const keys: number[] = [];
-    for (let i = 0; i < slots.length; i++) {
-      const s = slots[i] as number;
-      if (!isSlot(s)) throw new InvalidInputError(`slot at index ${i} must be an integer in [0, ${MAX_UINT32}], got ${describe(s)}`);
-      keys.push(s);
-    }
+    const keys = checkSlotList(slots);
     checkWant(want);
     this.conn.assertOpen(this.what());
     const found = new Map<number, Schemas['Record']>();
@@ -180,14 +178,7 @@ export class QdrantSrmStore implements SrmStore {
   }
 
   async setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void> {
-    if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`setBuckets: slots must be a Uint32Array, got ${describe(slots)}`);
-    if (!(buckets instanceof Int32Array)) throw new InvalidInputError(`setBuckets: buckets must be an Int32Array, got ${describe(buckets)}`);
-    if (slots.length !== buckets.length) {
-      throw new InvalidInputError(`setBuckets: ${slots.length} slots but ${buckets.length} buckets; expected equal lengths`);
-    }
-    for (let i = 0; i < buckets.length; i++) {
-      if ((buckets[i] as number) < -1) throw new InvalidInputError(`setBuckets: bucket at index ${i} is ${buckets[i]}, expected >= -1`);
-    }
+    checkBucketUpdate(slots, buckets);
     this.conn.assertOpen(this.what());
     if (slots.length === 0) return;
     // One set_payload per distinct bucket, selecting points by a has_id
@@ -217,7 +208,7 @@ export class QdrantSrmStore implements SrmStore {
   }
 
   async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
-    if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scan: pageSize must be a positive integer, got ${describe(pageSize)}`);
+    checkPageSize(pageSize);
     checkWant(want);
     this.conn.assertOpen(this.what());
     const c = this.location;
@@ -346,40 +337,6 @@ export class QdrantSrmStore implements SrmStore {
     }
   }
 
-  private prepareUpserts(upserts: readonly SrmRecord[] | undefined): PreparedUpsert[] {
-    if (upserts === undefined) return [];
-    if (!Array.isArray(upserts)) throw new InvalidInputError(`write: upserts must be an array of records, got ${describe(upserts)}`);
-    const { dim } = this.spec;
-    const ids = new Set<string>();
-    const slots = new Set<number>();
-    const out: PreparedUpsert[] = [];
-    for (let i = 0; i < upserts.length; i++) {
-      const rec = upserts[i] as SrmRecord;
-      const at = `upserts[${i}]`;
-      if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: ${at} must be a record, got ${describe(rec)}`);
-      const { id, slot, bucket, vector, payload } = rec;
-      checkStorableId(id, `write: ${at}.id`);
-      if (!isSlot(slot)) throw new InvalidInputError(`write: ${at}.slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
-      if (!Number.isInteger(bucket) || bucket < -1 || bucket > MAX_INT32) {
-        throw new InvalidInputError(`write: ${at}.bucket must be an integer in [-1, ${MAX_INT32}], got ${describe(bucket)}`);
-      }
-      if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: ${at}.vector must be a Float32Array, got ${describe(vector)}`);
-      if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, `write: vector of id ${JSON.stringify(id)}`);
-      for (let j = 0; j < dim; j++) {
-        if (!Number.isFinite(vector[j])) {
-          throw new InvalidInputError(`write: vector of id ${JSON.stringify(id)} has ${vector[j]} at index ${j}; expected finite numbers`);
-        }
-      }
-      if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
-      if (slots.has(slot)) throw new InvalidInputError(`write: slot ${slot} appears twice in one batch`);
-      ids.add(id);
-      slots.add(slot);
-      const body: Payload = { [SRM_ID_KEY]: id, [SRM_BUCKET_KEY]: bucket, [SRM_USER_KEY]: jsonCopy(payload, id) };
-      out.push({ id, slot, point: { id: slot, vector: Array.from(vector), payload: body } });
-    }
-    return out;
-  }
-
   /** Views aligned with `keys`; a key asked twice gets two independent objects, so callers may mutate one. */
   private align<K>(keys: readonly K[], found: ReadonlyMap<K, Schemas['Record']>, want: FetchWants): (SrmRecordView | undefined)[] {
     const handedOut = new Set<K>();
@@ -444,72 +401,13 @@ function payloadSelector(want: FetchWants): Schemas['PayloadSelector'] | boolean
   return include.length === 0 ? false : { include };
 }
 
-function checkWant(want: FetchWants): void {
-  if (typeof want !== 'object' || want === null) throw new InvalidInputError(`want must be an object like { id: true }, got ${describe(want)}`);
-}
-
-function prepareDeletes(deleteIds: readonly string[] | undefined): string[] {
-  if (deleteIds === undefined) return [];
-  checkIdList(deleteIds, 'write: deleteIds');
-  return unique(deleteIds.filter(isStorableId));
+/** The Qdrant point of a checked record: point id = slot, the user's payload kept whole under `user`. */
+function toPrepared(rec: CheckedRecord): PreparedUpsert {
+  const { id, slot, bucket, vector, payloadJson } = rec;
+  const body: Payload = { [SRM_ID_KEY]: id, [SRM_BUCKET_KEY]: bucket, [SRM_USER_KEY]: JSON.parse(payloadJson) as Payload };
+  return { id, slot, point: { id: slot, vector: Array.from(vector), payload: body } };
 }
 
 function unique<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)];
-}
-
-function isSlot(s: unknown): s is number {
-  return typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= MAX_UINT32;
-}
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
-/** An id that can be stored and read back unchanged (JSON over HTTP is UTF-8: lone surrogates would be mangled). */
-function isStorableId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= Limits.maxIdLength && !LONE_SURROGATE.test(id);
-}
-
-function checkStorableId(id: unknown, where: string): asserts id is string {
-  if (typeof id !== 'string') throw new InvalidInputError(`${where} must be a string, got ${describe(id)}`);
-  if (id.length === 0) throw new InvalidInputError(`${where} must not be empty`);
-  if (id.length > Limits.maxIdLength) throw new LimitExceededError('id length', Limits.maxIdLength, id.length);
-  if (LONE_SURROGATE.test(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
-}
-
-function checkIdList(ids: unknown, where: string): asserts ids is readonly string[] {
-  if (!Array.isArray(ids)) throw new InvalidInputError(`${where} expects an array of ids, got ${describe(ids)}`);
-  for (let i = 0; i < ids.length; i++) {
-    if (typeof ids[i] !== 'string') throw new InvalidInputError(`${where}: id at index ${i} must be a string, got ${describe(ids[i])}`);
-  }
-}
-
-/**
- * The payload as JSON will store it (dates become strings, undefined values
- * vanish), checked for shape and size, so both backends keep the same thing.
- */
-function jsonCopy(payload: unknown, id: string): Payload {
-  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} must be a JSON object, got ${describe(payload)}`);
-  }
-  let text: string | undefined;
-  try {
-    text = JSON.stringify(payload);
-  } catch (cause) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} is not JSON-serialisable (${(cause as Error).message})`, { cause });
-  }
-  if (typeof text !== 'string' || !text.startsWith('{')) {
-    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} does not serialise to a JSON object`);
-  }
-  const bytes = Buffer.byteLength(text, 'utf8');
-  if (bytes > Limits.maxPayloadBytes) throw new LimitExceededError('payload bytes', Limits.maxPayloadBytes, bytes);
-  return JSON.parse(text) as Payload;
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
-  return String(x);
 }

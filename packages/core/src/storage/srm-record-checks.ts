@@ -1,0 +1,185 @@
+/**
+ * Input checks shared by every {@link SrmStore} backend, so that the embedded
+ * and the Qdrant store refuse the same inputs with the same errors before
+ * either touches its storage.
+ */
+import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
+import { Limits } from '../limits.js';
+import type { FetchWants, SrmRecord, SrmStore } from './types.js';
+
+/** Largest slot (slots are uint32 handles). */
+export const MAX_UINT32 = 0xffff_ffff;
+/** Largest bucket (buckets are int32, -1 meaning "not routed yet"). */
+export const MAX_INT32 = 0x7fff_ffff;
+
+/** A record of a write batch that passed every check; its payload is already serialised. */
+export interface CheckedRecord {
+  id: string;
+  slot: number;
+  bucket: number;
+  /** The caller's array, not a copy. */
+  vector: Float32Array;
+  /** The payload as JSON text of an object, at most `Limits.maxPayloadBytes` UTF-8 bytes. */
+  payloadJson: string;
+}
+
+/** A checked `write` batch: the storable ids to delete, then the records to upsert. */
+export interface CheckedWriteBatch {
+  /**
+   * `deleteIds` without the ids that could never be stored (empty, too long,
+   * lone surrogates), which need no delete; duplicates are kept.
+   */
+  deleteIds: string[];
+  upserts: CheckedRecord[];
+}
+
+/**
+ * Checks the whole argument of {@link SrmStore.write} for a store of dimension `dim`:
+ * the batch shape, the `deleteIds` list, then each upsert's id, slot, bucket, vector
+ * (type, dimension, finite values) and payload, and that no id or slot appears twice.
+ *
+ * @throws InvalidInputError naming the first bad field (`write: upserts[3].slot ...`).
+ * @throws DimensionMismatchError for a vector of another length than `dim`.
+ * @throws LimitExceededError for an id or a payload over its limit.
+ */
+export function checkWriteBatch(batch: unknown, dim: number): CheckedWriteBatch {
+  if (typeof batch !== 'object' || batch === null) throw new InvalidInputError(`write expects { upserts?, deleteIds? }, got ${describe(batch)}`);
+  const { upserts, deleteIds } = batch as { upserts?: unknown; deleteIds?: unknown };
+  return { deleteIds: checkDeleteIds(deleteIds), upserts: checkUpserts(upserts, dim) };
+}
+
+function checkDeleteIds(deleteIds: unknown): string[] {
+  if (deleteIds === undefined) return [];
+  checkIdList(deleteIds, 'write: deleteIds');
+  return deleteIds.filter(isStorableId);
+}
+
+function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
+  if (upserts === undefined) return [];
+  if (!Array.isArray(upserts)) throw new InvalidInputError(`write: upserts must be an array of records, got ${describe(upserts)}`);
+  const ids = new Set<string>();
+  const slots = new Set<number>();
+  const out: CheckedRecord[] = [];
+  for (let i = 0; i < upserts.length; i++) {
+    const rec = upserts[i] as SrmRecord;
+    const at = `upserts[${i}]`;
+    if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: ${at} must be a record, got ${describe(rec)}`);
+    const { id, slot, bucket, vector, payload } = rec;
+    checkStorableId(id, `write: ${at}.id`);
+    if (!isSlot(slot)) throw new InvalidInputError(`write: ${at}.slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
+    if (!Number.isInteger(bucket) || bucket < -1 || bucket > MAX_INT32) {
+      throw new InvalidInputError(`write: ${at}.bucket must be an integer in [-1, ${MAX_INT32}], got ${describe(bucket)}`);
+    }
+    if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: ${at}.vector must be a Float32Array, got ${describe(vector)}`);
+    if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, `write: vector of id ${JSON.stringify(id)}`);
+    for (let j = 0; j < dim; j++) {
+      if (!Number.isFinite(vector[j])) {
+        throw new InvalidInputError(`write: vector of id ${JSON.stringify(id)} has ${vector[j]} at index ${j}; expected finite numbers`);
+      }
+    }
+    if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
+    if (slots.has(slot)) throw new InvalidInputError(`write: slot ${slot} appears twice in one batch`);
+    ids.add(id);
+    slots.add(slot);
+    out.push({ id, slot, bucket, vector, payloadJson: serialisePayload(payload, id) });
+  }
+  return out;
+}
+
+/**
+ * The payload as JSON text, checked to be an object within `Limits.maxPayloadBytes`.
+ * Both backends store what JSON keeps (dates become strings, undefined values vanish).
+ */
+function serialisePayload(payload: unknown, id: string): string {
+  if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) {
+    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} must be a JSON object, got ${describe(payload)}`);
+  }
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(payload);
+  } catch (cause) {
+    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} is not JSON-serialisable (${(cause as Error).message})`, { cause });
+  }
+  if (typeof text !== 'string' || !text.startsWith('{')) {
+    throw new InvalidInputError(`write: payload of id ${JSON.stringify(id)} does not serialise to a JSON object`);
+  }
+  const bytes = Buffer.byteLength(text, 'utf8');
+  if (bytes > Limits.maxPayloadBytes) throw new LimitExceededError('payload bytes', Limits.maxPayloadBytes, bytes);
+  return text;
+}
+
+/** The slots of {@link SrmStore.fetchSlots} as a plain array, each checked to be a uint32. */
+export function checkSlotList(slots: ArrayLike<number>): number[] {
+  if (slots === null || typeof slots !== 'object' || typeof slots.length !== 'number') {
+    throw new InvalidInputError(`fetchSlots expects an array of slots, got ${describe(slots)}`);
+  }
+  const keys: number[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const s = slots[i] as number;
+    if (!isSlot(s)) throw new InvalidInputError(`slot at index ${i} must be an integer in [0, ${MAX_UINT32}], got ${describe(s)}`);
+    keys.push(s);
+  }
+  return keys;
+}
+
+/** Checks the arguments of {@link SrmStore.setBuckets}: typed arrays of equal length, buckets >= -1. */
+export function checkBucketUpdate(slots: Uint32Array, buckets: Int32Array): void {
+  if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`setBuckets: slots must be a Uint32Array, got ${describe(slots)}`);
+  if (!(buckets instanceof Int32Array)) throw new InvalidInputError(`setBuckets: buckets must be an Int32Array, got ${describe(buckets)}`);
+  if (slots.length !== buckets.length) {
+    throw new InvalidInputError(`setBuckets: ${slots.length} slots but ${buckets.length} buckets; expected equal lengths`);
+  }
+  for (let i = 0; i < buckets.length; i++) {
+    if ((buckets[i] as number) < -1) throw new InvalidInputError(`setBuckets: bucket at index ${i} is ${buckets[i]}, expected >= -1`);
+  }
+}
+
+/** Checks the page size of {@link SrmStore.scan}. */
+export function checkPageSize(pageSize: number): void {
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scan: pageSize must be a positive integer, got ${describe(pageSize)}`);
+}
+
+/** Checks that `want` of a read is an object. */
+export function checkWant(want: FetchWants): void {
+  if (typeof want !== 'object' || want === null) throw new InvalidInputError(`want must be an object like { id: true }, got ${describe(want)}`);
+}
+
+/** Checks that a list of ids (for `slotsOf`, `fetchIds`, `deleteIds`) is an array of strings; `where` starts the message. */
+export function checkIdList(ids: unknown, where: string): asserts ids is readonly string[] {
+  if (!Array.isArray(ids)) throw new InvalidInputError(`${where} expects an array of ids, got ${describe(ids)}`);
+  for (let i = 0; i < ids.length; i++) {
+    if (typeof ids[i] !== 'string') throw new InvalidInputError(`${where}: id at index ${i} must be a string, got ${describe(ids[i])}`);
+  }
+}
+
+/** Whether `s` is a valid slot: an integer in [0, {@link MAX_UINT32}]. */
+export function isSlot(s: unknown): s is number {
+  return typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= MAX_UINT32;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * An id that can be stored and read back unchanged: non-empty, within `Limits.maxIdLength`,
+ * and well-formed UTF-16 (both backends store UTF-8, which would mangle lone surrogates).
+ */
+export function isStorableId(id: unknown): id is string {
+  return typeof id === 'string' && id.length > 0 && id.length <= Limits.maxIdLength && !LONE_SURROGATE.test(id);
+}
+
+function checkStorableId(id: unknown, where: string): asserts id is string {
+  if (typeof id !== 'string') throw new InvalidInputError(`${where} must be a string, got ${describe(id)}`);
+  if (id.length === 0) throw new InvalidInputError(`${where} must not be empty`);
+  if (id.length > Limits.maxIdLength) throw new LimitExceededError('id length', Limits.maxIdLength, id.length);
+  if (LONE_SURROGATE.test(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
+}
+
+/** A short description of a bad value for an error message (strings clipped to 40 characters). */
+export function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
+  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
+  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
+  return String(x);
+}
