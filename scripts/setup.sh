@@ -22,10 +22,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
 fi
 
-# npm ci when node_modules is missing or older than the lockfile.
+# Install from the committed lockfile when node_modules is missing or older than it. Not `npm ci`:
+# npm 11.19 writes lockfiles without other platforms' optional packages (@turbo/darwin-64, ...)
+# and then its own `npm ci` refuses them as "missing from lock file". `npm install` installs the
+# locked versions all the same.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm ci"
-  npm ci --no-audit --no-fund
+  echo "setup: npm install (from package-lock.json)"
+  npm install --no-audit --no-fund
 fi
 
 # Register the tslab kernel with the system Jupyter (used by the notebook checks).

@@ -32,10 +32,17 @@ export function syntheticCentres(spec: SyntheticSpec): Float32Array {
  * its own seed derived from `start`, so the stream is the same whatever the
  * chunking, as long as chunks start at the same offsets.
  */
-export function syntheticChunk(spec: SyntheticSpec, centres: Float32Array, start: number, count: number): Float32Array {
+export function syntheticChunk(
+  spec: SyntheticSpec,
+  centres: Float32Array,
+  start: number,
+  count: number,
+  /** Where to write (`count * d` floats); a new array when omitted. Writing in place leaves no garbage to skew RSS. */
+  out: Float32Array = new Float32Array(count * spec.d),
+): Float32Array {
   const { d, clusters, spread } = spec;
+  if (out.length !== count * d) throw new RangeError(`out has ${out.length} floats, expected ${count} x ${d}`);
   const rng = new Rng((spec.seed * 2654435761 + start) >>> 0);
-  const out = new Float32Array(count * d);
   const sigma = spread / Math.sqrt(d);
   for (let i = 0; i < count; i++) {
     const c = rng.int(clusters) * d;

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { SemanticRoutingMemory, loadGloveVectors, type SRMStats } from '@srm/core';
 import type { BenchSize } from '../config.js';
 import { normalizeRows } from '../vectors.js';
-import { SRM_ADD_BATCH, addAll, settle } from '../systems/srm.js';
+import { SRM_ADD_BATCH, addAll, fitRows, settle } from '../systems/srm.js';
 import type { StepProgress } from '../systems/types.js';
 
 export interface ThroughputTask {
@@ -47,7 +47,7 @@ export async function runThroughputTask(task: ThroughputTask, progress: StepProg
   const memory = await SemanticRoutingMemory.open({ ...task.options, d, path: dir });
   try {
     const t0 = performance.now();
-    await memory.fit(base, { onProgress: (e) => progress(e.phase, e.done, e.total) });
+    await memory.fit(fitRows(base, d), { onProgress: (e) => progress(e.phase, e.done, e.total) });
     const fitSeconds = (performance.now() - t0) / 1000;
     const addSeconds = await addAll(memory, base, d, progress);
     const upsertN = Math.min(50_000, n);

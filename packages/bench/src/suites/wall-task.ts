@@ -64,7 +64,10 @@ async function peerPoint(n: number, spec: SystemSpec, progress: StepProgress): P
   const { d } = WALL_DATA;
   const centres = syntheticCentres(WALL_DATA);
   const base = new Float32Array(n * d);
-  for (let start = 0; start < n; start += SRM_ADD_BATCH) base.set(syntheticChunk(WALL_DATA, centres, start, Math.min(SRM_ADD_BATCH, n - start)), start * d);
+  for (let start = 0; start < n; start += SRM_ADD_BATCH) {
+    const count = Math.min(SRM_ADD_BATCH, n - start);
+    syntheticChunk(WALL_DATA, centres, start, count, base.subarray(start * d, (start + count) * d));
+  }
   const baseline = await settledRss();
   const system = await createSystem(spec);
   try {

@@ -6,12 +6,26 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SemanticRoutingMemory } from '@srm/core';
+import { Limits, Rng, SemanticRoutingMemory } from '@srm/core';
+import { sampleIndices } from '../rng.js';
+import { gatherRows } from '../vectors.js';
 import type { SRMOptions } from '@srm/core';
 import type { BuildInfo, DenseSystem, SrmSpec, StepProgress, SweepPoint } from './types.js';
 
 /** Vectors per `add` call (well under Limits.maxBatchSize). */
 export const SRM_ADD_BATCH = 10_000;
+
+/**
+ * The rows to hand to `fit`: all of them when they fit in one batch, else a
+ * seeded sample of `Limits.maxBatchSize` rows (the memory samples its own,
+ * smaller, training set from what it is given anyway).
+ */
+export function fitRows(base: Float32Array, d: number, seed = 1): Float32Array {
+  const n = base.length / d;
+  if (n <= Limits.maxBatchSize) return base;
+  const rows = Uint32Array.from(sampleIndices(n, Limits.maxBatchSize, new Rng(seed))).sort();
+  return gatherRows(base, d, rows);
+}
 
 /** Waits until a background refit (if any) has finished, so a measurement sees the settled index. */
 export async function settle(memory: SemanticRoutingMemory): Promise<number> {
@@ -50,7 +64,7 @@ export class SrmSystem implements DenseSystem {
     this.memory = memory;
     let fitSeconds: number | undefined;
     if (this.spec.fit === 'explicit') {
-      await memory.fit(base, { onProgress: (e) => progress(e.phase, e.done, e.total) });
+      await memory.fit(fitRows(base, d), { onProgress: (e) => progress(e.phase, e.done, e.total) });
       fitSeconds = (performance.now() - t0) / 1000;
     }
     const addSeconds = await addAll(memory, base, d, progress);

@@ -19,17 +19,7 @@
  */
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
-import {
-  checkBucketUpdate,
-  checkIdList,
-  checkPageSize,
-  checkSlotList,
-  checkWant,
-  checkWriteBatch,
-  describe,
-  isStorableId,
-  type CheckedRecord,
-} from '../srm-record-checks.js';
+import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isStorableId, type CheckedRecord } from '../srm-record-checks.js';
 import type { FetchWants, Payload, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 

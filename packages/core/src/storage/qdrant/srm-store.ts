@@ -22,19 +22,7 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { normalizeFilter, type PayloadFilter } from '../../filter.js';
 import { Limits } from '../../limits.js';
-import {
-  checkBucketUpdate,
-  checkIdList,
-  checkPageSize,
-  checkSlotList,
-  checkWant,
-  checkWriteBatch,
-  describe,
-  isSlot,
-  isStorableId,
-  MAX_INT32,
-  type CheckedRecord,
-} from '../srm-record-checks.js';
+import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isSlot, isStorableId, MAX_INT32, type CheckedRecord } from '../srm-record-checks.js';
 import type { FetchWants, Payload, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
 import type { QdrantConnection } from './connection.js';
