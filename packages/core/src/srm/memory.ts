@@ -527,7 +527,7 @@ export class SemanticRoutingMemory {
    */
   async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
     await this.open_();
-    const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize);
+    const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize, Limits.maxItems);
     if (n < this.config.K) throw new InvalidInputError(`fit needs at least K=${this.config.K} vectors, got ${n}`);
     await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), opts.onProgress));
   }

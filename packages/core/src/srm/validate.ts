@@ -15,8 +15,11 @@ function isVectorLike(v: unknown): v is VectorLike {
   return v instanceof Float32Array || Array.isArray(v);
 }
 
-/** Copies a batch into one row-major Float32Array, checking shape and finiteness; normalises rows if asked. */
-export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean): { data: Float32Array; n: number } {
+/**
+ * Copies a batch into one row-major Float32Array, checking shape and finiteness; normalises rows if asked.
+ * `maxRows` defaults to the add batch limit; a training set for `fit` may be larger.
+ */
+export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean, maxRows: number = Limits.maxBatchSize): { data: Float32Array; n: number } {
   let n: number;
   let data: Float32Array;
   if (vectors instanceof Float32Array) {
@@ -28,7 +31,7 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean): {
     if (!Array.isArray(vectors)) throw new InvalidInputError(`vectors: expected an array of vectors or a Float32Array, got ${typeof vectors}`);
     n = vectors.length;
     if (n === 0) throw new InvalidInputError('vectors: the batch is empty');
-    if (n > Limits.maxBatchSize) throw new LimitExceededError('batch size', Limits.maxBatchSize, n);
+    if (n > maxRows) throw new LimitExceededError('batch size', maxRows, n);
     data = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
       const v = vectors[i];
@@ -41,7 +44,7 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean): {
       }
     }
   }
-  if (n > Limits.maxBatchSize) throw new LimitExceededError('batch size', Limits.maxBatchSize, n);
+  if (n > maxRows) throw new LimitExceededError('batch size', maxRows, n);
   for (let i = 0; i < n * d; i++) {
     const x = data[i]!;
     // Float32 conversion also turns huge doubles into Infinity, which is caught here.
