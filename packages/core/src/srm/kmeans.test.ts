@@ -110,6 +110,14 @@ describe('fit', () => {
     await memory.close();
   });
 
+  it('accepts a training set larger than the add batch limit', async () => {
+    const memory = new SemanticRoutingMemory({ d: 4, K: 8, trainSize: 2000 });
+    const big = Float32Array.from({ length: 120_000 * 4 }, (_, i) => Math.sin(i * 0.37) + (i % 4));
+    await memory.fit(big);
+    expect(memory.isFitted).toBe(true);
+    await memory.close();
+  });
+
   it('routes items already stored when it is called after adds', async () => {
     const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 0, rerank: 'pq' });
     await memory.add(data.slice(0, 500 * d), { ids: Array.from({ length: 500 }, (_, i) => `w${i}`) });
