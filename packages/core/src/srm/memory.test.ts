@@ -405,6 +405,17 @@ describe('persistence', () => {
     await reopened.close();
   });
 
+  it('refuses to reopen with another structural setting, naming it', async () => {
+    const path = tempDir();
+    const memory = await filled({ n: 1100, path });
+    await memory.close();
+    await expect(SemanticRoutingMemory.open({ path, d: glove.d, K: 64 })).rejects.toThrow(/field "K".*created with K=32/);
+    await expect(SemanticRoutingMemory.open({ path, d: glove.d, rerank: 'float32' })).rejects.toThrow(InvalidConfigError);
+    const again = await SemanticRoutingMemory.open({ path, d: glove.d, K: 32, m: 4 });
+    expect(again.config.m).toBe(4);
+    await again.close();
+  });
+
   it('refuses to reopen with another dimension', async () => {
     const path = tempDir();
     const memory = await filled({ n: 1100, path });

@@ -130,7 +130,13 @@ export class SemanticRoutingMemory {
       if (state.config.d !== this.config.d) {
         throw new InvalidConfigError('d', `the memory at ${this.store.location} has d=${state.config.d}, the options say d=${this.config.d}`);
       }
-      // Structural fields come from the stored state; per-query defaults may be overridden by the options.
+      // Structural fields come from the stored state: asking for other values is an error, not a silent override.
+      for (const key of ['K', 'metric', 'normalize', 'rerank', 'pqSubvectors', 'seed'] as const) {
+        if (options[key] !== undefined && options[key] !== state.config[key]) {
+          throw new InvalidConfigError(key, `the memory at ${this.store.location} was created with ${key}=${JSON.stringify(state.config[key])}; reopen without ${key} or with that value (or refit into a new memory)`);
+        }
+      }
+      // Per-query defaults may be overridden by the options.
       const merged = { ...state.config };
       for (const key of ['m', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations'] as const) {
         if (options[key] !== undefined) (merged as Record<string, unknown>)[key] = options[key];
