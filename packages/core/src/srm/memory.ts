@@ -206,7 +206,7 @@ export class SemanticRoutingMemory {
     });
   }
 
-  private async open_(): Promise<void> {
+  private async ensureOpen(): Promise<void> {
     if (this.closed) throw new ClosedError('SemanticRoutingMemory');
     await this.ready;
   }
@@ -233,7 +233,7 @@ export class SemanticRoutingMemory {
    * @throws DimensionMismatchError, InvalidInputError (NaN/Infinity, empty batch, duplicate ids in the batch, bad payload), LimitExceededError. A rejected batch changes nothing.
    */
   async add(vectors: VectorBatch, opts: AddOptions = {}): Promise<string[]> {
-    await this.open_();
+    await this.ensureOpen();
     const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize);
     const ids = opts.ids === undefined ? undefined : checkIds(opts.ids, 'ids', true);
     if (ids && ids.length !== n) throw new InvalidInputError(`ids has ${ids.length} entries for ${n} vectors`);
@@ -450,7 +450,7 @@ export class SemanticRoutingMemory {
    * filter never returns fewer than `k` hits when `k` matching items exist.
    */
   async query(vector: VectorLike, opts: QueryOptions = {}): Promise<QueryHit[]> {
-    await this.open_();
+    await this.ensureOpen();
     const q = toQuery(vector, this.config.d, this.config.normalize);
     const k = checkK(opts.k ?? this.config.topK, 'k');
     const m = opts.m === undefined ? this.config.m : checkK(opts.m, 'm');
@@ -484,7 +484,7 @@ export class SemanticRoutingMemory {
    * @throws NotFoundError listing unknown ids, unless `ignoreMissing` (then `undefined` in their place).
    */
   async get(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<(MemoryItem | undefined)[]> {
-    await this.open_();
+    await this.ensureOpen();
     const list = checkIds(ids, 'ids', false);
     const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, vector: true, payload: true }));
     const missing = list.filter((_, i) => recs[i] === undefined);
@@ -494,7 +494,7 @@ export class SemanticRoutingMemory {
 
   /** Whether an item with this id is stored. */
   async has(id: string): Promise<boolean> {
-    await this.open_();
+    await this.ensureOpen();
     checkId(id, 'id');
     const [rec] = await this.store.fetchIds([id], {});
     return rec !== undefined;
@@ -505,7 +505,7 @@ export class SemanticRoutingMemory {
    * @throws NotFoundError (and deletes nothing) when an id is unknown, unless `ignoreMissing`.
    */
   async delete(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<number> {
-    await this.open_();
+    await this.ensureOpen();
     const list = [...new Set(checkIds(ids, 'ids', false))];
     if (list.length === 0) return 0;
     return this.lock.write(async () => {
@@ -532,7 +532,7 @@ export class SemanticRoutingMemory {
    * once it holds `autoFitAt` items.
    */
   async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
-    await this.open_();
+    await this.ensureOpen();
     const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize, Limits.maxItems);
     if (n < this.config.K) throw new InvalidInputError(`fit needs at least K=${this.config.K} vectors, got ${n}`);
     await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), opts.onProgress));
@@ -616,7 +616,7 @@ export class SemanticRoutingMemory {
    * or orphaned. The quantizer (int8/PQ) is kept.
    */
   async refit(opts: RefitOptions = {}): Promise<void> {
-    await this.open_();
+    await this.ensureOpen();
     if (this.refitTask) return this.refitTask;
     const task = this.refitNow(opts).finally(() => {
       this.refitTask = null;
@@ -710,7 +710,7 @@ export class SemanticRoutingMemory {
 
   /** Every stored item, in pages (ascending slot order). */
   async *items(pageSize = 1000): AsyncIterable<MemoryItem[]> {
-    await this.open_();
+    await this.ensureOpen();
     for await (const page of this.store.scan({ id: true, vector: true, payload: true }, pageSize)) {
       yield page.map((r) => ({ id: r.id!, vector: r.vector!, payload: r.payload ?? {} }));
     }
@@ -723,7 +723,7 @@ export class SemanticRoutingMemory {
    * meant for tests, debugging (`srm stats --verify`) and after a crash.
    */
   async verify(): Promise<{ ok: boolean; items: number; problems: string[] }> {
-    await this.open_();
+    await this.ensureOpen();
     return this.lock.read(async () => {
       const problems: string[] = [];
       const listOfSlot = new Map<number, number>();
