@@ -72,7 +72,10 @@ export async function runDriftSuite(ctx: SuiteContext): Promise<void> {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: {
       text: 'Drift: recall@10 as the stream moves away from the fitted codebook',
-      subtitle: `GloVe along its first principal component; budget ${params.maxCandidates} candidates, m=${params.m}, K=${params.K}`,
+      subtitle: [
+        `GloVe along its first principal component; budget ${params.maxCandidates} candidates, m=${params.m}, K=${params.K}`,
+        'solid: all queries so far; dashed: the newest phase only',
+      ],
     },
     width: 560,
     height: 340,
@@ -90,7 +93,7 @@ export async function runDriftSuite(ctx: SuiteContext): Promise<void> {
       x: { field: 'phase', type: 'ordinal', title: 'phase (items added in drift order)' },
       y: { field: 'recall', type: 'quantitative', scale: { zero: false }, title: 'recall@10' },
       color: { field: 'strategy', type: 'nominal', sort: STRATEGIES },
-      strokeDash: { field: 'which', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
+      strokeDash: { field: 'which', type: 'nominal', title: null, legend: null },
     },
   };
   const equalLatency: TopLevelSpec = {

@@ -29,6 +29,39 @@ const PEERS: SystemSpec[] = [
   { kind: 'lancedb', label: 'LanceDB IVF_PQ', index: 'ivf_pq', sweep: [] },
 ];
 
+/** The log-log figure of the wall (exported so a saved wall.json can be re-rendered). */
+export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[], peers: readonly WallPointResult[]): TopLevelSpec {
+  const { d } = WALL_DATA;
+  const values = [
+    ...ns.map((n) => ({ n, series: 'dense float32 (n x d x 4)', source: 'accounted bytes', mib: (n * d * 4) / 2 ** 20 })),
+    ...srm.flatMap((r) => [
+      { n: r.n, series: 'SRM routing layer', source: 'accounted bytes', mib: r.stats!.hotBytes.routingLayer / 2 ** 20 },
+      { n: r.n, series: 'SRM total hot', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
+      { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
+    ]),
+    ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
+  ];
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    title: { text: 'The memory wall: hot bytes against items (d = 768, synthetic)', subtitle: [
+        'solid: accounted bytes (n x d x 4; stats().hotBytes.routingLayer = codebook + one uint32 per item; stats().hotBytes.total)',
+        'dashed: RSS growth measured in a fresh child process per point',
+      ],
+    },
+    width: 560,
+    height: 380,
+    config: baseConfig,
+    data: { values },
+    mark: { type: 'line', point: true },
+    encoding: {
+      x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'items (log)' },
+      y: { field: 'mib', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
+      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
+      strokeDash: { field: 'source', type: 'nominal', title: null, legend: null },
+    },
+  } as TopLevelSpec;
+}
+
 export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   const { d } = WALL_DATA;
   const srm: WallPointResult[] = [];
@@ -79,30 +112,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   if (ceiling) ctx.log(`\nrouting layer at 1M: ${formatBytes(at1M)} (ceiling 4.6 MiB): ${ceiling.pass ? 'PASS' : 'FAIL'}`);
   for (const f of failures) ctx.log(`\nFAILED: ${f.system} n=${f.n}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
 
-  const values = [
-    ...ns.map((n) => ({ n, series: 'dense float32 (n x d x 4)', source: 'accounted bytes', mib: (n * d * 4) / 2 ** 20 })),
-    ...srm.flatMap((r) => [
-      { n: r.n, series: 'SRM routing layer (codebook + uint32 per item)', source: 'accounted bytes', mib: r.stats!.hotBytes.routingLayer / 2 ** 20 },
-      { n: r.n, series: 'SRM total hot (stats().hotBytes.total)', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
-      { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
-    ]),
-    ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
-  ];
-  const spec: TopLevelSpec = {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'The memory wall: hot bytes against items (d = 768, synthetic)', subtitle: 'lines from stats() and n x d x 4; RSS measured in a fresh child process per point' },
-    width: 560,
-    height: 380,
-    config: baseConfig,
-    data: { values },
-    mark: { type: 'line', point: true },
-    encoding: {
-      x: { field: 'n', type: 'quantitative', scale: { type: 'log' }, title: 'items (log)' },
-      y: { field: 'mib', type: 'quantitative', scale: { type: 'log' }, title: 'MiB (log)' },
-      color: { field: 'series', type: 'nominal', title: null, scale: { scheme: 'tableau10' } },
-      strokeDash: { field: 'source', type: 'nominal', title: null, legend: { symbolType: 'stroke', symbolStrokeWidth: 2 } },
-    },
-  } as TopLevelSpec;
+  const spec = wallSpec(ns, srm, peers);
   await writeSvg(join(ctx.outDir, 'wall.svg'), spec);
   const file = writeResult(ctx.outDir, 'wall', ctx.run, {
     data: `synthetic unit vectors: ${WALL_DATA.clusters} Gaussian clusters in ${d}-d, noise ${WALL_DATA.spread}, seed ${WALL_DATA.seed}`,

@@ -574,6 +574,7 @@ export class SemanticRoutingMemory {
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
     const vectors = await this.vectorsOfSlots(liveSlots);
+    codes.reserve(this.slotEnd);
     const newBuckets = new Int32Array(liveSlots.length);
     const yielder = new Yielder();
     for (let i = 0; i < liveSlots.length; i++) {
@@ -644,6 +645,7 @@ export class SemanticRoutingMemory {
     // 2. Route every item with the new codebook, yielding so queries go on. Residual codes are
     //    re-encoded into a fresh copy, swapped in with the codebook.
     const newCodes = this.codes.residual ? this.codes.cloneEmpty() : null;
+    newCodes?.reserve(this.slotEnd);
     const newBuckets = new Int32Array(slots.length);
     const yielder = new Yielder();
     for (let i = 0; i < slots.length; i++) {
