@@ -65,6 +65,31 @@ describe('memory cost per item', () => {
   });
 });
 
+describe('pq encoding', () => {
+  it.each([50, 25])('picks the nearest sub-centroid in every sub-space (%i sub-vectors)', async (M) => {
+    const codes = createCodes('pq', d, M);
+    await codes.train(data, n, 1);
+    const dsub = d / M;
+    const decoded = new Float32Array(d);
+    for (let i = 0; i < 50; i++) {
+      codes.set(i, data, i * d);
+      codes.decode(i, decoded);
+      // No other code point of a sub-space is closer than the decoded one.
+      const cents = (codes as unknown as { centroids: Float32Array }).centroids;
+      for (let m = 0; m < M; m++) {
+        const dist = (c: number) => {
+          let s = 0;
+          for (let j = 0; j < dsub; j++) s += (data[i * d + m * dsub + j]! - cents[(m * 256 + c) * dsub + j]!) ** 2;
+          return s;
+        };
+        let chosen = 0;
+        for (let j = 0; j < dsub; j++) chosen += (data[i * d + m * dsub + j]! - decoded[m * dsub + j]!) ** 2;
+        for (let c = 0; c < 256; c++) expect(chosen).toBeLessThanOrEqual(dist(c) + 1e-6);
+      }
+    }
+  });
+});
+
 describe('defaultPqSubvectors', () => {
   it('picks the divisor of d nearest d/2', () => {
     expect(defaultPqSubvectors(100)).toBe(50);
