@@ -68,26 +68,34 @@ export async function runDenseTask(task: DenseTask, progress: StepProgress): Pro
   const baselineBytes = await settledRss();
 
   const system = await createSystem(task.spec);
-  const build = await system.build(base, d, progress);
-  const afterBuildBytes = await settledRss();
-  system.prepareQueries(queries, d);
-
+  let build: BuildInfo;
+  let afterBuildBytes: number;
+  let afterQueriesBytes: number;
+  let indexBytes: { bytes: number; what: string } | null;
+  let details: Record<string, unknown>;
   const points: PointResult[] = [];
-  for (const point of task.spec.sweep) {
-    await system.configure(point);
-    const run = await runQueries((q, k) => system.search(q, k), nq, task.k, {
-      warmup: Math.min(50, nq),
-      budgetMs: task.budgetMs,
-      minQueries: Math.min(100, nq),
-      onProgress: (done, total) => progress(`query ${point.label}`, done, total),
-    });
-    const recall = recallAtK(run.results, gt, base, queries, d, task.k);
-    points.push({ label: point.label, params: point.params, recall: recall.mean, ...summarizeLatency(run.latenciesMs), queries: run.queriesRun });
+  try {
+    build = await system.build(base, d, progress);
+    afterBuildBytes = await settledRss();
+    system.prepareQueries(queries, d);
+    for (const point of task.spec.sweep) {
+      await system.configure(point);
+      const run = await runQueries((q, k) => system.search(q, k), nq, task.k, {
+        warmup: Math.min(50, nq),
+        budgetMs: task.budgetMs,
+        minQueries: Math.min(100, nq),
+        onProgress: (done, total) => progress(`query ${point.label}`, done, total),
+      });
+      const recall = recallAtK(run.results, gt, base, queries, d, task.k);
+      points.push({ label: point.label, params: point.params, recall: recall.mean, ...summarizeLatency(run.latenciesMs), queries: run.queriesRun });
+    }
+    afterQueriesBytes = await settledRss();
+    indexBytes = await system.indexBytes();
+    details = await system.details();
+  } finally {
+    // Also on failure: temporary directories must not pile up.
+    await system.close();
   }
-  const afterQueriesBytes = await settledRss();
-  const indexBytes = await system.indexBytes();
-  const details = await system.details();
-  await system.close();
   return {
     label: task.spec.label,
     kind: task.spec.kind,
