@@ -35,13 +35,7 @@ export function exactTopK(
   const top = new TopK(k);
   for (let q = 0; q < nq; q++) {
     top.reset();
-    const qb = q * d;
-    for (let i = 0; i < n; i++) {
-      const ib = i * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) s += queries[qb + t]! * base[ib + t]!;
-      if (s > top.threshold) top.push(i, s);
-    }
+    scanExact(base, d, queries, q * d, top);
     ids.set(top.ids, q * k);
     scores.set(top.scores, q * k);
     if (onProgress && (q % 16 === 15 || q === nq - 1)) onProgress(q + 1, nq);
@@ -86,4 +80,15 @@ export function cachedGroundTruth(
   writeFileSync(tmp, JSON.stringify({ magic: CACHE_MAGIC, k, nq: gt.nq, ids: Array.from(gt.ids), scores: Array.from(gt.scores) }));
   renameSync(tmp, file);
   return gt;
+}
+
+/** Exact scan of every base row against query row `qb` (offset) of `queries`, into `top`. */
+export function scanExact(base: Float32Array, d: number, queries: Float32Array, qb: number, top: TopK): void {
+  const n = base.length / d;
+  for (let i = 0; i < n; i++) {
+    const ib = i * d;
+    let s = 0;
+    for (let t = 0; t < d; t++) s += queries[qb + t]! * base[ib + t]!;
+    if (s > top.threshold) top.push(i, s);
+  }
 }

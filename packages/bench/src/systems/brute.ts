@@ -1,4 +1,5 @@
 /** Exact scan: one dot product per base row, top-k kept in a small sorted buffer. */
+import { scanExact } from '../ground-truth.js';
 import { TopK } from '../top-k.js';
 import type { BuildInfo, DenseSystem } from './types.js';
 
@@ -23,16 +24,8 @@ export class BruteForceSystem implements DenseSystem {
   configure(): void {}
 
   search(q: number, k: number): Int32Array {
-    const { base, d, queries } = this;
-    const n = base.length / d;
     const top = new TopK(k);
-    const qb = q * d;
-    for (let i = 0; i < n; i++) {
-      const ib = i * d;
-      let s = 0;
-      for (let t = 0; t < d; t++) s += queries[qb + t]! * base[ib + t]!;
-      if (s > top.threshold) top.push(i, s);
-    }
+    scanExact(this.base, this.d, this.queries, q * this.d, top);
     return top.ids.slice(0, top.size);
   }
 
