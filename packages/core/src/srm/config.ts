@@ -32,8 +32,8 @@ export interface SRMConfig {
 /** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
 export const defaultSRMOptions = {
   K: 256,
-  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256) m=8 reaches recall@10
-  // 0.80-0.86 and m=32 reaches 0.977 (docs/benchmarks.md), so we probe 32 buckets by default.
+  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256, residual PQ) m=8 reaches
+  // recall@10 0.869 and m=32 reaches 0.979 (docs/benchmarks/dense.md), so we probe 32 buckets by default.
   m: 32,
   topK: 10,
   maxCandidates: Infinity,
