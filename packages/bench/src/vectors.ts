@@ -29,3 +29,8 @@ export function dotRows(a: Float32Array, i: number, b: Float32Array, j: number, 
   for (let t = 0; t < d; t++) s += a[ia + t]! * b[jb + t]!;
   return s;
 }
+
+/** The rows of a row-major matrix as separate copies (one query vector each). */
+export function splitRows(matrix: Float32Array, d: number): Float32Array[] {
+  return Array.from({ length: matrix.length / d }, (_, q) => matrix.slice(q * d, q * d + d));
+}

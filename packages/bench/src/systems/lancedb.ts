@@ -3,6 +3,7 @@
  * Queries go through the async Node API; the child process that runs this
  * sets LANCE_CPU_THREADS=1 so the comparison stays single-threaded.
  */
+import { splitRows } from '../vectors.js';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,8 +66,7 @@ export class LanceSystem implements DenseSystem {
   }
 
   prepareQueries(queries: Float32Array, d: number): void {
-    this.queries = [];
-    for (let q = 0; q < queries.length / d; q++) this.queries.push(queries.slice(q * d, q * d + d));
+    this.queries = splitRows(queries, d);
   }
 
   configure(point: SweepPoint): void {

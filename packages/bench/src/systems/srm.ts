@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Limits, Rng, SemanticRoutingMemory } from '@srm/core';
 import { sampleIndices } from '../rng.js';
-import { gatherRows } from '../vectors.js';
+import { gatherRows, splitRows } from '../vectors.js';
 import type { SRMOptions } from '@srm/core';
 import type { BuildInfo, DenseSystem, SrmSpec, StepProgress, SweepPoint } from './types.js';
 
@@ -80,8 +80,7 @@ export class SrmSystem implements DenseSystem {
   }
 
   prepareQueries(queries: Float32Array, d: number): void {
-    this.queries = [];
-    for (let q = 0; q < queries.length / d; q++) this.queries.push(queries.slice(q * d, q * d + d));
+    this.queries = splitRows(queries, d);
   }
 
   configure(point: SweepPoint): void {
