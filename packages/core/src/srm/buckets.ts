@@ -1,32 +1,57 @@
 /**
- * Inverted buckets: for each of K buckets, a compact list of item slots
- * (uint32). This is the routing layer's per-item part: 4 bytes per item and
- * no per-item JS object. An item's bucket is implied by the list that holds it.
+ * Inverted buckets, in the faiss inverted-list shape: for each of K buckets, a
+ * compact list of item slots (uint32, the routing layer's per-item part) and,
+ * in parallel, each item's rerank row (the codec's bytes). Keeping a bucket's
+ * rows contiguous lets a query scan them sequentially instead of gathering
+ * them by slot. An item's bucket is implied by the list that holds it; there
+ * is no per-item JS object.
  */
 
 const MIN_CAPACITY = 4;
 
-/** K growable uint32 lists. */
+/** One part of a bulk build: parallel slots, buckets (negative = skip) and rows. */
+export interface BucketRows {
+  slots: Uint32Array;
+  buckets: Int32Array;
+  /** `slots.length * rowBytes` bytes; row i belongs to slots[i]. */
+  rows: Uint8Array;
+}
+
+/** K growable lists of (slot, row). */
 export class InvertedBuckets {
-  private lists: Uint32Array[];
+  private slotLists: Uint32Array[];
+  private rowLists: Uint8Array[];
   private lengths: Uint32Array;
 
-  constructor(readonly K: number) {
-    this.lists = Array.from({ length: K }, () => new Uint32Array(0));
+  /**
+   * @param K - number of lists.
+   * @param rowBytes - bytes of one item's rerank row (0 when nothing is kept in RAM).
+   */
+  constructor(
+    readonly K: number,
+    readonly rowBytes: number,
+  ) {
+    this.slotLists = Array.from({ length: K }, () => new Uint32Array(0));
+    this.rowLists = Array.from({ length: K }, () => new Uint8Array(0));
     this.lengths = new Uint32Array(K);
   }
 
-  /** Number of slots in bucket `b`. */
+  /** Number of items in bucket `b`. */
   sizeOf(b: number): number {
     return this.lengths[b]!;
   }
 
   /** Slots of bucket `b` (a view: valid until the next write). */
   slotsOf(b: number): Uint32Array {
-    return this.lists[b]!.subarray(0, this.lengths[b]!);
+    return this.slotLists[b]!.subarray(0, this.lengths[b]!);
   }
 
-  /** Total slots in all buckets. */
+  /** The row storage of bucket `b`; row `i` starts at byte `i * rowBytes` (valid until the next write). */
+  rowsOf(b: number): Uint8Array {
+    return this.rowLists[b]!;
+  }
+
+  /** Total items in all buckets. */
   get total(): number {
     let t = 0;
     for (let b = 0; b < this.K; b++) t += this.lengths[b]!;
@@ -34,62 +59,89 @@ export class InvertedBuckets {
   }
 
   /**
-   * Makes room for `extra` more slots in bucket `b`. Bulk adds reserve the
+   * Makes room for `extra` more items in bucket `b`. Bulk adds reserve the
    * exact amount; single adds grow by 1/8, which bounds the slack at 12.5%.
    */
   reserve(b: number, extra: number, exact = false): void {
-    const list = this.lists[b]!;
+    const slots = this.slotLists[b]!;
     const need = this.lengths[b]! + extra;
-    if (need <= list.length) return;
-    const cap = exact ? need : Math.max(need, MIN_CAPACITY, Math.ceil(list.length * 1.125));
-    const grown = new Uint32Array(cap);
-    grown.set(list.subarray(0, this.lengths[b]!));
-    this.lists[b] = grown;
+    if (need <= slots.length) return;
+    const cap = exact ? need : Math.max(need, MIN_CAPACITY, Math.ceil(slots.length * 1.125));
+    this.resize(b, cap);
   }
 
-  add(b: number, slot: number): void {
+  private resize(b: number, cap: number): void {
+    const n = this.lengths[b]!;
+    const slots = new Uint32Array(cap);
+    slots.set(this.slotLists[b]!.subarray(0, n));
+    this.slotLists[b] = slots;
+    // Each list gets its own buffer at offset 0, so codecs can view it as float32 rows.
+    const rows = new Uint8Array(cap * this.rowBytes);
+    rows.set(this.rowLists[b]!.subarray(0, n * this.rowBytes));
+    this.rowLists[b] = rows;
+  }
+
+  /** Appends `slot` to bucket `b`; returns the byte offset of its row in {@link rowsOf}(b), for the caller to fill. */
+  add(b: number, slot: number): number {
     this.reserve(b, 1);
-    this.lists[b]![this.lengths[b]!++] = slot;
+    const i = this.lengths[b]!++;
+    this.slotLists[b]![i] = slot;
+    return i * this.rowBytes;
   }
 
-  /** Removes `slot` from bucket `b` (swap with the last; order within a bucket carries no meaning). Returns whether it was there. */
+  /** Removes `slot` from bucket `b` (the last item takes its place; order within a bucket carries no meaning). Returns whether it was there. */
   remove(b: number, slot: number): boolean {
-    const list = this.lists[b]!;
+    const slots = this.slotLists[b]!;
     const n = this.lengths[b]!;
     for (let i = 0; i < n; i++) {
-      if (list[i] === slot) {
-        list[i] = list[n - 1]!;
-        this.lengths[b] = n - 1;
-        return true;
-      }
+      if (slots[i] !== slot) continue;
+      slots[i] = slots[n - 1]!;
+      const w = this.rowBytes;
+      this.rowLists[b]!.copyWithin(i * w, (n - 1) * w, n * w);
+      this.lengths[b] = n - 1;
+      return true;
     }
     return false;
   }
 
-  /** Replaces every list at once from parallel (slot, bucket) arrays, each sized exactly. */
-  static build(K: number, slots: Uint32Array, buckets: Int32Array, count: number): InvertedBuckets {
-    const out = new InvertedBuckets(K);
+  /** Empties bucket `b`, keeping its capacity (its items are about to be placed again). */
+  clear(b: number): void {
+    this.lengths[b] = 0;
+  }
+
+  /** Position of `slot` in bucket `b`, or -1. Linear: meant for rare lookups, not the query path. */
+  indexOf(b: number, slot: number): number {
+    return this.slotsOf(b).indexOf(slot);
+  }
+
+  /** Builds every list at once, each sized exactly, from parts whose negative buckets are skipped. */
+  static build(K: number, rowBytes: number, parts: readonly BucketRows[]): InvertedBuckets {
+    const out = new InvertedBuckets(K, rowBytes);
     const sizes = new Uint32Array(K);
-    for (let i = 0; i < count; i++) sizes[buckets[i]!]!++;
-    for (let b = 0; b < K; b++) out.lists[b] = new Uint32Array(sizes[b]!);
-    for (let i = 0; i < count; i++) {
-      const b = buckets[i]!;
-      out.lists[b]![out.lengths[b]!++] = slots[i]!;
+    for (const p of parts) for (const b of p.buckets) if (b >= 0) sizes[b]!++;
+    for (let b = 0; b < K; b++) out.resize(b, sizes[b]!);
+    for (const p of parts) {
+      for (let i = 0; i < p.slots.length; i++) {
+        const b = p.buckets[i]!;
+        if (b < 0) continue;
+        const at = out.add(b, p.slots[i]!);
+        out.rowLists[b]!.set(p.rows.subarray(i * rowBytes, (i + 1) * rowBytes), at);
+      }
     }
     return out;
   }
 
-  /** Shrinks every list to its length. */
-  compact(): void {
-    for (let b = 0; b < this.K; b++) {
-      if (this.lists[b]!.length !== this.lengths[b]) this.lists[b] = this.lists[b]!.slice(0, this.lengths[b]!);
-    }
+  /** Allocated bytes of the slot lists and the length array: the routing layer's per-item part. */
+  get slotBytes(): number {
+    let bytes = this.lengths.byteLength;
+    for (const l of this.slotLists) bytes += l.byteLength;
+    return bytes;
   }
 
-  /** Allocated bytes: list capacity plus the length array. */
-  get byteLength(): number {
-    let bytes = this.lengths.byteLength;
-    for (const l of this.lists) bytes += l.byteLength;
+  /** Allocated bytes of the rerank rows. */
+  get rowBytesTotal(): number {
+    let bytes = 0;
+    for (const l of this.rowLists) bytes += l.byteLength;
     return bytes;
   }
 

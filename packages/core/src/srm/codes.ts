@@ -1,183 +1,178 @@
 /**
- * Per-item rerank data kept in RAM, one implementation per {@link RerankMode}.
- * Each scores the candidates of a bucket against the prepared query:
- * exactly (float32, float16) or approximately (int8, PQ), or not at all
- * (none: every candidate is re-scored from the store).
+ * Per-item rerank codecs, one per {@link RerankMode}. Each scores the rows of
+ * a bucket against the prepared query: exactly (float32, float16) or
+ * approximately (int8, PQ), or not at all (none: every candidate is
+ * re-scored from the store).
  *
  * `prepare(q)` builds per-query tables; callers score synchronously right
- * after it (JS runs one query's scan at a time, so one table per instance is safe).
+ * after it (JS runs one query's scan at a time, so one table per codec is safe).
  */
 import { CorruptDataError, InvalidConfigError } from '../errors.js';
 import { halfTable, toHalf } from '../util/float16.js';
 import { dot } from '../util/vector-math.js';
-import { halfSquaredNorms, kmeans, nearestCentroid } from './kmeans.js';
+import { kmeans } from './kmeans.js';
 import { Rng } from '../util/rng.js';
 import type { RerankMode } from './types.js';
 
 /** Most training points for the PQ sub-quantizers. */
 const PQ_TRAIN_MAX = 8192;
 
-/** Rerank data for the items of one memory, indexed by slot. */
-export interface VectorCodes {
+/**
+ * How one {@link RerankMode} encodes and scores items. A codec holds only
+ * quantizer parameters and per-query tables; the per-item rows live in the
+ * bucket lists ({@link InvertedBuckets}), next to their slots, so a query
+ * scans each probed bucket's rows sequentially (3-4x faster than gathering
+ * rows by slot from one big array, measured on 45k candidates).
+ */
+export interface VectorCodec {
   readonly mode: RerankMode;
-  /** True when `score` is the exact similarity. */
+  /** True when `scoreRows` gives the exact similarity. */
   readonly exact: boolean;
   /** False only for `none`: nothing in RAM can score a candidate. */
   readonly scores: boolean;
   /**
    * True when items are encoded as residuals from their bucket's centroid
-   * (pq): callers pass `x - c_bucket` to `set` and `q . c_bucket` as the
-   * `offset` of `scoreSlots`, since `q . x = q . c + q . (x - c)`.
+   * (pq): callers encode `x - c_bucket` and pass `q . c_bucket` as the
+   * `offset` of `scoreRows`, since `q . x = q . c + q . (x - c)`.
    */
   readonly residual: boolean;
-  /** True when the codes need `train` before `set` (int8, pq). */
+  /** True when the codec needs `train` before `encode` (int8, pq). */
   readonly needsTraining: boolean;
   /** True once trained (always true for modes without training). */
   readonly trained: boolean;
+  /** Bytes of one item's row (each bucket's rows start at byte 0 of their own buffer, so float views are aligned). */
+  readonly rowBytes: number;
   /** Learns quantizer parameters from `n` rows of `sample`. */
   train(sample: Float32Array, n: number, seed: number): Promise<void>;
-  /** Grows the per-item storage to exactly `slots` rows when it is smaller (bulk adds; avoids growth slack). */
-  reserve(slots: number): void;
-  /** Stores the vector at row `off` of `v` for `slot`, growing as needed. */
-  set(slot: number, v: Float32Array, off: number): void;
+  /** Encodes row `off` (in floats) of `v` into `rows` at byte offset `at`. */
+  encode(v: Float32Array, off: number, rows: Uint8Array, at: number): void;
   /** Makes per-query tables for `q`. */
   prepare(q: Float32Array): void;
-  /** Scores of `slots` against the prepared query (plus `offset`), written to `out` from `outOff`. */
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number, offset?: number): void;
-  /** A new, empty instance with the same quantizer parameters (for re-encoding during a refit). */
-  cloneEmpty(): VectorCodes;
-  /** Copies the stored vector of `slot` into `out` (exact modes only; approximate for int8/pq). */
-  decode(slot: number, out: Float32Array): void;
-  /** Allocated bytes: per-item data plus quantizer tables. */
-  readonly byteLength: number;
-  /** Quantizer parameters (not the per-item codes, which are rebuilt from the store). */
+  /** Scores the first `count` rows of `rows` against the prepared query (plus `offset`), into `out` from `outOff`. */
+  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset?: number): void;
+  /** Decodes row `row` of `rows` into `out` (exact for float32/float16; approximate for int8/pq). */
+  decode(rows: Uint8Array, row: number, out: Float32Array): void;
+  /** Bytes of quantizer parameters and per-query tables (the per-item rows are counted by the buckets). */
+  readonly tableBytes: number;
+  /** Quantizer parameters (the per-item rows are rebuilt from the store). */
   paramsToBytes(): Uint8Array;
   paramsFromBytes(bytes: Uint8Array, where: string): void;
 }
 
-/** Grows a typed array to exactly `rows` rows of `width` when it is smaller. */
-function growExact<T extends Float32Array | Uint16Array | Uint8Array>(arr: T, rows: number, width: number, make: (n: number) => T): T {
-  if (rows * width <= arr.length) return arr;
-  const next = make(rows * width);
-  next.set(arr);
-  return next;
+/** A float32 view of `rows` (which every bucket allocates at byte offset 0, so it is aligned). */
+function floats(rows: Uint8Array): Float32Array {
+  return new Float32Array(rows.buffer, rows.byteOffset, rows.byteLength >> 2);
 }
 
-/** Grows a typed array to hold at least `need` rows of `width`, by 1/4 at a time. */
-function grow<T extends Float32Array | Uint16Array | Uint8Array>(arr: T, need: number, width: number, make: (n: number) => T): T {
-  if (need * width <= arr.length) return arr;
-  const rows = Math.max(need, Math.ceil((arr.length / width) * 1.25), 64);
-  const next = make(rows * width);
-  next.set(arr);
-  return next;
+function halves(rows: Uint8Array): Uint16Array {
+  return new Uint16Array(rows.buffer, rows.byteOffset, rows.byteLength >> 1);
 }
 
-class Float32Codes implements VectorCodes {
+const NO_PARAMS = new Uint8Array(0);
+
+class Float32Codec implements VectorCodec {
   readonly mode = 'float32' as const;
   readonly residual = false;
   readonly exact = true;
   readonly scores = true;
   readonly needsTraining = false;
   readonly trained = true;
-  private data = new Float32Array(0);
+  readonly tableBytes = 0;
+  readonly rowBytes: number;
   private q: Float32Array = new Float32Array(0);
-  constructor(private readonly d: number) {}
-  async train(): Promise<void> {}
-  reserve(slots: number): void {
-    this.data = growExact(this.data, slots, this.d, (n) => new Float32Array(n));
+  constructor(private readonly d: number) {
+    this.rowBytes = 4 * d;
   }
-  set(slot: number, v: Float32Array, off: number): void {
-    this.data = grow(this.data, slot + 1, this.d, (n) => new Float32Array(n));
-    this.data.set(v.subarray(off, off + this.d), slot * this.d);
+  async train(): Promise<void> {}
+  encode(v: Float32Array, off: number, rows: Uint8Array, at: number): void {
+    floats(rows).set(v.subarray(off, off + this.d), at >> 2);
   }
   prepare(q: Float32Array): void {
     this.q = q;
   }
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {
-    const { d, data, q } = this;
-    for (let i = 0; i < count; i++) out[outOff + i] = dot(q, 0, data, slots[i]! * d, d);
+  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number): void {
+    const { d, q } = this;
+    const data = floats(rows);
+    for (let i = 0; i < count; i++) out[outOff + i] = dot(q, 0, data, i * d, d);
   }
-  decode(slot: number, out: Float32Array): void {
-    out.set(this.data.subarray(slot * this.d, slot * this.d + this.d));
-  }
-  get byteLength(): number {
-    return this.data.byteLength;
-  }
-  cloneEmpty(): VectorCodes {
-    return new Float32Codes(this.d);
+  decode(rows: Uint8Array, row: number, out: Float32Array): void {
+    out.set(floats(rows).subarray(row * this.d, (row + 1) * this.d));
   }
   paramsToBytes(): Uint8Array {
-    return new Uint8Array(0);
+    return NO_PARAMS;
   }
   paramsFromBytes(): void {}
 }
 
-class Float16Codes implements VectorCodes {
+class Float16Codec implements VectorCodec {
   readonly mode = 'float16' as const;
   readonly residual = false;
   readonly exact = true;
   readonly scores = true;
   readonly needsTraining = false;
   readonly trained = true;
-  private data = new Uint16Array(0);
+  readonly rowBytes: number;
   private q: Float32Array = new Float32Array(0);
   private readonly table = halfTable();
-  constructor(private readonly d: number) {}
-  async train(): Promise<void> {}
-  reserve(slots: number): void {
-    this.data = growExact(this.data, slots, this.d, (n) => new Uint16Array(n));
+  constructor(private readonly d: number) {
+    this.rowBytes = 2 * d;
   }
-  set(slot: number, v: Float32Array, off: number): void {
-    this.data = grow(this.data, slot + 1, this.d, (n) => new Uint16Array(n));
-    const base = slot * this.d;
-    for (let j = 0; j < this.d; j++) this.data[base + j] = toHalf(v[off + j]!);
+  /** The decode table is shared by every float16 memory in the process; it is counted here anyway. */
+  get tableBytes(): number {
+    return this.table.byteLength;
+  }
+  async train(): Promise<void> {}
+  encode(v: Float32Array, off: number, rows: Uint8Array, at: number): void {
+    const data = halves(rows);
+    const base = at >> 1;
+    for (let j = 0; j < this.d; j++) data[base + j] = toHalf(v[off + j]!);
   }
   prepare(q: Float32Array): void {
     this.q = q;
   }
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {
-    const { d, data, q, table } = this;
+  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number): void {
+    const { d, q, table } = this;
+    const data = halves(rows);
+    const stride = this.rowBytes >> 1;
     for (let i = 0; i < count; i++) {
-      const base = slots[i]! * d;
+      const base = i * stride;
       let s = 0;
       for (let j = 0; j < d; j++) s += q[j]! * table[data[base + j]!]!;
       out[outOff + i] = s;
     }
   }
-  decode(slot: number, out: Float32Array): void {
-    const base = slot * this.d;
-    for (let j = 0; j < this.d; j++) out[j] = this.table[this.data[base + j]!]!;
-  }
-  get byteLength(): number {
-    // The decode table is shared by every float16 memory in the process; it is counted here anyway.
-    return this.data.byteLength + this.table.byteLength;
-  }
-  cloneEmpty(): VectorCodes {
-    return new Float16Codes(this.d);
+  decode(rows: Uint8Array, row: number, out: Float32Array): void {
+    const data = halves(rows);
+    const base = row * (this.rowBytes >> 1);
+    for (let j = 0; j < this.d; j++) out[j] = this.table[data[base + j]!]!;
   }
   paramsToBytes(): Uint8Array {
-    return new Uint8Array(0);
+    return NO_PARAMS;
   }
   paramsFromBytes(): void {}
 }
 
 /** Per-dimension affine scalar quantisation to 8 bits. */
-class Int8Codes implements VectorCodes {
+class Int8Codec implements VectorCodec {
   readonly mode = 'int8' as const;
   readonly residual = false;
   readonly exact = false;
   readonly scores = true;
   readonly needsTraining = true;
   trained = false;
-  private data = new Uint8Array(0);
+  readonly rowBytes: number;
   private min: Float32Array;
   private scale: Float32Array;
   private qs: Float32Array;
   private bias = 0;
   constructor(private readonly d: number) {
+    this.rowBytes = d;
     this.min = new Float32Array(d);
     this.scale = new Float32Array(d).fill(1);
     this.qs = new Float32Array(d);
+  }
+  get tableBytes(): number {
+    return this.min.byteLength + this.scale.byteLength + this.qs.byteLength;
   }
   async train(sample: Float32Array, n: number): Promise<void> {
     const { d } = this;
@@ -198,16 +193,10 @@ class Int8Codes implements VectorCodes {
     }
     this.trained = true;
   }
-  reserve(slots: number): void {
-    this.data = growExact(this.data, slots, this.d, (n) => new Uint8Array(n));
-  }
-  set(slot: number, v: Float32Array, off: number): void {
-    const { d } = this;
-    this.data = grow(this.data, slot + 1, d, (n) => new Uint8Array(n));
-    const base = slot * d;
-    for (let j = 0; j < d; j++) {
+  encode(v: Float32Array, off: number, rows: Uint8Array, at: number): void {
+    for (let j = 0; j < this.d; j++) {
       const c = Math.round((v[off + j]! - this.min[j]!) / this.scale[j]!);
-      this.data[base + j] = c < 0 ? 0 : c > 255 ? 255 : c;
+      rows[at + j] = c < 0 ? 0 : c > 255 ? 255 : c;
     }
   }
   prepare(q: Float32Array): void {
@@ -218,26 +207,18 @@ class Int8Codes implements VectorCodes {
     }
     this.bias = bias;
   }
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {
-    const { d, data, qs, bias } = this;
+  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number): void {
+    const { d, qs, bias, rowBytes } = this;
     for (let i = 0; i < count; i++) {
-      const base = slots[i]! * d;
+      const base = i * rowBytes;
       let s = 0;
-      for (let j = 0; j < d; j++) s += qs[j]! * data[base + j]!;
+      for (let j = 0; j < d; j++) s += qs[j]! * rows[base + j]!;
       out[outOff + i] = bias + s;
     }
   }
-  decode(slot: number, out: Float32Array): void {
-    const base = slot * this.d;
-    for (let j = 0; j < this.d; j++) out[j] = this.min[j]! + this.scale[j]! * this.data[base + j]!;
-  }
-  get byteLength(): number {
-    return this.data.byteLength + this.min.byteLength + this.scale.byteLength + this.qs.byteLength;
-  }
-  cloneEmpty(): VectorCodes {
-    const c = new Int8Codes(this.d);
-    c.paramsFromBytes(this.paramsToBytes(), 'clone');
-    return c;
+  decode(rows: Uint8Array, row: number, out: Float32Array): void {
+    const base = row * this.rowBytes;
+    for (let j = 0; j < this.d; j++) out[j] = this.min[j]! + this.scale[j]! * rows[base + j]!;
   }
   paramsToBytes(): Uint8Array {
     const out = new Float32Array(2 * this.d);
@@ -259,32 +240,39 @@ class Int8Codes implements VectorCodes {
  * nearest of 256 sub-centroids (one byte). A query scores a code by summing M
  * entries of a per-query lookup table (asymmetric distance computation).
  */
-class PqCodes implements VectorCodes {
+class PqCodec implements VectorCodec {
   readonly mode = 'pq' as const;
   readonly residual = true;
   readonly exact = false;
   readonly scores = true;
   readonly needsTraining = true;
   trained = false;
+  readonly rowBytes: number;
   private readonly dsub: number;
   private readonly ksub = 256;
-  private data = new Uint8Array(0);
   /** M x 256 x dsub sub-centroids. */
   private centroids: Float32Array;
-  private halfNorms: Float32Array;
   /** M x 256 query lookup table. */
   private readonly lut: Float32Array;
-  /** Per-subspace views of `centroids` and `halfNorms`, made once so encoding allocates nothing. */
-  private subCentroids: Float32Array[] = [];
-  private subHalfNorms: Float32Array[] = [];
+  /**
+   * Per subspace, the coordinate along which its sub-centroids spread widest.
+   * The sub-centroids are stored sorted along it (code = rank), so encoding
+   * walks outwards from the point's own coordinate and stops once the gap on
+   * that axis alone exceeds the best distance: exact, and about 3x faster at
+   * 2 dims per subspace than scanning all 256.
+   */
+  private axis = new Uint8Array(0);
   constructor(
     private readonly d: number,
     private readonly M: number,
   ) {
     this.dsub = d / M;
+    this.rowBytes = M;
     this.centroids = new Float32Array(M * this.ksub * this.dsub);
-    this.halfNorms = new Float32Array(M * this.ksub);
     this.lut = new Float32Array(M * this.ksub);
+  }
+  get tableBytes(): number {
+    return this.centroids.byteLength + this.lut.byteLength + this.axis.byteLength;
   }
   async train(sample: Float32Array, n: number, seed: number): Promise<void> {
     const { M, dsub, ksub } = this;
@@ -309,20 +297,72 @@ class PqCodes implements VectorCodes {
   private setCentroids(centroids: Float32Array): void {
     const { M, ksub, dsub } = this;
     this.centroids = centroids;
-    this.halfNorms = halfSquaredNorms(centroids, M * ksub, dsub);
-    this.subCentroids = Array.from({ length: M }, (_, m) => centroids.subarray(m * ksub * dsub, (m + 1) * ksub * dsub));
-    this.subHalfNorms = Array.from({ length: M }, (_, m) => this.halfNorms.subarray(m * ksub, (m + 1) * ksub));
+    this.axis = new Uint8Array(M);
+    for (let m = 0; m < M; m++) {
+      const base = m * ksub;
+      const a = widestAxis(centroids, base, ksub, dsub);
+      this.axis[m] = a;
+      const sub = centroids.slice(base * dsub, (base + ksub) * dsub);
+      const order = Array.from({ length: ksub }, (_, c) => c).sort((x, y) => sub[x * dsub + a]! - sub[y * dsub + a]! || x - y);
+      order.forEach((c, j) => centroids.set(sub.subarray(c * dsub, (c + 1) * dsub), (base + j) * dsub));
+    }
     this.trained = true;
   }
-  reserve(slots: number): void {
-    this.data = growExact(this.data, slots, this.M, (n) => new Uint8Array(n));
-  }
-  set(slot: number, v: Float32Array, off: number): void {
-    const { M, dsub, ksub } = this;
-    this.data = grow(this.data, slot + 1, M, (n) => new Uint8Array(n));
-    const { subCentroids, subHalfNorms } = this;
+  encode(v: Float32Array, off: number, rows: Uint8Array, at: number): void {
+    const { M, dsub, ksub, centroids: sc } = this;
     for (let m = 0; m < M; m++) {
-      this.data[slot * M + m] = nearestCentroid(v, off + m * dsub, subCentroids[m]!, subHalfNorms[m]!, ksub, dsub);
+      const x = off + m * dsub;
+      const base = m * ksub;
+      const a = this.axis[m]!;
+      const key = v[x + a]!;
+      // First centroid whose coordinate on the axis is >= the point's: the walk starts on both sides of it.
+      let lo = base;
+      let hi = base + ksub;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (sc[mid * dsub + a]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      let best = Infinity;
+      let bestJ = base;
+      let up = lo;
+      let down = lo - 1;
+      const end = base + ksub;
+      while (up < end || down >= base) {
+        if (up < end) {
+          const gap = sc[up * dsub + a]! - key;
+          if (gap * gap >= best) up = end;
+          else {
+            let dist = 0;
+            for (let j = 0; j < dsub; j++) {
+              const t = v[x + j]! - sc[up * dsub + j]!;
+              dist += t * t;
+            }
+            if (dist < best || (dist === best && up < bestJ)) {
+              best = dist;
+              bestJ = up;
+            }
+            up++;
+          }
+        }
+        if (down >= base) {
+          const gap = key - sc[down * dsub + a]!;
+          if (gap * gap >= best) down = base - 1;
+          else {
+            let dist = 0;
+            for (let j = 0; j < dsub; j++) {
+              const t = v[x + j]! - sc[down * dsub + j]!;
+              dist += t * t;
+            }
+            if (dist < best || (dist === best && down < bestJ)) {
+              best = dist;
+              bestJ = down;
+            }
+            down--;
+          }
+        }
+      }
+      rows[at + m] = bestJ - base;
     }
   }
   prepare(q: Float32Array): void {
@@ -336,29 +376,28 @@ class PqCodes implements VectorCodes {
       }
     }
   }
-  scoreSlots(slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number, offset = 0): void {
-    const { M, data, lut } = this;
+  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset = 0): void {
+    const { M, lut, rowBytes } = this;
+    // Two accumulators break the add dependency chain (~25% faster at M=50).
+    const even = M & ~1;
     for (let i = 0; i < count; i++) {
-      const base = slots[i]! * M;
-      let s = offset;
-      for (let m = 0; m < M; m++) s += lut[(m << 8) + data[base + m]!]!;
-      out[outOff + i] = s;
+      const base = i * rowBytes;
+      let s0 = offset;
+      let s1 = 0;
+      for (let m = 0; m < even; m += 2) {
+        s0 += lut[(m << 8) + rows[base + m]!]!;
+        s1 += lut[((m + 1) << 8) + rows[base + m + 1]!]!;
+      }
+      if (even < M) s0 += lut[(even << 8) + rows[base + even]!]!;
+      out[outOff + i] = s0 + s1;
     }
   }
-  decode(slot: number, out: Float32Array): void {
+  decode(rows: Uint8Array, row: number, out: Float32Array): void {
     const { M, dsub, ksub } = this;
     for (let m = 0; m < M; m++) {
-      const c = this.data[slot * M + m]!;
+      const c = rows[row * this.rowBytes + m]!;
       out.set(this.centroids.subarray((m * ksub + c) * dsub, (m * ksub + c + 1) * dsub), m * dsub);
     }
-  }
-  get byteLength(): number {
-    return this.data.byteLength + this.centroids.byteLength + this.halfNorms.byteLength + this.lut.byteLength;
-  }
-  cloneEmpty(): VectorCodes {
-    const c = new PqCodes(this.d, this.M);
-    c.paramsFromBytes(this.paramsToBytes(), 'clone');
-    return c;
   }
   paramsToBytes(): Uint8Array {
     return new Uint8Array(this.centroids.slice().buffer);
@@ -371,29 +410,48 @@ class PqCodes implements VectorCodes {
   }
 }
 
-class NoCodes implements VectorCodes {
+/** The coordinate along which `count` points of `dims` dimensions (from row `first`) spread widest. */
+function widestAxis(points: Float32Array, first: number, count: number, dims: number): number {
+  let best = 0;
+  let bestSpan = -1;
+  for (let a = 0; a < dims; a++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let i = 0; i < count; i++) {
+      const x = points[(first + i) * dims + a]!;
+      // Far-away filler centroids (unused code points) say nothing about the spread.
+      if (Math.abs(x) >= 1e8) continue;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+    }
+    if (hi - lo > bestSpan) {
+      bestSpan = hi - lo;
+      best = a;
+    }
+  }
+  return best;
+}
+
+class NoCodec implements VectorCodec {
   readonly mode = 'none' as const;
   readonly residual = false;
   readonly exact = false;
   readonly scores = false;
   readonly needsTraining = false;
   readonly trained = true;
+  readonly rowBytes = 0;
+  readonly tableBytes = 0;
   async train(): Promise<void> {}
-  reserve(): void {}
-  set(): void {}
+  encode(): void {}
   prepare(): void {}
-  scoreSlots(_slots: ArrayLike<number>, count: number, out: Float32Array, outOff: number): void {
+  scoreRows(_rows: Uint8Array, count: number, out: Float32Array, outOff: number): void {
     out.fill(0, outOff, outOff + count);
   }
   decode(): void {
     throw new Error('rerank mode "none" keeps no vectors in RAM');
   }
-  readonly byteLength = 0;
-  cloneEmpty(): VectorCodes {
-    return new NoCodes();
-  }
   paramsToBytes(): Uint8Array {
-    return new Uint8Array(0);
+    return NO_PARAMS;
   }
   paramsFromBytes(): void {}
 }
@@ -412,19 +470,19 @@ export function defaultPqSubvectors(d: number): number {
   return best;
 }
 
-/** Creates empty rerank data of the given mode. */
-export function createCodes(mode: RerankMode, d: number, pqSubvectors: number): VectorCodes {
+/** Creates an (untrained, where it needs training) codec of the given mode. */
+export function createCodec(mode: RerankMode, d: number, pqSubvectors: number): VectorCodec {
   switch (mode) {
     case 'float32':
-      return new Float32Codes(d);
+      return new Float32Codec(d);
     case 'float16':
-      return new Float16Codes(d);
+      return new Float16Codec(d);
     case 'int8':
-      return new Int8Codes(d);
+      return new Int8Codec(d);
     case 'pq':
       if (d % pqSubvectors !== 0) throw new InvalidConfigError('pqSubvectors', `must divide d=${d}, got ${pqSubvectors}`);
-      return new PqCodes(d, pqSubvectors);
+      return new PqCodec(d, pqSubvectors);
     case 'none':
-      return new NoCodes();
+      return new NoCodec();
   }
 }

@@ -27,6 +27,7 @@ export interface SRMConfig {
   trainSize: number;
   kmeansIterations: number;
   driftRefitRatio: number;
+  growthRefitRatio: number;
 }
 
 /** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
@@ -46,13 +47,14 @@ export const defaultSRMOptions = {
   seed: 42,
   kmeansIterations: 15,
   driftRefitRatio: 1.5,
+  growthRefitRatio: 4,
 } as const;
 
 const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'none'];
 const METRICS: readonly Metric[] = ['cosine', 'dot'];
 const KNOWN_KEYS = new Set([
   'd', 'K', 'm', 'topK', 'maxCandidates', 'metric', 'normalize', 'rerank', 'refine', 'pqSubvectors',
-  'adaptiveUpdate', 'tau', 'eta', 'seed', 'autoFitAt', 'trainSize', 'kmeansIterations', 'driftRefitRatio',
+  'adaptiveUpdate', 'tau', 'eta', 'seed', 'autoFitAt', 'trainSize', 'kmeansIterations', 'driftRefitRatio', 'growthRefitRatio',
   // open() options, validated there
   'path', 'storage', 'name', 'durability',
 ]);
@@ -107,9 +109,11 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   const kmeansIterations = int('kmeansIterations', o.kmeansIterations, 1, 1000);
   const driftRefitRatio = num('driftRefitRatio', o.driftRefitRatio, 0, 1000);
   if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);
+  const growthRefitRatio = num('growthRefitRatio', o.growthRefitRatio, 0, 1000);
+  if (growthRefitRatio !== 0 && growthRefitRatio < 1.5) throw new InvalidConfigError('growthRefitRatio', `expected 0 (off) or a ratio >= 1.5, got ${growthRefitRatio}`);
   return {
     d, K, m, topK, maxCandidates, metric: o.metric, normalize, rerank: o.rerank, refine, pqSubvectors,
-    adaptiveUpdate: o.adaptiveUpdate, tau, eta, seed, autoFitAt, trainSize, kmeansIterations, driftRefitRatio,
+    adaptiveUpdate: o.adaptiveUpdate, tau, eta, seed, autoFitAt, trainSize, kmeansIterations, driftRefitRatio, growthRefitRatio,
   };
 }
 

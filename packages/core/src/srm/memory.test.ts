@@ -61,6 +61,7 @@ describe('config', () => {
     [{ d: 10, rerank: 'pq', pqSubvectors: 3 }, 'pqSubvectors'],
     [{ d: 16, metric: 'cosine', normalize: false }, 'normalize'],
     [{ d: 16, eta: 2 }, 'eta'],
+    [{ d: 16, growthRefitRatio: 1.2 }, 'growthRefitRatio'],
     [{ d: 16, colour: 'red' }, 'colour'],
   ])('rejects %j naming the field %s', (options, field) => {
     expect(() => new SemanticRoutingMemory(options as never)).toThrow(InvalidConfigError);
@@ -342,6 +343,29 @@ describe('refit', () => {
     expect(memory.size).toBe(3009);
     expect((await memory.verify()).problems).toEqual([]);
     expect((await memory.query(rows(data, d, 5005, 5006), { k: 1 }))[0]!.id).toBe('5005');
+    await memory.close();
+  });
+});
+
+describe('growth-triggered refit', () => {
+  const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { codebook: unknown }).codebook;
+
+  it.each([
+    [4, true],
+    [0, false],
+  ])('growthRefitRatio %i: growing past the ratio of the fitted size refits in the background: %s', async (ratio, refits) => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 1000, driftRefitRatio: 0, growthRefitRatio: ratio });
+    await memory.add(rows(data, d, 0, 1000), { ids: idsFor(0, 1000) });
+    const autoFitted = codebookOf(memory);
+    expect(autoFitted).not.toBeNull();
+    await memory.add(rows(data, d, 1000, 3900), { ids: idsFor(1000, 3900) });
+    expect(memory.stats().refitting).toBe(false);
+    await memory.add(rows(data, d, 3900, 4100), { ids: idsFor(3900, 4100) });
+    expect(memory.stats().refitting).toBe(refits);
+    await memory.idle();
+    expect(codebookOf(memory) !== autoFitted).toBe(refits);
+    expect((await memory.verify()).problems).toEqual([]);
     await memory.close();
   });
 });

@@ -14,9 +14,9 @@ import type { Payload, SrmRecord, SrmStore, StorageBackend } from '../storage/ty
 import { Rng } from '../util/rng.js';
 import { RwLock, Yielder } from '../util/rw-lock.js';
 import { normalizeInPlace } from '../util/vector-math.js';
-import { InvertedBuckets } from './buckets.js';
+import { InvertedBuckets, type BucketRows } from './buckets.js';
 import { Codebook } from './codebook.js';
-import { createCodes, type VectorCodes } from './codes.js';
+import { createCodec, type VectorCodec } from './codes.js';
 import { resolveConfig, type SRMConfig } from './config.js';
 import { runQuery, type SearchIndex } from './search.js';
 import { decodeState, encodeState } from './state.js';
@@ -62,7 +62,8 @@ export class SemanticRoutingMemory {
   private codebook: Codebook | null = null;
   /** One list before the fit (flat, exact search), K after. */
   private buckets: InvertedBuckets;
-  private codes: VectorCodes;
+  /** Encodes the rerank rows kept in the bucket lists (float32 before the fit). */
+  private codec: VectorCodec;
   private slotEnd = 0;
   private freeSlots: number[] = [];
   private live = 0;
@@ -75,6 +76,8 @@ export class SemanticRoutingMemory {
   private refitDirty: Set<number> | null = null;
   private lastRefitError: unknown = null;
   private closed = false;
+  /** Set when close() begins: no background refit may start after that. */
+  private closing = false;
   private residualScratch = new Float32Array(0);
 
   /**
@@ -89,8 +92,8 @@ export class SemanticRoutingMemory {
   constructor(options: SRMOptions, storage?: StorageBackend, name = 'default') {
     this.config = resolveConfig(options);
     this.residualScratch = new Float32Array(this.config.d);
-    this.buckets = new InvertedBuckets(1);
-    this.codes = createCodes('float32', this.config.d, this.config.pqSubvectors);
+    this.codec = createCodec('float32', this.config.d, this.config.pqSubvectors);
+    this.buckets = new InvertedBuckets(1, this.codec.rowBytes);
     const backend = storage ?? EmbeddedStorage.inMemory();
     if (!storage) this.ownedStorage = backend;
     this.ready = this.attach(backend, name, options);
@@ -125,6 +128,7 @@ export class SemanticRoutingMemory {
     this.store = await backend.openSrmStore({ name, dim: this.config.d, metric: this.config.metric });
     const raw = await this.store.readState();
     let pendingReroute = false;
+    let sizeAtFit: number | null = null;
     if (raw) {
       const state = decodeState(raw, this.store.location);
       if (state.config.d !== this.config.d) {
@@ -138,32 +142,34 @@ export class SemanticRoutingMemory {
       }
       // Per-query defaults may be overridden by the options.
       const merged = { ...state.config };
-      for (const key of ['m', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations'] as const) {
+      for (const key of ['m', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'growthRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations'] as const) {
         if (options[key] !== undefined) (merged as Record<string, unknown>)[key] = options[key];
       }
       if (merged.m > merged.K) throw new InvalidConfigError('m', `must be <= K (${merged.K}), got ${merged.m}`);
       this.config = merged;
       this.fitError = state.fitError;
+      sizeAtFit = state.sizeAtFit;
       pendingReroute = state.pendingReroute;
       if (state.codebook) {
         this.codebook = Codebook.fromBytes(state.codebook, this.store.location);
-        this.codes = createCodes(this.config.rerank, this.config.d, this.config.pqSubvectors);
-        this.codes.paramsFromBytes(state.quantizer, this.store.location);
-        this.buckets = new InvertedBuckets(this.codebook.K);
+        this.codec = createCodec(this.config.rerank, this.config.d, this.config.pqSubvectors);
+        this.codec.paramsFromBytes(state.quantizer, this.store.location);
       }
     } else {
       await this.store.writeState(this.encodeState(false));
     }
     await this.rebuildFromStore(pendingReroute);
+    this.sizeAtFit = sizeAtFit ?? this.live;
   }
 
   /** Rebuilds slots, buckets and codes from a scan of the store. */
   private async rebuildFromStore(reroute: boolean): Promise<void> {
-    const slots: number[] = [];
-    const bucketsOf: number[] = [];
+    const { rowBytes } = this.codec;
+    const parts: BucketRows[] = [];
     const fixes: { slot: number; bucket: number }[] = [];
     for await (const page of this.store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
-      for (const rec of page) {
+      const part = { slots: new Uint32Array(page.length), buckets: new Int32Array(page.length), rows: new Uint8Array(page.length * rowBytes) };
+      page.forEach((rec, i) => {
         const v = this.prepareStored(rec.vector!);
         let b = rec.bucket ?? -1;
         if (this.codebook && (reroute || b < 0 || b >= this.codebook.K)) {
@@ -171,19 +177,20 @@ export class SemanticRoutingMemory {
           if (nb !== b) fixes.push({ slot: rec.slot, bucket: nb });
           b = nb;
         }
-        this.encode(this.codes, this.codebook, rec.slot, v, 0, b);
-        slots.push(rec.slot);
-        bucketsOf.push(this.codebook ? b : 0);
-      }
+        part.slots[i] = rec.slot;
+        part.buckets[i] = this.listOf(b);
+        this.encodeRow(this.codec, this.codebook, v, 0, b, part.rows, i * rowBytes);
+      });
+      parts.push(part);
     }
-    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, Uint32Array.from(slots), Int32Array.from(bucketsOf), slots.length);
-    this.live = slots.length;
-    this.slotEnd = slots.length === 0 ? 0 : Math.max(...slots.slice(-1), 0) + 1;
+    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, rowBytes, parts);
+    this.live = parts.reduce((n, p) => n + p.slots.length, 0);
+    this.slotEnd = 0;
+    for (const p of parts) for (const s of p.slots) if (s >= this.slotEnd) this.slotEnd = s + 1;
     const used = new Uint8Array(this.slotEnd);
-    for (const s of slots) used[s] = 1;
+    for (const p of parts) for (const s of p.slots) used[s] = 1;
     this.freeSlots = [];
     for (let s = this.slotEnd - 1; s >= 0; s--) if (!used[s]) this.freeSlots.push(s);
-    this.sizeAtFit = this.live;
     if (fixes.length > 0) {
       await this.store.setBuckets(Uint32Array.from(fixes, (f) => f.slot), Int32Array.from(fixes, (f) => f.bucket));
     }
@@ -200,8 +207,9 @@ export class SemanticRoutingMemory {
     return encodeState({
       config: this.config,
       codebook: this.codebook?.toBytes() ?? null,
-      quantizer: this.codebook ? this.codes.paramsToBytes() : new Uint8Array(0),
+      quantizer: this.codebook ? this.codec.paramsToBytes() : new Uint8Array(0),
       fitError: this.fitError,
+      sizeAtFit: this.codebook ? this.sizeAtFit : null,
       pendingReroute,
     });
   }
@@ -247,14 +255,14 @@ export class SemanticRoutingMemory {
       const added = existing.filter((e) => e === undefined).length;
       if (this.live + added > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added);
       if (!this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
-        await this.fitLocked(this.trainingSample(data, n), opts.onProgress);
+        await this.fitLocked(this.trainingSample(data, n), this.live + n, opts.onProgress);
         // The fit re-routed every stored item: read the replaced items' buckets again.
         existing = await this.store.fetchIds(finalIds, { bucket: true });
       }
       await this.insertLocked(data, n, finalIds, payloads, existing, opts.onProgress);
       return finalIds;
     }).then((result) => {
-      this.maybeStartDriftRefit();
+      this.maybeStartRefit();
       return result;
     });
   }
@@ -310,12 +318,10 @@ export class SemanticRoutingMemory {
     }
     // The store acknowledged: apply to RAM synchronously, so no query sees half a batch.
     this.reserveFor(buckets, n);
-    if (n >= 256) this.codes.reserve(this.slotEnd);
     for (let i = 0; i < n; i++) {
       const prev = existing[i];
       if (prev) this.buckets.remove(this.listOf(prev.bucket ?? -1), slots[i]!);
-      this.encode(this.codes, this.codebook, slots[i]!, data, i * d, buckets[i]!);
-      this.buckets.add(this.listOf(buckets[i]!), slots[i]!);
+      this.place(slots[i]!, buckets[i]!, data, i * d);
       this.refitDirty?.add(slots[i]!);
     }
     this.live += newSlots.length;
@@ -336,20 +342,27 @@ export class SemanticRoutingMemory {
     return this.codebook ? bucket : 0;
   }
 
+  /** Appends `slot` to the list of `bucket` with row `off` of `v` as its rerank row. */
+  private place(slot: number, bucket: number, v: Float32Array, off: number): void {
+    const list = this.listOf(bucket);
+    const at = this.buckets.add(list, slot);
+    this.encodeRow(this.codec, this.codebook, v, off, bucket, this.buckets.rowsOf(list), at);
+  }
+
   /**
-   * Stores row `off` of `v` in `codes` for `slot`: as is, or for residual
-   * codes (pq) as its difference from the centroid of `bucket`.
+   * Encodes row `off` of `v` into `rows` at byte `at`: as is, or for residual
+   * codecs (pq) as its difference from the centroid of `bucket`.
    */
-  private encode(codes: VectorCodes, codebook: Codebook | null, slot: number, v: Float32Array, off: number, bucket: number): void {
-    if (!codes.residual || !codebook) {
-      codes.set(slot, v, off);
+  private encodeRow(codec: VectorCodec, codebook: Codebook | null, v: Float32Array, off: number, bucket: number, rows: Uint8Array, at: number): void {
+    if (!codec.residual || !codebook) {
+      codec.encode(v, off, rows, at);
       return;
     }
     const { d } = this.config;
     const r = this.residualScratch;
     const c = codebook.centroids;
     for (let j = 0; j < d; j++) r[j] = v[off + j]! - c[bucket * d + j]!;
-    codes.set(slot, r, 0);
+    codec.encode(r, 0, rows, at);
   }
 
   private reserveFor(buckets: Int32Array, n: number): void {
@@ -402,35 +415,29 @@ export class SemanticRoutingMemory {
       }
     }
     const vectors = await this.vectorsOfSlots(affected);
-    const changes: { slot: number; from: number; to: number }[] = [];
-    affected.forEach((slot, i) => {
-      const to = next.assign(vectors, i * d);
-      if (to !== from[i]) changes.push({ slot, from: from[i]!, to });
-      // Their centroid moved, so residual codes must be re-encoded even when the bucket stays.
-      this.encode(this.codes, next, slot, vectors, i * d, to);
-    });
+    const to = Int32Array.from(affected, (_, i) => next.assign(vectors, i * d));
+    // Their centroid moved, so residual rows must be re-encoded even when the bucket stays:
+    // every affected item leaves its list and is placed again under the new codebook.
     this.codebook = next;
+    for (const b of moved) this.buckets.clear(b);
+    affected.forEach((slot, i) => this.place(slot, to[i]!, vectors, i * d));
+    const rerouted = affected.map((_, i) => i).filter((i) => to[i] !== from[i]);
     await this.store.writeState(this.encodeState(true));
-    if (changes.length > 0) {
-      await this.store.setBuckets(Uint32Array.from(changes, (c) => c.slot), Int32Array.from(changes, (c) => c.to));
-      for (const c of changes) {
-        this.buckets.remove(c.from, c.slot);
-        this.buckets.add(c.to, c.slot);
-      }
+    if (rerouted.length > 0) {
+      await this.store.setBuckets(Uint32Array.from(rerouted, (i) => affected[i]!), Int32Array.from(rerouted, (i) => to[i]!));
     }
     await this.store.writeState(this.encodeState(false));
   }
 
-  /** Exact vectors of the given slots, row-major (from RAM in float32 mode, else from the store). */
+  /** Exact vectors of the given slots, row-major (before the fit from the flat list in RAM, else from the store). */
   private async vectorsOfSlots(slots: readonly number[]): Promise<Float32Array> {
     const { d } = this.config;
     const out = new Float32Array(slots.length * d);
-    if (this.codes.mode === 'float32' || !this.codebook) {
-      const row = new Float32Array(d);
-      slots.forEach((s, i) => {
-        this.codes.decode(s, row);
-        out.set(row, i * d);
-      });
+    if (!this.codebook) {
+      const position = new Map<number, number>();
+      this.buckets.slotsOf(0).forEach((s, i) => position.set(s, i));
+      const rows = this.buckets.rowsOf(0);
+      slots.forEach((s, i) => this.codec.decode(rows, position.get(s)!, out.subarray(i * d, (i + 1) * d)));
       return out;
     }
     for (let start = 0; start < slots.length; start += STORE_PAGE) {
@@ -473,7 +480,7 @@ export class SemanticRoutingMemory {
       d: this.config.d,
       codebook: this.codebook,
       buckets: this.buckets,
-      codes: this.codes,
+      codec: this.codec,
       store: this.store,
       prepareStored: (v) => this.prepareStored(v),
     };
@@ -535,7 +542,7 @@ export class SemanticRoutingMemory {
     await this.ensureOpen();
     const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize, Limits.maxItems);
     if (n < this.config.K) throw new InvalidInputError(`fit needs at least K=${this.config.K} vectors, got ${n}`);
-    await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), opts.onProgress));
+    await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), Math.max(this.live, n), opts.onProgress));
   }
 
   /** The training sample for an automatic fit: stored items (pre-fit they are all in RAM) plus the incoming batch. */
@@ -544,11 +551,8 @@ export class SemanticRoutingMemory {
     const total = this.live + n;
     const all = new Float32Array(total * d);
     let row = 0;
-    const tmp = new Float32Array(d);
-    for (const s of this.buckets.slotsOf(0)) {
-      this.codes.decode(s, tmp);
-      all.set(tmp, row++ * d);
-    }
+    const rows = this.buckets.rowsOf(0);
+    for (; row < this.live; row++) this.codec.decode(rows, row, all.subarray(row * d, (row + 1) * d));
     all.set(batch, row * d);
     return this.subsample(all, total, this.config.trainSize);
   }
@@ -562,46 +566,68 @@ export class SemanticRoutingMemory {
     return { data: out, n: max };
   }
 
-  /** Trains codebook and quantizer, then routes and re-encodes every stored item. Caller holds the write lock. */
-  private async fitLocked(sample: { data: Float32Array; n: number }, onProgress?: ProgressCallback): Promise<void> {
+  /**
+   * Trains codebook and quantizer, then routes and re-encodes every stored
+   * item. `represents` is how many items the training data stands for (the
+   * baseline of the growth-triggered refit). Caller holds the write lock.
+   */
+  private async fitLocked(sample: { data: Float32Array; n: number }, represents: number, onProgress?: ProgressCallback): Promise<void> {
     const { d, K, seed, kmeansIterations, normalize } = this.config;
     if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
     const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed, spherical: normalize, onProgress,
     });
-    const codes = createCodes(this.config.rerank, d, this.config.pqSubvectors);
-    await codes.train(codes.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
+    const codec = createCodec(this.config.rerank, d, this.config.pqSubvectors);
+    await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
     const vectors = await this.vectorsOfSlots(liveSlots);
-    codes.reserve(this.slotEnd);
-    const newBuckets = new Int32Array(liveSlots.length);
-    const yielder = new Yielder();
-    for (let i = 0; i < liveSlots.length; i++) {
-      if ((i & 1023) === 0) {
-        await yielder.maybe();
-        onProgress?.({ phase: 'fit:route', done: i, total: liveSlots.length });
-      }
-      newBuckets[i] = codebook.assign(vectors, i * d);
-      this.encode(codes, codebook, liveSlots[i]!, vectors, i * d, newBuckets[i]!);
-    }
-    const previous = { codebook: this.codebook, codes: this.codes, fitError: this.fitError };
+    const part = await this.routeAll(codec, codebook, liveSlots, vectors, 'fit:route', onProgress);
+    const previous = { codebook: this.codebook, codec: this.codec, fitError: this.fitError, sizeAtFit: this.sizeAtFit };
+    this.codec = codec;
     this.codebook = codebook;
-    this.codes = codes;
     this.fitError = inertia;
+    this.sizeAtFit = represents;
     try {
       await this.store.writeState(this.encodeState(true));
-      if (liveSlots.length > 0) await this.store.setBuckets(Uint32Array.from(liveSlots), newBuckets);
+      if (liveSlots.length > 0) await this.store.setBuckets(part.slots, part.buckets);
       await this.store.writeState(this.encodeState(false));
     } catch (err) {
       Object.assign(this, previous);
       throw err;
     }
-    this.buckets = InvertedBuckets.build(K, Uint32Array.from(liveSlots), newBuckets, liveSlots.length);
+    this.buckets = InvertedBuckets.build(K, codec.rowBytes, [part]);
     this.recentError = null;
     this.addsSinceFit = 0;
-    this.sizeAtFit = this.live;
     onProgress?.({ phase: 'fit:route', done: liveSlots.length, total: liveSlots.length });
+  }
+
+  /**
+   * Routes every row of `vectors` (the items `slots`) with `codebook` and
+   * encodes its rerank row with `codec`, yielding so queries go on.
+   */
+  private async routeAll(
+    codec: VectorCodec,
+    codebook: Codebook,
+    slots: ArrayLike<number>,
+    vectors: Float32Array,
+    phase: string,
+    onProgress?: ProgressCallback,
+  ): Promise<BucketRows> {
+    const { d } = this.config;
+    const { rowBytes } = codec;
+    const part = { slots: Uint32Array.from(slots), buckets: new Int32Array(slots.length), rows: new Uint8Array(slots.length * rowBytes) };
+    const yielder = new Yielder();
+    for (let i = 0; i < slots.length; i++) {
+      if ((i & 1023) === 0) {
+        await yielder.maybe();
+        onProgress?.({ phase, done: i, total: slots.length });
+      }
+      const b = codebook.assign(vectors, i * d);
+      part.buckets[i] = b;
+      this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, i * rowBytes);
+    }
+    return part;
   }
 
   private async allSlots(): Promise<number[]> {
@@ -624,13 +650,18 @@ export class SemanticRoutingMemory {
       this.refitDirty = null;
     });
     this.refitTask = task;
+    // Items that arrived while it trained may already call for the next one.
+    task.then(
+      () => this.maybeStartRefit(),
+      () => undefined,
+    );
     return task;
   }
 
   private async refitNow(opts: RefitOptions): Promise<void> {
     if (!this.codebook) {
       if (this.live < this.config.K) throw new InvalidInputError(`refit needs at least K=${this.config.K} items, the memory has ${this.live}`);
-      await this.lock.write(() => this.fitLocked(this.trainingSample(new Float32Array(0), 0), opts.onProgress));
+      await this.lock.write(() => this.fitLocked(this.trainingSample(new Float32Array(0), 0), this.live, opts.onProgress));
       return;
     }
     const { d, K, seed, kmeansIterations, normalize, trainSize } = this.config;
@@ -642,64 +673,68 @@ export class SemanticRoutingMemory {
     const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
     });
-    // 2. Route every item with the new codebook, yielding so queries go on. Residual codes are
-    //    re-encoded into a fresh copy, swapped in with the codebook.
-    const newCodes = this.codes.residual ? this.codes.cloneEmpty() : null;
-    newCodes?.reserve(this.slotEnd);
-    const newBuckets = new Int32Array(slots.length);
-    const yielder = new Yielder();
-    for (let i = 0; i < slots.length; i++) {
-      if ((i & 1023) === 0) {
-        await yielder.maybe();
-        opts.onProgress?.({ phase: 'refit:route', done: i, total: slots.length });
-      }
-      newBuckets[i] = codebook.assign(vectors, i * d);
-      if (newCodes) this.encode(newCodes, codebook, slots[i]!, vectors, i * d, newBuckets[i]!);
-    }
+    // 2. Route every item with the new codebook and encode its row for the new lists (the
+    //    codec's parameters are kept), yielding so queries go on.
+    const codec = this.codec;
+    const routed = await this.routeAll(codec, codebook, slots, vectors, 'refit:route', opts.onProgress);
     // 3. Swap under the write lock, re-routing what changed meanwhile.
     await this.lock.write(async () => {
+      // An explicit fit() that ran meanwhile replaced codebook and codec; it supersedes this refit.
+      if (this.codec !== codec) return;
       const dirty = this.refitDirty!;
-      const routed = new Map<number, number>();
-      slots.forEach((s, i) => {
-        if (!dirty.has(s)) routed.set(s, newBuckets[i]!);
-      });
       const current = new Set(await this.allSlots());
+      // Items deleted or rewritten meanwhile drop out of the routed part; the rewritten ones are routed again.
+      routed.slots.forEach((s, i) => {
+        if (dirty.has(s) || !current.has(s)) routed.buckets[i] = -1;
+      });
       const changed = [...dirty].filter((s) => current.has(s));
       const fresh = await this.vectorsOfSlots(changed);
-      changed.forEach((s, i) => {
-        const b = codebook.assign(fresh, i * d);
-        routed.set(s, b);
-        if (newCodes) this.encode(newCodes, codebook, s, fresh, i * d, b);
-      });
-      for (const s of routed.keys()) if (!current.has(s)) routed.delete(s);
-      const finalSlots = Uint32Array.from(routed.keys());
-      const finalBuckets = Int32Array.from(routed.values());
-      const previous = { codebook: this.codebook, fitError: this.fitError, codes: this.codes };
+      const rerouted = await this.routeAll(codec, codebook, changed, fresh, 'refit:reroute');
+      const finalSlots: number[] = [];
+      const finalBuckets: number[] = [];
+      for (const part of [routed, rerouted]) {
+        part.buckets.forEach((b, i) => {
+          if (b < 0) return;
+          finalSlots.push(part.slots[i]!);
+          finalBuckets.push(b);
+        });
+      }
+      const previous = { codebook: this.codebook, fitError: this.fitError, sizeAtFit: this.sizeAtFit };
       this.codebook = codebook;
       this.fitError = inertia;
-      if (newCodes) this.codes = newCodes;
+      // The baseline is what the codebook was trained on, not what arrived while it was trained.
+      this.sizeAtFit = slots.length;
       try {
         await this.store.writeState(this.encodeState(true));
-        await this.store.setBuckets(finalSlots, finalBuckets);
+        await this.store.setBuckets(Uint32Array.from(finalSlots), Int32Array.from(finalBuckets));
         await this.store.writeState(this.encodeState(false));
       } catch (err) {
         Object.assign(this, previous);
         throw err;
       }
-      this.buckets = InvertedBuckets.build(K, finalSlots, finalBuckets, finalSlots.length);
+      this.buckets = InvertedBuckets.build(K, codec.rowBytes, [routed, rerouted]);
       this.recentError = null;
       this.addsSinceFit = 0;
-      this.sizeAtFit = this.live;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
     });
   }
 
-  /** Starts a background refit when recent items sit much farther from their centroids than the fitted ones did. */
-  private maybeStartDriftRefit(): void {
-    const { driftRefitRatio } = this.config;
-    if (driftRefitRatio === 0 || !this.codebook || this.refitTask || this.fitError === null || this.recentError === null) return;
-    if (this.addsSinceFit < Math.max(1000, 0.1 * this.sizeAtFit)) return;
-    if (this.recentError <= driftRefitRatio * Math.max(this.fitError, 1e-12)) return;
+  /**
+   * Starts a background refit when the memory has grown `growthRefitRatio`
+   * times since the last fit, or when recent items sit much farther from
+   * their centroids than the fitted ones did (drift).
+   */
+  private maybeStartRefit(): void {
+    if (!this.codebook || this.refitTask || this.closing) return;
+    const { driftRefitRatio, growthRefitRatio } = this.config;
+    const grown = growthRefitRatio !== 0 && this.live >= growthRefitRatio * Math.max(this.sizeAtFit, 1);
+    const drifted =
+      driftRefitRatio !== 0 &&
+      this.fitError !== null &&
+      this.recentError !== null &&
+      this.addsSinceFit >= Math.max(1000, 0.1 * this.sizeAtFit) &&
+      this.recentError > driftRefitRatio * Math.max(this.fitError, 1e-12);
+    if (!grown && !drifted) return;
     this.refit().catch((err: unknown) => {
       this.lastRefitError = err;
     });
@@ -707,7 +742,8 @@ export class SemanticRoutingMemory {
 
   /** Resolves when a background refit (if any) has finished. */
   async idle(): Promise<void> {
-    await this.refitTask?.catch(() => undefined);
+    // A finished refit may start the next one (growth); wait for that too.
+    while (this.refitTask) await this.refitTask.catch(() => undefined);
   }
 
   /** Every stored item, in pages (ascending slot order). */
@@ -757,9 +793,9 @@ export class SemanticRoutingMemory {
     const sizes = this.codebook ? Array.from(this.buckets.sizes()).sort((a, b) => a - b) : [];
     const pick = (p: number) => (sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))]! : 0);
     const codebookBytes = this.codebook?.byteLength ?? 0;
-    const routing = this.buckets.byteLength;
+    const routing = this.buckets.slotBytes;
     const idMaps = this.freeSlots.length * 8;
-    const rerank = this.codes.byteLength;
+    const rerank = this.buckets.rowBytesTotal + this.codec.tableBytes;
     return {
       items: this.live,
       d: this.config.d,
@@ -794,6 +830,7 @@ export class SemanticRoutingMemory {
   /** Waits for background work, then closes the storage this memory opened. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
+    this.closing = true;
     await this.ready.catch(() => undefined);
     await this.idle();
     await this.lock.write(() => {

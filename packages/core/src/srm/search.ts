@@ -1,7 +1,7 @@
 /**
  * The query pipeline, in the faiss IVF shape:
  * 1. probe: the `m` buckets whose centroids score best against the query;
- * 2. scan: score every item of those buckets with the in-RAM codes, within
+ * 2. scan: score every item of those buckets from their in-RAM rows, within
  *    the candidate budget (the boundary bucket is trimmed by score, never by
  *    position);
  * 3. rerank: exact scores (in RAM for float32/float16; from the store's full
@@ -15,7 +15,7 @@ import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
 import type { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
-import type { VectorCodes } from './codes.js';
+import type { VectorCodec } from './codes.js';
 import type { QueryHit } from './types.js';
 
 /** What a query reads: a consistent view of the index, taken under the read lock. */
@@ -23,7 +23,7 @@ export interface SearchIndex {
   d: number;
   codebook: Codebook | null;
   buckets: InvertedBuckets;
-  codes: VectorCodes;
+  codec: VectorCodec;
   store: SrmStore;
   /** Normalises a vector read from the store like the memory's inputs. */
   prepareStored(v: Float32Array): Float32Array;
@@ -51,7 +51,7 @@ const FETCH_PAGE = 1024;
 
 /** Steps 1 and 2: probe the buckets and score their items. */
 export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number): Candidates {
-  const { codebook, buckets, codes } = ix;
+  const { codebook, buckets, codec } = ix;
   let probes: Uint32Array;
   // For residual codes, q . c_b is added to every item of bucket b: the probe score plus ||c_b||^2 / 2.
   let offsets: Float32Array;
@@ -59,7 +59,7 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
     probes = new Uint32Array(Math.min(m, codebook.K));
     offsets = new Float32Array(probes.length);
     codebook.probe(q, m, probes, offsets);
-    for (let i = 0; i < probes.length; i++) offsets[i] = codes.residual ? offsets[i]! + codebook.halfNorms[probes[i]!]! : 0;
+    for (let i = 0; i < probes.length; i++) offsets[i] = codec.residual ? offsets[i]! + codebook.halfNorms[probes[i]!]! : 0;
   } else {
     probes = Uint32Array.of(0);
     offsets = Float32Array.of(0);
@@ -69,21 +69,22 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
   const cap = Math.min(total, budget);
   const slots = new Uint32Array(cap);
   const scores = new Float32Array(cap);
-  codes.prepare(q);
+  codec.prepare(q);
   let count = 0;
   for (let p = 0; p < probes.length; p++) {
     const list = buckets.slotsOf(probes[p]!);
     if (list.length === 0) continue;
+    const rows = buckets.rowsOf(probes[p]!);
     const room = cap - count;
     if (list.length <= room) {
       slots.set(list, count);
-      codes.scoreSlots(list, list.length, scores, count, offsets[p]);
+      codec.scoreRows(rows, list.length, scores, count, offsets[p]);
       count += list.length;
       continue;
     }
     // Boundary bucket: keep its best `room` items by score.
     const tmp = new Float32Array(list.length);
-    codes.scoreSlots(list, list.length, tmp, 0, offsets[p]);
+    codec.scoreRows(rows, list.length, tmp, 0, offsets[p]);
     const top = new TopK(room);
     for (let i = 0; i < list.length; i++) top.push(list[i]!, tmp[i]!);
     slots.set(top.ids.subarray(0, top.size), count);
@@ -134,13 +135,13 @@ function sortHits(hits: QueryHit[]): QueryHit[] {
 
 /** Step 3 without a filter. */
 async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams): Promise<QueryHit[]> {
-  const { codes } = ix;
-  if (codes.exact) {
+  const { codec } = ix;
+  if (codec.exact) {
     const best = bestWithTies(c.slots, c.scores, c.count, p.k);
     return finalize(ix, best.slots, best.scores, p.k);
   }
   let slots = c.slots.subarray(0, c.count);
-  if (codes.scores) {
+  if (codec.scores) {
     // Keep the `refine` best by approximate score, then score those exactly.
     const r = Math.max(p.refine, p.k);
     const top = new TopK(r);
@@ -154,20 +155,20 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
 
 /** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */
 async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams): Promise<QueryHit[]> {
-  const { codes } = ix;
+  const { codec } = ix;
   const filter = p.filter!;
   const order = Array.from({ length: c.count }, (_, i) => i).sort((a, b) => c.scores[b]! - c.scores[a]! || c.slots[a]! - c.slots[b]!);
-  const need = codes.exact ? p.k : Math.max(p.refine, p.k);
+  const need = codec.exact ? p.k : Math.max(p.refine, p.k);
   const page = Math.max(64, 4 * p.k);
   const hits: QueryHit[] = [];
   let matched = 0;
   for (let start = 0; start < order.length && matched < need; start += page) {
     const idx = order.slice(start, start + page);
     const slots = Uint32Array.from(idx, (i) => c.slots[i]!);
-    const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codes.exact });
+    const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codec.exact });
     recs.forEach((r, j) => {
       if (!r?.id || !filter(r.payload ?? {})) return;
-      const score = codes.exact ? c.scores[idx[j]!]! : dot(q, 0, ix.prepareStored(r.vector!), 0, ix.d);
+      const score = codec.exact ? c.scores[idx[j]!]! : dot(q, 0, ix.prepareStored(r.vector!), 0, ix.d);
       hits.push({ id: r.id, score, payload: r.payload ?? {} });
       matched++;
     });
@@ -181,7 +182,7 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
  * lifted, so `k` hits come back whenever `k` matching items exist.
  */
 export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
-  if (ix.codebook && !ix.codes.scores && ix.store.searchBuckets && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
+  if (ix.codebook && !ix.codec.scores && ix.store.searchBuckets && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
   let m = p.m;
   let budget = p.maxCandidates;
   for (;;) {

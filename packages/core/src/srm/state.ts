@@ -9,7 +9,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { CorruptDataError } from '../errors.js';
-import type { SRMConfig } from './config.js';
+import { defaultSRMOptions, type SRMConfig } from './config.js';
 
 /** Current format version. Older versions are migrated on load; newer ones are refused. */
 export const STATE_VERSION = 1;
@@ -21,6 +21,8 @@ export interface PersistedState {
   codebook: Uint8Array | null;
   quantizer: Uint8Array;
   fitError: number | null;
+  /** Items at the last fit or refit (the baseline of the growth-triggered refit); null if never fitted. */
+  sizeAtFit: number | null;
   /** True between a codebook change and the store's bucket rewrite; on open, every item is re-routed. */
   pendingReroute: boolean;
 }
@@ -30,6 +32,7 @@ export function encodeState(s: PersistedState): Uint8Array {
     JSON.stringify({
       config: { ...s.config, maxCandidates: Number.isFinite(s.config.maxCandidates) ? s.config.maxCandidates : null },
       fitError: s.fitError,
+      sizeAtFit: s.sizeAtFit,
       pendingReroute: s.pendingReroute,
       codebookBytes: s.codebook?.byteLength ?? -1,
       quantizerBytes: s.quantizer.byteLength,
@@ -64,6 +67,7 @@ export function decodeState(bytes: Uint8Array, where: string): PersistedState {
   let header: {
     config: SRMConfig & { maxCandidates: number | null };
     fitError: number | null;
+    sizeAtFit?: number | null;
     pendingReroute: boolean;
     codebookBytes: number;
     quantizerBytes: number;
@@ -79,10 +83,16 @@ export function decodeState(bytes: Uint8Array, where: string): PersistedState {
   const quantizer = bytes.slice(off, off + header.quantizerBytes);
   if (off + header.quantizerBytes !== bytes.byteLength) throw new CorruptDataError(where, 'index state has trailing or missing bytes');
   return {
-    config: { ...header.config, maxCandidates: header.config.maxCandidates ?? Infinity },
+    // Fields added after a state was written take their defaults.
+    config: {
+      ...header.config,
+      growthRefitRatio: header.config.growthRefitRatio ?? defaultSRMOptions.growthRefitRatio,
+      maxCandidates: header.config.maxCandidates ?? Infinity,
+    },
     codebook,
     quantizer,
     fitError: header.fitError,
+    sizeAtFit: header.sizeAtFit ?? null,
     pendingReroute: header.pendingReroute,
   };
 }

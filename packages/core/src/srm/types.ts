@@ -75,6 +75,13 @@ export interface SRMOptions {
   kmeansIterations?: number;
   /** Start a background refit when the recent quantisation error exceeds the fitted one by this factor. Default 1.5; `0` disables. */
   driftRefitRatio?: number;
+  /**
+   * Start a background refit once the memory holds this many times the items
+   * it had at the last fit. An auto-fit trains on the first `autoFitAt` items,
+   * which rarely represent what comes later; retraining as the memory grows
+   * keeps the buckets balanced. Default 4; `0` disables.
+   */
+  growthRefitRatio?: number;
 }
 
 /** Options of `SemanticRoutingMemory.open`. */
