@@ -72,9 +72,9 @@ describe('config', () => {
     }
   });
 
-  it('applies the defaults: K=256 like the Python SRM, m=32 for recall on real vectors, residual PQ', () => {
+  it('applies the defaults: K=256 like the Python SRM, m=24 for recall on real vectors, residual PQ', () => {
     const memory = new SemanticRoutingMemory({ d: 8 });
-    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 32, metric: 'cosine', normalize: true, rerank: 'pq', pqSubvectors: 4, refine: 128 });
+    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'pq', pqSubvectors: 4, refine: 64 });
   });
 
   it('caps the default m at a smaller K, but rejects an explicit m > K', () => {
