@@ -333,11 +333,7 @@ class PqCodec implements VectorCodec {
           const gap = sc[up * dsub + a]! - key;
           if (gap * gap >= best) up = end;
           else {
-            let dist = 0;
-            for (let j = 0; j < dsub; j++) {
-              const t = v[x + j]! - sc[up * dsub + j]!;
-              dist += t * t;
-            }
+            const dist = squaredDistance(v, x, sc, up * dsub, dsub);
             if (dist < best || (dist === best && up < bestJ)) {
               best = dist;
               bestJ = up;
@@ -349,11 +345,7 @@ class PqCodec implements VectorCodec {
           const gap = key - sc[down * dsub + a]!;
           if (gap * gap >= best) down = base - 1;
           else {
-            let dist = 0;
-            for (let j = 0; j < dsub; j++) {
-              const t = v[x + j]! - sc[down * dsub + j]!;
-              dist += t * t;
-            }
+            const dist = squaredDistance(v, x, sc, down * dsub, dsub);
             if (dist < best || (dist === best && down < bestJ)) {
               best = dist;
               bestJ = down;
@@ -408,6 +400,16 @@ class PqCodec implements VectorCodec {
     }
     this.setCentroids(new Float32Array(bytes.slice().buffer));
   }
+}
+
+/** Squared L2 distance between `n` floats of `a` from `ao` and of `b` from `bo`. */
+function squaredDistance(a: Float32Array, ao: number, b: Float32Array, bo: number, n: number): number {
+  let s = 0;
+  for (let j = 0; j < n; j++) {
+    const t = a[ao + j]! - b[bo + j]!;
+    s += t * t;
+  }
+  return s;
 }
 
 /** The coordinate along which `count` points of `dims` dimensions (from row `first`) spread widest. */
