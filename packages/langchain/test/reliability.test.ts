@@ -21,55 +21,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SrmError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SRMStore, SRMVectorStore } from '../src/index.js';
+import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
+import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
 
 const D = 8;
-
-// ---------- shared checks (the adapter packages do not import core's test helpers) ----------
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
-  return Promise.resolve()
-    .then(fn)
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-}
-
-function expectTyped(o: Outcome<unknown>, what: string): void {
-  if (!o.ok) {
-    const e = o.error as Error;
-    expect(e, `${what} threw ${e?.name}: ${e?.message}`).toBeInstanceOf(SrmError);
-  }
-}
-
-const PROTOTYPES: [string, object][] = [
-  ['Object.prototype', Object.prototype],
-  ['Array.prototype', Array.prototype],
-  ['Function.prototype', Function.prototype],
-];
-const snapshot = () => new Map(PROTOTYPES.map(([n, p]) => [n, Reflect.ownKeys(p).map(String).sort()]));
-function expectNoPollution(before: Map<string, string[]>): void {
-  expect(snapshot()).toEqual(before);
-  for (const key of ['polluted', 'isAdmin']) expect(({} as Record<string, unknown>)[key]).toBeUndefined();
-}
-
-async function expectInvariants(memory: SemanticRoutingMemory): Promise<number> {
-  const report = await memory.verify();
-  expect(report.problems).toEqual([]);
-  let n = 0;
-  for await (const page of memory.items(500)) n += page.length;
-  expect(memory.size).toBe(n);
-  return n;
-}
-
-/** An object with an own key `key` (the literal `{ __proto__: x }` would set the prototype). */
-function withOwnKey(key: string, value: unknown): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  return o;
-}
 
 // ---------- hostile arbitraries ----------
 
@@ -228,7 +183,7 @@ describe('SRMVectorStore under hostile input', () => {
     ['SyntheticEmbeddings', () => new SyntheticEmbeddings({ vectorSize: D })],
     ['FakeEmbeddings (4-d, so every add of a text is a dimension mismatch on a d=8 store)', () => new FakeEmbeddings()],
   ])('with %s: every call works or throws an SrmError, and the memory stays sound', async (_name, makeEmbeddings) => {
-    const protos = snapshot();
+    const protos = prototypeSnapshot();
     const accepted = { n: 0 };
     await fc.assert(
       fc.asyncProperty(fc.array(vsCmd, { minLength: 1, maxLength: 20, size: 'medium' }), async (cmds) => {
@@ -238,7 +193,7 @@ describe('SRMVectorStore under hostile input', () => {
         try {
           for (const c of cmds) await runVs(store, c, model);
           const memory = (await store.memory())!;
-          expect(await expectInvariants(memory)).toBe(model.size);
+          expect((await expectSrmInvariants(memory)).size).toBe(model.size);
           expect(await store.count()).toBe(model.size);
           accepted.n += model.size;
           expectNoPollution(protos);
@@ -328,7 +283,7 @@ describe('SRMStore namespace isolation', () => {
       expect((await store.get(ns, 'k'))?.value.owner).toBe(gone ? undefined : enc(ns));
     }
     const memory = await store.memory();
-    await expectInvariants(memory);
+    await expectSrmInvariants(memory);
   });
 
   it('property: for random namespaces with separator-laden labels, get and search see exactly the model', async () => {
@@ -352,7 +307,7 @@ describe('SRMStore namespace isolation', () => {
           const want = [...model.values()].filter((m) => isPrefix(probe, m.ns)).map((m) => enc([enc(m.ns), m.key])).sort();
           const got = (await store.search(probe, { limit: 1000 })).map((r) => enc([enc(r.namespace), r.key])).sort();
           expect(got).toEqual(want);
-          await expectInvariants(await store.memory());
+          await expectSrmInvariants(await store.memory());
         } finally {
           await store.close();
         }
@@ -362,7 +317,7 @@ describe('SRMStore namespace isolation', () => {
   });
 
   it('hostile puts, gets and searches work or throw an SrmError, and change nothing when refused', async () => {
-    const protos = snapshot();
+    const protos = prototypeSnapshot();
     const store = new SRMStore({ index: { dims: D, embeddings: new SyntheticEmbeddings({ vectorSize: D }), fields: ['text'] } });
     stores.push(store);
     // Non-array namespaces are left to the dedicated test below: BaseStore.put trips over them before SRMStore sees them.
@@ -387,7 +342,7 @@ describe('SRMStore namespace isolation', () => {
       }),
       { numRuns: 150, seed: 5 },
     );
-    await expectInvariants(await store.memory());
+    await expectSrmInvariants(await store.memory());
     expectNoPollution(protos);
   });
 

@@ -17,6 +17,8 @@ import { SemanticMemory, SrmError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SemanticMemoryRetriever, SRMVectorStore } from '../src/index.js';
 import type { SRMQueryParams } from '../src/index.js';
+import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
+import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
 
 const D = 8;
 
@@ -32,47 +34,6 @@ class CharHashEmbedding extends BaseEmbedding {
     for (let i = 0; i < text.length; i++) v[(text.charCodeAt(i) * 31 + i) % D]! += 1;
     return v;
   }
-}
-
-// ---------- shared checks ----------
-
-type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
-async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> {
-  return Promise.resolve()
-    .then(fn)
-    .then(
-      (value) => ({ ok: true as const, value }),
-      (error: unknown) => ({ ok: false as const, error }),
-    );
-}
-function expectTyped(o: Outcome<unknown>, what: string): void {
-  if (!o.ok) {
-    const e = o.error as Error;
-    expect(e, `${what} threw ${e?.name}: ${e?.message}`).toBeInstanceOf(SrmError);
-  }
-}
-const PROTOTYPES: [string, object][] = [
-  ['Object.prototype', Object.prototype],
-  ['Array.prototype', Array.prototype],
-  ['Function.prototype', Function.prototype],
-];
-const snapshot = () => new Map(PROTOTYPES.map(([n, p]) => [n, Reflect.ownKeys(p).map(String).sort()]));
-function expectNoPollution(before: Map<string, string[]>): void {
-  expect(snapshot()).toEqual(before);
-  for (const key of ['polluted', 'isAdmin']) expect(({} as Record<string, unknown>)[key]).toBeUndefined();
-}
-async function expectInvariants(memory: SemanticRoutingMemory): Promise<number> {
-  const report = await memory.verify();
-  expect(report.problems).toEqual([]);
-  let n = 0;
-  for await (const page of memory.items(500)) n += page.length;
-  expect(memory.size).toBe(n);
-  return n;
-}
-function withOwnKey(key: string, value: unknown): Record<string, unknown> {
-  const o: Record<string, unknown> = {};
-  Object.defineProperty(o, key, { value, enumerable: true, writable: true, configurable: true });
-  return o;
 }
 
 // ---------- hostile arbitraries ----------
@@ -200,7 +161,7 @@ async function run(store: SRMVectorStore, model: CharHashEmbedding, c: Cmd, stor
 
 describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
   it('every call works or throws an SrmError; the memory stays sound and prototypes clean', async () => {
-    const protos = snapshot();
+    const protos = prototypeSnapshot();
     const model = new CharHashEmbedding();
     const tally = { stored: 0 };
     await fc.assert(
@@ -210,7 +171,7 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
         const stored = new Map<string, { text: string; ref: string }>();
         try {
           for (const c of cmds) await run(store, model, c, stored);
-          expect(await expectInvariants(store.memory)).toBe(stored.size);
+          expect((await expectSrmInvariants(store.memory)).size).toBe(stored.size);
           tally.stored += stored.size;
           expectNoPollution(protos);
         } finally {
@@ -243,7 +204,7 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
 
 describe('SemanticMemoryRetriever (LlamaIndex) under hostile input', () => {
   it('hostile queries and agent ids retrieve only the agent’s entries or throw an SrmError', async () => {
-    const protos = snapshot();
+    const protos = prototypeSnapshot();
     const glossary = await SemanticMemory.open();
     try {
       await glossary.memorize({ agentId: 'alice', key: 'JWT', value: 'JSON Web Token' });

@@ -6,13 +6,12 @@
  * nothing is half-present, and that recall answers the same as a glossary built
  * from scratch with the same entries.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runUntilKilled } from '../test-support/kill-after-ready.js';
 import { SemanticMemory } from './semantic-memory.js';
 import { AGENT, keysAfter, operationOf } from './test-fixtures/glossary-model.mjs';
 
@@ -20,23 +19,9 @@ const WRITER = fileURLToPath(new URL('./test-fixtures/glossary-writer.mjs', impo
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const KILL_DELAYS_MS = [300, 700, 450];
 
+/** Runs the writer from operation `first` and kills it `killAfterMs` after it is ready; returns the acknowledged operation numbers. */
 async function writeUntilKilled(dir: string, first: number, killAfterMs: number): Promise<number[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(first)], { cwd: PACKAGE_DIR });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  const acked: number[] = [];
-  let ready = false;
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line === 'ready') {
-      ready = true;
-      setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    } else acked.push(Number(line));
-  }
-  await exited;
-  if (!ready) throw new Error(`writer never became ready; stderr: ${stderr}`);
-  expect(child.signalCode).toBe('SIGKILL');
-  return acked;
+  return (await runUntilKilled(WRITER, [dir, String(first)], PACKAGE_DIR, killAfterMs)).map(Number);
 }
 
 describe('SemanticMemory durability (embedded backend)', () => {

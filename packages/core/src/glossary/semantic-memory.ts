@@ -210,15 +210,7 @@ export class SemanticMemory {
     const out: RecalledEntry[] = [];
     for (const { entry, score } of hits) {
       if (entry.agentId !== agentId) continue; // never trust a backend with isolation
-      const hit: RecalledEntry = {
-        id: entry.id,
-        key: entry.key,
-        value: entry.value,
-        category: entry.category,
-        aliases: [...entry.aliases],
-        description: entry.description,
-        score,
-      };
+      const hit: RecalledEntry = { ...entryFields(entry), score };
       if (maxScore !== undefined) {
         // A remote collection may change between termStats and search; keep relevance in [0, 1].
         hit.relevance = Math.min(1, score / maxScore);
@@ -347,15 +339,11 @@ function names(tokenLists: readonly (readonly string[])[]): string[] {
   return out;
 }
 
+/** The fields every entry handed to a caller carries, with its own copy of the aliases. */
+function entryFields(e: StoredGlossaryEntry): Omit<RecalledEntry, 'score' | 'relevance'> {
+  return { id: e.id, key: e.key, value: e.value, category: e.category, aliases: [...e.aliases], description: e.description };
+}
+
 function toMemorized(e: StoredGlossaryEntry): MemorizedEntry {
-  return {
-    id: e.id,
-    key: e.key,
-    value: e.value,
-    category: e.category,
-    aliases: [...e.aliases],
-    description: e.description,
-    agentId: e.agentId,
-    updatedAt: e.updatedAt,
-  };
+  return { ...entryFields(e), agentId: e.agentId, updatedAt: e.updatedAt };
 }

@@ -51,13 +51,6 @@ export class InvertedBuckets {
     return this.rowLists[b]!;
   }
 
-  /** Total items in all buckets. */
-  get total(): number {
-    let t = 0;
-    for (let b = 0; b < this.K; b++) t += this.lengths[b]!;
-    return t;
-  }
-
   /**
    * Makes room for `extra` more items in bucket `b`. Bulk adds reserve the
    * exact amount; single adds grow by 1/8, which bounds the slack at 12.5%.
@@ -107,11 +100,6 @@ export class InvertedBuckets {
   /** Empties bucket `b`, keeping its capacity (its items are about to be placed again). */
   clear(b: number): void {
     this.lengths[b] = 0;
-  }
-
-  /** Position of `slot` in bucket `b`, or -1. Linear: meant for rare lookups, not the query path. */
-  indexOf(b: number, slot: number): number {
-    return this.slotsOf(b).indexOf(slot);
   }
 
   /** Builds every list at once, each sized exactly, from parts whose negative buckets are skipped. */

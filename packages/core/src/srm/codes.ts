@@ -21,8 +21,8 @@ const PQ_TRAIN_MAX = 8192;
  * How one {@link RerankMode} encodes and scores items. A codec holds only
  * quantizer parameters and per-query tables; the per-item rows live in the
  * bucket lists ({@link InvertedBuckets}), next to their slots, so a query
- * scans each probed bucket's rows sequentially (3-4x faster than gathering
- * rows by slot from one big array, measured on 45k candidates).
+ * scans each probed bucket's rows sequentially (1.5x faster than gathering
+ * them by slot from one big array: `packages/bench/src/scan-layout.ts`).
  */
 export interface VectorCodec {
   readonly mode: RerankMode;
@@ -258,8 +258,8 @@ class PqCodec implements VectorCodec {
    * Per subspace, the coordinate along which its sub-centroids spread widest.
    * The sub-centroids are stored sorted along it (code = rank), so encoding
    * walks outwards from the point's own coordinate and stops once the gap on
-   * that axis alone exceeds the best distance: exact, and about 3x faster at
-   * 2 dims per subspace than scanning all 256.
+   * that axis alone exceeds the best distance. Exact, and it lifted the
+   * default add rate on GloVe from 13.9k to 23.5k vectors/s (throughput suite).
    */
   private axis = new Uint8Array(0);
   constructor(

@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidInputError, NotFoundError } from '../errors.js';
 import type { ProgressEvent } from '../srm/types.js';
 import { EmbeddedStorage } from './embedded/embedded-storage.js';
 import { migrateStorage } from './migrate.js';
 import { QdrantStorage } from './qdrant/qdrant-storage.js';
-import { entry, srmRecord, startValidatingEmulator, vectorOf } from './qdrant/test-support/fixtures.test-helper.js';
-import type { QdrantEmulator } from './qdrant/test-support/qdrant-emulator.test-helper.js';
+import { entry, srmRecord, useValidatingEmulator, vectorOf } from './qdrant/test-support/fixtures.test-helper.js';
 import type { SrmRecordView, SrmStore, SrmStoreSpec, StorageBackend, StoredGlossaryEntry } from './types.js';
 
 const DIM = 5;
@@ -107,19 +106,12 @@ describe('migrateStorage', () => {
   });
 
   describe('with Qdrant (offline emulator)', () => {
-    let emu: QdrantEmulator;
-    beforeAll(async () => {
-      emu = await startValidatingEmulator();
-    });
-    afterAll(async () => {
-      expect(emu.violations).toEqual([]);
-      await emu.close();
-    });
+    const emulator = useValidatingEmulator();
 
     it('moves an SRM store from embedded to Qdrant, where server-side scoring then works', async () => {
       const from = EmbeddedStorage.inMemory();
       const src = await seedSrm(from, docs);
-      const to = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'mig1', retries: 0 });
+      const to = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mig1', retries: 0 });
       const report = await migrateStorage({ from, to, srm: [docs], glossary: [] });
       expect(report.srm).toEqual([{ name: 'docs', items: 25, stateBytes: 3 }]);
       const dst = await to.openSrmStore(docs);
@@ -130,7 +122,7 @@ describe('migrateStorage', () => {
     });
 
     it('moves every store of a Qdrant prefix back to embedded, by name, glossaries included', async () => {
-      const from = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'mig2', retries: 0 });
+      const from = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mig2', retries: 0 });
       const srcSrm = await seedSrm(from, raw);
       const srcGlossary = await from.openGlossaryStore('terms');
       await srcGlossary.upsert(glossaryCorpus());

@@ -10,11 +10,10 @@
  * - `verify()` finds every item in exactly one bucket, and the glossary
  *   counts match its lists.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
+import { runUntilKilled } from '../../src/test-support/kill-after-ready.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import {
   applyToModel,
@@ -35,29 +34,10 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = 8_2024;
 const ROUNDS = 12;
 
-interface RoundResult {
-  acked: { i: number; kind: string }[];
-  stderr: string;
-}
-
-/** Runs the writer for one round and SIGKILLs it `killAfterMs` after it reported ready. */
-async function writeUntilKilled(srmDir: string, glossaryDir: string, round: number, killAfterMs: number): Promise<RoundResult> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, srmDir, glossaryDir, String(round), '0'], { cwd: PACKAGE_DIR });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  const acked: { i: number; kind: string }[] = [];
-  let ready = false;
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line === 'ready') {
-      ready = true;
-      setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    } else acked.push(JSON.parse(line) as { i: number; kind: string });
-  }
-  await exited;
-  expect(ready, `writer never became ready; stderr: ${stderr}`).toBe(true);
-  expect(child.signalCode, `writer ended by ${child.exitCode ?? child.signalCode}, not by the kill; stderr: ${stderr}`).toBe('SIGKILL');
-  return { acked, stderr };
+/** Runs the writer for one round and SIGKILLs it `killAfterMs` after it reported ready; returns the acknowledged operations. */
+async function writeUntilKilled(srmDir: string, glossaryDir: string, round: number, killAfterMs: number): Promise<{ i: number; kind: string }[]> {
+  const lines = await runUntilKilled(WRITER, [srmDir, glossaryDir, String(round), '0'], PACKAGE_DIR, killAfterMs);
+  return lines.map((line) => JSON.parse(line) as { i: number; kind: string });
 }
 
 /** What the two memories hold after a reopen, in the model's shape; also checks every vector. */
@@ -140,7 +120,7 @@ describe('crash safety of both memories under SIGKILL', () => {
     const kinds = new Set<string>();
     for (let round = 0; round < ROUNDS; round++) {
       const killAfterMs = 40 + pick(random, 360);
-      const { acked } = await writeUntilKilled(srmDir, glossaryDir, round, killAfterMs);
+      const acked = await writeUntilKilled(srmDir, glossaryDir, round, killAfterMs);
       // Acknowledgements come in order, one per operation, and describe what the test expects.
       acked.forEach((a, j) => {
         expect(a.i).toBe(j);

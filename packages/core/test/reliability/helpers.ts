@@ -69,8 +69,14 @@ export function expectNoPollution(before: Map<string, string[]>): void {
   }
 }
 
+/**
+ * The public surface the invariant checks read. Structural, so the adapter
+ * packages' tests can pass a memory typed from `@srm/core`'s build.
+ */
+type CheckedMemory = Pick<SemanticRoutingMemory, 'idle' | 'verify' | 'items' | 'size'>;
+
 /** Every id stored in the memory, with its payload, read by a full scan. */
-export async function scanItems(memory: SemanticRoutingMemory): Promise<Map<string, Record<string, unknown>>> {
+export async function scanItems(memory: CheckedMemory): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>();
   for await (const page of memory.items(500)) {
     for (const it of page) {
@@ -82,7 +88,7 @@ export async function scanItems(memory: SemanticRoutingMemory): Promise<Map<stri
 }
 
 /** The SRM invariants: every stored item in exactly one bucket, size equal to the number of distinct ids. */
-export async function expectSrmInvariants(memory: SemanticRoutingMemory): Promise<Map<string, Record<string, unknown>>> {
+export async function expectSrmInvariants(memory: CheckedMemory): Promise<Map<string, Record<string, unknown>>> {
   await memory.idle();
   const report = await memory.verify();
   expect(report.problems).toEqual([]);

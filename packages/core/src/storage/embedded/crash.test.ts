@@ -6,14 +6,13 @@
  * commit raced the kill), never part of a batch. Each round continues the stream
  * on the same directory, so recovery is followed by more writes.
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runUntilKilled } from '../../test-support/kill-after-ready.js';
 import { Rng } from '../../util/rng.js';
 import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
@@ -26,24 +25,7 @@ const SEED = 20240611;
 
 /** Runs the writer from batch `first`, kills it `killAfterMs` after it is ready, and returns the acknowledged batch numbers. */
 async function writeUntilKilled(dir: string, first: number, killAfterMs: number): Promise<number[]> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WRITER, dir, String(first)], { cwd: PACKAGE_DIR });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-  const exited = new Promise<void>((res) => child.on('exit', () => res()));
-  const acked: number[] = [];
-  let ready = false;
-  for await (const line of createInterface({ input: child.stdout })) {
-    if (line === 'ready') {
-      ready = true;
-      setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    } else {
-      acked.push(Number(line));
-    }
-  }
-  await exited;
-  if (!ready) throw new Error(`writer never became ready; stderr: ${stderr}`);
-  if (child.signalCode !== 'SIGKILL') throw new Error(`writer ended by ${child.exitCode ?? child.signalCode}, not by the kill; stderr: ${stderr}`);
-  return acked;
+  return (await runUntilKilled(WRITER, [dir, String(first)], PACKAGE_DIR, killAfterMs)).map(Number);
 }
 
 /** Every record of the crash store, as id -> record, read by a fresh open of `dir`. */

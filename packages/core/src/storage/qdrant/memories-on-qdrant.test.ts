@@ -4,22 +4,14 @@
  * backend: the glossary ranks alike with the same scores, the routing memory
  * finds the same neighbours and survives a reopen without re-embedding.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../srm/memory.js';
 import { EmbeddedStorage } from '../embedded/embedded-storage.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { startValidatingEmulator, unitVectorOf } from './test-support/fixtures.test-helper.js';
-import type { QdrantEmulator } from './test-support/qdrant-emulator.test-helper.js';
+import { unitVectorOf, useValidatingEmulator } from './test-support/fixtures.test-helper.js';
 
-let emu: QdrantEmulator;
-beforeAll(async () => {
-  emu = await startValidatingEmulator();
-});
-afterAll(async () => {
-  expect(emu.violations).toEqual([]);
-  await emu.close();
-});
+const emulator = useValidatingEmulator();
 
 const JARGON = [
   { key: 'JWT', value: 'JSON Web Token', description: 'a signed token that carries claims', aliases: ['json web token'] },
@@ -31,7 +23,7 @@ const JARGON = [
 
 describe('SemanticMemory on Qdrant', () => {
   it('recalls the same entries with the same scores as on the embedded backend, scoped to the agent', async () => {
-    const qdrant = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'mem1', retries: 0 });
+    const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem1', retries: 0 });
     const onQdrant = await SemanticMemory.open({ storage: qdrant });
     const onEmbedded = await SemanticMemory.open();
     for (const m of [onQdrant, onEmbedded]) {
@@ -65,7 +57,7 @@ describe('SemanticRoutingMemory on Qdrant', () => {
   const options = { d, K: 8, m: 8, autoFitAt: 200, rerank: 'float32' as const };
 
   it('answers like the embedded backend, filters included, and reopens without re-embedding', async () => {
-    const qdrant = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'mem2', retries: 0 });
+    const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem2', retries: 0 });
     const onQdrant = await SemanticRoutingMemory.open({ ...options, storage: qdrant, name: 'docs' });
     const onEmbedded = await SemanticRoutingMemory.open({ ...options, storage: EmbeddedStorage.inMemory(), name: 'docs' });
     for (const m of [onQdrant, onEmbedded]) {
@@ -79,12 +71,12 @@ describe('SemanticRoutingMemory on Qdrant', () => {
     expect(a.every((h) => h.payload.lang === 'en')).toBe(true);
     await onQdrant.close();
 
-    const upserts = emu.requests.filter((r) => r.operationId === 'upsert_points' || r.operationId === 'batch_update').length;
+    const upserts = emulator().requests.filter((r) => r.operationId === 'upsert_points' || r.operationId === 'batch_update').length;
     const again = await SemanticRoutingMemory.open({ ...options, storage: qdrant, name: 'docs' });
     expect((await again.query(query, { k: 5, filter: { lang: 'en' } })).map((h) => h.id)).toEqual(a.map((h) => h.id));
     expect(again.stats().items).toBe(n);
     // Reopening read the codebook and scanned the items; it wrote no item back.
-    expect(emu.requests.filter((r) => r.operationId === 'batch_update').length + emu.requests.filter((r) => r.operationId === 'upsert_points').length).toBe(upserts);
+    expect(emulator().requests.filter((r) => r.operationId === 'batch_update').length + emulator().requests.filter((r) => r.operationId === 'upsert_points').length).toBe(upserts);
     await again.close();
     await onEmbedded.close();
     await qdrant.close();
@@ -92,16 +84,16 @@ describe('SemanticRoutingMemory on Qdrant', () => {
 
   it('lets Qdrant score the probed buckets in rerank mode "none", with the embedded answers', async () => {
     const none = { ...options, rerank: 'none' as const, m: 3 };
-    const qdrant = await QdrantStorage.connect({ url: emu.url, collectionPrefix: 'mem3', retries: 0 });
+    const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem3', retries: 0 });
     const onQdrant = await SemanticRoutingMemory.open({ ...none, storage: qdrant, name: 'docs' });
     const onEmbedded = await SemanticRoutingMemory.open({ ...none, storage: EmbeddedStorage.inMemory(), name: 'docs' });
     for (const m of [onQdrant, onEmbedded]) await m.add(vectors, { ids, payloads });
-    const before = emu.requests.length;
+    const before = emulator().requests.length;
     const query = unitVectorOf(7_000, d);
     const a = await onQdrant.query(query, { k: 5 });
     const b = await onEmbedded.query(query, { k: 5 });
     expect(a.map((h) => h.id)).toEqual(b.map((h) => h.id));
-    const sent = emu.requests.slice(before);
+    const sent = emulator().requests.slice(before);
     const search = sent.find((r) => r.operationId === 'query_points');
     expect(search).toBeDefined();
     // Only k scores and payloads came back: no candidate vector was fetched for a local rerank.

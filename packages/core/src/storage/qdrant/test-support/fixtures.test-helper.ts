@@ -4,6 +4,7 @@
  * builders.
  */
 import { readFileSync } from 'node:fs';
+import { afterAll, beforeAll, expect } from 'vitest';
 import { glossaryId } from '../../../glossary/ids.js';
 import type { SrmRecord, StoredGlossaryEntry } from '../../types.js';
 import { createOpenApiContract, type OpenApiContract } from './openapi-validator.test-helper.js';
@@ -27,6 +28,23 @@ export function startValidatingEmulator(): Promise<QdrantEmulator> {
     request: (req) => c.checkRequest(req),
     response: (op, status, body) => c.checkResponse(op, status, body),
   });
+}
+
+/**
+ * Starts a validating emulator before the tests of the enclosing suite (or
+ * file) and, after them, checks that no request or response broke the
+ * OpenAPI description and closes it. Returns a getter for the emulator.
+ */
+export function useValidatingEmulator(): () => QdrantEmulator {
+  let emu: QdrantEmulator | undefined;
+  beforeAll(async () => {
+    emu = await startValidatingEmulator();
+  });
+  afterAll(async () => {
+    expect(emu!.violations).toEqual([]);
+    await emu!.close();
+  });
+  return () => emu!;
 }
 
 /** A glossary entry with a real UUID5 id and a hand-made term vector. */
