@@ -73,7 +73,7 @@ const memory = createMemory({
   shortTermTokenLimitRatio: 0.5,
   memoryBlocks: [
     // minRelevance drops entries that share only a common word with the conversation.
-    glossaryBlock({ memory: glossary, agentId: AGENT, topK: 2, minRelevance: 0.15 }),
+    glossaryBlock({ memory: glossary, agentId: AGENT, topK: 2, minRelevance: 0.2 }),
     vectorBlock({ vectorStore, priority: 2, retrievalContextWindow: 2, queryOptions: { similarityTopK: 1 } }),
   ],
 });

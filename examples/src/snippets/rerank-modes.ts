@@ -20,7 +20,7 @@ const truth = await Promise.all(queries.map(async (q) => new Set((await exact.qu
 await exact.close();
 
 console.log('mode     rerank KiB  bytes/item  recall@10');
-for (const rerank of ['float32', 'float16', 'int8', 'pq', 'none'] as RerankMode[]) {
+for (const rerank of ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as RerankMode[]) {
   const memory = new SemanticRoutingMemory({ d, K: 32, m: 8, rerank, refine: 64 });
   await memory.add(data, { ids });
   let found = 0;

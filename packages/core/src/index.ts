@@ -40,6 +40,7 @@ export type {
   GlossaryEntry,
   StoredGlossaryEntry,
   GlossaryHit,
+  GlossaryHitEntry,
   TermStats,
   GlossaryStore,
   StorageBackend,
@@ -104,6 +105,7 @@ export {
   maxAttainableScore,
 } from './glossary/bm25.js';
 export type { Bm25Options, WeightedTokens } from './glossary/bm25.js';
+export { ENGLISH_STOP_WORDS, withoutStopWords } from './glossary/stop-words.js';
 export { termId, murmur3 } from './glossary/term-hash.js';
 export { GLOSSARY_NAMESPACE, glossaryId, glossaryIdName } from './glossary/ids.js';
 export { SparseIndex, packSparse } from './glossary/sparse-index.js';

@@ -1,12 +1,13 @@
 /**
  * The glossary engines compared: our SemanticMemory and two peers,
  * wink-bm25-text-search and minisearch, behind one small interface. Every
- * engine gets the same entries, the same tokens (our WordTokenizer) and the
- * same field weights, so the comparison is of engines, not of tokenizers.
+ * engine gets the same entries, the same tokens (our WordTokenizer), the same
+ * query tokens (less our default query stop words) and the same field
+ * weights, so the comparison is of engines, not of tokenizers.
  */
 import { createRequire } from 'node:module';
 import MiniSearch from 'minisearch';
-import { SemanticMemory, WordTokenizer, type MemorizeInput, type SemanticMemoryOptions } from '@srm/core';
+import { defaultBm25Options, SemanticMemory, withoutStopWords, WordTokenizer, type MemorizeInput, type SemanticMemoryOptions } from '@srm/core';
 
 const require = createRequire(import.meta.url);
 
@@ -26,6 +27,9 @@ export interface GlossaryEngine {
 
 const tokenizer = new WordTokenizer();
 const FIELD_WEIGHTS = { key: 3, aliases: 3, value: 1, description: 1 };
+const STOP_WORDS = new Set(defaultBm25Options.queryStopWords);
+/** A query's tokens as our SemanticMemory weighs them by default: less the stop words. */
+const queryTokens = (query: string) => withoutStopWords(tokenizer.tokenize(query), STOP_WORDS);
 
 /** Our engine, in memory or on disk. */
 export class OursEngine implements GlossaryEngine {
@@ -91,7 +95,7 @@ export class WinkEngine implements GlossaryEngine {
     this.rebuild();
   }
   async recall(query: string, k: number): Promise<string[]> {
-    const text = tokenizer.tokenize(query).join(' ');
+    const text = queryTokens(query).join(' ');
     if (text.length === 0) return [];
     return this.engine.search(text, k).map(([id]) => this.entries.get(id)!.key);
   }
@@ -126,7 +130,7 @@ export class MiniSearchEngine implements GlossaryEngine {
     storeFields: ['key'],
     tokenize: (text) => tokenizer.tokenize(text),
     processTerm: (term) => term,
-    searchOptions: { boost: { key: FIELD_WEIGHTS.key, aliases: FIELD_WEIGHTS.aliases }, prefix: false, fuzzy: false },
+    searchOptions: { boost: { key: FIELD_WEIGHTS.key, aliases: FIELD_WEIGHTS.aliases }, prefix: false, fuzzy: false, tokenize: (text) => [...queryTokens(text)] },
   });
   private toDoc(e: MemorizeInput): MiniDoc {
     return { id: e.key.toLowerCase(), key: e.key, aliases: (e.aliases ?? []).join(' ; '), value: e.value, description: e.description ?? '' };

@@ -10,14 +10,14 @@ const points = (name: string, values: readonly number[], extra: Record<string, n
   values.map((v) => ({ label: `${name}=${v}${Object.entries(extra).map(([k, x]) => ` ${k}=${x}`).join('')}`, params: { [name]: v, ...extra } }));
 
 /** SRM rerank modes, cheapest RAM last. */
-export const RERANK_MODES = ['float32', 'float16', 'int8', 'pq', 'none'] as const;
+export const RERANK_MODES = ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as const;
 
 function srmSweeps(K: number, rerank: (typeof RERANK_MODES)[number], size: BenchSize): SweepPoint[] {
   const ms = size === 'quick' ? [4, 16] : K <= 256 ? [2, 4, 8, 16, 24, 32] : [4, 8, 16, 32, 40, 48, 64, 128];
   // Without RAM rerank data every candidate is read from the store: probe fewer buckets.
   const mList = rerank === 'none' && size === 'full' ? ms.filter((m) => m <= (K <= 256 ? 16 : 64)) : ms;
   const sweep = points('m', mList);
-  if ((rerank === 'int8' || rerank === 'pq') && size === 'full') {
+  if ((rerank === 'int8' || rerank === 'pq' || rerank === 'sq4') && size === 'full') {
     const m = K <= 256 ? 16 : 64;
     sweep.push(...points('m', [m], { refine: 200 }), ...points('m', [m], { refine: 500 }));
   }
@@ -34,7 +34,7 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
   ];
   for (const K of Ks) {
     // At K=1024 only the default mode: the K=256 rows already compare the modes at equal routing, and each K=1024 fit costs minutes.
-    for (const rerank of K > 256 ? (['pq'] as const) : RERANK_MODES) {
+    for (const rerank of K > 256 ? (['sq4'] as const) : RERANK_MODES) {
       srm.push({ kind: 'srm', label: `SRM ${rerank} K=${K}`, options: { K, rerank }, fit: 'explicit', sweep: srmSweeps(K, rerank, size) });
     }
   }
@@ -60,7 +60,7 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
             sweep: [...points('nprobes', [20]), ...points('nprobes', [20], { refineFactor: 10 })],
           },
         ] satisfies SystemSpec[])),
-    // ...and tuned: sqrt(n) partitions as its docs advise, PQ with 25 one-byte codes per vector (SRM pq's default size).
+    // ...and tuned: sqrt(n) partitions as its docs advise, PQ with 25 one-byte codes per vector.
     { kind: 'lancedb', label: 'LanceDB IVF_FLAT sqrt(n)', index: 'ivf_flat', numPartitions: sqrtN, sweep: points('nprobes', quick ? [10, 40] : [5, 10, 20, 40, 80]) },
     {
       kind: 'lancedb',

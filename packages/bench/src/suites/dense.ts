@@ -223,7 +223,7 @@ function buildSpec(report: DatasetReport): TopLevelSpec {
 export async function writeDensePlots(outDir: string, prefix: string, report: DatasetReport): Promise<void> {
   await writeSvg(
     join(outDir, `${prefix}-recall-latency.svg`),
-    curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM against peers`, (s) => s.kind !== 'srm' || /default|float32|pq/.test(s.label)),
+    curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM against peers`, (s) => s.kind !== 'srm' || /default|float32|pq|sq4/.test(s.label)),
   );
   await writeSvg(join(outDir, `${prefix}-srm-modes.svg`), curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM rerank modes and K`, (s) => s.kind === 'srm'));
   await writeSvg(join(outDir, `${prefix}-memory.svg`), memorySpec(report));

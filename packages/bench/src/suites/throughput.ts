@@ -14,7 +14,7 @@ export const ADD_TARGET_PER_SECOND = 20_000;
 const CONFIGS: { label: string; options: Record<string, unknown> }[] = [
   { label: 'SRM default', options: {} },
   { label: 'SRM float32 K=256', options: { rerank: 'float32' } },
-  { label: 'SRM pq K=1024', options: { K: 1024, rerank: 'pq' } },
+  { label: 'SRM pq K=256', options: { rerank: 'pq' } },
 ];
 
 export async function runThroughputSuite(ctx: SuiteContext): Promise<void> {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../errors.js';
 import { defaultBm25Options, documentVector, idf, maxAttainableScore, nameToken, queryVector, resolveBm25Options } from './bm25.js';
+import { ENGLISH_STOP_WORDS } from './stop-words.js';
 import { termId } from './term-hash.js';
 
 const opts = resolveBm25Options({ k1: 1.2, b: 0.75, avgdl: 10 });
@@ -89,8 +90,20 @@ describe('resolveBm25Options', () => {
     ['keyWeight', { keyWeight: Number.NaN }],
     ['aliasWeight', { aliasWeight: -2 }],
     ['nameTokens', { nameTokens: 'yes' as unknown as boolean }],
+    ['queryStopWords', { queryStopWords: 'the' as unknown as string[] }],
+    ['queryStopWords', { queryStopWords: ['the', 3] as unknown as string[] }],
+    ['queryStopWords', { queryStopWords: ['the', ''] }],
   ])('refuses a bad %s', (field, bad) => {
     expect(() => resolveBm25Options(bad)).toThrow(InvalidConfigError);
     expect(() => resolveBm25Options(bad)).toThrow(field);
+  });
+
+  it('drops the English stop words from queries by default, and keeps its own frozen copy of a given list', () => {
+    expect(defaultBm25Options.queryStopWords).toBe(ENGLISH_STOP_WORDS);
+    const mine = ['foo'];
+    const resolved = resolveBm25Options({ queryStopWords: mine });
+    mine.push('bar');
+    expect(resolved.queryStopWords).toEqual(['foo']);
+    expect(Object.isFrozen(resolved.queryStopWords)).toBe(true);
   });
 });

@@ -1,13 +1,19 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
+import { nameToken, queryVector } from './bm25.js';
 import { glossaryId } from './ids.js';
 import { SemanticMemory } from './semantic-memory.js';
+import { FIXTURE_ENTRIES } from './test-fixtures/glossary-v1-entries.mjs';
+import { WordTokenizer } from './tokenizer.js';
 import type { MemorizeInput } from './validation.js';
+
+const FIXTURE_V1 = fileURLToPath(new URL('./test-fixtures/glossary-v1', import.meta.url));
 
 const A = 'agent-a';
 const B = 'agent-b';
@@ -319,6 +325,48 @@ describe('entryCount', () => {
   });
 });
 
+describe('queryTermsOf', () => {
+  it('leaves the stop words out of the query terms and keeps them in its name token', () => {
+    const tokens = ['the', 'router', 'of', 'the', 'lan'];
+    expect(memory.queryTermsOf('The router of the LAN')).toEqual(queryVector(['router', 'lan', nameToken(tokens)!]));
+  });
+
+  it('keeps a query made only of stop words whole, so a key like IT is still found', async () => {
+    const m = await SemanticMemory.open({ nameTokens: false });
+    await m.memorizeMany([
+      { key: 'IT', value: 'Information technology', agentId: A },
+      { key: 'OT', value: 'Operational technology', agentId: A },
+    ]);
+    expect(m.queryTermsOf('IT')).toEqual(queryVector(['it']));
+    expect((await m.recall('IT', { agentId: A })).map((h) => h.key)).toEqual(['IT']);
+    await m.close();
+  });
+
+  it('keeps every word with queryStopWords: []', async () => {
+    const m = await SemanticMemory.open({ queryStopWords: [] });
+    expect(m.queryTermsOf('the router')).toEqual(queryVector(['the', 'router', nameToken(['the', 'router'])!]));
+    await m.close();
+  });
+});
+
+describe('with a stemming tokenizer', () => {
+  it('finds an entry by another form of its words, and the exact form first', async () => {
+    const entries = [
+      { key: 'router', value: 'Forwards packets between networks.', agentId: A },
+      { key: 'route', value: 'A path through a network.', agentId: A },
+    ];
+    await memory.memorizeMany(entries);
+    expect(await memory.recall('routers', { agentId: A })).toEqual([]);
+    const m = await SemanticMemory.open({ tokenizer: new WordTokenizer({ stem: true }) });
+    await m.memorizeMany(entries);
+    expect((await m.recall('routers', { agentId: A }))[0]?.key).toBe('router');
+    expect((await m.recall('the best routing', { agentId: A }))[0]?.key).toBe('route');
+    expect((await m.recall('route', { agentId: A }))[0]?.key).toBe('route');
+    expect((await m.recall('forwarding a packet', { agentId: A }))[0]?.key).toBe('router');
+    await m.close();
+  });
+});
+
 describe('reindex', () => {
   it('rewrites stored weights with the current settings, so recall matches a fresh memorize', async () => {
     const storage = EmbeddedStorage.inMemory();
@@ -363,5 +411,18 @@ describe('with a path', () => {
     expect(await reopened.recall(query, { agentId: A, topK: 10, withRelevance: true })).toEqual(before);
     expect(await reopened.entryCount(A)).toBe(TERMS.length - 1);
     await reopened.close();
+  });
+
+  it('opens a glossary that store format 1 wrote, and computes the same terms for its entries (its weights stay valid)', async () => {
+    cpSync(FIXTURE_V1, dir, { recursive: true });
+    const m = await SemanticMemory.open({ path: dir });
+    const agents = [...new Set(FIXTURE_ENTRIES.map((e) => e.agentId))];
+    const stored = (await Promise.all(agents.map((a) => m.listAll(a)))).flat();
+    expect(stored.map((e) => e.key).sort()).toEqual(FIXTURE_ENTRIES.map((e) => e.key).sort());
+    for (const e of stored) expect(m.termsOf(e), e.key).toEqual((await m.store.get([e.id]))[0]!.terms);
+    expect((await m.recall('null device', { agentId: 'dev-bot' }))[0]?.key).toBe('/dev/null');
+    expect((await m.recall('Which C++ compiler?', { agentId: 'dev-bot' }))[0]?.key).toBe('C++');
+    expect((await m.recall('How do we handle private data?', { agentId: 'compliance-bot' }))[0]?.key).toBe('PII');
+    await m.close();
   });
 });

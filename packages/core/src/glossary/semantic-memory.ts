@@ -5,10 +5,11 @@
  */
 import { ClosedError, InvalidConfigError, InvalidInputError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import type { GlossaryEntry, GlossaryStore, SparseVector, StorageBackend, StoredGlossaryEntry } from '../storage/types.js';
+import type { GlossaryEntry, GlossaryHitEntry, GlossaryStore, SparseVector, StorageBackend, StoredGlossaryEntry } from '../storage/types.js';
 import { documentVector, maxAttainableScore, nameToken, queryVector, resolveBm25Options, type Bm25Options } from './bm25.js';
 import { HfTokenizer } from './hf-tokenizer.js';
 import { glossaryId } from './ids.js';
+import { withoutStopWords } from './stop-words.js';
 import { WordTokenizer, type GlossaryTokenizer } from './tokenizer.js';
 import {
   checkAgentId,
@@ -113,6 +114,7 @@ export class SemanticMemory {
 
   private readonly storage: StorageBackend;
   private readonly ownsStorage: boolean;
+  private readonly stopWords: ReadonlySet<string>;
   private closed = false;
 
   private constructor(store: GlossaryStore, storage: StorageBackend, ownsStorage: boolean, tokenizer: GlossaryTokenizer, bm25: Required<Bm25Options>) {
@@ -121,6 +123,7 @@ export class SemanticMemory {
     this.ownsStorage = ownsStorage;
     this.tokenizer = tokenizer;
     this.bm25 = Object.freeze({ ...bm25 });
+    this.stopWords = new Set(bm25.queryStopWords);
   }
 
   /**
@@ -293,10 +296,14 @@ export class SemanticMemory {
     return documentVector(fields, this.bm25);
   }
 
-  /** The query sparse vector this memory sends for `query` (exposed for tests and other backends). */
+  /**
+   * The query sparse vector this memory sends for `query` (exposed for tests and other backends):
+   * its tokens less the `queryStopWords`, plus (with `nameTokens`) the name token of all its tokens.
+   */
   queryTermsOf(query: string): SparseVector {
     const tokens = this.tokenizer.tokenize(query);
-    return queryVector(this.bm25.nameTokens ? [...tokens, ...names([tokens])] : tokens);
+    const content = withoutStopWords(tokens, this.stopWords);
+    return queryVector(this.bm25.nameTokens ? [...content, ...names([tokens])] : content);
   }
 
   /** Closes the memory, and the backend when the memory opened it (`path` or in-memory). Idempotent. */
@@ -340,7 +347,7 @@ function names(tokenLists: readonly (readonly string[])[]): string[] {
 }
 
 /** The fields every entry handed to a caller carries, with its own copy of the aliases. */
-function entryFields(e: StoredGlossaryEntry): Omit<RecalledEntry, 'score' | 'relevance'> {
+function entryFields(e: GlossaryHitEntry): Omit<RecalledEntry, 'score' | 'relevance'> {
   return { id: e.id, key: e.key, value: e.value, category: e.category, aliases: [...e.aliases], description: e.description };
 }
 

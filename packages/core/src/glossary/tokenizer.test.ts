@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { WordTokenizer } from './tokenizer.js';
+import { InvalidConfigError } from '../errors.js';
+import { WordTokenizer, defaultWordTokenizerOptions, type WordTokenizerOptions } from './tokenizer.js';
 
 const whole = new WordTokenizer({ compoundParts: false });
 const parts = new WordTokenizer();
@@ -42,5 +43,50 @@ describe('WordTokenizer.tokenize', () => {
 
   it('returns nothing for text without letters or digits', () => {
     expect(parts.tokenize(' !? -- ')).toEqual([]);
+  });
+});
+
+describe('WordTokenizer with stem', () => {
+  const stemming = new WordTokenizer({ stem: true });
+
+  it('adds the Porter2 stem right after a plain word when it differs', () => {
+    expect(stemming.tokenize('Routers compiled C++')).toEqual(['routers', 'router', 'compiled', 'compil', 'c++']);
+    expect(stemming.tokenize('router packet')).toEqual(['router', 'packet']);
+  });
+
+  it.each(['C++', 'C#', '802.11a', 'k8s', 'i18n', '/dev/null', '.NET', 'C++11', 'IPv6'])('keeps %s whole and adds no stem of it', (text) => {
+    const plain = new WordTokenizer({ compoundParts: false, stem: true });
+    expect(plain.tokenize(text)).toEqual(whole.tokenize(text));
+  });
+
+  it('stems the plain-word parts of a compound, not the compound', () => {
+    expect(stemming.tokenize('file-systems')).toEqual(['file-systems', 'file', 'systems', 'system']);
+  });
+
+  it('leaves words outside a–z alone', () => {
+    expect(stemming.tokenize('cafés ключи')).toEqual(['cafés', 'ключи']);
+  });
+
+  it('names its settings', () => {
+    expect(parts.name).toBe('word');
+    expect(stemming.name).toBe('word(stem)');
+    expect(new WordTokenizer({ compoundParts: false, stem: true }).name).toBe('word(no-parts,stem)');
+  });
+});
+
+describe('new WordTokenizer', () => {
+  it.each([
+    ['stem', { stem: 'yes' }],
+    ['compoundParts', { compoundParts: 1 }],
+    ['tokenizer options', null],
+  ])('refuses a bad %s with InvalidConfigError', (field, options) => {
+    const make = () => new WordTokenizer(options as unknown as WordTokenizerOptions);
+    expect(make).toThrow(InvalidConfigError);
+    expect(make).toThrow(field);
+  });
+
+  it('defaults to compound parts on and stemming off', () => {
+    expect(defaultWordTokenizerOptions).toEqual({ compoundParts: true, stem: false });
+    expect(new WordTokenizer().tokenize('routers')).toEqual(['routers']);
   });
 });

@@ -1,61 +1,102 @@
 import { describe, expect, it } from 'vitest';
 import { InvertedBuckets } from './buckets.js';
+import type { RowLayout } from './codes.js';
+import { Sq4Codec } from './sq4.js';
 
-/** Writes `value` into every byte of the row just added. */
-function addWithRow(b: InvertedBuckets, bucket: number, slot: number, value: number): void {
-  const at = b.add(bucket, slot);
-  b.rowsOf(bucket).fill(value, at, at + b.rowBytes);
+/** Rows of `w` bytes, one after the other (what every codec but sq4 uses). */
+function rowMajor(w: number): RowLayout & { w: number } {
+  return {
+    w,
+    bytesFor: (count) => count * w,
+    moveRow: (src, from, dst, to) => dst.set(src.subarray(from * w, (from + 1) * w), to * w),
+  };
 }
 
-function rowOf(b: InvertedBuckets, bucket: number, slot: number): number[] {
+const layout3 = rowMajor(3);
+
+/** Writes `value` into every byte of the row just added. */
+function addWithRow(b: InvertedBuckets, bucket: number, slot: number, value: number, w: number): void {
+  const i = b.add(bucket, slot);
+  b.rowsOf(bucket).fill(value, i * w, (i + 1) * w);
+}
+
+function rowOf(b: InvertedBuckets, bucket: number, slot: number, w: number): number[] {
   const i = b.slotsOf(bucket).indexOf(slot);
-  return Array.from(b.rowsOf(bucket).subarray(i * b.rowBytes, (i + 1) * b.rowBytes));
+  return Array.from(b.rowsOf(bucket).subarray(i * w, (i + 1) * w));
 }
 
 describe('InvertedBuckets', () => {
   it('keeps each row with its slot through adds and swap-removes', () => {
-    const b = new InvertedBuckets(2, 3);
-    for (let s = 0; s < 10; s++) addWithRow(b, s % 2, s, s + 1);
+    const b = new InvertedBuckets(2, layout3);
+    for (let s = 0; s < 10; s++) addWithRow(b, s % 2, s, s + 1, 3);
     expect(b.remove(0, 2)).toBe(true);
     expect(b.remove(0, 2)).toBe(false);
     expect(b.remove(1, 4)).toBe(false);
     expect(Array.from(b.slotsOf(0)).sort()).toEqual([0, 4, 6, 8]);
-    for (const s of [0, 4, 6, 8]) expect(rowOf(b, 0, s)).toEqual([s + 1, s + 1, s + 1]);
-    for (const s of [1, 3, 5, 7, 9]) expect(rowOf(b, 1, s)).toEqual([s + 1, s + 1, s + 1]);
+    for (const s of [0, 4, 6, 8]) expect(rowOf(b, 0, s, 3)).toEqual([s + 1, s + 1, s + 1]);
+    for (const s of [1, 3, 5, 7, 9]) expect(rowOf(b, 1, s, 3)).toEqual([s + 1, s + 1, s + 1]);
     expect(b.sizes().reduce((a, x) => a + x, 0)).toBe(9);
   });
 
   it('builds exactly sized lists from parts, skipping negative buckets', () => {
     const rows = Uint8Array.from([1, 1, 2, 2, 3, 3]);
-    const built = InvertedBuckets.build(3, 2, [
+    const built = InvertedBuckets.build(3, rowMajor(2), [
       { slots: Uint32Array.of(10, 11, 12), buckets: Int32Array.of(2, -1, 0), rows },
       { slots: Uint32Array.of(13), buckets: Int32Array.of(2), rows: Uint8Array.of(9, 9) },
     ]);
     expect(Array.from(built.sizes())).toEqual([1, 0, 2]);
-    expect(rowOf(built, 2, 10)).toEqual([1, 1]);
-    expect(rowOf(built, 0, 12)).toEqual([3, 3]);
-    expect(rowOf(built, 2, 13)).toEqual([9, 9]);
+    expect(rowOf(built, 2, 10, 2)).toEqual([1, 1]);
+    expect(rowOf(built, 0, 12, 2)).toEqual([3, 3]);
+    expect(rowOf(built, 2, 13, 2)).toEqual([9, 9]);
     expect(built.rowBytesTotal).toBe(6);
   });
 
   it('clears a bucket and refills it in place', () => {
-    const b = new InvertedBuckets(2, 1);
-    for (let s = 0; s < 6; s++) addWithRow(b, s % 2, s, s);
+    const b = new InvertedBuckets(2, rowMajor(1));
+    for (let s = 0; s < 6; s++) addWithRow(b, s % 2, s, s, 1);
     const bytes = b.rowBytesTotal;
     b.clear(0);
     expect(b.sizeOf(0)).toBe(0);
     expect(b.sizeOf(1)).toBe(3);
-    addWithRow(b, 0, 4, 40);
+    addWithRow(b, 0, 4, 40, 1);
     expect(Array.from(b.slotsOf(0))).toEqual([4]);
-    expect(rowOf(b, 0, 4)).toEqual([40]);
+    expect(rowOf(b, 0, 4, 1)).toEqual([40]);
     expect(b.rowBytesTotal).toBe(bytes);
   });
 
   it('grows by an eighth on single adds and exactly on reserve', () => {
-    const b = new InvertedBuckets(1, 4);
+    const b = new InvertedBuckets(1, rowMajor(4));
     b.reserve(0, 1000, true);
     expect(b.rowBytesTotal).toBe(4000);
     for (let s = 0; s < 1001; s++) b.add(0, s);
     expect(b.rowBytesTotal).toBe(4 * 1125);
+  });
+
+  it('keeps sq4 rows (32 items interleaved per block) with their slots through swap-removes and builds', async () => {
+    const d = 5;
+    const codec = new Sq4Codec(d);
+    const n = 100;
+    const vectors = Float32Array.from({ length: n * d }, (_, i) => Math.sin(i * 0.37) * 3);
+    await codec.train(vectors, n, 1);
+    const b = new InvertedBuckets(1, codec);
+    for (let s = 0; s < n; s++) {
+      const i = b.add(0, s); // may reallocate the rows: take them after
+      codec.encode(vectors, s * d, b.rowsOf(0), i);
+    }
+    for (const s of [0, 17, 40, 63, 99, 64]) expect(b.remove(0, s)).toBe(true);
+    const rebuilt = InvertedBuckets.build(2, codec, [{ slots: b.slotsOf(0).slice(), buckets: new Int32Array(b.sizeOf(0)).fill(1), rows: b.rowsOf(0) }]);
+    const alone = new Uint8Array(codec.bytesFor(1));
+    const expected = new Float32Array(d);
+    const got = new Float32Array(d);
+    for (const list of [b, rebuilt]) {
+      const bucket = list === b ? 0 : 1;
+      expect(list.sizeOf(bucket)).toBe(n - 6);
+      list.slotsOf(bucket).forEach((s, i) => {
+        codec.encode(vectors, s * d, alone, 0);
+        codec.decode(alone, 0, expected);
+        codec.decode(list.rowsOf(bucket), i, got);
+        expect(got).toEqual(expected);
+      });
+    }
   });
 });

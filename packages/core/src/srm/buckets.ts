@@ -1,11 +1,14 @@
 /**
  * Inverted buckets, in the faiss inverted-list shape: for each of K buckets, a
  * compact list of item slots (uint32, the routing layer's per-item part) and,
- * in parallel, each item's rerank row (the codec's bytes). Keeping a bucket's
+ * in parallel, each item's rerank row (the codec's bytes, laid out by its
+ * {@link RowLayout}). Keeping a bucket's
  * rows contiguous lets a query scan them sequentially instead of gathering
  * them by slot. An item's bucket is implied by the list that holds it; there
  * is no per-item JS object.
  */
+
+import type { RowLayout } from './codes.js';
 
 const MIN_CAPACITY = 4;
 
@@ -13,7 +16,7 @@ const MIN_CAPACITY = 4;
 export interface BucketRows {
   slots: Uint32Array;
   buckets: Int32Array;
-  /** `slots.length * rowBytes` bytes; row i belongs to slots[i]. */
+  /** `layout.bytesFor(slots.length)` bytes; row i belongs to slots[i]. */
   rows: Uint8Array;
 }
 
@@ -25,11 +28,11 @@ export class InvertedBuckets {
 
   /**
    * @param K - number of lists.
-   * @param rowBytes - bytes of one item's rerank row (0 when nothing is kept in RAM).
+   * @param layout - how the codec lays out rows (zero bytes when nothing is kept in RAM).
    */
   constructor(
     readonly K: number,
-    readonly rowBytes: number,
+    private readonly layout: RowLayout,
   ) {
     this.slotLists = Array.from({ length: K }, () => new Uint32Array(0));
     this.rowLists = Array.from({ length: K }, () => new Uint8Array(0));
@@ -46,7 +49,7 @@ export class InvertedBuckets {
     return this.slotLists[b]!.subarray(0, this.lengths[b]!);
   }
 
-  /** The row storage of bucket `b`; row `i` starts at byte `i * rowBytes` (valid until the next write). */
+  /** The row storage of bucket `b`, in the layout's order (valid until the next write). */
   rowsOf(b: number): Uint8Array {
     return this.rowLists[b]!;
   }
@@ -69,17 +72,18 @@ export class InvertedBuckets {
     slots.set(this.slotLists[b]!.subarray(0, n));
     this.slotLists[b] = slots;
     // Each list gets its own buffer at offset 0, so codecs can view it as float32 rows.
-    const rows = new Uint8Array(cap * this.rowBytes);
-    rows.set(this.rowLists[b]!.subarray(0, n * this.rowBytes));
+    // The first n items' rows are a prefix of the buffer in every layout.
+    const rows = new Uint8Array(this.layout.bytesFor(cap));
+    rows.set(this.rowLists[b]!.subarray(0, this.layout.bytesFor(n)));
     this.rowLists[b] = rows;
   }
 
-  /** Appends `slot` to bucket `b`; returns the byte offset of its row in {@link rowsOf}(b), for the caller to fill. */
+  /** Appends `slot` to bucket `b`; returns its item index in {@link rowsOf}(b), for the caller to encode its row. */
   add(b: number, slot: number): number {
     this.reserve(b, 1);
     const i = this.lengths[b]!++;
     this.slotLists[b]![i] = slot;
-    return i * this.rowBytes;
+    return i;
   }
 
   /** Removes `slot` from bucket `b` (the last item takes its place; order within a bucket carries no meaning). Returns whether it was there. */
@@ -89,8 +93,8 @@ export class InvertedBuckets {
     for (let i = 0; i < n; i++) {
       if (slots[i] !== slot) continue;
       slots[i] = slots[n - 1]!;
-      const w = this.rowBytes;
-      this.rowLists[b]!.copyWithin(i * w, (n - 1) * w, n * w);
+      const rows = this.rowLists[b]!;
+      if (i !== n - 1) this.layout.moveRow(rows, n - 1, rows, i);
       this.lengths[b] = n - 1;
       return true;
     }
@@ -103,8 +107,8 @@ export class InvertedBuckets {
   }
 
   /** Builds every list at once, each sized exactly, from parts whose negative buckets are skipped. */
-  static build(K: number, rowBytes: number, parts: readonly BucketRows[]): InvertedBuckets {
-    const out = new InvertedBuckets(K, rowBytes);
+  static build(K: number, layout: RowLayout, parts: readonly BucketRows[]): InvertedBuckets {
+    const out = new InvertedBuckets(K, layout);
     const sizes = new Uint32Array(K);
     for (const p of parts) for (const b of p.buckets) if (b >= 0) sizes[b]!++;
     for (let b = 0; b < K; b++) out.resize(b, sizes[b]!);
@@ -112,8 +116,7 @@ export class InvertedBuckets {
       for (let i = 0; i < p.slots.length; i++) {
         const b = p.buckets[i]!;
         if (b < 0) continue;
-        const at = out.add(b, p.slots[i]!);
-        out.rowLists[b]!.set(p.rows.subarray(i * rowBytes, (i + 1) * rowBytes), at);
+        layout.moveRow(p.rows, i, out.rowLists[b]!, out.add(b, p.slots[i]!));
       }
     }
     return out;

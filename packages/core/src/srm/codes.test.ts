@@ -2,7 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { gloveSample } from './glove.test-helper.js';
 import { createCodec, defaultPqSubvectors, type VectorCodec } from './codes.js';
 import { dot } from '../util/vector-math.js';
-import { InvalidConfigError } from '../errors.js';
+import { CorruptDataError, InvalidConfigError } from '../errors.js';
 import type { RerankMode } from './types.js';
 
 let d: number;
@@ -12,16 +12,16 @@ beforeAll(async () => {
   ({ d, data } = await gloveSample(n, 1, 4000));
 });
 
-const expectedError: Record<RerankMode, number> = { float32: 1e-6, float16: 2e-3, int8: 0.03, pq: 0.2, none: 0 };
+const expectedError: Record<RerankMode, number> = { float32: 1e-6, float16: 2e-3, int8: 0.03, pq: 0.2, sq4: 0.2, none: 0 };
 
 /** Encodes rows `[from, from + count)` of `data` into a fresh row block. */
 function encodeRows(codec: VectorCodec, from: number, count: number): Uint8Array {
-  const rows = new Uint8Array(count * codec.rowBytes);
-  for (let i = 0; i < count; i++) codec.encode(data, (from + i) * d, rows, i * codec.rowBytes);
+  const rows = new Uint8Array(codec.bytesFor(count));
+  for (let i = 0; i < count; i++) codec.encode(data, (from + i) * d, rows, i);
   return rows;
 }
 
-describe.each(['float32', 'float16', 'int8', 'pq'] as const)('%s codec', (mode) => {
+describe.each(['float32', 'float16', 'int8', 'pq', 'sq4'] as const)('%s codec', (mode) => {
   it('approximates the exact dot product within the mode’s error', async () => {
     const codec = createCodec(mode, d, defaultPqSubvectors(d));
     await codec.train(data, n, 1);
@@ -56,8 +56,8 @@ describe.each(['float32', 'float16', 'int8', 'pq'] as const)('%s codec', (mode) 
     await a.train(data, n, 1);
     const b = createCodec(mode, d, defaultPqSubvectors(d));
     b.paramsFromBytes(a.paramsToBytes(), 'test');
-    const rowsA = new Uint8Array(a.rowBytes);
-    const rowsB = new Uint8Array(b.rowBytes);
+    const rowsA = new Uint8Array(a.bytesFor(1));
+    const rowsB = new Uint8Array(b.bytesFor(1));
     a.encode(data, 5 * d, rowsA, 0);
     b.encode(data, 5 * d, rowsB, 0);
     const q = data.slice(9 * d, 10 * d);
@@ -77,9 +77,17 @@ describe('memory cost per item', () => {
     ['float16', 2 * 100],
     ['int8', 100],
     ['pq', 50],
+    ['sq4', 50],
   ] as const)('%s keeps %i bytes per item', (mode, perItem) => {
-    expect(createCodec(mode, d, defaultPqSubvectors(d)).rowBytes).toBe(perItem);
-    expect(createCodec('none', d, 1).rowBytes).toBe(0);
+    expect(createCodec(mode, d, defaultPqSubvectors(d)).bytesFor(1024)).toBe(perItem * 1024);
+    expect(createCodec('none', d, 1).bytesFor(1024)).toBe(0);
+  });
+
+  it('sq4 rounds storage up to whole blocks of 32 items', () => {
+    const codec = createCodec('sq4', d, 1);
+    expect(codec.bytesFor(0)).toBe(0);
+    expect(codec.bytesFor(1)).toBe(16 * d);
+    expect(codec.bytesFor(33)).toBe(2 * 16 * d);
   });
 });
 
@@ -123,5 +131,42 @@ describe('defaultPqSubvectors', () => {
 
   it('is validated: pq needs sub-vectors that divide d', () => {
     expect(() => createCodec('pq', 10, 3)).toThrow(InvalidConfigError);
+  });
+});
+
+describe('sq4 encoding', () => {
+  it('picks the nearest of its 16 levels in every dimension, with as few training points as levels or fewer', async () => {
+    for (const trainN of [n, 16, 5]) {
+      const codec = createCodec('sq4', d, 1);
+      await codec.train(data, trainN, 1);
+      const levels = new Float32Array(codec.paramsToBytes().buffer);
+      const rows = encodeRows(codec, 0, 40);
+      const decoded = new Float32Array(d);
+      for (let i = 0; i < 40; i++) {
+        codec.decode(rows, i, decoded);
+        for (let j = 0; j < d; j++) {
+          const x = data[i * d + j]!;
+          const best = Math.min(...Array.from(levels.subarray(j * 16, j * 16 + 16), (l) => Math.abs(x - l)));
+          expect(Math.abs(x - decoded[j]!)).toBeCloseTo(best, 6);
+        }
+      }
+    }
+  });
+
+  it('refuses stored levels that are cut short, not ascending or not numbers', async () => {
+    const codec = createCodec('sq4', d, 1);
+    await codec.train(data, n, 1);
+    const good = codec.paramsToBytes();
+    const other = createCodec('sq4', d, 1);
+    expect(() => other.paramsFromBytes(good.subarray(0, good.length - 4), 'test')).toThrow(CorruptDataError);
+    const descending = new Float32Array(good.slice().buffer);
+    descending[3] = descending[2]! - 1;
+    expect(() => other.paramsFromBytes(new Uint8Array(descending.buffer), 'test')).toThrow(CorruptDataError);
+    const nan = new Float32Array(good.slice().buffer);
+    nan[16] = Number.NaN;
+    expect(() => other.paramsFromBytes(new Uint8Array(nan.buffer), 'test')).toThrow(CorruptDataError);
+    expect(other.trained).toBe(false);
+    other.paramsFromBytes(good, 'test');
+    expect(other.trained).toBe(true);
   });
 });

@@ -40,7 +40,7 @@ export const defaultSRMOptions = {
   topK: 10,
   maxCandidates: Infinity,
   metric: 'cosine' as Metric,
-  rerank: 'pq' as RerankMode,
+  rerank: 'sq4' as RerankMode,
   // Re-scoring 64 or 128 PQ candidates exactly gave the same recall@10 on GloVe (0.967 at m=24); 64 reads half as much from the store.
   refine: 64,
   adaptiveUpdate: false,
@@ -52,7 +52,7 @@ export const defaultSRMOptions = {
   growthRefitRatio: 4,
 } as const;
 
-const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'none'];
+const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'];
 const METRICS: readonly Metric[] = ['cosine', 'dot'];
 const KNOWN_KEYS = new Set([
   'd', 'K', 'm', 'topK', 'maxCandidates', 'metric', 'normalize', 'rerank', 'refine', 'pqSubvectors',

@@ -42,7 +42,7 @@ async function filled(opts: { rerank?: RerankMode; K?: number; m?: number; n?: n
     d,
     K: opts.K ?? 32,
     m: opts.m ?? 8,
-    rerank: opts.rerank ?? 'pq',
+    rerank: opts.rerank ?? 'sq4',
     autoFitAt: 1000,
     ...(opts.path ? { path: opts.path } : {}),
   });
@@ -72,9 +72,9 @@ describe('config', () => {
     }
   });
 
-  it('applies the defaults: K=256 like the Python SRM, m=24 for recall on real vectors, residual PQ', () => {
+  it('applies the defaults: K=256 like the Python SRM, m=24 for recall on real vectors, 4-bit residual codes', () => {
     const memory = new SemanticRoutingMemory({ d: 8 });
-    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'pq', pqSubvectors: 4, refine: 64 });
+    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'sq4', pqSubvectors: 4, refine: 64 });
   });
 
   it('caps the default m at a smaller K, but rejects an explicit m > K', () => {
@@ -172,7 +172,7 @@ describe('auto-fit', () => {
 });
 
 describe('query', () => {
-  it.each(['float32', 'float16', 'int8', 'pq', 'none'] as const)('finds each item by its own vector (%s)', async (rerank) => {
+  it.each(['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as const)('finds each item by its own vector (%s)', async (rerank) => {
     const memory = await filled({ rerank, n: 2000 });
     const { d, data } = glove;
     let found = 0;
@@ -187,6 +187,7 @@ describe('query', () => {
   it.each([
     ['float32', 0.9],
     ['pq', 0.88],
+    ['sq4', 0.88],
     ['int8', 0.88],
   ] as const)('reaches high recall@10 against exact search on real GloVe vectors (%s)', async (rerank, floor) => {
     const { d, data, queries } = glove;
@@ -402,7 +403,7 @@ describe('stats', () => {
     expect(s.hotBytes.routingLayer).toBe(s.hotBytes.codebook + s.hotBytes.routing);
     expect(s.hotBytes.total).toBe(s.hotBytes.routingLayer + s.hotBytes.idMaps + s.hotBytes.rerank);
     expect(s.denseFloat32Bytes).toBe(4000 * glove.d * 4);
-    // Residual PQ keeps d/2 bytes per item (1/8 of float32); its fixed tables weigh more at 4,000 items.
+    // sq4 keeps d/2 bytes per item (1/8 of float32) plus up to 31 items of block padding per bucket; its fixed tables and kernel memory weigh more at 4,000 items.
     expect(s.hotBytes.rerank).toBeLessThan(4000 * (glove.d / 2) * 1.25 + 300_000);
     expect(s.hotBytes.routingLayer).toBeLessThan(0.05 * s.denseFloat32Bytes);
     expect(s.hotBytes.total).toBeLessThan(0.3 * s.denseFloat32Bytes);

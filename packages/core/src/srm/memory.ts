@@ -93,7 +93,7 @@ export class SemanticRoutingMemory {
     this.config = resolveConfig(options);
     this.residualScratch = new Float32Array(this.config.d);
     this.codec = createCodec('float32', this.config.d, this.config.pqSubvectors);
-    this.buckets = new InvertedBuckets(1, this.codec.rowBytes);
+    this.buckets = new InvertedBuckets(1, this.codec);
     const backend = storage ?? EmbeddedStorage.inMemory();
     if (!storage) this.ownedStorage = backend;
     this.ready = this.attach(backend, name, options);
@@ -164,11 +164,10 @@ export class SemanticRoutingMemory {
 
   /** Rebuilds slots, buckets and codes from a scan of the store. */
   private async rebuildFromStore(reroute: boolean): Promise<void> {
-    const { rowBytes } = this.codec;
     const parts: BucketRows[] = [];
     const fixes: { slot: number; bucket: number }[] = [];
     for await (const page of this.store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
-      const part = { slots: new Uint32Array(page.length), buckets: new Int32Array(page.length), rows: new Uint8Array(page.length * rowBytes) };
+      const part = { slots: new Uint32Array(page.length), buckets: new Int32Array(page.length), rows: new Uint8Array(this.codec.bytesFor(page.length)) };
       page.forEach((rec, i) => {
         const v = this.prepareStored(rec.vector!);
         let b = rec.bucket ?? -1;
@@ -179,11 +178,11 @@ export class SemanticRoutingMemory {
         }
         part.slots[i] = rec.slot;
         part.buckets[i] = this.listOf(b);
-        this.encodeRow(this.codec, this.codebook, v, 0, b, part.rows, i * rowBytes);
+        this.encodeRow(this.codec, this.codebook, v, 0, b, part.rows, i);
       });
       parts.push(part);
     }
-    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, rowBytes, parts);
+    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, this.codec, parts);
     this.live = parts.reduce((n, p) => n + p.slots.length, 0);
     this.slotEnd = 0;
     for (const p of parts) for (const s of p.slots) if (s >= this.slotEnd) this.slotEnd = s + 1;
@@ -350,19 +349,19 @@ export class SemanticRoutingMemory {
   }
 
   /**
-   * Encodes row `off` of `v` into `rows` at byte `at`: as is, or for residual
-   * codecs (pq) as its difference from the centroid of `bucket`.
+   * Encodes row `off` of `v` as item `index` of `rows`: as is, or for residual
+   * codecs (pq, sq4) as its difference from the centroid of `bucket`.
    */
-  private encodeRow(codec: VectorCodec, codebook: Codebook | null, v: Float32Array, off: number, bucket: number, rows: Uint8Array, at: number): void {
+  private encodeRow(codec: VectorCodec, codebook: Codebook | null, v: Float32Array, off: number, bucket: number, rows: Uint8Array, index: number): void {
     if (!codec.residual || !codebook) {
-      codec.encode(v, off, rows, at);
+      codec.encode(v, off, rows, index);
       return;
     }
     const { d } = this.config;
     const r = this.residualScratch;
     const c = codebook.centroids;
     for (let j = 0; j < d; j++) r[j] = v[off + j]! - c[bucket * d + j]!;
-    codec.encode(r, 0, rows, at);
+    codec.encode(r, 0, rows, index);
   }
 
   private reserveFor(buckets: Int32Array, n: number): void {
@@ -596,7 +595,7 @@ export class SemanticRoutingMemory {
       Object.assign(this, previous);
       throw err;
     }
-    this.buckets = InvertedBuckets.build(K, codec.rowBytes, [part]);
+    this.buckets = InvertedBuckets.build(K, codec, [part]);
     this.recentError = null;
     this.addsSinceFit = 0;
     onProgress?.({ phase: 'fit:route', done: liveSlots.length, total: liveSlots.length });
@@ -615,8 +614,7 @@ export class SemanticRoutingMemory {
     onProgress?: ProgressCallback,
   ): Promise<BucketRows> {
     const { d } = this.config;
-    const { rowBytes } = codec;
-    const part = { slots: Uint32Array.from(slots), buckets: new Int32Array(slots.length), rows: new Uint8Array(slots.length * rowBytes) };
+    const part = { slots: Uint32Array.from(slots), buckets: new Int32Array(slots.length), rows: new Uint8Array(codec.bytesFor(slots.length)) };
     const yielder = new Yielder();
     for (let i = 0; i < slots.length; i++) {
       if ((i & 1023) === 0) {
@@ -625,7 +623,7 @@ export class SemanticRoutingMemory {
       }
       const b = codebook.assign(vectors, i * d);
       part.buckets[i] = b;
-      this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, i * rowBytes);
+      this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, i);
     }
     return part;
   }
@@ -712,7 +710,7 @@ export class SemanticRoutingMemory {
         Object.assign(this, previous);
         throw err;
       }
-      this.buckets = InvertedBuckets.build(K, codec.rowBytes, [routed, rerouted]);
+      this.buckets = InvertedBuckets.build(K, codec, [routed, rerouted]);
       this.recentError = null;
       this.addsSinceFit = 0;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });

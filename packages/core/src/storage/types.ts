@@ -123,9 +123,16 @@ export interface StoredGlossaryEntry extends GlossaryEntry {
   updatedAt: number;
 }
 
+/**
+ * A stored entry as a search returns it: everything but its term vector. A hit is read to be shown,
+ * never re-indexed, and decoding every hit's vector was most of a recall's allocations (and so of
+ * its garbage-collection pauses). `get`, `list` and `scanAll` still return the terms.
+ */
+export type GlossaryHitEntry = Omit<StoredGlossaryEntry, 'terms'>;
+
 /** A scored glossary hit. */
 export interface GlossaryHit {
-  entry: StoredGlossaryEntry;
+  entry: GlossaryHitEntry;
   /** Raw BM25 score: sum over query terms of query weight x document weight x IDF. */
   score: number;
 }

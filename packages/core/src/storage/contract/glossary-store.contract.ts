@@ -291,6 +291,17 @@ export function glossaryStoreContract(label: string, factory: BackendFactory): v
         expect(hits.map((h) => h.entry.id)).toEqual(tied.map((e) => e.id).sort());
       });
 
+      it("returns each hit's entry as stored, without its term vector", async () => {
+        const { store, all } = await seeded();
+        const hits = await store.search(q({ 10: 1 }), { agentId: 'alice', limit: 10 });
+        expect(hits.length).toBeGreaterThan(0);
+        for (const h of hits) {
+          const { terms: _terms, ...rest } = all.find((e) => e.id === h.entry.id)!;
+          expect(h.entry).toEqual(rest);
+          expect(h.entry).not.toHaveProperty('terms');
+        }
+      });
+
       it('returns nothing when no query term occurs', async () => {
         const { store } = await seeded();
         expect(await store.search(q({ 999: 1 }), { agentId: 'alice', limit: 5 })).toEqual([]);

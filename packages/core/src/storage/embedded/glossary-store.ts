@@ -21,7 +21,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import { packSparse, SparseIndex, type PackedSparse } from '../../glossary/sparse-index.js';
-import type { GlossaryHit, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
+import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
 import { toSrmError } from './sqlite.js';
 
 /** Format version of a glossary store's table; opening refuses any other. */
@@ -39,6 +39,12 @@ interface EntryRow {
   updated_at: number;
 }
 
+/** A row as search reads it: without the terms blob (see {@link GlossaryHitEntry}). */
+type HitRow = Omit<EntryRow, 'terms'>;
+
+/** The columns of a {@link HitRow}. */
+const HIT_COLUMNS = 'id, agent_id, key, category, value, aliases, description, updated_at';
+
 interface PreparedEntry {
   entry: StoredGlossaryEntry;
   packed: PackedSparse;
@@ -48,6 +54,8 @@ interface PreparedEntry {
 
 /** Largest number of bound parameters used in one `IN (...)` list. */
 const IN_CHUNK = 500;
+/** Up to this many ids are read one by one with a cached statement (no statement to prepare per call). */
+const ONE_BY_ONE_MAX = 64;
 
 /**
  * Embedded {@link GlossaryStore}. Open it through `EmbeddedStorage.openGlossaryStore(name)`.
@@ -231,7 +239,8 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     }
     const hits = this.index.search(query, opts.agentId, limit, scoreThreshold);
     if (hits.length === 0) return [];
-    const found = this.fetchByIds(hits.map((h) => h.id));
+    const found = new Map<string, GlossaryHitEntry>();
+    for (const row of this.fetchRows<HitRow>(hits.map((h) => h.id), HIT_COLUMNS)) found.set(row.id, this.toHitEntry(row));
     const out: GlossaryHit[] = [];
     for (const h of hits) {
       const entry = found.get(h.id);
@@ -284,27 +293,37 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
 
   private fetchByIds(ids: readonly string[]): Map<string, StoredGlossaryEntry> {
     const found = new Map<string, StoredGlossaryEntry>();
+    for (const row of this.fetchRows<EntryRow>(ids, '*')) found.set(row.id, this.toEntry(row));
+    return found;
+  }
+
+  /** The rows of `ids` that exist (any order), with `columns`. */
+  private fetchRows<R extends HitRow>(ids: readonly string[], columns: string): R[] {
     const unique = [...new Set(ids)];
-    this.guard('get', () => {
-      if (unique.length <= 8) {
-        const st = this.stmt('getOne', `SELECT * FROM ${this.table} WHERE id = ?`);
+    return this.guard('get', () => {
+      const rows: R[] = [];
+      if (unique.length <= ONE_BY_ONE_MAX) {
+        const st = this.stmt(`getOne:${columns}`, `SELECT ${columns} FROM ${this.table} WHERE id = ?`);
         for (const id of unique) {
-          const row = st.get(id) as EntryRow | undefined;
-          if (row) found.set(id, this.toEntry(row));
+          const row = st.get(id) as R | undefined;
+          if (row) rows.push(row);
         }
-        return;
+        return rows;
       }
       for (let i = 0; i < unique.length; i += IN_CHUNK) {
         const chunk = unique.slice(i, i + IN_CHUNK);
-        const rows = this.db.prepare(`SELECT * FROM ${this.table} WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as EntryRow[];
-        for (const row of rows) found.set(row.id, this.toEntry(row));
+        rows.push(...(this.db.prepare(`SELECT ${columns} FROM ${this.table} WHERE id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as R[]));
       }
+      return rows;
     });
-    return found;
   }
 
   private toEntry(r: EntryRow): StoredGlossaryEntry {
     const packed = decodeTerms(r.terms, this.location, r.id);
+    return { ...this.toHitEntry(r), terms: { indices: Array.from(packed.indices), values: Array.from(packed.values) } };
+  }
+
+  private toHitEntry(r: HitRow): GlossaryHitEntry {
     let aliases: unknown;
     try {
       aliases = JSON.parse(r.aliases);
@@ -322,7 +341,6 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
       category: r.category,
       aliases: aliases as string[],
       description: r.description,
-      terms: { indices: Array.from(packed.indices), values: Array.from(packed.values) },
       updatedAt: r.updated_at,
     };
   }

@@ -21,7 +21,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { Limits } from '../../limits.js';
-import type { GlossaryHit, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
+import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
 import { GLOSSARY_TERM_IDS_KEY, SPARSE_VECTOR_NAME } from './collections.js';
 import type { QdrantConnection } from './connection.js';
 import { nextOffset } from './srm-state.js';
@@ -164,7 +164,7 @@ export class QdrantGlossaryStore implements GlossaryStore {
       }),
     );
     const hits = res.points
-      .map((p) => ({ entry: this.toEntry(p), score: p.score }))
+      .map((p) => ({ entry: this.toHitEntry(p), score: p.score }))
       // The server applies the threshold too; this keeps ">=" whatever its rounding.
       .filter((h) => scoreThreshold === undefined || h.score >= scoreThreshold);
     return hits.sort((a, b) => b.score - a.score || (a.entry.id < b.entry.id ? -1 : a.entry.id > b.entry.id ? 1 : 0));
@@ -233,6 +233,16 @@ export class QdrantGlossaryStore implements GlossaryStore {
   }
 
   private toEntry(p: { id: Schemas['ExtendedPointId']; payload?: Schemas['Payload'] | null }): StoredGlossaryEntry {
+    const entry = this.toHitEntry(p);
+    const terms = p.payload!.terms as { indices?: unknown; values?: unknown } | undefined;
+    if (!terms || !Array.isArray(terms.indices) || !Array.isArray(terms.values) || terms.indices.length !== terms.values.length) {
+      throw new CorruptDataError(this.location, `glossary point ${String(p.id)}: "terms" is not a sparse vector`);
+    }
+    return { ...entry, terms: { indices: [...(terms.indices as number[])], values: [...(terms.values as number[])] } };
+  }
+
+  /** The entry of a point without its term vector (what a search returns). @throws CorruptDataError naming the point */
+  private toHitEntry(p: { id: Schemas['ExtendedPointId']; payload?: Schemas['Payload'] | null }): GlossaryHitEntry {
     const pl = p.payload;
     const bad = (what: string) => new CorruptDataError(this.location, `glossary point ${String(p.id)}: ${what}`);
     if (!pl) throw bad('no payload');
@@ -243,10 +253,6 @@ export class QdrantGlossaryStore implements GlossaryStore {
     };
     const aliases = pl.aliases;
     if (!Array.isArray(aliases) || !aliases.every((a) => typeof a === 'string')) throw bad('"aliases" is not an array of strings');
-    const terms = pl.terms as { indices?: unknown; values?: unknown } | undefined;
-    if (!terms || !Array.isArray(terms.indices) || !Array.isArray(terms.values) || terms.indices.length !== terms.values.length) {
-      throw bad('"terms" is not a sparse vector');
-    }
     const updatedAt = pl.updatedAt;
     if (typeof updatedAt !== 'number') throw bad('"updatedAt" is not a number');
     return {
@@ -257,7 +263,6 @@ export class QdrantGlossaryStore implements GlossaryStore {
       aliases: [...(aliases as string[])],
       description: str('description'),
       agentId: str('agentId'),
-      terms: { indices: [...(terms.indices as number[])], values: [...(terms.values as number[])] },
       updatedAt,
     };
   }

@@ -1,0 +1,2 @@
+import type { MemorizeInput } from '../validation.js';
+export declare const FIXTURE_ENTRIES: MemorizeInput[];

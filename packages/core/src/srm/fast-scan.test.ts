@@ -1,0 +1,69 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { BLOCK_ITEMS, JsFastScan, MAX_SUBS_PER_PASS, blockBytes, blockOffset, createFastScan } from './fast-scan.js';
+
+/** The sum for item `i` straight from the layout's definition. */
+function naiveSum(codes: Uint8Array, i: number, nSub: number, table: Uint8Array): number {
+  let s = 0;
+  for (let j = 0; j < nSub; j++) {
+    const byte = codes[blockOffset(i, j, nSub)]!;
+    s += table[j * 16 + (i & 16 ? byte >> 4 : byte & 15)]!;
+  }
+  return s;
+}
+
+function randomBytes(n: number, seed: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 255;
+  }
+  return out;
+}
+
+describe('createFastScan', () => {
+  it('uses WebAssembly SIMD on this Node', () => {
+    expect(createFastScan().name).toBe('wasm-simd');
+  });
+
+  it('gives the same sums as the JS reference and the layout definition', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 9 }), fc.integer(), (nSub, blocks, seed) => {
+        const codes = randomBytes(blocks * blockBytes(nSub), seed);
+        const table = randomBytes(nSub * 16, seed + 1);
+        const simd = new Uint32Array(blocks * BLOCK_ITEMS);
+        const js = new Uint32Array(blocks * BLOCK_ITEMS);
+        createFastScan().scan(codes, blocks, nSub, table, simd);
+        new JsFastScan().scan(codes, blocks, nSub, table, js);
+        expect(simd).toEqual(js);
+        for (const i of [0, 15, 16, 31, blocks * BLOCK_ITEMS - 1]) expect(js[i]).toBe(naiveSum(codes, i, nSub, table));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('does not overflow when sums pass 65535 (several uint16 passes)', () => {
+    const nSub = MAX_SUBS_PER_PASS * 3;
+    const codes = new Uint8Array(blockBytes(nSub)).fill(0xff);
+    const table = new Uint8Array(nSub * 16).fill(255);
+    const out = new Uint32Array(BLOCK_ITEMS);
+    createFastScan().scan(codes, 1, nSub, table, out);
+    expect(Array.from(out)).toEqual(new Array(BLOCK_ITEMS).fill(255 * nSub));
+  });
+
+  it('reuses its memory for smaller calls after a large one', () => {
+    const kernel = createFastScan();
+    const big = randomBytes(200 * blockBytes(64), 3);
+    const table = randomBytes(64 * 16, 4);
+    kernel.scan(big, 200, 64, table, new Uint32Array(200 * BLOCK_ITEMS));
+    const small = randomBytes(blockBytes(64), 5);
+    const out = new Uint32Array(BLOCK_ITEMS);
+    kernel.scan(small, 1, 64, table, out);
+    const ref = new Uint32Array(BLOCK_ITEMS);
+    new JsFastScan().scan(small, 1, 64, table, ref);
+    expect(out).toEqual(ref);
+  });
+});

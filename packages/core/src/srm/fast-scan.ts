@@ -1,0 +1,235 @@
+/**
+ * The 4-bit "fast scan" kernel: sums, for blocks of 32 items, one 4-bit code
+ * per sub-quantizer looked up in a 16-entry uint8 table per sub-quantizer.
+ * This is the trick of faiss's PQ fast scan (André et al., "Accelerated
+ * nearest neighbor search with quick ADC", 2017): a 16-entry byte table fits
+ * in one SIMD register, so `i8x16.swizzle` performs 16 table lookups in one
+ * instruction. JS has no SIMD, so the kernel is a small WebAssembly module,
+ * assembled below from its opcodes (no toolchain, no binary file in the repo).
+ * At 50 bytes per item it scores a candidate in 7.8 ns, copy into its memory
+ * included, against 79 ns for the byte-per-lookup PQ scan in JS
+ * (`npx tsx packages/bench/src/scan-layout.ts`, docs/benchmarks/scan-layout.md).
+ *
+ * Block layout (what {@link blockOffset} addresses): a block holds 32 items and
+ * `nSub` groups of 16 bytes, one group per sub-quantizer. Byte t of group j
+ * holds item t's code in its low nibble and item t+16's code in its high nibble.
+ *
+ * Table entries are uint8; sums come back as uint32.
+ */
+
+/** Items per block. */
+export const BLOCK_ITEMS = 32;
+/** Sub-quantizers one SIMD pass sums in uint16 without overflow, with entries up to 255: 257 * 255 = 65535. */
+export const MAX_SUBS_PER_PASS = 257;
+
+/** Bytes of one block of `nSub` sub-quantizers. */
+export function blockBytes(nSub: number): number {
+  return nSub * 16;
+}
+
+/** Byte offset, within a block run, of the byte that holds item `index`'s code for sub-quantizer `sub`; the code is in the high nibble when `index & 16`. */
+export function blockOffset(index: number, sub: number, nSub: number): number {
+  return (index >> 5) * nSub * 16 + sub * 16 + (index & 15);
+}
+
+/**
+ * Scores items against a quantized table: `codes` holds `blocks` blocks of
+ * `nSub` sub-quantizers, `table` 16 uint8 entries per sub-quantizer, and
+ * `out` receives the 32 sums of each block in item order.
+ */
+export interface FastScanKernel {
+  readonly name: 'wasm-simd' | 'js';
+  /** Bytes the kernel holds between calls (the SIMD kernel's memory). */
+  readonly scratchBytes: number;
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void;
+}
+
+/** The reference kernel in plain JS; the SIMD kernel must give the same sums. */
+export class JsFastScan implements FastScanKernel {
+  readonly name = 'js' as const;
+  readonly scratchBytes = 0;
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void {
+    for (let b = 0; b < blocks; b++) {
+      const base = b * nSub * 16;
+      for (let t = 0; t < 16; t++) {
+        let lo = 0;
+        let hi = 0;
+        for (let j = 0; j < nSub; j++) {
+          const byte = codes[base + j * 16 + t]!;
+          lo += table[j * 16 + (byte & 15)]!;
+          hi += table[j * 16 + (byte >> 4)]!;
+        }
+        out[b * 32 + t] = lo;
+        out[b * 32 + 16 + t] = hi;
+      }
+    }
+  }
+}
+
+// --- WebAssembly assembly -------------------------------------------------
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
+    out.push(byte | 0x80);
+  }
+}
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+const op = {
+  block: [0x02, 0x40],
+  loop: [0x03, 0x40],
+  end: [0x0b],
+  br: (depth: number) => [0x0c, depth],
+  brIf: (depth: number) => [0x0d, depth],
+  get: (l: number) => [0x20, ...uleb(l)],
+  set: (l: number) => [0x21, ...uleb(l)],
+  i32: (v: number) => [0x41, ...sleb(v)],
+  i32Add: [0x6a],
+  i32GeU: [0x4f],
+  // SIMD instructions: prefix 0xfd, then the opcode as LEB128 (memory ops take align, offset).
+  v128Load: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
+  v128Store: (offset: number) => [0xfd, 0x0b, 0, ...uleb(offset)],
+  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
+  swizzle: [0xfd, 0x0e],
+  i8x16Splat: [0xfd, 0x0f],
+  and: [0xfd, 0x4e],
+  i8x16ShrU: [0xfd, 0x6d],
+  i16x8ExtendLowU: [0xfd, ...uleb(0x89)],
+  i16x8ExtendHighU: [0xfd, ...uleb(0x8a)],
+  i16x8Add: [0xfd, ...uleb(0x8e)],
+};
+
+/** The module: exports `memory` and `scan(codes, blocks, stride, nSub, table, out)` (pointers into memory). */
+function assemble(): Uint8Array {
+  // Parameters, then locals.
+  const [CODES, BLOCKS, STRIDE, NSUB, TABLE, OUT] = [0, 1, 2, 3, 4, 5];
+  const [B, J, P, T, ROW] = [6, 7, 8, 9, 10];
+  const [A0, A1, A2, A3, X, LUT, LO, HI, MASK] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const addInto = (acc: number, extend: number[], src: number) => [...op.get(acc), ...op.get(src), ...extend, ...op.i16x8Add, ...op.set(acc)];
+  const inc = (local: number, by: number[]) => [...op.get(local), ...by, ...op.i32Add, ...op.set(local)];
+  const body = [
+    ...op.i32(15), ...op.i8x16Splat, ...op.set(MASK),
+    ...op.get(CODES), ...op.set(ROW),
+    ...op.block, ...op.loop, // for b in 0..blocks
+    ...op.get(B), ...op.get(BLOCKS), ...op.i32GeU, ...op.brIf(1),
+    ...op.v128Zero, ...op.set(A0), ...op.v128Zero, ...op.set(A1), ...op.v128Zero, ...op.set(A2), ...op.v128Zero, ...op.set(A3),
+    ...op.get(ROW), ...op.set(P), ...op.get(TABLE), ...op.set(T), ...op.i32(0), ...op.set(J),
+    ...op.block, ...op.loop, // for j in 0..nSub
+    ...op.get(J), ...op.get(NSUB), ...op.i32GeU, ...op.brIf(1),
+    ...op.get(P), ...op.v128Load(0), ...op.set(X),
+    ...op.get(T), ...op.v128Load(0), ...op.set(LUT),
+    // Items 0-15 are the low nibbles, items 16-31 the high ones.
+    ...op.get(LUT), ...op.get(X), ...op.get(MASK), ...op.and, ...op.swizzle, ...op.set(LO),
+    ...op.get(LUT), ...op.get(X), ...op.i32(4), ...op.i8x16ShrU, ...op.swizzle, ...op.set(HI),
+    // Widen the 16 byte lookups to uint16 and accumulate: A0 items 0-7, A1 8-15, A2 16-23, A3 24-31.
+    ...addInto(A0, op.i16x8ExtendLowU, LO), ...addInto(A1, op.i16x8ExtendHighU, LO),
+    ...addInto(A2, op.i16x8ExtendLowU, HI), ...addInto(A3, op.i16x8ExtendHighU, HI),
+    ...inc(P, op.i32(16)), ...inc(T, op.i32(16)), ...inc(J, op.i32(1)),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.get(OUT), ...op.get(A0), ...op.v128Store(0),
+    ...op.get(OUT), ...op.get(A1), ...op.v128Store(16),
+    ...op.get(OUT), ...op.get(A2), ...op.v128Store(32),
+    ...op.get(OUT), ...op.get(A3), ...op.v128Store(48),
+    ...inc(OUT, op.i32(64)), ...inc(ROW, op.get(STRIDE)), ...inc(B, op.i32(1)),
+    ...op.br(0), ...op.end, ...op.end,
+    ...op.end,
+  ];
+  const locals = [2, 5, I32, 9, V128];
+  const func = [...locals, ...body];
+  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
+  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
+  return Uint8Array.from([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]), // type: (i32 x6) -> ()
+    ...section(3, [1, 0]), // function 0 has type 0
+    ...section(5, [1, 0x00, 1]), // one memory, 1 page to start
+    ...section(7, [2, ...name('scan'), 0x00, 0, ...name('memory'), 0x02, 0]),
+    ...section(10, [1, ...uleb(func.length), ...func]),
+  ]);
+}
+
+/** The part of the WebAssembly API used here (typed locally: this package's lib settings do not include it). */
+interface WasmApi {
+  validate(bytes: Uint8Array): boolean;
+  Module: new (bytes: Uint8Array) => object;
+  Instance: new (module: object) => { exports: unknown };
+}
+
+interface ScanExports {
+  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  scan(codes: number, blocks: number, stride: number, nSub: number, table: number, out: number): void;
+}
+
+/**
+ * The SIMD kernel. Inputs are copied into its memory, which grows to the
+ * largest call seen. Its uint16 sums are exact while a pass covers at most
+ * {@link MAX_SUBS_PER_PASS} sub-quantizers, so longer codes run in several
+ * passes whose sums are added here.
+ */
+export class WasmFastScan implements FastScanKernel {
+  readonly name = 'wasm-simd' as const;
+  private readonly exports: ScanExports;
+
+  constructor(wasm: WasmApi, module: object) {
+    this.exports = new wasm.Instance(module).exports as ScanExports;
+  }
+
+  get scratchBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void {
+    const stride = nSub * 16;
+    const tablePtr = 0;
+    const codesPtr = align16(stride);
+    const outPtr = align16(codesPtr + blocks * stride);
+    const need = outPtr + blocks * 64;
+    const { memory } = this.exports;
+    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    const heap = new Uint8Array(memory.buffer);
+    heap.set(table.subarray(0, stride), tablePtr);
+    heap.set(codes.subarray(0, blocks * stride), codesPtr);
+    const sums = new Uint16Array(memory.buffer, outPtr, blocks * 32);
+    for (let first = 0; first < nSub; first += MAX_SUBS_PER_PASS) {
+      const subs = Math.min(MAX_SUBS_PER_PASS, nSub - first);
+      this.exports.scan(codesPtr + first * 16, blocks, stride, subs, tablePtr + first * 16, outPtr);
+      if (first === 0) out.set(sums);
+      else for (let i = 0; i < sums.length; i++) out[i] = out[i]! + sums[i]!;
+    }
+  }
+}
+
+function align16(n: number): number {
+  return (n + 15) & ~15;
+}
+
+const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
+let compiled: object | null | undefined;
+
+/**
+ * The fastest kernel this runtime supports: WebAssembly SIMD where it exists
+ * (Node >= 16.4, current browsers), else the JS reference.
+ */
+export function createFastScan(): FastScanKernel {
+  if (compiled === undefined) {
+    const bytes = assemble();
+    compiled = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
+  }
+  return wasmApi && compiled ? new WasmFastScan(wasmApi, compiled) : new JsFastScan();
+}
