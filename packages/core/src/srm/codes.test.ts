@@ -4,6 +4,8 @@ import { createCodec, defaultPqSubvectors, type VectorCodec } from './codes.js';
 import { dot } from '../util/vector-math.js';
 import { CorruptDataError, InvalidConfigError } from '../errors.js';
 import type { RerankMode } from './types.js';
+import { Sq4Codec } from './sq4.js';
+import { JsFastScan } from './fast-scan.js';
 
 let d: number;
 let data: Float32Array;
@@ -168,5 +170,22 @@ describe('sq4 encoding', () => {
     expect(other.trained).toBe(false);
     other.paramsFromBytes(good, 'test');
     expect(other.trained).toBe(true);
+  });
+
+  it('scores the same with the JS kernel, where WebAssembly SIMD is missing, as with the SIMD one', async () => {
+    const simd = new Sq4Codec(d);
+    const js = new Sq4Codec(d, new JsFastScan());
+    await simd.train(data, n, 1);
+    js.paramsFromBytes(simd.paramsToBytes(), 'test');
+    const rows = new Uint8Array(simd.bytesFor(70));
+    for (let i = 0; i < 70; i++) simd.encode(data, i * d, rows, i);
+    const q = data.slice(80 * d, 81 * d);
+    const a = new Float32Array(70);
+    const b = new Float32Array(70);
+    simd.prepare(q);
+    simd.scoreRows(rows, 70, a, 0, 0.25);
+    js.prepare(q);
+    js.scoreRows(rows, 70, b, 0, 0.25);
+    expect(b).toEqual(a);
   });
 });

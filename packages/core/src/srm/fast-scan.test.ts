@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { BLOCK_ITEMS, JsFastScan, MAX_SUBS_PER_PASS, blockBytes, blockOffset, createFastScan } from './fast-scan.js';
+import { BLOCK_ITEMS, CHUNK_BYTES, JsFastScan, MAX_SUBS_PER_PASS, blockBytes, blockOffset, createFastScan } from './fast-scan.js';
 
 /** The sum for item `i` straight from the layout's definition. */
 function naiveSum(codes: Uint8Array, i: number, nSub: number, table: Uint8Array): number {
@@ -65,5 +65,19 @@ describe('createFastScan', () => {
     const ref = new Uint32Array(BLOCK_ITEMS);
     new JsFastScan().scan(small, 1, 64, table, ref);
     expect(out).toEqual(ref);
+  });
+
+  it('scans more codes than one chunk in pieces, with a bounded memory', () => {
+    const nSub = 100;
+    const blocks = Math.ceil((2.5 * CHUNK_BYTES) / blockBytes(nSub));
+    const codes = randomBytes(blocks * blockBytes(nSub), 9);
+    const table = randomBytes(nSub * 16, 10);
+    const kernel = createFastScan();
+    const simd = new Uint32Array(blocks * BLOCK_ITEMS);
+    const js = new Uint32Array(blocks * BLOCK_ITEMS);
+    kernel.scan(codes, blocks, nSub, table, simd);
+    new JsFastScan().scan(codes, blocks, nSub, table, js);
+    expect(simd).toEqual(js);
+    expect(kernel.scratchBytes).toBeLessThan(1.2 * CHUNK_BYTES);
   });
 });

@@ -21,6 +21,8 @@
 export const BLOCK_ITEMS = 32;
 /** Sub-quantizers one SIMD pass sums in uint16 without overflow, with entries up to 255: 257 * 255 = 65535. */
 export const MAX_SUBS_PER_PASS = 257;
+/** Code bytes the SIMD kernel takes per call (at least one block): 1 MiB is ~20k items at d = 100. */
+export const CHUNK_BYTES = 1 << 20;
 
 /** Bytes of one block of `nSub` sub-quantizers. */
 export function blockBytes(nSub: number): number {
@@ -177,8 +179,9 @@ interface ScanExports {
 }
 
 /**
- * The SIMD kernel. Inputs are copied into its memory, which grows to the
- * largest call seen. Its uint16 sums are exact while a pass covers at most
+ * The SIMD kernel. Codes are copied into its memory a chunk of blocks at a
+ * time (about {@link CHUNK_BYTES}), so that memory stays small however large a
+ * bucket grows. Its uint16 sums are exact while a pass covers at most
  * {@link MAX_SUBS_PER_PASS} sub-quantizers, so longer codes run in several
  * passes whose sums are added here.
  */
@@ -196,21 +199,26 @@ export class WasmFastScan implements FastScanKernel {
 
   scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void {
     const stride = nSub * 16;
+    const chunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
     const tablePtr = 0;
     const codesPtr = align16(stride);
-    const outPtr = align16(codesPtr + blocks * stride);
-    const need = outPtr + blocks * 64;
+    const outPtr = align16(codesPtr + Math.min(blocks, chunk) * stride);
+    const need = outPtr + Math.min(blocks, chunk) * 64;
     const { memory } = this.exports;
     if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
     const heap = new Uint8Array(memory.buffer);
     heap.set(table.subarray(0, stride), tablePtr);
-    heap.set(codes.subarray(0, blocks * stride), codesPtr);
-    const sums = new Uint16Array(memory.buffer, outPtr, blocks * 32);
-    for (let first = 0; first < nSub; first += MAX_SUBS_PER_PASS) {
-      const subs = Math.min(MAX_SUBS_PER_PASS, nSub - first);
-      this.exports.scan(codesPtr + first * 16, blocks, stride, subs, tablePtr + first * 16, outPtr);
-      if (first === 0) out.set(sums);
-      else for (let i = 0; i < sums.length; i++) out[i] = out[i]! + sums[i]!;
+    for (let b0 = 0; b0 < blocks; b0 += chunk) {
+      const n = Math.min(chunk, blocks - b0);
+      heap.set(codes.subarray(b0 * stride, (b0 + n) * stride), codesPtr);
+      const sums = new Uint16Array(memory.buffer, outPtr, n * 32);
+      const at = b0 * 32;
+      for (let first = 0; first < nSub; first += MAX_SUBS_PER_PASS) {
+        const subs = Math.min(MAX_SUBS_PER_PASS, nSub - first);
+        this.exports.scan(codesPtr + first * 16, n, stride, subs, tablePtr + first * 16, outPtr);
+        if (first === 0) out.set(sums, at);
+        else for (let i = 0; i < sums.length; i++) out[at + i] = out[at + i]! + sums[i]!;
+      }
     }
   }
 }

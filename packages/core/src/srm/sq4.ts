@@ -40,9 +40,15 @@ export class Sq4Codec implements VectorCodec {
   private bias = 0;
   private unit = 1;
   private sums = new Uint32Array(0);
-  private readonly kernel: FastScanKernel = createFastScan();
 
-  constructor(private readonly d: number) {
+  /**
+   * @param d - dimensions.
+   * @param kernel - the scan kernel; default the fastest this runtime has (WebAssembly SIMD, else JS).
+   */
+  constructor(
+    private readonly d: number,
+    private readonly kernel: FastScanKernel = createFastScan(),
+  ) {
     this.levels = new Float32Array(d * LEVELS);
     this.thresholds = new Float32Array(d * (LEVELS - 1));
     this.table = new Uint8Array(d * LEVELS);
