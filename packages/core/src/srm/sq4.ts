@@ -15,7 +15,7 @@
 import { CorruptDataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { VectorCodec } from './codes.js';
-import { BLOCK_ITEMS, blockBytes, createFastScan, type FastScanKernel } from './fast-scan.js';
+import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKernel } from './fast-scan.js';
 import { kmeans } from './kmeans.js';
 
 /** Levels per dimension: one nibble. */
@@ -90,7 +90,7 @@ export class Sq4Codec implements VectorCodec {
 
   encode(v: Float32Array, off: number, rows: Uint8Array, index: number): void {
     const { d, thresholds: t } = this;
-    const base = (index >> 5) * d * 16 + (index & 15);
+    const base = blockOffset(index, 0, d);
     const high = (index & 16) !== 0;
     for (let j = 0; j < d; j++) {
       const x = v[off + j]!;
@@ -107,8 +107,8 @@ export class Sq4Codec implements VectorCodec {
 
   moveRow(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
     const { d } = this;
-    const s = (from >> 5) * d * 16 + (from & 15);
-    const t = (to >> 5) * d * 16 + (to & 15);
+    const s = blockOffset(from, 0, d);
+    const t = blockOffset(to, 0, d);
     const sShift = from & 16 ? 4 : 0;
     const tHigh = (to & 16) !== 0;
     for (let j = 0; j < d; j++) {
@@ -152,7 +152,7 @@ export class Sq4Codec implements VectorCodec {
 
   decode(rows: Uint8Array, row: number, out: Float32Array): void {
     const { d, levels } = this;
-    const base = (row >> 5) * d * 16 + (row & 15);
+    const base = blockOffset(row, 0, d);
     const shift = row & 16 ? 4 : 0;
     for (let j = 0; j < d; j++) out[j] = levels[j * LEVELS + ((rows[base + j * 16]! >> shift) & 15)]!;
   }
