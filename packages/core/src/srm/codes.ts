@@ -1,7 +1,7 @@
 /**
  * Per-item rerank codecs, one per {@link RerankMode}. Each scores the rows of
  * a bucket against the prepared query: exactly (float32, float16) or
- * approximately (int8, PQ), or not at all (none: every candidate is
+ * approximately (int8, PQ, and sq4 in `sq4.ts`), or not at all (none: every candidate is
  * re-scored from the store).
  *
  * `prepare(q)` builds per-query tables; callers score synchronously right
@@ -33,11 +33,11 @@ export interface VectorCodec extends RowLayout {
   readonly scores: boolean;
   /**
    * True when items are encoded as residuals from their bucket's centroid
-   * (pq): callers encode `x - c_bucket` and pass `q . c_bucket` as the
+   * (pq, sq4): callers encode `x - c_bucket` and pass `q . c_bucket` as the
    * `offset` of `scoreRows`, since `q . x = q . c + q . (x - c)`.
    */
   readonly residual: boolean;
-  /** True when the codec needs `train` before `encode` (int8, pq). */
+  /** True when the codec needs `train` before `encode` (int8, pq, sq4). */
   readonly needsTraining: boolean;
   /** True once trained (always true for modes without training). */
   readonly trained: boolean;

@@ -106,7 +106,7 @@ export interface QueryOptions {
   filter?: FilterInput | ((payload: Payload) => boolean);
   /** Candidate budget. Default: config `maxCandidates`. */
   maxCandidates?: number;
-  /** Exact re-scoring budget for int8/pq. Default: config `refine`. */
+  /** Exact re-scoring budget for int8/pq/sq4. Default: config `refine`. */
   refine?: number;
 }
 
