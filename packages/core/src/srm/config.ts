@@ -33,15 +33,16 @@ export interface SRMConfig {
 /** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
 export const defaultSRMOptions = {
   K: 256,
-  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256, residual PQ) m=8 reaches
-  // recall@10 0.869, m=24 0.967 and m=32 0.979 at 1.3x m=24's latency (docs/benchmarks/dense.md), so we
+  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256, sq4) m=8 reaches
+  // recall@10 0.869, m=24 0.965 and m=32 0.978 at 1.2x m=24's latency (docs/benchmarks/dense.md), so we
   // probe 24 buckets by default.
   m: 24,
   topK: 10,
   maxCandidates: Infinity,
   metric: 'cosine' as Metric,
   rerank: 'sq4' as RerankMode,
-  // Re-scoring 64 or 128 PQ candidates exactly gave the same recall@10 on GloVe (0.967 at m=24); 64 reads half as much from the store.
+  // Re-scoring 64, 200 or 500 candidates exactly gives the same recall@10 on GloVe (0.939 at m=16,
+  // docs/benchmarks/dense.md); each one more is a read from the store (~4 µs).
   refine: 64,
   adaptiveUpdate: false,
   tau: 0.5,

@@ -31,7 +31,8 @@ export interface EmbeddedStorageOptions {
    * process's memory, bounded by this value. The operating system's file cache already keeps
    * recently read pages, so a larger cache mostly saves system calls: lowering the default from
    * 32 to 8 MiB cut the RSS growth of the dense benchmark's SRM rows (GloVe, 340k x 100) by 25 to
-   * 100 MiB, with no change in their latency or add rate (docs/benchmarks.md). Raise it when the
+   * 100 MiB, with no change in their latency or add rate (`npm run bench -- --size full --suite dense`
+   * at commits 3e13677 and 3bdd99b: docs/benchmarks/dense.md in each). Raise it when the
    * operating system cannot cache the file.
    */
   cacheSizeMiB?: number;
