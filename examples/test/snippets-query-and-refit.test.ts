@@ -12,6 +12,7 @@ describe.skipIf(!built)('doc snippets', () => {
     expect(out).toMatch(/^refit phases: refit:kmeans, refit:route$/m);
     expect(out).toMatch(/^same after reopen: true$/m);
     expect(out).toMatch(/^verify: true$/m);
+    expect(out).toMatch(/^opened from: checkpoint$/m);
     expect(out).toMatch(/^adaptive verify: true$/m);
   });
 });

@@ -53,6 +53,7 @@ const reopened = await SemanticRoutingMemory.open({ path: dir, d });
 const after = await reopened.query(q, { k: 5 });
 console.log('same after reopen:', JSON.stringify(after) === JSON.stringify(before));
 console.log('verify:', (await reopened.verify()).ok);
+console.log('opened from:', reopened.stats().openedFrom.source); // "checkpoint": close() saved the routing layer
 await reopened.close();
 
 // The adaptive update (off by default) moves centroids as items arrive.

@@ -36,6 +36,8 @@ export type {
   SrmRecordView,
   SrmStoreSpec,
   SrmStore,
+  RoutingCheckpointStore,
+  CheckpointList,
   SparseVector,
   GlossaryEntry,
   StoredGlossaryEntry,

@@ -13,6 +13,7 @@ import { recallAtK } from '../recall.js';
 import { createSystem } from '../systems/create.js';
 import type { BuildInfo, StepProgress, SystemSpec } from '../systems/types.js';
 import { settledRss } from './memory.js';
+import type { RestartResult } from './restart-task.js';
 import { runQueries, summarizeLatency } from './query-loop.js';
 
 /** The datasets of the dense suite. */
@@ -52,6 +53,23 @@ export interface DenseSystemResult {
   indexBytes: { bytes: number; what: string } | null;
   points: PointResult[];
   details: Record<string, unknown>;
+  /** Where the index was persisted for the restart measurement (the parent deletes it, and this field). */
+  persistedDir?: string;
+  /** The restart measurement at the headline point (see restart-task.ts), or why it failed. */
+  restart?: RestartSummary | { error: string };
+}
+
+/** What the dense suite keeps of a restart: open time, RSS, and latency and recall at one point. */
+export interface RestartSummary {
+  point: string;
+  openSeconds: number;
+  rss: RestartResult['rss'];
+  recall: number;
+  p50Ms: number;
+  p95Ms: number;
+  queries: number;
+  /** SRM only: how the open built its routing layer (see restart-task.ts). */
+  openedFrom?: unknown;
 }
 
 /** Loads a dense dataset by name (deterministic split). */
@@ -73,6 +91,7 @@ export async function runDenseTask(task: DenseTask, progress: StepProgress): Pro
   let afterQueriesBytes: number;
   let indexBytes: { bytes: number; what: string } | null;
   let details: Record<string, unknown>;
+  let persistedDir: string;
   const points: PointResult[] = [];
   try {
     build = await system.build(base, d, progress);
@@ -92,6 +111,7 @@ export async function runDenseTask(task: DenseTask, progress: StepProgress): Pro
     afterQueriesBytes = await settledRss();
     indexBytes = await system.indexBytes();
     details = await system.details();
+    persistedDir = await system.persist();
   } finally {
     // Also on failure: temporary directories must not pile up.
     await system.close();
@@ -108,5 +128,6 @@ export async function runDenseTask(task: DenseTask, progress: StepProgress): Pro
     indexBytes,
     points,
     details,
+    persistedDir,
   };
 }

@@ -4,14 +4,17 @@ import type { DenseTask } from './dense-task.js';
 import type { WallTask } from '../suites/wall-task.js';
 import type { ThroughputTask } from '../suites/throughput-task.js';
 import type { DriftTask } from '../suites/drift-task.js';
+import type { RestartTask } from './restart-task.js';
 
-export type ChildTask = DenseTask | WallTask | ThroughputTask | DriftTask;
+export type ChildTask = DenseTask | RestartTask | WallTask | ThroughputTask | DriftTask;
 
 /** Runs a task in the current process (the child side of {@link runInChild}). */
 export async function runTask(task: ChildTask, progress: StepProgress): Promise<unknown> {
   switch (task.kind) {
     case 'dense':
       return (await import('./dense-task.js')).runDenseTask(task, progress);
+    case 'restart':
+      return (await import('./restart-task.js')).runRestartTask(task, progress);
     case 'wall':
       return (await import('../suites/wall-task.js')).runWallTask(task, progress);
     case 'throughput':

@@ -3,9 +3,14 @@
  * recall@10 against latency, hot memory, build time and add throughput.
  * Each system builds and queries in its own child process.
  */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
-import { loadDenseDataset, type DenseDatasetName, type DenseSystemResult, type DenseTask, type PointResult } from '../harness/dense-task.js';
+import type { DenseDataset } from '../data/dense-dataset.js';
+import { loadDenseDataset, type DenseDatasetName, type DenseSystemResult, type DenseTask, type PointResult, type RestartSummary } from '../harness/dense-task.js';
+import type { RestartResult, RestartTask } from '../harness/restart-task.js';
+import { recallAtK } from '../recall.js';
 import { runInChild } from '../harness/fork.js';
 import { benchCacheDir } from '../data/paths.js';
 import { cachedGroundTruth } from '../ground-truth.js';
@@ -51,19 +56,68 @@ async function runDataset(ctx: SuiteContext, name: DenseDatasetName): Promise<Da
 
   const systems: DenseSystemResult[] = [];
   const failures: { label: string; error: string }[] = [];
-  for (const spec of denseSpecs(name, ctx.size)) {
-    ctx.progress.start(`${data.name}: ${spec.label}`);
-    const task: DenseTask = { kind: 'dense', dataset: name, size: ctx.size, spec, k: K_NEIGHBOURS, budgetMs: queryBudgetMs(ctx.size) };
-    try {
-      systems.push(await runInChild<DenseSystemResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total)));
-    } catch (error) {
-      // One broken system must not sink the others; it is reported, never hidden.
-      failures.push({ label: spec.label, error: error instanceof Error ? error.message : String(error) });
-    } finally {
-      ctx.progress.stop();
+  const scratch = mkdtempSync(join(tmpdir(), 'srm-bench-dense-'));
+  const queriesFile = join(scratch, 'queries.f32');
+  writeFileSync(queriesFile, new Uint8Array(data.queries.buffer, data.queries.byteOffset, data.queries.byteLength));
+  const reportError = (label: string, error: unknown) => failures.push({ label, error: error instanceof Error ? error.message : String(error) });
+  try {
+    for (const spec of denseSpecs(name, ctx.size)) {
+      ctx.progress.start(`${data.name}: ${spec.label}`);
+      const task: DenseTask = { kind: 'dense', dataset: name, size: ctx.size, spec, k: K_NEIGHBOURS, budgetMs: queryBudgetMs(ctx.size) };
+      let result: DenseSystemResult;
+      try {
+        result = await runInChild<DenseSystemResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total));
+      } catch (error) {
+        // One broken system must not sink the others; it is reported, never hidden.
+        reportError(spec.label, error);
+        ctx.progress.stop();
+        continue;
+      }
+      try {
+        result.restart = await measureRestart(ctx, data, result, queriesFile);
+      } catch (error) {
+        reportError(`${spec.label} (restart)`, error);
+        result.restart = { error: error instanceof Error ? error.message.split('\n')[0]! : String(error) };
+      } finally {
+        if (result.persistedDir) rmSync(result.persistedDir, { recursive: true, force: true });
+        delete result.persistedDir;
+        ctx.progress.stop();
+      }
+      systems.push(result);
     }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
   }
   return { dataset: data.name, description: data.description, n, d: data.d, queries: nq, denseFloat32Bytes: n * data.d * 4, systems, failures };
+}
+
+/**
+ * Reopens the index a build child persisted in a fresh child, serves every query at the
+ * system's headline point, and scores the results here (the parent has the base vectors).
+ */
+async function measureRestart(ctx: SuiteContext, data: DenseDataset, built: DenseSystemResult, queriesFile: string): Promise<RestartSummary> {
+  const point = headlinePoint(built.points);
+  if (!built.persistedDir || !point) throw new Error('nothing to restart: no persisted index or no sweep point');
+  const sweepPoint = built.spec.sweep.find((p) => p.label === point.label)!;
+  const task: RestartTask = { kind: 'restart', spec: built.spec, dir: built.persistedDir, queriesFile, d: data.d, k: K_NEIGHBOURS, point: sweepPoint };
+  const run = await runInChild<RestartResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total));
+  const gt = cachedGroundTruth(data.name, data.base, data.queries, data.d, K_NEIGHBOURS, benchCacheDir());
+  const recall = recallAtK(run.results, gt, data.base, data.queries, data.d, K_NEIGHBOURS).mean;
+  return {
+    point: run.point,
+    openSeconds: run.openSeconds,
+    rss: run.rss,
+    recall,
+    p50Ms: run.latency.p50Ms,
+    p95Ms: run.latency.p95Ms,
+    queries: run.results.length,
+    ...(run.openedFrom ? { openedFrom: run.openedFrom } : {}),
+  };
+}
+
+/** The restart summary of a system, when its restart was measured. */
+function restartOf(s: DenseSystemResult): RestartSummary | undefined {
+  return s.restart && !('error' in s.restart) ? s.restart : undefined;
 }
 
 function hnswReference(report: DatasetReport): { point: PointResult; system: DenseSystemResult } | undefined {
@@ -93,6 +147,31 @@ export function headlineTable(report: DatasetReport): string {
   });
   return markdownTable(
     ['system', 'point', 'recall@10', 'p50 ms', 'p95 ms', 'p50 / hnswlib', 'RSS growth', 'RSS / hnswlib', 'index bytes', 'build s', 'add vec/s'],
+    rows,
+  );
+}
+
+/** After a restart: open time and the RSS of serving, per system, with ratios to hnswlib's. */
+export function restartTable(report: DatasetReport): string {
+  const ref = report.systems.find((s) => s.kind === 'hnswlib');
+  const refRestart = ref && restartOf(ref);
+  const rows = report.systems.map((s) => {
+    const r = restartOf(s);
+    if (!r) return [s.label, '-', '-', '-', '-', '-', '-', '-', '-'];
+    return [
+      s.label,
+      r.point,
+      fixed(r.recall, 3),
+      fixed(r.p50Ms, 3),
+      fixed(r.openSeconds, 2),
+      ratio(r.openSeconds, refRestart?.openSeconds),
+      formatBytes(r.rss.afterOpenBytes - r.rss.baselineBytes),
+      formatBytes(r.rss.growthBytes),
+      ratio(r.rss.growthBytes, refRestart?.rss.growthBytes),
+    ];
+  });
+  return markdownTable(
+    ['system', 'point', 'recall@10', 'p50 ms', 'open s', 'open / hnswlib', 'RSS after open', 'RSS serving', 'RSS serving / hnswlib'],
     rows,
   );
 }
@@ -163,10 +242,14 @@ function curveSpec(report: DatasetReport, title: string, include: (s: DenseSyste
 }
 
 function memorySpec(report: DatasetReport): TopLevelSpec {
-  const values = report.systems.flatMap((s) => [
-    { system: s.label, what: 'process RSS growth', mib: Math.max(s.rss.growthBytes, 1024) / 2 ** 20 },
-    ...(s.indexBytes ? [{ system: s.label, what: `index bytes (SRM: hot bytes)`, mib: Math.max(s.indexBytes.bytes, 1024) / 2 ** 20 }] : []),
-  ]);
+  const values = report.systems.flatMap((s) => {
+    const restart = restartOf(s);
+    return [
+      { system: s.label, what: 'RSS growth, build + queries', mib: Math.max(s.rss.growthBytes, 1024) / 2 ** 20 },
+      ...(restart ? [{ system: s.label, what: 'RSS growth, restart + queries', mib: Math.max(restart.rss.growthBytes, 1024) / 2 ** 20 }] : []),
+      ...(s.indexBytes ? [{ system: s.label, what: `index bytes (SRM: hot bytes)`, mib: Math.max(s.indexBytes.bytes, 1024) / 2 ** 20 }] : []),
+    ];
+  });
   // A dot plot: bars cannot start at zero on a log axis.
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
@@ -242,6 +325,8 @@ export async function runDenseSuite(ctx: SuiteContext): Promise<void> {
     const prefix = name === 'glove' ? 'dense-glove' : 'dense-fiori';
     ctx.log(`\n## dense: ${report.dataset} (${count(report.n)} x ${report.d}, ${report.queries} queries)\n${report.description}\n`);
     ctx.log(headlineTable(report));
+    ctx.log(`\nAfter a restart (a fresh process opens the persisted index and serves every query at the headline point):\n`);
+    ctx.log(restartTable(report));
     ctx.log(`\nSRM hot memory (dense float32 = ${formatBytes(report.denseFloat32Bytes)}):\n`);
     ctx.log(srmHotTable(report));
     ctx.log('\nAll sweep points:\n');
@@ -255,6 +340,8 @@ export async function runDenseSuite(ctx: SuiteContext): Promise<void> {
     recallDefinition: 'a returned id counts when its exact cosine to the query is >= the 10th exact cosine - 1e-5 (ties count)',
     latencyDefinition: 'wall time of one query call, sequential, one thread (native peers pinned to 1 thread); p50/p95 over the timed queries after 50 warm-up queries',
     rssDefinition: 'resident set size of a fresh child process after build (and after queries, whichever is larger) minus its RSS once the dataset was loaded; both after a full GC',
+    restartDefinition:
+      'a second fresh child process loads the library and the queries (RSS baseline), opens the index the build child persisted in its own on-disk form (open s), and serves every query at the headline point; RSS serving = max(after open, after queries) minus the baseline, after a full GC',
     datasets: reports,
   });
   ctx.log(`\nwrote ${file}`);

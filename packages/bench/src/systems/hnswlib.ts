@@ -1,9 +1,11 @@
 /** hnswlib-node: HNSW over inner product of unit vectors (= cosine). Single-threaded add and search. */
-import { statSync, unlinkSync } from 'node:fs';
+import { mkdtempSync, statSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import hnswlib from 'hnswlib-node';
 import type { BuildInfo, DenseSystem, HnswlibSpec, StepProgress, SweepPoint } from './types.js';
+
+const INDEX_FILE = 'index.hnsw';
 
 export class HnswlibSystem implements DenseSystem {
   private index: hnswlib.HierarchicalNSW | undefined;
@@ -24,6 +26,18 @@ export class HnswlibSystem implements DenseSystem {
     this.index = index;
     const s = (performance.now() - t0) / 1000;
     return { buildSeconds: s, addSeconds: s, addPerSecond: n / s, notes: { threads: 1, M: this.spec.M, efConstruction: this.spec.efConstruction } };
+  }
+
+  async persist(): Promise<string> {
+    const dir = mkdtempSync(join(tmpdir(), 'srm-bench-hnsw-'));
+    this.index!.writeIndexSync(join(dir, INDEX_FILE));
+    return dir;
+  }
+
+  async open(dir: string, d: number): Promise<void> {
+    const index = new hnswlib.HierarchicalNSW('ip', d);
+    index.readIndexSync(join(dir, INDEX_FILE));
+    this.index = index;
   }
 
   prepareQueries(queries: Float32Array, d: number): void {

@@ -20,7 +20,8 @@ function dirBytes(dir: string): number {
 }
 
 export class LanceSystem implements DenseSystem {
-  private readonly dir = mkdtempSync(join(tmpdir(), 'srm-bench-lance-'));
+  private dir = mkdtempSync(join(tmpdir(), 'srm-bench-lance-'));
+  private handedOver = false;
   private table: lancedb.Table | undefined;
   private db: lancedb.Connection | undefined;
   private queries: Float32Array[] = [];
@@ -65,6 +66,24 @@ export class LanceSystem implements DenseSystem {
     };
   }
 
+  async persist(): Promise<string> {
+    // The table and its index are on disk already.
+    this.table?.close();
+    this.db?.close();
+    this.table = undefined;
+    this.db = undefined;
+    this.handedOver = true;
+    return this.dir;
+  }
+
+  async open(dir: string): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.dir = dir;
+    this.handedOver = true;
+    this.db = await lancedb.connect(dir);
+    this.table = await this.db.openTable('bench');
+  }
+
   prepareQueries(queries: Float32Array, d: number): void {
     this.queries = splitRows(queries, d);
   }
@@ -95,6 +114,6 @@ export class LanceSystem implements DenseSystem {
   async close(): Promise<void> {
     this.table?.close();
     this.db?.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.handedOver) rmSync(this.dir, { recursive: true, force: true });
   }
 }

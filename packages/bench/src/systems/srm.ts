@@ -53,6 +53,7 @@ export class SrmSystem implements DenseSystem {
   private queries: Float32Array[] = [];
   private point: SweepPoint = { label: '', params: {} };
   private d = 0;
+  private handedOver = false;
 
   constructor(private readonly spec: SrmSpec) {}
 
@@ -77,6 +78,21 @@ export class SrmSystem implements DenseSystem {
       addPerSecond: n / addSeconds,
       notes: { fit: this.spec.fit, settleSeconds, store: 'embedded (SQLite on local disk)' },
     };
+  }
+
+  async persist(): Promise<string> {
+    // Every write is already durable; close() adds the routing checkpoint that a reopen reads.
+    await this.memory!.close();
+    this.memory = undefined;
+    this.handedOver = true;
+    return this.dir;
+  }
+
+  async open(dir: string, d: number): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.d = d;
+    this.handedOver = true;
+    this.memory = await SemanticRoutingMemory.open({ d, path: dir });
   }
 
   prepareQueries(queries: Float32Array, d: number): void {
@@ -109,6 +125,6 @@ export class SrmSystem implements DenseSystem {
   async close(): Promise<void> {
     await this.memory?.close();
     this.memory = undefined;
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.handedOver) rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -80,6 +80,13 @@ export interface BuildInfo {
 /** A built index the harness can query. Queries are given once, then referred to by row. */
 export interface DenseSystem {
   build(base: Float32Array, d: number, progress: StepProgress): Promise<BuildInfo>;
+  /**
+   * Makes the built index durable in its own on-disk form and hands it over: returns the
+   * directory it lives in, which the caller deletes (close() no longer does).
+   */
+  persist(): Promise<string>;
+  /** Opens what {@link persist} wrote, instead of building: what a restarted process does. */
+  open(dir: string, d: number): Promise<void>;
   /** Converts the query matrix to whatever the system takes, outside the timed loop. */
   prepareQueries(queries: Float32Array, d: number): void;
   /** Applies a sweep point before its queries run. */

@@ -15,7 +15,8 @@ export class UsearchSystem implements DenseSystem {
   private index: Index | undefined;
   private d = 0;
   private queries = new Float32Array(0);
-  private readonly dir = mkdtempSync(join(tmpdir(), 'srm-bench-usearch-'));
+  private dir = mkdtempSync(join(tmpdir(), 'srm-bench-usearch-'));
+  private handedOver = false;
 
   constructor(private readonly spec: UsearchSpec) {}
 
@@ -54,6 +55,22 @@ export class UsearchSystem implements DenseSystem {
     return join(this.dir, 'index.usearch');
   }
 
+  async persist(): Promise<string> {
+    // build() already saved the index (each sweep point reloads it).
+    this.handedOver = true;
+    return this.dir;
+  }
+
+  async open(dir: string, d: number): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    this.dir = dir;
+    this.handedOver = true;
+    this.d = d;
+    const index = this.create(64);
+    index.load(this.file);
+    this.index = index;
+  }
+
   prepareQueries(queries: Float32Array): void {
     this.queries = queries;
   }
@@ -79,6 +96,6 @@ export class UsearchSystem implements DenseSystem {
 
   async close(): Promise<void> {
     this.index = undefined;
-    rmSync(this.dir, { recursive: true, force: true });
+    if (!this.handedOver) rmSync(this.dir, { recursive: true, force: true });
   }
 }

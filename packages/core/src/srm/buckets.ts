@@ -122,6 +122,20 @@ export class InvertedBuckets {
     return out;
   }
 
+  /**
+   * Takes over finished lists as they are (a routing checkpoint read back): list `b` holds
+   * `slotLists[b]`, and `rowLists[b]` (its own buffer, at offset 0) holds their rows.
+   */
+  static adopt(K: number, layout: RowLayout, slotLists: Uint32Array[], rowLists: Uint8Array[]): InvertedBuckets {
+    const out = new InvertedBuckets(K, layout);
+    for (let b = 0; b < K; b++) {
+      out.slotLists[b] = slotLists[b]!;
+      out.rowLists[b] = rowLists[b]!;
+      out.lengths[b] = slotLists[b]!.length;
+    }
+    return out;
+  }
+
   /** Allocated bytes of the slot lists and the length array: the routing layer's per-item part. */
   get slotBytes(): number {
     let bytes = this.lengths.byteLength;

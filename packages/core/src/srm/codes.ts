@@ -53,7 +53,7 @@ export interface VectorCodec extends RowLayout {
   decode(rows: Uint8Array, row: number, out: Float32Array): void;
   /** Bytes of quantizer parameters and per-query tables (the per-item rows are counted by the buckets). */
   readonly tableBytes: number;
-  /** Quantizer parameters (the per-item rows are rebuilt from the store). */
+  /** Quantizer parameters (the per-item rows come from the routing checkpoint or a scan of the store). */
   paramsToBytes(): Uint8Array;
   paramsFromBytes(bytes: Uint8Array, where: string): void;
 }

@@ -1,8 +1,7 @@
-import { mkdtempSync, rmSync, writeFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   CorruptDataError,
   DimensionMismatchError,
@@ -14,16 +13,9 @@ import {
 import { SemanticRoutingMemory } from './memory.js';
 import { exactTopK, gloveSample, recallAt } from './glove.test-helper.js';
 import type { RerankMode } from './types.js';
+import { tempDirs } from '../test-support/temp-dirs.js';
 
-const dirs: string[] = [];
-function tempDir(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'srm-mem-'));
-  dirs.push(dir);
-  return dir;
-}
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const tempDir = tempDirs('srm-mem-');
 
 let glove: Awaited<ReturnType<typeof gloveSample>>;
 beforeAll(async () => {

@@ -6,7 +6,7 @@
  * exactly.
  */
 import { randomUUID } from 'node:crypto';
-import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
+import { ClosedError, CorruptDataError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
@@ -15,6 +15,7 @@ import { Rng } from '../util/rng.js';
 import { RwLock, Yielder } from '../util/rw-lock.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import { InvertedBuckets, type BucketRows } from './buckets.js';
+import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
 import { createCodec, type VectorCodec } from './codes.js';
 import { resolveConfig, type SRMConfig } from './config.js';
@@ -79,6 +80,9 @@ export class SemanticRoutingMemory {
   /** Set when close() begins: no background refit may start after that. */
   private closing = false;
   private residualScratch = new Float32Array(0);
+  private openedFrom: SRMStats['openedFrom'] = { source: 'scan', reason: 'not opened yet' };
+  /** Set once attach() succeeded: only then is there a routing layer worth checkpointing. */
+  private attached = false;
 
   /**
    * Creates a memory. Without `storage` it lives in memory (nothing on disk);
@@ -158,8 +162,70 @@ export class SemanticRoutingMemory {
     } else {
       await this.store.writeState(this.encodeState(false));
     }
-    await this.rebuildFromStore(pendingReroute);
+    if (!(await this.restoreFromCheckpoint(raw, pendingReroute))) await this.rebuildFromStore(pendingReroute);
     this.sizeAtFit = sizeAtFit ?? this.live;
+    this.attached = true;
+  }
+
+  /**
+   * Restores the routing layer from the store's routing checkpoint when there is a current,
+   * valid one; returns false (and records why in `openedFrom`) when a scan must rebuild it.
+   */
+  private async restoreFromCheckpoint(state: Uint8Array | null, reroute: boolean): Promise<boolean> {
+    const checkpoints = this.store.checkpoints;
+    const codebook = this.codebook;
+    if (!checkpoints || !state || !codebook || reroute || !CHECKPOINTS_SUPPORTED) {
+      const reason = !checkpoints ? 'the backend keeps no checkpoints' : !state ? 'new memory' : !codebook ? 'not fitted' : reroute ? 'a refit was interrupted' : 'big-endian host';
+      this.openedFrom = { source: 'scan', reason };
+      return false;
+    }
+    try {
+      const checkpoint = await checkpoints.read();
+      if (!checkpoint) {
+        this.openedFrom = { source: 'scan', reason: 'no current checkpoint (a write came after the last one, or none was taken)' };
+        return false;
+      }
+      const restored = restoreCheckpoint(checkpoint, { state, K: codebook.K, layout: this.codec, storedItems: await this.store.count() });
+      this.buckets = restored.buckets;
+      this.live = restored.items;
+      this.slotEnd = restored.slotEnd;
+      this.freeSlots = restored.freeSlots;
+      this.openedFrom = { source: 'checkpoint' };
+      return true;
+    } catch (err) {
+      // The checkpoint is a cache of what the scan rebuilds: a bad one costs a scan, not an error.
+      if (!(err instanceof CheckpointRejected || err instanceof CorruptDataError)) throw err;
+      this.openedFrom = { source: 'scan', reason: `checkpoint refused: ${err.message}` };
+      return false;
+    }
+  }
+
+  /**
+   * Saves the routing layer (bucket lists and rerank rows) as the store's routing checkpoint,
+   * so that the next open reads these hot bytes instead of scanning every stored vector.
+   * `close()` does it too; long-running processes that may be killed can call it after bulk
+   * writes. Any later write makes the checkpoint stale (the next open then scans). Waits for
+   * a background refit first.
+   *
+   * @returns whether a checkpoint was written: false when the current one is still fresh, or
+   * there is nothing to keep (an unfitted memory, a backend without checkpoints such as Qdrant
+   * or an in-memory store, a big-endian host).
+   */
+  async checkpoint(): Promise<boolean> {
+    await this.ensureOpen();
+    await this.idle();
+    return this.lock.write(() => this.checkpointLocked());
+  }
+
+  private async checkpointLocked(): Promise<boolean> {
+    const checkpoints = this.store.checkpoints;
+    if (!checkpoints || !this.codebook || !CHECKPOINTS_SUPPORTED || this.refitTask) return false;
+    if (await checkpoints.isCurrent()) return false;
+    const state = await this.store.readState();
+    if (!state) return false;
+    const { header, lists } = checkpointOf(this.buckets, this.codec, state);
+    await checkpoints.write(header, lists);
+    return true;
   }
 
   /** Rebuilds slots, buckets and codes from a scan of the store. */
@@ -821,17 +887,23 @@ export class SemanticRoutingMemory {
         total: codebookBytes + routing + idMaps + rerank,
       },
       denseFloat32Bytes: this.live * this.config.d * 4,
+      openedFrom: { ...this.openedFrom },
       ...(this.lastRefitError ? { lastRefitError: String(this.lastRefitError) } : {}),
     };
   }
 
-  /** Waits for background work, then closes the storage this memory opened. Idempotent. */
+  /**
+   * Waits for background work, saves a routing checkpoint (see {@link checkpoint}), then
+   * closes the storage this memory opened. Idempotent. A checkpoint that cannot be written
+   * (a full disk) loses nothing: the next open scans instead.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
     await this.ready.catch(() => undefined);
     await this.idle();
-    await this.lock.write(() => {
+    await this.lock.write(async () => {
+      if (this.attached) await this.checkpointLocked().catch(() => false);
       this.closed = true;
     });
     await this.ownedStorage?.close();

@@ -171,6 +171,12 @@ export interface SRMStats {
   };
   /** What a dense float32 matrix of the same items would take: items x d x 4. */
   denseFloat32Bytes: number;
+  /**
+   * How this open built the routing layer: from the store's routing checkpoint (reading the
+   * hot bytes), or from a scan of every stored vector, with the reason the checkpoint was not
+   * used (none yet, stale after an unclean exit, a backend without checkpoints...).
+   */
+  openedFrom: { source: 'checkpoint' | 'scan'; reason?: string };
   /** Message of the last background refit that failed, if any. */
   lastRefitError?: string;
 }

@@ -95,6 +95,33 @@ export interface SrmStore {
   ): Promise<{ slot: number; score: number }[]>;
   /** Deletes every item and the state. */
   clear(): Promise<void>;
+  /**
+   * Optional: a persisted copy of the memory's in-RAM routing layer, so that a reopen reads
+   * its hot bytes instead of every stored vector. Absent on backends that cannot keep one
+   * (Qdrant, an in-memory database); the memory then rebuilds from a scan.
+   */
+  readonly checkpoints?: RoutingCheckpointStore;
+}
+
+/** One bucket list of a routing checkpoint: its slots (uint32, host byte order) and its rerank rows. */
+export interface CheckpointList {
+  slots: Uint8Array;
+  rows: Uint8Array;
+}
+
+/**
+ * Where a memory keeps its routing checkpoint. The store guarantees only freshness: any
+ * write to the items or to the state after {@link write} makes the checkpoint stale, in the
+ * same transaction as that write, so a stale checkpoint is never read back. The memory owns
+ * the content and validates it (checksums, sizes) before trusting it.
+ */
+export interface RoutingCheckpointStore {
+  /** The checkpoint's header and lists (in list order), or null when there is none or it is stale. */
+  read(): Promise<{ header: Uint8Array; lists: CheckpointList[] } | null>;
+  /** Replaces the checkpoint in one durable step. */
+  write(header: Uint8Array, lists: Iterable<CheckpointList>): Promise<void>;
+  /** Whether a checkpoint exists that no later write has made stale. */
+  isCurrent(): Promise<boolean>;
 }
 
 /** A sparse vector: parallel arrays of term ids (uint32) and weights. */

@@ -101,6 +101,7 @@ function describeStats(name: string, s: SRMStats): string {
       ['rerank', s.rerank],
       ['fitted', s.fitted ? 'yes' : `no (exact search until auto-fit)`],
       ['refitting', s.refitting ? 'yes' : 'no'],
+      ['opened from', s.openedFrom.source === 'checkpoint' ? 'routing checkpoint' : `scan of every vector (${s.openedFrom.reason ?? ''})`],
       ['buckets', `${b.count} (empty ${b.empty}); size min ${b.min}, p50 ${b.p50}, mean ${fixed(b.mean, 1)}, p95 ${b.p95}, max ${b.max}`],
       ['quantization error', `fit ${fixed(s.quantizationError.fit, 4)}, recent ${fixed(s.quantizationError.recent, 4)}`],
       ['hot bytes', `${formatBytes(h.total)}${ratio}`],

@@ -164,7 +164,11 @@ function checkFormat(db: SqliteDatabase, file: string): void {
   initialiseSchema(db);
 }
 
-/** Creates the tables of format version 1 that do not exist yet. */
+/**
+ * Creates the tables of format version 1 that do not exist yet. The routing-checkpoint tables
+ * and their triggers came later within version 1: they only add, and because the triggers live
+ * in the file, writes made by an older build still make a checkpoint stale.
+ */
 function initialiseSchema(db: SqliteDatabase): void {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -177,6 +181,20 @@ function initialiseSchema(db: SqliteDatabase): void {
       UNIQUE (kind, name)
     );
     CREATE TABLE IF NOT EXISTS srm_state (store_id INTEGER PRIMARY KEY, state BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS srm_checkpoint_head (store_id INTEGER PRIMARY KEY, header BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS srm_checkpoint_lists (
+      store_id INTEGER NOT NULL,
+      list INTEGER NOT NULL,
+      slots BLOB NOT NULL,
+      rows BLOB NOT NULL,
+      PRIMARY KEY (store_id, list)
+    );
+    CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_ins AFTER INSERT ON srm_state
+      BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = NEW.store_id; END;
+    CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_upd AFTER UPDATE ON srm_state
+      BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = NEW.store_id; END;
+    CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_del AFTER DELETE ON srm_state
+      BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = OLD.store_id; END;
   `);
   if (db.pragma('application_id', { simple: true }) !== SRM_APPLICATION_ID) db.pragma(`application_id = ${SRM_APPLICATION_ID}`);
 }

@@ -156,6 +156,95 @@ describe('damaged rows', () => {
   });
 });
 
+describe('routing checkpoints', () => {
+  const lists = () => [
+    { slots: new Uint8Array(new Uint32Array([0, 1]).buffer), rows: new Uint8Array([1, 2, 3]) },
+    { slots: new Uint8Array(0), rows: new Uint8Array(0) },
+  ];
+  let dir: string;
+  let disk: EmbeddedStorage;
+  let onDisk: EmbeddedSrmStore;
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'srm-checkpoint-'));
+    disk = await EmbeddedStorage.open(dir);
+    onDisk = await disk.openSrmStore(spec);
+    await onDisk.write({ upserts: [rec('a', 0), rec('b', 1)] });
+    await onDisk.writeState(new Uint8Array([7]));
+  });
+  afterEach(async () => {
+    await disk.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('are not offered by an in-memory database', () => {
+    expect(store.checkpoints).toBeUndefined();
+  });
+
+  it('read back what was written, in list order, across a reopen', async () => {
+    expect(await onDisk.checkpoints!.read()).toBeNull();
+    await onDisk.checkpoints!.write(new Uint8Array([9, 9]), lists());
+    expect(await onDisk.checkpoints!.isCurrent()).toBe(true);
+    await disk.close();
+    disk = await EmbeddedStorage.open(dir);
+    onDisk = await disk.openSrmStore(spec);
+    const back = await onDisk.checkpoints!.read();
+    expect(back && [...back.header]).toEqual([9, 9]);
+    expect(back!.lists.map((l) => [[...l.slots], [...l.rows]])).toEqual(lists().map((l) => [[...l.slots], [...l.rows]]));
+  });
+
+  // Every kind of write makes the checkpoint stale, in its own transaction.
+  const writes: [string, (s: EmbeddedSrmStore) => Promise<unknown>][] = [
+    ['an upsert', (s) => s.write({ upserts: [rec('c', 2)] })],
+    ['a delete', (s) => s.write({ deleteIds: ['a'] })],
+    ['a bucket rewrite', (s) => s.setBuckets(new Uint32Array([0]), new Int32Array([3]))],
+    ['a state write', (s) => s.writeState(new Uint8Array([8]))],
+    ['a clear', (s) => s.clear()],
+  ];
+  for (const [what, write] of writes) {
+    it(`become stale after ${what}`, async () => {
+      await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+      await write(onDisk);
+      expect(await onDisk.checkpoints!.isCurrent()).toBe(false);
+      expect(await onDisk.checkpoints!.read()).toBeNull();
+    });
+  }
+
+  it('stay current through reads and a failed write', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+    await onDisk.fetchSlots([0, 1], { vector: true, payload: true });
+    await expect(onDisk.write({ upserts: [rec('c', 0)] })).rejects.toThrow(InvalidInputError); // slot 0 is held by "a"
+    expect(await onDisk.checkpoints!.isCurrent()).toBe(true);
+  });
+
+  it('are made stale by a writer that knows nothing of them (the triggers live in the file)', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+    await disk.close();
+    const raw = new Database(join(dir, 'memory.sqlite'));
+    raw.prepare('UPDATE srm_items_1 SET payload = ? WHERE slot = 0').run('{}');
+    raw.close();
+    disk = await EmbeddedStorage.open(dir);
+    onDisk = await disk.openSrmStore(spec);
+    expect(await onDisk.checkpoints!.read()).toBeNull();
+  });
+
+  it('report a missing list as CorruptDataError instead of shifting the others', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), [...lists(), ...lists()]);
+    await disk.close();
+    const raw = new Database(join(dir, 'memory.sqlite'));
+    raw.prepare('DELETE FROM srm_checkpoint_lists WHERE list = 1').run();
+    raw.close();
+    disk = await EmbeddedStorage.open(dir);
+    onDisk = await disk.openSrmStore(spec);
+    await expect(onDisk.checkpoints!.read()).rejects.toThrow(/has no list 1/);
+  });
+
+  it('reject lists that are not bytes, and keep the previous checkpoint', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), [{ slots: [0] as unknown as Uint8Array, rows: new Uint8Array(0) }])).rejects.toThrow(InvalidInputError);
+    expect([...(await onDisk.checkpoints!.read())!.header]).toEqual([1]);
+  });
+});
+
 describe('write sequences (property)', () => {
   const idArb = fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f', 'a::b', 'x/..', 'nul\u0000');
   const recArb = fc.record({

@@ -1,0 +1,140 @@
+/**
+ * The routing checkpoint: the in-RAM bucket lists (slots and rerank rows) as
+ * they are, so that reopening a memory reads its hot bytes instead of
+ * scanning and re-encoding every stored vector.
+ *
+ * The checkpoint is a cache of what a scan would rebuild: the store keeps it
+ * fresh (any write makes it stale), and this module refuses anything that
+ * does not match the current state. A refused checkpoint costs one scan,
+ * never a wrong answer.
+ *
+ * Header (little-endian): "SRMR" | u32 version | u32 crc32(state blob) | u32 lists |
+ * u32 items | lists × (u32 items in the list, u32 crc32(slots bytes ++ rows bytes)).
+ * Slots are stored in host byte order, so checkpoints are only written and
+ * read on little-endian hosts; big-endian ones (s390x, AIX) always scan.
+ */
+import { crc32 } from 'node:zlib';
+import type { CheckpointList } from '../storage/types.js';
+import { InvertedBuckets } from './buckets.js';
+import type { RowLayout } from './codes.js';
+
+/** Current checkpoint format. Any other version is refused (and the memory scans). */
+export const CHECKPOINT_VERSION = 1;
+const MAGIC = 0x524d5253; // "SRMR"
+const FIXED = 20;
+
+/** Whether typed arrays are little-endian here (the checkpoint's byte order). */
+export const CHECKPOINTS_SUPPORTED = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Why a checkpoint was not used; the memory reports it in `stats().openedFrom`. */
+export class CheckpointRejected extends Error {}
+
+function bytesOf(a: Uint32Array): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
+}
+
+/**
+ * The header and lists of a checkpoint of `buckets`, taken against the persisted `state`
+ * blob. Lists are produced lazily, as views (no copy of the rows).
+ */
+export function checkpointOf(buckets: InvertedBuckets, layout: RowLayout, state: Uint8Array): { header: Uint8Array; lists: Iterable<CheckpointList> } {
+  const K = buckets.K;
+  const header = new Uint8Array(FIXED + 8 * K);
+  const view = new DataView(header.buffer);
+  view.setUint32(0, MAGIC, true);
+  view.setUint32(4, CHECKPOINT_VERSION, true);
+  view.setUint32(8, crc32(state), true);
+  view.setUint32(12, K, true);
+  const list = (b: number): CheckpointList => {
+    const n = buckets.sizeOf(b);
+    return { slots: bytesOf(buckets.slotsOf(b)), rows: buckets.rowsOf(b).subarray(0, layout.bytesFor(n)) };
+  };
+  let items = 0;
+  for (let b = 0; b < K; b++) {
+    const { slots, rows } = list(b);
+    const n = buckets.sizeOf(b);
+    items += n;
+    view.setUint32(FIXED + 8 * b, n, true);
+    view.setUint32(FIXED + 8 * b + 4, crc32(rows, crc32(slots)), true);
+  }
+  view.setUint32(16, items, true);
+  return {
+    header,
+    lists: {
+      *[Symbol.iterator]() {
+        for (let b = 0; b < K; b++) yield list(b);
+      },
+    },
+  };
+}
+
+/** What a checkpoint restores: the bucket lists, and the slot bookkeeping derived from them. */
+export interface RestoredRouting {
+  buckets: InvertedBuckets;
+  items: number;
+  /** One past the highest slot in use. */
+  slotEnd: number;
+  /** Unused slots below `slotEnd`, highest first (the order the memory pops them). */
+  freeSlots: number[];
+}
+
+/** `bytes` as its own buffer at offset 0 (what the bucket lists require), copying only when it is not. */
+function ownBuffer(bytes: Uint8Array): Uint8Array {
+  if (bytes.byteOffset === 0 && bytes.buffer.byteLength === bytes.byteLength) return bytes;
+  return bytes.slice();
+}
+
+/**
+ * Restores bucket lists from a checkpoint read back from the store, after checking it against
+ * the current `state` blob, the expected list count, the row layout and the stored item count.
+ *
+ * @throws CheckpointRejected naming the first mismatch.
+ */
+export function restoreCheckpoint(
+  checkpoint: { header: Uint8Array; lists: CheckpointList[] },
+  expected: { state: Uint8Array; K: number; layout: RowLayout; storedItems: number },
+): RestoredRouting {
+  const { header, lists } = checkpoint;
+  const { K, layout } = expected;
+  if (!CHECKPOINTS_SUPPORTED) throw new CheckpointRejected('this host is big-endian');
+  if (header.byteLength < FIXED) throw new CheckpointRejected(`header is truncated (${header.byteLength} bytes)`);
+  const view = new DataView(header.buffer, header.byteOffset, header.byteLength);
+  if (view.getUint32(0, true) !== MAGIC) throw new CheckpointRejected('bad magic');
+  const version = view.getUint32(4, true);
+  if (version !== CHECKPOINT_VERSION) throw new CheckpointRejected(`version ${version}, this build reads ${CHECKPOINT_VERSION}`);
+  if (view.getUint32(8, true) !== crc32(expected.state)) throw new CheckpointRejected('taken against another index state');
+  const listCount = view.getUint32(12, true);
+  if (listCount !== K || header.byteLength !== FIXED + 8 * K || lists.length !== K) {
+    throw new CheckpointRejected(`has ${listCount} lists (${lists.length} stored), the codebook has ${K}`);
+  }
+  const items = view.getUint32(16, true);
+  if (items !== expected.storedItems) throw new CheckpointRejected(`lists ${items} items, the store holds ${expected.storedItems}`);
+
+  const slotLists: Uint32Array[] = [];
+  const rowLists: Uint8Array[] = [];
+  let total = 0;
+  for (let b = 0; b < K; b++) {
+    const n = view.getUint32(FIXED + 8 * b, true);
+    const { slots, rows } = lists[b]!;
+    if (slots.byteLength !== 4 * n || rows.byteLength !== layout.bytesFor(n)) throw new CheckpointRejected(`list ${b} has the wrong size`);
+    if (crc32(rows, crc32(slots)) !== view.getUint32(FIXED + 8 * b + 4, true)) throw new CheckpointRejected(`list ${b} fails its checksum`);
+    const own = ownBuffer(slots);
+    slotLists.push(new Uint32Array(own.buffer, 0, n));
+    rowLists.push(ownBuffer(rows));
+    total += n;
+  }
+  if (total !== items) throw new CheckpointRejected(`lists hold ${total} items, the header says ${items}`);
+
+  let slotEnd = 0;
+  for (const l of slotLists) for (let i = 0; i < l.length; i++) if (l[i]! >= slotEnd) slotEnd = l[i]! + 1;
+  const used = new Uint8Array(slotEnd);
+  for (const l of slotLists) {
+    for (let i = 0; i < l.length; i++) {
+      if (used[l[i]!]) throw new CheckpointRejected(`slot ${l[i]} is listed twice`);
+      used[l[i]!] = 1;
+    }
+  }
+  const freeSlots: number[] = [];
+  for (let s = slotEnd - 1; s >= 0; s--) if (!used[s]) freeSlots.push(s);
+  return { buckets: InvertedBuckets.adopt(K, layout, slotLists, rowLists), items, slotEnd, freeSlots };
+}
