@@ -38,6 +38,7 @@ export type {
   SrmStore,
   RoutingCheckpointStore,
   CheckpointList,
+  IndexedCheckpointList,
   SparseVector,
   GlossaryEntry,
   StoredGlossaryEntry,

@@ -1,12 +1,12 @@
 /** Every task a child process can run, and its dispatcher. */
 import type { StepProgress } from '../systems/types.js';
 import type { DenseTask } from './dense-task.js';
-import type { WallTask } from '../suites/wall-task.js';
+import type { WallRestartTask, WallTask } from '../suites/wall-task.js';
 import type { ThroughputTask } from '../suites/throughput-task.js';
 import type { DriftTask } from '../suites/drift-task.js';
 import type { RestartTask } from './restart-task.js';
 
-export type ChildTask = DenseTask | RestartTask | WallTask | ThroughputTask | DriftTask;
+export type ChildTask = DenseTask | RestartTask | WallTask | WallRestartTask | ThroughputTask | DriftTask;
 
 /** Runs a task in the current process (the child side of {@link runInChild}). */
 export async function runTask(task: ChildTask, progress: StepProgress): Promise<unknown> {
@@ -17,6 +17,8 @@ export async function runTask(task: ChildTask, progress: StepProgress): Promise<
       return (await import('./restart-task.js')).runRestartTask(task, progress);
     case 'wall':
       return (await import('../suites/wall-task.js')).runWallTask(task, progress);
+    case 'wall-restart':
+      return (await import('../suites/wall-task.js')).runWallRestartTask(task, progress);
     case 'throughput':
       return (await import('../suites/throughput-task.js')).runThroughputTask(task, progress);
     case 'drift':

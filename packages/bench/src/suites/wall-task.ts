@@ -25,13 +25,38 @@ export interface WallPointResult {
   n: number;
   d: number;
   buildSeconds: number;
+  /** SRM only: time of close(), which writes the routing checkpoint. */
+  closeSeconds?: number;
   rssGrowthBytes: number;
   /** SRM only. */
   stats?: SRMStats;
   /** Peers: serialized index size. */
   indexBytes?: number | null;
   build?: BuildInfo;
+  /** SRM only: the closed memory's directory, for the restart child (the parent deletes it, and this field). */
+  persistedDir?: string;
+  /** SRM only: the restart measured on that directory (see {@link runWallRestartTask}), or why it failed. */
+  restart?: WallRestartResult | { error: string };
 }
+
+/** Reopen an SRM point's directory in a fresh process and serve queries. */
+export interface WallRestartTask {
+  kind: 'wall-restart';
+  n: number;
+  dir: string;
+  /** How many queries to serve: items of the same synthetic stream, past the stored ones. */
+  queries: number;
+}
+
+export interface WallRestartResult {
+  openSeconds: number;
+  openedFrom: SRMStats['openedFrom'];
+  /** RSS growth over the baseline (library loaded, queries in memory) after the open, and after serving the queries too. */
+  rssAfterOpenBytes: number;
+  rssServingBytes: number;
+  queries: number;
+}
+
 
 async function srmPoint(n: number, progress: StepProgress): Promise<WallPointResult> {
   const { d } = WALL_DATA;
@@ -40,6 +65,7 @@ async function srmPoint(n: number, progress: StepProgress): Promise<WallPointRes
   const baseline = await settledRss();
   const t0 = performance.now();
   const memory = await SemanticRoutingMemory.open({ d, path: dir });
+  let handedOver = false;
   try {
     // Train on the head of the stream (the default training-set size), as auto-fit would.
     const trainSize = Math.min(n, (memory.config as { trainSize?: number }).trainSize ?? 64 * memory.config.K!);
@@ -53,10 +79,42 @@ async function srmPoint(n: number, progress: StepProgress): Promise<WallPointRes
     await settle(memory);
     const buildSeconds = (performance.now() - t0) / 1000;
     const rss = await settledRss();
-    return { system: 'SRM default', n, d, buildSeconds, rssGrowthBytes: rss - baseline, stats: memory.stats() };
+    const stats = memory.stats();
+    const tClose = performance.now();
+    await memory.close(); // writes the routing checkpoint the restart reads
+    const closeSeconds = (performance.now() - tClose) / 1000;
+    handedOver = true;
+    return { system: 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, stats, persistedDir: dir };
   } finally {
     await memory.close();
-    rmSync(dir, { recursive: true, force: true });
+    if (!handedOver) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A restart of an SRM wall point: open the closed memory in this fresh process, serve queries, measure. */
+export async function runWallRestartTask(task: WallRestartTask, progress: StepProgress): Promise<WallRestartResult> {
+  const { d } = WALL_DATA;
+  const queries = syntheticChunk(WALL_DATA, syntheticCentres(WALL_DATA), task.n, task.queries);
+  const baseline = await settledRss();
+  const t0 = performance.now();
+  const memory = await SemanticRoutingMemory.open({ d, path: task.dir });
+  try {
+    const openSeconds = (performance.now() - t0) / 1000;
+    const afterOpen = await settledRss();
+    for (let q = 0; q < task.queries; q++) {
+      await memory.query(queries.subarray(q * d, (q + 1) * d), { k: 10 });
+      if (q % 50 === 49) progress('restart: query', q + 1, task.queries);
+    }
+    const afterQueries = await settledRss();
+    return {
+      openSeconds,
+      openedFrom: memory.stats().openedFrom,
+      rssAfterOpenBytes: afterOpen - baseline,
+      rssServingBytes: Math.max(afterOpen, afterQueries) - baseline,
+      queries: task.queries,
+    };
+  } finally {
+    await memory.close();
   }
 }
 

@@ -3,6 +3,7 @@
  * SRM routing-layer bytes and SRM total hot bytes, 1k to 1M items at d=768
  * on synthetic data, plus measured RSS of SRM and of peers where run.
  */
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { BenchSize } from '../config.js';
@@ -13,7 +14,12 @@ import { baseConfig, writeSvg } from '../report/plot.js';
 import { writeResult } from '../report/results.js';
 import type { SystemSpec } from '../systems/types.js';
 import type { SuiteContext } from './context.js';
-import type { WallPointResult, WallTask } from './wall-task.js';
+import type { WallPointResult, WallRestartResult, WallRestartTask, WallTask } from './wall-task.js';
+
+/** The restart of an SRM point, when it was measured. */
+function restartOf(r: WallPointResult | undefined): WallRestartResult | undefined {
+  return r?.restart && !('error' in r.restart) ? r.restart : undefined;
+}
 
 /** The Python SRM's packed routing layer at 1M x 768 (README: "~4.57 MB"), our ceiling. */
 export const ROUTING_LAYER_CEILING_BYTES = 4.6 * 2 ** 20;
@@ -22,6 +28,9 @@ const SIZES: Record<BenchSize, { srm: number[]; peers: number }> = {
   quick: { srm: [1_000, 10_000], peers: 10_000 },
   full: { srm: [1_000, 10_000, 100_000, 1_000_000], peers: 100_000 },
 };
+
+/** Queries a restarted SRM serves before its RSS is taken. */
+const RESTART_QUERIES = 500;
 
 const PEERS: SystemSpec[] = [
   { kind: 'hnswlib', label: 'hnswlib HNSW', M: 16, efConstruction: 100, sweep: [] },
@@ -38,6 +47,7 @@ export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[],
       { n: r.n, series: 'SRM routing layer', source: 'accounted bytes', mib: r.stats!.hotBytes.routingLayer / 2 ** 20 },
       { n: r.n, series: 'SRM total hot', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
       { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
+      ...(restartOf(r) ? [{ n: r.n, series: 'SRM RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }] : []),
     ]),
     ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
   ];
@@ -78,8 +88,26 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     }
   };
   const { srm: ns, peers: peerMax } = SIZES[ctx.size];
+  const restart = async (point: WallPointResult) => {
+    const dir = point.persistedDir;
+    delete point.persistedDir;
+    if (!dir) return;
+    ctx.progress.start(`wall: SRM n=${count(point.n)} restart`);
+    try {
+      const task: WallRestartTask = { kind: 'wall-restart', n: point.n, dir, queries: RESTART_QUERIES };
+      point.restart = await runInChild<WallRestartResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total));
+    } catch (error) {
+      failures.push({ system: 'SRM default (restart)', n: point.n, error: String(error) });
+      point.restart = { error: String(error).split('\n')[0]! };
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      ctx.progress.stop();
+    }
+  };
   for (const n of ns) {
     await run({ kind: 'wall', n, system: 'srm' }, `wall: SRM n=${count(n)}`, srm);
+    const point = srm.find((r) => r.n === n);
+    if (point) await restart(point);
     if (n <= peerMax) for (const spec of PEERS) await run({ kind: 'wall', n, system: spec }, `wall: ${spec.label} n=${count(n)}`, peers);
   }
 
@@ -98,12 +126,29 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       formatBytes(s?.rssGrowthBytes),
       ...peerRss,
       fixed(s?.buildSeconds, 1),
+      fixed(s?.closeSeconds, 2),
+      fixed(restartOf(s)?.openSeconds, 2),
+      formatBytes(restartOf(s)?.rssServingBytes),
     ];
   });
   ctx.log(`\n## memory wall (synthetic: ${WALL_DATA.clusters} Gaussian clusters, d=${d}, seed ${WALL_DATA.seed}; SRM default config)\n`);
   ctx.log(
     markdownTable(
-      ['items', 'dense float32', 'codebook', 'routing lists', 'SRM routing layer', 'SRM total hot', 'hot / dense', 'SRM RSS growth', ...PEERS.map((p) => `${p.label} RSS`), 'SRM build s'],
+      [
+        'items',
+        'dense float32',
+        'codebook',
+        'routing lists',
+        'SRM routing layer',
+        'SRM total hot',
+        'hot / dense',
+        'SRM RSS growth',
+        ...PEERS.map((p) => `${p.label} RSS`),
+        'SRM build s',
+        'SRM close s (checkpoint)',
+        'SRM reopen s',
+        'SRM RSS after reopen, serving',
+      ],
       rows,
     ),
   );
@@ -119,6 +164,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     srmConfig: 'defaults (SemanticRoutingMemory.open({ d: 768, path })) on the embedded on-disk store; fit on the first trainSize items, then add all',
     routingLayerCounts: 'stats().hotBytes.routingLayer = codebook (K x d float32) + routing (bucket lists: one uint32 slot per item, allocated capacity)',
     routingLayerCeiling: ceiling ?? null,
+    restartDefinition: `a fresh child process opens the closed memory (reading its routing checkpoint) and serves ${RESTART_QUERIES} queries from the same stream; RSS growth over its baseline (library loaded, queries in memory), after a full GC`,
     peersUpTo: SIZES[ctx.size].peers,
     srm,
     peers,

@@ -64,6 +64,23 @@ describe('InvertedBuckets', () => {
     expect(b.rowBytesTotal).toBe(bytes);
   });
 
+  it('tracks which lists changed since they were last saved', () => {
+    const b = new InvertedBuckets(3, layout3);
+    expect([0, 1, 2].map((i) => b.isChanged(i))).toEqual([true, true, true]); // nothing saved yet
+    b.markUnchanged();
+    addWithRow(b, 1, 5, 9, 3);
+    expect([0, 1, 2].map((i) => b.isChanged(i))).toEqual([false, true, false]);
+    b.markUnchanged();
+    expect(b.remove(2, 5)).toBe(false); // not there: nothing changed
+    b.reserve(0, 100); // capacity only
+    expect([0, 1, 2].map((i) => b.isChanged(i))).toEqual([false, false, false]);
+    b.remove(1, 5);
+    b.clear(2);
+    expect([0, 1, 2].map((i) => b.isChanged(i))).toEqual([false, true, true]);
+    const adopted = InvertedBuckets.adopt(2, layout3, [new Uint32Array([1]), new Uint32Array(0)], [new Uint8Array(3), new Uint8Array(0)]);
+    expect([adopted.isChanged(0), adopted.isChanged(1)]).toEqual([false, false]); // it is what the checkpoint holds
+  });
+
   it('grows by an eighth on single adds and exactly on reserve', () => {
     const b = new InvertedBuckets(1, rowMajor(4));
     b.reserve(0, 1000, true);

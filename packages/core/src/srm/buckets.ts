@@ -25,6 +25,8 @@ export class InvertedBuckets {
   private slotLists: Uint32Array[];
   private rowLists: Uint8Array[];
   private lengths: Uint32Array;
+  /** 1 for each list changed since {@link markUnchanged} (or since this instance was made, unless adopted). */
+  private changed: Uint8Array;
 
   /**
    * @param K - number of lists.
@@ -37,6 +39,17 @@ export class InvertedBuckets {
     this.slotLists = Array.from({ length: K }, () => new Uint32Array(0));
     this.rowLists = Array.from({ length: K }, () => new Uint8Array(0));
     this.lengths = new Uint32Array(K);
+    this.changed = new Uint8Array(K).fill(1);
+  }
+
+  /** Whether list `b` changed since the last {@link markUnchanged} (a routing checkpoint then rewrites it). */
+  isChanged(b: number): boolean {
+    return this.changed[b] === 1;
+  }
+
+  /** Marks every list as saved: what a routing checkpoint just wrote or was restored from. */
+  markUnchanged(): void {
+    this.changed.fill(0);
   }
 
   /** Number of items in bucket `b`. */
@@ -83,6 +96,7 @@ export class InvertedBuckets {
     this.reserve(b, 1);
     const i = this.lengths[b]!++;
     this.slotLists[b]![i] = slot;
+    this.changed[b] = 1;
     return i;
   }
 
@@ -96,6 +110,7 @@ export class InvertedBuckets {
       const rows = this.rowLists[b]!;
       if (i !== n - 1) this.layout.moveRow(rows, n - 1, rows, i);
       this.lengths[b] = n - 1;
+      this.changed[b] = 1;
       return true;
     }
     return false;
@@ -104,6 +119,7 @@ export class InvertedBuckets {
   /** Empties bucket `b`, keeping its capacity (its items are about to be placed again). */
   clear(b: number): void {
     this.lengths[b] = 0;
+    this.changed[b] = 1;
   }
 
   /** Builds every list at once, each sized exactly, from parts whose negative buckets are skipped. */
@@ -133,6 +149,7 @@ export class InvertedBuckets {
       out.rowLists[b] = rowLists[b]!;
       out.lengths[b] = slotLists[b]!.length;
     }
+    out.markUnchanged();
     return out;
   }
 

@@ -7,7 +7,8 @@
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { runUntilKilled } from '../test-support/kill-after-ready.js';
 import { tempDirs } from '../test-support/temp-dirs.js';
 import { createCodec } from './codes.js';
@@ -118,6 +119,38 @@ describe('reopening from a routing checkpoint', () => {
     await unfitted.add(rows(0, 10));
     expect(await unfitted.checkpoint()).toBe(false);
     await unfitted.close();
+  });
+
+  it('rewrites only the lists that changed, and the result reopens as a scan would build it', async () => {
+    const path = tempDir();
+    await build(path);
+    const storage = await EmbeddedStorage.open(path);
+    const memory = await SemanticRoutingMemory.open({ d: glove.d, storage });
+    const store = await storage.openSrmStore({ name: 'default', dim: glove.d, metric: 'cosine' });
+    const write = vi.spyOn(store.checkpoints!, 'write');
+    const written = () => [...(write.mock.calls.at(-1)![2] as Iterable<{ list: number }>)].length;
+    await memory.add(rows(2500, 2501), { ids: ['one more'] });
+    await memory.delete(['7']);
+    expect(await memory.checkpoint()).toBe(true);
+    expect(written()).toBeLessThanOrEqual(2); // the list that gained an item and the one that lost one
+    await memory.refit();
+    expect(await memory.checkpoint()).toBe(true);
+    expect(written()).toBe(24); // a refit rebuilds every list
+    await memory.add(rows(2501, 2502), { ids: ['and another'] });
+    await memory.close();
+    expect(written()).toBe(1);
+    await storage.close();
+
+    const fromCheckpoint = await SemanticRoutingMemory.open({ path, d: glove.d });
+    expect(fromCheckpoint.stats().openedFrom.source).toBe('checkpoint');
+    const expected = await answers(fromCheckpoint);
+    await fromCheckpoint.close();
+    rawSql(path, 'DELETE FROM srm_checkpoint_head');
+    const scanned = await SemanticRoutingMemory.open({ path, d: glove.d });
+    expect(scanned.stats().openedFrom.source).toBe('scan');
+    expect(await answers(scanned)).toEqual(expected);
+    expect(scanned.size).toBe(2501);
+    await scanned.close();
   });
 
   it('follows a refit: the next open restores the new codebook’s lists', async () => {

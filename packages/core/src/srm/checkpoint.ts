@@ -6,7 +6,8 @@
  * The checkpoint is a cache of what a scan would rebuild: the store keeps it
  * fresh (any write makes it stale), and this module refuses anything that
  * does not match the current state. A refused checkpoint costs one scan,
- * never a wrong answer.
+ * never a wrong answer. Lists unchanged since the stored checkpoint are not
+ * written again: a close after a few writes rewrites a few lists.
  *
  * Header (little-endian): "SRMR" | u32 version | u32 crc32(state blob) | u32 lists |
  * u32 items | lists × (u32 items in the list, u32 crc32(slots bytes ++ rows bytes)).
@@ -14,7 +15,7 @@
  * read on little-endian hosts; big-endian ones (s390x, AIX) always scan.
  */
 import { crc32 } from 'node:zlib';
-import type { CheckpointList } from '../storage/types.js';
+import type { CheckpointList, IndexedCheckpointList } from '../storage/types.js';
 import { InvertedBuckets } from './buckets.js';
 import type { RowLayout } from './codes.js';
 
@@ -33,11 +34,21 @@ function bytesOf(a: Uint32Array): Uint8Array {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
+/** A checkpoint to write: its header, the lists that changed, and every list's checksum. */
+export interface CheckpointWrite {
+  header: Uint8Array;
+  /** The lists to (re)write, lazily, as views (no copy of the rows). */
+  lists: Iterable<IndexedCheckpointList>;
+  /** Checksum of every list, for the next incremental checkpoint. */
+  checksums: Uint32Array;
+}
+
 /**
- * The header and lists of a checkpoint of `buckets`, taken against the persisted `state`
- * blob. Lists are produced lazily, as views (no copy of the rows).
+ * The checkpoint of `buckets`, taken against the persisted `state` blob. `stored` holds the
+ * checksums of the lists the store holds now; lists that did not change since then are left
+ * out (the store keeps them). Without it, every list is written.
  */
-export function checkpointOf(buckets: InvertedBuckets, layout: RowLayout, state: Uint8Array): { header: Uint8Array; lists: Iterable<CheckpointList> } {
+export function checkpointOf(buckets: InvertedBuckets, layout: RowLayout, state: Uint8Array, stored: Uint32Array | null = null): CheckpointWrite {
   const K = buckets.K;
   const header = new Uint8Array(FIXED + 8 * K);
   const view = new DataView(header.buffer);
@@ -45,24 +56,33 @@ export function checkpointOf(buckets: InvertedBuckets, layout: RowLayout, state:
   view.setUint32(4, CHECKPOINT_VERSION, true);
   view.setUint32(8, crc32(state), true);
   view.setUint32(12, K, true);
-  const list = (b: number): CheckpointList => {
+  const list = (b: number): IndexedCheckpointList => {
     const n = buckets.sizeOf(b);
-    return { slots: bytesOf(buckets.slotsOf(b)), rows: buckets.rowsOf(b).subarray(0, layout.bytesFor(n)) };
+    return { list: b, slots: bytesOf(buckets.slotsOf(b)), rows: buckets.rowsOf(b).subarray(0, layout.bytesFor(n)) };
   };
+  const reuse = stored !== null && stored.length === K;
+  const write: number[] = [];
+  const checksums = new Uint32Array(K);
   let items = 0;
   for (let b = 0; b < K; b++) {
-    const { slots, rows } = list(b);
     const n = buckets.sizeOf(b);
     items += n;
+    if (reuse && !buckets.isChanged(b)) checksums[b] = stored[b]!;
+    else {
+      const { slots, rows } = list(b);
+      checksums[b] = crc32(rows, crc32(slots));
+      write.push(b);
+    }
     view.setUint32(FIXED + 8 * b, n, true);
-    view.setUint32(FIXED + 8 * b + 4, crc32(rows, crc32(slots)), true);
+    view.setUint32(FIXED + 8 * b + 4, checksums[b]!, true);
   }
   view.setUint32(16, items, true);
   return {
     header,
+    checksums,
     lists: {
       *[Symbol.iterator]() {
-        for (let b = 0; b < K; b++) yield list(b);
+        for (const b of write) yield list(b);
       },
     },
   };
@@ -71,6 +91,8 @@ export function checkpointOf(buckets: InvertedBuckets, layout: RowLayout, state:
 /** What a checkpoint restores: the bucket lists, and the slot bookkeeping derived from them. */
 export interface RestoredRouting {
   buckets: InvertedBuckets;
+  /** The checksum of every list (what the store holds), for the next incremental checkpoint. */
+  checksums: Uint32Array;
   items: number;
   /** One past the highest slot in use. */
   slotEnd: number;
@@ -112,12 +134,14 @@ export function restoreCheckpoint(
 
   const slotLists: Uint32Array[] = [];
   const rowLists: Uint8Array[] = [];
+  const checksums = new Uint32Array(K);
   let total = 0;
   for (let b = 0; b < K; b++) {
     const n = view.getUint32(FIXED + 8 * b, true);
     const { slots, rows } = lists[b]!;
     if (slots.byteLength !== 4 * n || rows.byteLength !== layout.bytesFor(n)) throw new CheckpointRejected(`list ${b} has the wrong size`);
-    if (crc32(rows, crc32(slots)) !== view.getUint32(FIXED + 8 * b + 4, true)) throw new CheckpointRejected(`list ${b} fails its checksum`);
+    checksums[b] = view.getUint32(FIXED + 8 * b + 4, true);
+    if (crc32(rows, crc32(slots)) !== checksums[b]) throw new CheckpointRejected(`list ${b} fails its checksum`);
     const own = ownBuffer(slots);
     slotLists.push(new Uint32Array(own.buffer, 0, n));
     rowLists.push(ownBuffer(rows));
@@ -136,5 +160,5 @@ export function restoreCheckpoint(
   }
   const freeSlots: number[] = [];
   for (let s = slotEnd - 1; s >= 0; s--) if (!used[s]) freeSlots.push(s);
-  return { buckets: InvertedBuckets.adopt(K, layout, slotLists, rowLists), items, slotEnd, freeSlots };
+  return { buckets: InvertedBuckets.adopt(K, layout, slotLists, rowLists), checksums, items, slotEnd, freeSlots };
 }

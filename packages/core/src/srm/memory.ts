@@ -81,6 +81,8 @@ export class SemanticRoutingMemory {
   private closing = false;
   private residualScratch = new Float32Array(0);
   private openedFrom: SRMStats['openedFrom'] = { source: 'scan', reason: 'not opened yet' };
+  /** Checksums of the bucket lists the store's checkpoint holds (null: none known), so a checkpoint rewrites only changed lists. */
+  private checkpointChecksums: Uint32Array | null = null;
   /** Set once attach() succeeded: only then is there a routing layer worth checkpointing. */
   private attached = false;
 
@@ -187,6 +189,7 @@ export class SemanticRoutingMemory {
       }
       const restored = restoreCheckpoint(checkpoint, { state, K: codebook.K, layout: this.codec, storedItems: await this.store.count() });
       this.buckets = restored.buckets;
+      this.checkpointChecksums = restored.checksums;
       this.live = restored.items;
       this.slotEnd = restored.slotEnd;
       this.freeSlots = restored.freeSlots;
@@ -223,8 +226,10 @@ export class SemanticRoutingMemory {
     if (await checkpoints.isCurrent()) return false;
     const state = await this.store.readState();
     if (!state) return false;
-    const { header, lists } = checkpointOf(this.buckets, this.codec, state);
-    await checkpoints.write(header, lists);
+    const next = checkpointOf(this.buckets, this.codec, state, this.checkpointChecksums);
+    await checkpoints.write(next.header, this.buckets.K, next.lists);
+    this.checkpointChecksums = next.checksums;
+    this.buckets.markUnchanged();
     return true;
   }
 

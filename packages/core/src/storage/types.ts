@@ -109,6 +109,11 @@ export interface CheckpointList {
   rows: Uint8Array;
 }
 
+/** A bucket list to write, with its index. */
+export interface IndexedCheckpointList extends CheckpointList {
+  list: number;
+}
+
 /**
  * Where a memory keeps its routing checkpoint. The store guarantees only freshness: any
  * write to the items or to the state after {@link write} makes the checkpoint stale, in the
@@ -118,8 +123,12 @@ export interface CheckpointList {
 export interface RoutingCheckpointStore {
   /** The checkpoint's header and lists (in list order), or null when there is none or it is stale. */
   read(): Promise<{ header: Uint8Array; lists: CheckpointList[] } | null>;
-  /** Replaces the checkpoint in one durable step. */
-  write(header: Uint8Array, lists: Iterable<CheckpointList>): Promise<void>;
+  /**
+   * Writes a checkpoint in one durable step: the new header, the given lists (replacing those
+   * stored under the same index), the stored lists not given kept as they are, and any stored
+   * list at or past `listCount` dropped.
+   */
+  write(header: Uint8Array, listCount: number, lists: Iterable<IndexedCheckpointList>): Promise<void>;
   /** Whether a checkpoint exists that no later write has made stale. */
   isCurrent(): Promise<boolean>;
 }

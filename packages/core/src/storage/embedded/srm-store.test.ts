@@ -158,9 +158,10 @@ describe('damaged rows', () => {
 
 describe('routing checkpoints', () => {
   const lists = () => [
-    { slots: new Uint8Array(new Uint32Array([0, 1]).buffer), rows: new Uint8Array([1, 2, 3]) },
-    { slots: new Uint8Array(0), rows: new Uint8Array(0) },
+    { list: 0, slots: new Uint8Array(new Uint32Array([0, 1]).buffer), rows: new Uint8Array([1, 2, 3]) },
+    { list: 1, slots: new Uint8Array(0), rows: new Uint8Array(0) },
   ];
+  const plain = (ls: { slots: Uint8Array; rows: Uint8Array }[]) => ls.map((l) => [[...l.slots], [...l.rows]]);
   let dir: string;
   let disk: EmbeddedStorage;
   let onDisk: EmbeddedSrmStore;
@@ -182,14 +183,30 @@ describe('routing checkpoints', () => {
 
   it('read back what was written, in list order, across a reopen', async () => {
     expect(await onDisk.checkpoints!.read()).toBeNull();
-    await onDisk.checkpoints!.write(new Uint8Array([9, 9]), lists());
+    await onDisk.checkpoints!.write(new Uint8Array([9, 9]), 2, lists());
     expect(await onDisk.checkpoints!.isCurrent()).toBe(true);
     await disk.close();
     disk = await EmbeddedStorage.open(dir);
     onDisk = await disk.openSrmStore(spec);
     const back = await onDisk.checkpoints!.read();
     expect(back && [...back.header]).toEqual([9, 9]);
-    expect(back!.lists.map((l) => [[...l.slots], [...l.rows]])).toEqual(lists().map((l) => [[...l.slots], [...l.rows]]));
+    expect(plain(back!.lists)).toEqual(plain(lists()));
+  });
+
+  it('rewrite only the lists given, keep the others, and drop lists past the count', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 3, [...lists(), { list: 2, slots: new Uint8Array(4), rows: new Uint8Array([5]) }]);
+    const changed = { list: 1, slots: new Uint8Array(new Uint32Array([7]).buffer), rows: new Uint8Array([9]) };
+    await onDisk.checkpoints!.write(new Uint8Array([2]), 2, [changed]);
+    const back = await onDisk.checkpoints!.read();
+    expect([...back!.header]).toEqual([2]);
+    expect(plain(back!.lists)).toEqual(plain([lists()[0]!, changed]));
+  });
+
+  it('reject a list index outside [0, count) and write nothing', async () => {
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
+    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), 2, [{ ...lists()[0]!, list: 2 }])).rejects.toThrow(/list index/);
+    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), 2, [{ ...lists()[0]!, list: -1 }])).rejects.toThrow(InvalidInputError);
+    expect([...(await onDisk.checkpoints!.read())!.header]).toEqual([1]);
   });
 
   // Every kind of write makes the checkpoint stale, in its own transaction.
@@ -202,7 +219,7 @@ describe('routing checkpoints', () => {
   ];
   for (const [what, write] of writes) {
     it(`become stale after ${what}`, async () => {
-      await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+      await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
       await write(onDisk);
       expect(await onDisk.checkpoints!.isCurrent()).toBe(false);
       expect(await onDisk.checkpoints!.read()).toBeNull();
@@ -210,14 +227,14 @@ describe('routing checkpoints', () => {
   }
 
   it('stay current through reads and a failed write', async () => {
-    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
     await onDisk.fetchSlots([0, 1], { vector: true, payload: true });
     await expect(onDisk.write({ upserts: [rec('c', 0)] })).rejects.toThrow(InvalidInputError); // slot 0 is held by "a"
     expect(await onDisk.checkpoints!.isCurrent()).toBe(true);
   });
 
   it('are made stale by a writer that knows nothing of them (the triggers live in the file)', async () => {
-    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
     await disk.close();
     const raw = new Database(join(dir, 'memory.sqlite'));
     raw.prepare('UPDATE srm_items_1 SET payload = ? WHERE slot = 0').run('{}');
@@ -228,7 +245,7 @@ describe('routing checkpoints', () => {
   });
 
   it('report a missing list as CorruptDataError instead of shifting the others', async () => {
-    await onDisk.checkpoints!.write(new Uint8Array([1]), [...lists(), ...lists()]);
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 4, [...lists(), ...lists().map((l) => ({ ...l, list: l.list + 2 }))]);
     await disk.close();
     const raw = new Database(join(dir, 'memory.sqlite'));
     raw.prepare('DELETE FROM srm_checkpoint_lists WHERE list = 1').run();
@@ -239,8 +256,8 @@ describe('routing checkpoints', () => {
   });
 
   it('reject lists that are not bytes, and keep the previous checkpoint', async () => {
-    await onDisk.checkpoints!.write(new Uint8Array([1]), lists());
-    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), [{ slots: [0] as unknown as Uint8Array, rows: new Uint8Array(0) }])).rejects.toThrow(InvalidInputError);
+    await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
+    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), 1, [{ list: 0, slots: [0] as unknown as Uint8Array, rows: new Uint8Array(0) }])).rejects.toThrow(InvalidInputError);
     expect([...(await onDisk.checkpoints!.read())!.header]).toEqual([1]);
   });
 });

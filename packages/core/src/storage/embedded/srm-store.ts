@@ -25,7 +25,7 @@
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
 import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isStorableId, type CheckedRecord } from '../srm-record-checks.js';
-import type { CheckpointList, FetchWants, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import type { CheckpointList, FetchWants, IndexedCheckpointList, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -388,7 +388,7 @@ function toPrepared(rec: CheckedRecord): PreparedUpsert {
 
 /** The routing checkpoint of one embedded store (see the module comment). */
 class EmbeddedCheckpoints implements RoutingCheckpointStore {
-  private readonly writeTxn: (header: Buffer, lists: Iterable<CheckpointList>) => void;
+  private readonly writeTxn: (header: Buffer, listCount: number, lists: Iterable<IndexedCheckpointList>) => void;
 
   constructor(
     private readonly db: SqliteDatabase,
@@ -396,11 +396,15 @@ class EmbeddedCheckpoints implements RoutingCheckpointStore {
     private readonly location: string,
     private readonly guard: <T>(operation: string, fn: () => T) => T,
   ) {
-    this.writeTxn = db.transaction((header: Buffer, lists: Iterable<CheckpointList>) => {
-      db.prepare('DELETE FROM srm_checkpoint_lists WHERE store_id = ?').run(storeId);
-      const ins = db.prepare('INSERT INTO srm_checkpoint_lists (store_id, list, slots, rows) VALUES (?, ?, ?, ?)');
-      let list = 0;
-      for (const l of lists) ins.run(storeId, list++, asBuffer(l.slots), asBuffer(l.rows));
+    this.writeTxn = db.transaction((header: Buffer, listCount: number, lists: Iterable<IndexedCheckpointList>) => {
+      db.prepare('DELETE FROM srm_checkpoint_lists WHERE store_id = ? AND list >= ?').run(storeId, listCount);
+      const put = db.prepare(
+        'INSERT INTO srm_checkpoint_lists (store_id, list, slots, rows) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, list) DO UPDATE SET slots = excluded.slots, rows = excluded.rows',
+      );
+      for (const l of lists) {
+        if (!Number.isSafeInteger(l.list) || l.list < 0 || l.list >= listCount) throw new InvalidInputError(`checkpoint list index must be an integer in [0, ${listCount}), got ${describe(l.list)}`);
+        put.run(storeId, l.list, asBuffer(l.slots), asBuffer(l.rows));
+      }
       db.prepare('INSERT INTO srm_checkpoint_head (store_id, header) VALUES (?, ?) ON CONFLICT (store_id) DO UPDATE SET header = excluded.header').run(storeId, header);
     });
   }
@@ -428,9 +432,10 @@ class EmbeddedCheckpoints implements RoutingCheckpointStore {
     return new CorruptDataError(this.location, `routing checkpoint of SRM store ${this.storeId}: ${detail}`);
   }
 
-  async write(header: Uint8Array, lists: Iterable<CheckpointList>): Promise<void> {
+  async write(header: Uint8Array, listCount: number, lists: Iterable<IndexedCheckpointList>): Promise<void> {
     if (!(header instanceof Uint8Array)) throw new InvalidInputError(`checkpoint header must be a Uint8Array, got ${describe(header)}`);
-    this.guard('checkpoints.write', () => this.writeTxn(asBuffer(header), lists));
+    if (!Number.isSafeInteger(listCount) || listCount < 0) throw new InvalidInputError(`checkpoint list count must be a non-negative integer, got ${describe(listCount)}`);
+    this.guard('checkpoints.write', () => this.writeTxn(asBuffer(header), listCount, lists));
   }
 
   async isCurrent(): Promise<boolean> {
