@@ -70,6 +70,8 @@ export interface RestartSummary {
   queries: number;
   /** SRM only: how the open built its routing layer (see restart-task.ts). */
   openedFrom?: unknown;
+  /** SRM only: seconds of an open that ignores the routing checkpoint and scans. */
+  rebuildOpenSeconds?: number;
 }
 
 /** Loads a dense dataset by name (deterministic split). */

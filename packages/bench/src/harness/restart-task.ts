@@ -34,9 +34,20 @@ export interface RestartResult {
   results: number[][];
   /** SRM only: whether the open read the routing checkpoint or scanned (`stats().openedFrom`). */
   openedFrom?: unknown;
+  /** SRM only: seconds of a second open with `rebuild: true` (a scan of every stored vector), after the measurement. */
+  rebuildOpenSeconds?: number;
 }
 
+
 export async function runRestartTask(task: RestartTask, progress: StepProgress): Promise<RestartResult> {
+  const result = await measureRestart(task, progress);
+  if (task.spec.kind !== 'srm') return result;
+  // Imported here: only SRM children load @srm/core.
+  const { timeRebuildOpen } = await import('../systems/srm.js');
+  return { ...result, rebuildOpenSeconds: await timeRebuildOpen(task.dir, task.d) };
+}
+
+async function measureRestart(task: RestartTask, progress: StepProgress): Promise<RestartResult> {
   const bytes = readFileSync(task.queriesFile);
   const queries = new Float32Array(new Uint8Array(bytes).buffer);
   const nq = queries.length / task.d;

@@ -112,6 +112,7 @@ async function measureRestart(ctx: SuiteContext, data: DenseDataset, built: Dens
     p95Ms: run.latency.p95Ms,
     queries: run.results.length,
     ...(run.openedFrom ? { openedFrom: run.openedFrom } : {}),
+    ...(run.rebuildOpenSeconds !== undefined ? { rebuildOpenSeconds: run.rebuildOpenSeconds } : {}),
   };
 }
 
@@ -157,13 +158,14 @@ export function restartTable(report: DatasetReport): string {
   const refRestart = ref && restartOf(ref);
   const rows = report.systems.map((s) => {
     const r = restartOf(s);
-    if (!r) return [s.label, '-', '-', '-', '-', '-', '-', '-', '-'];
+    if (!r) return [s.label, '-', '-', '-', '-', '-', '-', '-', '-', '-'];
     return [
       s.label,
       r.point,
       fixed(r.recall, 3),
       fixed(r.p50Ms, 3),
       fixed(r.openSeconds, 2),
+      fixed(r.rebuildOpenSeconds, 2),
       ratio(r.openSeconds, refRestart?.openSeconds),
       formatBytes(r.rss.afterOpenBytes - r.rss.baselineBytes),
       formatBytes(r.rss.growthBytes),
@@ -171,7 +173,7 @@ export function restartTable(report: DatasetReport): string {
     ];
   });
   return markdownTable(
-    ['system', 'point', 'recall@10', 'p50 ms', 'open s', 'open / hnswlib', 'RSS after open', 'RSS serving', 'RSS serving / hnswlib'],
+    ['system', 'point', 'recall@10', 'p50 ms', 'open s', 'SRM open s without checkpoint', 'open / hnswlib', 'RSS after open', 'RSS serving', 'RSS serving / hnswlib'],
     rows,
   );
 }

@@ -10,7 +10,7 @@ import { SemanticRoutingMemory, type SRMStats } from '@srm/core';
 import { WALL_DATA, syntheticCentres, syntheticChunk } from '../data/synthetic.js';
 import { settledRss } from '../harness/memory.js';
 import { createSystem } from '../systems/create.js';
-import { SRM_ADD_BATCH, settle } from '../systems/srm.js';
+import { SRM_ADD_BATCH, settle, timeRebuildOpen } from '../systems/srm.js';
 import type { BuildInfo, StepProgress, SystemSpec } from '../systems/types.js';
 
 export interface WallTask {
@@ -55,6 +55,8 @@ export interface WallRestartResult {
   rssAfterOpenBytes: number;
   rssServingBytes: number;
   queries: number;
+  /** Seconds of a second open with `rebuild: true` (a scan of every stored vector), after the measurement. */
+  rebuildOpenSeconds: number;
 }
 
 
@@ -106,12 +108,15 @@ export async function runWallRestartTask(task: WallRestartTask, progress: StepPr
       if (q % 50 === 49) progress('restart: query', q + 1, task.queries);
     }
     const afterQueries = await settledRss();
+    const openedFrom = memory.stats().openedFrom;
+    await memory.close();
     return {
       openSeconds,
-      openedFrom: memory.stats().openedFrom,
+      openedFrom,
       rssAfterOpenBytes: afterOpen - baseline,
       rssServingBytes: Math.max(afterOpen, afterQueries) - baseline,
       queries: task.queries,
+      rebuildOpenSeconds: await timeRebuildOpen(task.dir, d),
     };
   } finally {
     await memory.close();

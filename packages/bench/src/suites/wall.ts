@@ -128,6 +128,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       fixed(s?.buildSeconds, 1),
       fixed(s?.closeSeconds, 2),
       fixed(restartOf(s)?.openSeconds, 2),
+      fixed(restartOf(s)?.rebuildOpenSeconds, 2),
       formatBytes(restartOf(s)?.rssServingBytes),
     ];
   });
@@ -147,6 +148,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
         'SRM build s',
         'SRM close s (checkpoint)',
         'SRM reopen s',
+        'SRM reopen s without checkpoint',
         'SRM RSS after reopen, serving',
       ],
       rows,

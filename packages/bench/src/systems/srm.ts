@@ -47,6 +47,15 @@ export async function addAll(memory: SemanticRoutingMemory, base: Float32Array, 
   return (performance.now() - t0) / 1000;
 }
 
+/** Seconds of an open that ignores the routing checkpoint and scans every stored vector (what every open cost before checkpoints). */
+export async function timeRebuildOpen(dir: string, d: number): Promise<number> {
+  const t0 = performance.now();
+  const memory = await SemanticRoutingMemory.open({ d, path: dir, rebuild: true });
+  const seconds = (performance.now() - t0) / 1000;
+  await memory.close();
+  return seconds;
+}
+
 export class SrmSystem implements DenseSystem {
   private memory: SemanticRoutingMemory | undefined;
   private readonly dir = mkdtempSync(join(tmpdir(), 'srm-bench-srm-'));

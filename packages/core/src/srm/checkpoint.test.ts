@@ -80,6 +80,19 @@ describe('reopening from a routing checkpoint', () => {
     });
   }
 
+  it('is ignored when a rebuild is asked for, and refused when rebuild is not a boolean', async () => {
+    const path = tempDir();
+    await build(path);
+    const rebuilt = await SemanticRoutingMemory.open({ path, d: glove.d, rebuild: true });
+    expect(rebuilt.stats().openedFrom).toEqual({ source: 'scan', reason: 'rebuild was asked for' });
+    expect((await rebuilt.verify()).ok).toBe(true);
+    await rebuilt.close();
+    await expect(SemanticRoutingMemory.open({ path, d: glove.d, rebuild: 'yes' as unknown as boolean })).rejects.toThrow(/rebuild/);
+    const again = await SemanticRoutingMemory.open({ path, d: glove.d });
+    expect(again.stats().openedFrom.source).toBe('checkpoint');
+    await again.close();
+  });
+
   it('keeps slots freed by deletes reusable, and stays consistent through later writes', async () => {
     const path = tempDir();
     await build(path);

@@ -94,15 +94,16 @@ export class SemanticRoutingMemory {
    * @param options - the configuration; only `d` is required.
    * @param storage - a backend to keep the memory in (default: in-memory SQLite, owned and closed by this memory).
    * @param name - the memory's name inside the backend (default `"default"`).
+   * @param rebuild - rebuild the routing layer from a scan even when the store has a routing checkpoint (see {@link SRMOpenOptions.rebuild}).
    */
-  constructor(options: SRMOptions, storage?: StorageBackend, name = 'default') {
+  constructor(options: SRMOptions, storage?: StorageBackend, name = 'default', rebuild = false) {
     this.config = resolveConfig(options);
     this.residualScratch = new Float32Array(this.config.d);
     this.codec = createCodec('float32', this.config.d, this.config.pqSubvectors);
     this.buckets = new InvertedBuckets(1, this.codec);
     const backend = storage ?? EmbeddedStorage.inMemory();
     if (!storage) this.ownedStorage = backend;
-    this.ready = this.attach(backend, name, options);
+    this.ready = this.attach(backend, name, options, rebuild);
     // Setup errors surface on the first call; do not also report them as unhandled.
     this.ready.catch(() => undefined);
   }
@@ -113,12 +114,13 @@ export class SemanticRoutingMemory {
    * the codebook and routing layer without retraining and answers the same.
    */
   static async open(options: SRMOpenOptions): Promise<SemanticRoutingMemory> {
-    const { path, storage, name, ...rest } = options;
+    const { path, storage, name, rebuild, ...rest } = options;
+    if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
     resolveConfig(rest);
     const owned = storage ? undefined : path !== undefined ? await EmbeddedStorage.open(path) : undefined;
-    const memory = new SemanticRoutingMemory(rest, storage ?? owned, name ?? 'default');
+    const memory = new SemanticRoutingMemory(rest, storage ?? owned, name ?? 'default', rebuild ?? false);
     if (owned) memory.ownedStorage = owned;
     try {
       await memory.ready;
@@ -130,7 +132,7 @@ export class SemanticRoutingMemory {
   }
 
   /** Opens the store, restores the state and rebuilds the routing layer from a scan. */
-  private async attach(backend: StorageBackend, name: string, options: SRMOptions): Promise<void> {
+  private async attach(backend: StorageBackend, name: string, options: SRMOptions, rebuild: boolean): Promise<void> {
     this.store = await backend.openSrmStore({ name, dim: this.config.d, metric: this.config.metric });
     const raw = await this.store.readState();
     let pendingReroute = false;
@@ -164,7 +166,9 @@ export class SemanticRoutingMemory {
     } else {
       await this.store.writeState(this.encodeState(false));
     }
-    if (!(await this.restoreFromCheckpoint(raw, pendingReroute))) await this.rebuildFromStore(pendingReroute);
+    if (rebuild) this.openedFrom = { source: 'scan', reason: 'rebuild was asked for' };
+    const restored = !rebuild && (await this.restoreFromCheckpoint(raw, pendingReroute));
+    if (!restored) await this.rebuildFromStore(pendingReroute);
     this.sizeAtFit = sizeAtFit ?? this.live;
     this.attached = true;
   }

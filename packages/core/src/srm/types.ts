@@ -94,6 +94,11 @@ export interface SRMOpenOptions extends SRMOptions {
   storage?: import('../storage/types.js').StorageBackend;
   /** Name of the memory inside the backend. Default `"default"`. */
   name?: string;
+  /**
+   * Rebuild the routing layer from a scan of every stored vector, ignoring the routing
+   * checkpoint: the recovery step if `verify()` ever finds the restored layer wrong. Default false.
+   */
+  rebuild?: boolean;
 }
 
 /** Per-call query options; they override the memory's defaults. */
