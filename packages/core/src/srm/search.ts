@@ -98,9 +98,18 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
 /** Exact scores of `slots` from the store's full vectors; slots no longer stored get -Infinity. */
 async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Array): Promise<Float32Array> {
   const out = new Float32Array(slots.length).fill(-Infinity);
+  const { d, store } = ix;
   for (let start = 0; start < slots.length; start += FETCH_PAGE) {
     const page = slots.subarray(start, start + FETCH_PAGE);
-    const recs = await ix.store.fetchSlots(page, { vector: true });
+    if (store.readVectors) {
+      const vectors = new Float32Array(page.length * d);
+      const found = await store.readVectors(page, vectors);
+      for (let i = 0; i < page.length; i++) {
+        if (found[i]) out[start + i] = dot(q, 0, ix.prepareStored(vectors.subarray(i * d, (i + 1) * d)), 0, d);
+      }
+      continue;
+    }
+    const recs = await store.fetchSlots(page, { vector: true });
     recs.forEach((r, i) => {
       if (r?.vector) out[start + i] = dot(q, 0, ix.prepareStored(r.vector), 0, ix.d);
     });

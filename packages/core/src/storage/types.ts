@@ -72,6 +72,12 @@ export interface SrmStore {
   slotsOf(ids: readonly string[]): Promise<Map<string, number>>;
   /** Records by slot, aligned with the input; `undefined` where no item has that slot. */
   fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
+  /**
+   * Optional fast path of `fetchSlots(slots, { vector: true })`, for the rerank: writes the
+   * vector of `slots[i]` into row i of `out` (`slots.length` x `dim`) and returns a mask, 1
+   * where the slot holds an item. Rows of slots not stored are left as they were.
+   */
+  readVectors?(slots: Uint32Array, out: Float32Array): Promise<Uint8Array>;
   /** Records by id, aligned with the input; `undefined` where the id is not stored. */
   fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
   /**

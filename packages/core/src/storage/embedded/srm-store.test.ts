@@ -13,7 +13,7 @@ import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../e
 import { Limits } from '../../limits.js';
 import type { SrmRecord, SrmStore, SrmStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
-import type { EmbeddedSrmStore } from './srm-store.js';
+import { EmbeddedSrmStore } from './srm-store.js';
 
 const spec: SrmStoreSpec = { name: 'unit', dim: 3, metric: 'cosine' };
 let storage: EmbeddedStorage;
@@ -96,6 +96,69 @@ describe('EmbeddedSrmStore.fetchSlots', () => {
 
   it('rejects a want that is not an object', async () => {
     await expect(store.fetchSlots([0], null as unknown as object)).rejects.toThrow(InvalidInputError);
+  });
+});
+
+describe('EmbeddedSrmStore.readVectors', () => {
+  /** What fetchSlots gives, in readVectors' shape. */
+  async function viaFetch(s: SrmStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
+    const out = new Float32Array(slots.length * dim).fill(7);
+    const recs = await s.fetchSlots(slots, { vector: true });
+    recs.forEach((r, i) => r?.vector && out.set(r.vector, i * dim));
+    return { out: [...out], found: recs.map((r) => (r ? 1 : 0)) };
+  }
+  async function viaRead(s: SrmStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
+    const out = new Float32Array(slots.length * dim).fill(7);
+    const found = await s.readVectors!(slots, out);
+    return { out: [...out], found: [...found] };
+  }
+  // Vectors full of zero bytes (0, -0, small integers), which a text round trip would cut short.
+  const vectorOf = (i: number) => new Float32Array([0, i % 2 === 0 ? -0 : i, 1 / (i + 1)]);
+
+  it('reads what fetchSlots reads: missing slots, repeats, and more slots than one statement takes', async () => {
+    const upserts = Array.from({ length: 600 }, (_, i) => rec(`v${i}`, i * 2, { vector: vectorOf(i) }));
+    await store.write({ upserts });
+    const slots = Uint32Array.from({ length: 700 }, (_, i) => (i * 37) % 1300); // odd slots hold nothing
+    slots[5] = slots[4]!;
+    slots[600] = slots[4]!;
+    expect(await viaRead(store, slots, 3)).toEqual(await viaFetch(store, slots, 3));
+    expect(await viaRead(store, new Uint32Array(0), 3)).toEqual({ out: [], found: [] });
+  });
+
+  it('rejects slots that are not a Uint32Array, and an output of the wrong size', async () => {
+    await expect(store.readVectors([0] as unknown as Uint32Array, new Float32Array(3))).rejects.toThrow(InvalidInputError);
+    await expect(store.readVectors(new Uint32Array([0]), new Float32Array(4))).rejects.toThrow(/1 x 3 values/);
+  });
+
+  it('reports a vector blob of the wrong size as CorruptDataError', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'srm-rows-'));
+    try {
+      const disk = await EmbeddedStorage.open(dir);
+      await (await disk.openSrmStore(spec)).write({ upserts: [rec('a', 0), rec('b', 1)] });
+      await disk.close();
+      const raw = new Database(join(dir, 'memory.sqlite'));
+      raw.prepare('UPDATE srm_items_1 SET vector = ? WHERE slot = 1').run(Buffer.alloc(5));
+      raw.close();
+      const again = await EmbeddedStorage.open(dir);
+      const s = await again.openSrmStore(spec);
+      await expect(s.readVectors!(new Uint32Array([0]), new Float32Array(3))).resolves.toEqual(new Uint8Array([1]));
+      await expect(s.readVectors!(new Uint32Array([0, 1]), new Float32Array(6))).rejects.toThrow(CorruptDataError);
+      await again.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('reads row by row in a UTF-16 database, where blobs would not concatenate byte for byte', async () => {
+    const db = new Database(':memory:');
+    db.pragma("encoding = 'UTF-16le'");
+    db.exec('CREATE TABLE srm_checkpoint_head (store_id INTEGER PRIMARY KEY, header BLOB NOT NULL)');
+    EmbeddedSrmStore.createTable(db, 1);
+    const utf16 = new EmbeddedSrmStore(db, 1, spec, ':memory:', () => true);
+    await utf16.write({ upserts: Array.from({ length: 20 }, (_, i) => rec(`v${i}`, i, { vector: vectorOf(i) })) });
+    const slots = Uint32Array.from([3, 19, 25, 3, 0]);
+    expect(await viaRead(utf16, slots, 3)).toEqual(await viaFetch(utf16, slots, 3));
+    db.close();
   });
 });
 

@@ -87,6 +87,8 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => void;
   private readonly setBucketsTxn: (slots: Uint32Array, buckets: Int32Array) => void;
   private readonly clearTxn: () => void;
+  /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
+  private readonly blobsConcatenate: boolean;
   /** Absent for an in-memory database: a checkpoint of something that dies with the process is wasted work. */
   readonly checkpoints?: RoutingCheckpointStore;
 
@@ -121,6 +123,7 @@ export class EmbeddedSrmStore implements SrmStore {
       this.stmt('clearState', () => 'DELETE FROM srm_state WHERE store_id = ?').run(this.storeId);
       this.stmt('clearCheckpoint', () => 'DELETE FROM srm_checkpoint_lists WHERE store_id = ?').run(this.storeId);
     });
+    this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
     if (location !== ':memory:') this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn));
   }
 
@@ -199,6 +202,71 @@ export class EmbeddedSrmStore implements SrmStore {
   async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
     const keys = checkSlotList(slots);
     return this.guard('fetchSlots', () => this.lookup('slot', keys, wantMask(want)));
+  }
+
+  /**
+   * The rerank's read: the vectors of a chunk of slots come back from SQLite as one
+   * concatenated blob (`group_concat` of the vector blobs, cast back to a blob) instead of one
+   * buffer per row. That is about a third faster per read, and it leaves one allocation per
+   * chunk instead of several per row for the garbage collector.
+   */
+  async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
+    if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`readVectors expects a Uint32Array of slots, got ${describe(slots)}`);
+    const dim = this.spec.dim;
+    if (!(out instanceof Float32Array) || out.length !== slots.length * dim) {
+      throw new InvalidInputError(`readVectors needs a Float32Array of ${slots.length} x ${dim} values, got ${describe(out)}`);
+    }
+    if (!this.blobsConcatenate) return this.readVectorsByRow(slots, out);
+    return this.guard('readVectors', () => {
+      const found = new Uint8Array(slots.length);
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      const rowBytes = dim * 4;
+      for (let start = 0; start < slots.length; start += IN_CHUNK) {
+        const chunk = Array.from(slots.subarray(start, start + IN_CHUNK)) as (number | null)[];
+        // Where each slot goes; a slot asked twice is copied from its first row afterwards.
+        const first = new Map<number, number>();
+        chunk.forEach((s, i) => first.has(s!) || first.set(s!, start + i));
+        let arity = IN_MIN;
+        while (arity < chunk.length) arity *= 2;
+        while (chunk.length < arity) chunk.push(null);
+        const [list, blob] = this.stmt(`vectors:${arity}`, () => {
+          const params = new Array<string>(arity).fill('?').join(', ');
+          return `SELECT group_concat(slot), CAST(group_concat(vector, '') AS BLOB) FROM ${this.table} WHERE slot IN (${params})`;
+        })
+          .raw(true)
+          .get(...chunk) as [string | null, Buffer | null];
+        if (list === null || blob === null) continue;
+        const listed = list.split(',');
+        if (blob.byteLength !== listed.length * rowBytes) {
+          // A vector blob of the wrong size: the row-by-row read names it.
+          this.lookup('slot', listed.map(Number), WANT_VECTOR);
+          throw new CorruptDataError(this.location, `vectors of store "${this.spec.name}" do not add up to ${listed.length} x ${dim} floats`);
+        }
+        listed.forEach((text, k) => {
+          const row = first.get(Number(text))!;
+          bytes.set(blob.subarray(k * rowBytes, (k + 1) * rowBytes), row * rowBytes);
+          found[row] = 1;
+        });
+        for (let i = start; i < start + IN_CHUNK && i < slots.length; i++) {
+          const row = first.get(slots[i]!)!;
+          if (row !== i && found[row]) {
+            out.copyWithin(i * dim, row * dim, (row + 1) * dim);
+            found[i] = 1;
+          }
+        }
+      }
+      return found;
+    });
+  }
+
+  private async readVectorsByRow(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
+    const found = new Uint8Array(slots.length);
+    (await this.fetchSlots(slots, { vector: true })).forEach((r, i) => {
+      if (!r?.vector) return;
+      out.set(r.vector, i * this.spec.dim);
+      found[i] = 1;
+    });
+    return found;
   }
 
   async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
