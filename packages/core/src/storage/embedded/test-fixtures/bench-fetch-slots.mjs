@@ -1,7 +1,8 @@
 // Quick measurement (not a test) of the embedded store's query-path read and of its open cost.
 // From packages/core:  node --import tsx src/storage/embedded/test-fixtures/bench-fetch-slots.mjs [n=100000] [d=100]
 // Builds an n-item store of d-dim vectors in a temp directory, then times fetchSlots of 100
-// random slots (vectors only, and every field) with the default options and with mmap on.
+// random slots (vectors only, and every field) and readVectors of the same slots, with the default
+// options and with mmap on.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -58,6 +59,19 @@ try {
         `${JSON.stringify(options).padEnd(24)} open ${openMs.toFixed(0).padStart(4)} ms | fetchSlots(${PER_QUERY}) ${label.padEnd(18)} p50 ${us(times[times.length >> 1])}  p95 ${us(times[Math.floor(times.length * 0.95)])}  mean ${us(times.reduce((a, b) => a + b, 0) / times.length)}`,
       );
     }
+    // The rerank's read: the same vectors as one concatenated blob per chunk.
+    const slotQueries = queries.map((q) => Uint32Array.from(q));
+    const times = [];
+    for (const q of slotQueries) {
+      const out = new Float32Array(q.length * d);
+      const s = performance.now();
+      const found = await store.readVectors(q, out);
+      times.push(performance.now() - s);
+      if (found.some((f) => f !== 1)) throw new Error('missing records');
+    }
+    times.sort((a, b) => a - b);
+    const us = (x) => `${Math.round(x * 1000)} us`;
+    console.log(`${JSON.stringify(options).padEnd(24)} open ${openMs.toFixed(0).padStart(4)} ms | readVectors(${PER_QUERY})${' '.repeat(18)} p50 ${us(times[times.length >> 1])}  p95 ${us(times[Math.floor(times.length * 0.95)])}`);
     await storage.close();
   }
 } finally {
