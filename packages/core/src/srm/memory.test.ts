@@ -1,7 +1,7 @@
 import { writeFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   CorruptDataError,
   DimensionMismatchError,
@@ -10,6 +10,7 @@ import {
   NotFoundError,
   SrmError,
 } from '../errors.js';
+import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from './memory.js';
 import { exactTopK, gloveSample, recallAt } from './glove.test-helper.js';
 import type { RerankMode } from './types.js';
@@ -337,6 +338,26 @@ describe('refit', () => {
     expect((await memory.verify()).problems).toEqual([]);
     expect((await memory.query(rows(data, d, 5005, 5006), { k: 1 }))[0]!.id).toBe('5005');
     await memory.close();
+  });
+});
+
+describe('fit and refit read stored vectors a page at a time', () => {
+  it('never asks the store for every vector at once, and reads each item once plus the training sample', async () => {
+    const { d, data } = glove;
+    const storage = EmbeddedStorage.inMemory();
+    const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 0, trainSize: 1000 }, storage);
+    await memory.add(rows(data, d, 0, 6000), { ids: idsFor(0, 6000) });
+    const store = await storage.openSrmStore({ name: 'default', dim: d, metric: 'cosine' });
+    const reads = vi.spyOn(store, 'readVectors');
+    const counts = () => reads.mock.calls.map(([slots]) => slots.length);
+    await memory.fit(rows(data, d, 0, 2000)); // first fit: the vectors come from RAM (the flat list)
+    expect(counts()).toEqual([]);
+    await memory.refit();
+    expect(Math.max(...counts())).toBeLessThanOrEqual(4096);
+    expect(counts().reduce((a, b) => a + b, 0)).toBe(1000 + 6000);
+    expect((await memory.verify()).ok).toBe(true);
+    await memory.close();
+    await storage.close();
   });
 });
 

@@ -503,19 +503,34 @@ export class SemanticRoutingMemory {
     await this.store.writeState(this.encodeState(false));
   }
 
-  /** Exact vectors of the given slots, row-major (before the fit from the flat list in RAM, else from the store). */
-  private async vectorsOfSlots(slots: readonly number[]): Promise<Float32Array> {
+  /** Where each slot sits in the flat list that holds every item before the fit. */
+  private flatPositions(): Map<number, number> {
+    const position = new Map<number, number>();
+    this.buckets.slotsOf(0).forEach((s, i) => position.set(s, i));
+    return position;
+  }
+
+  /**
+   * Exact vectors of the given slots, row-major (before the fit from the flat list in RAM, at
+   * `flat` positions when given, else from the store).
+   */
+  private async vectorsOfSlots(slots: readonly number[], flat?: Map<number, number>): Promise<Float32Array> {
     const { d } = this.config;
     const out = new Float32Array(slots.length * d);
     if (!this.codebook) {
-      const position = new Map<number, number>();
-      this.buckets.slotsOf(0).forEach((s, i) => position.set(s, i));
+      const position = flat ?? this.flatPositions();
       const rows = this.buckets.rowsOf(0);
       slots.forEach((s, i) => this.codec.decode(rows, position.get(s)!, out.subarray(i * d, (i + 1) * d)));
       return out;
     }
     for (let start = 0; start < slots.length; start += STORE_PAGE) {
       const page = slots.slice(start, start + STORE_PAGE);
+      if (this.store.readVectors) {
+        const rows = out.subarray(start * d, (start + page.length) * d);
+        const found = await this.store.readVectors(Uint32Array.from(page), rows);
+        found.forEach((f, i) => f && this.prepareStored(rows.subarray(i * d, (i + 1) * d)));
+        continue;
+      }
       const recs = await this.store.fetchSlots(page, { vector: true });
       recs.forEach((r, i) => {
         if (r?.vector) out.set(this.prepareStored(r.vector), (start + i) * d);
@@ -655,8 +670,7 @@ export class SemanticRoutingMemory {
     await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
-    const vectors = await this.vectorsOfSlots(liveSlots);
-    const part = await this.routeAll(codec, codebook, liveSlots, vectors, 'fit:route', onProgress);
+    const part = await this.routeStored(codec, codebook, liveSlots, 'fit:route', onProgress);
     const previous = { codebook: this.codebook, codec: this.codec, fitError: this.fitError, sizeAtFit: this.sizeAtFit };
     this.codec = codec;
     this.codebook = codebook;
@@ -680,32 +694,42 @@ export class SemanticRoutingMemory {
    * Routes every row of `vectors` (the items `slots`) with `codebook` and
    * encodes its rerank row with `codec`, yielding so queries go on.
    */
-  private async routeAll(
-    codec: VectorCodec,
-    codebook: Codebook,
-    slots: ArrayLike<number>,
-    vectors: Float32Array,
-    phase: string,
-    onProgress?: ProgressCallback,
-  ): Promise<BucketRows> {
+  /**
+   * Routes the given stored items with `codebook` and encodes their rows with `codec`, reading
+   * their vectors a page at a time: a fit or refit of a large memory never holds the dense
+   * matrix (1M x 768 would be 3 GB), only the new rows.
+   */
+  private async routeStored(codec: VectorCodec, codebook: Codebook, slots: readonly number[], phase: string, onProgress?: ProgressCallback): Promise<BucketRows> {
     const { d } = this.config;
     const part = { slots: Uint32Array.from(slots), buckets: new Int32Array(slots.length), rows: new Uint8Array(codec.bytesFor(slots.length)) };
+    const flat = this.codebook ? undefined : this.flatPositions();
     const yielder = new Yielder();
-    for (let i = 0; i < slots.length; i++) {
-      if ((i & 1023) === 0) {
-        await yielder.maybe();
-        onProgress?.({ phase, done: i, total: slots.length });
+    for (let start = 0; start < slots.length; start += STORE_PAGE) {
+      const page = slots.slice(start, start + STORE_PAGE);
+      const vectors = await this.vectorsOfSlots(page, flat);
+      for (let i = 0; i < page.length; i++) {
+        if ((i & 1023) === 0) {
+          await yielder.maybe();
+          onProgress?.({ phase, done: start + i, total: slots.length });
+        }
+        const b = codebook.assign(vectors, i * d);
+        part.buckets[start + i] = b;
+        this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, start + i);
       }
-      const b = codebook.assign(vectors, i * d);
-      part.buckets[i] = b;
-      this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, i);
     }
     return part;
   }
 
+  /** The training sample of a refit: at most `max` stored items, drawn with the memory's seed, read by slot. */
+  private async sampleStored(slots: readonly number[], max: number): Promise<{ data: Float32Array; n: number }> {
+    const chosen = slots.length <= max ? slots : Array.from(new Rng(this.config.seed).sample(slots.length, max), (i) => slots[i]!);
+    return { data: await this.vectorsOfSlots(chosen), n: chosen.length };
+  }
+
   private async allSlots(): Promise<number[]> {
     const out: number[] = [];
-    for (let b = 0; b < this.buckets.K; b++) out.push(...this.buckets.slotsOf(b));
+    // One push per slot: spreading a large bucket into push() would overflow the call stack.
+    for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) out.push(s);
     return out.sort((a, b) => a - b);
   }
 
@@ -739,17 +763,16 @@ export class SemanticRoutingMemory {
     }
     const { d, K, seed, kmeansIterations, normalize, trainSize } = this.config;
     this.refitDirty = new Set();
-    // 1. Training sample and every item's vector, read without holding the lock.
+    // 1. The training sample, read without holding the lock.
     const slots = await this.lock.read(() => this.allSlots());
-    const vectors = await this.vectorsOfSlots(slots);
-    const sample = this.subsample(vectors, slots.length, trainSize);
+    const sample = await this.sampleStored(slots, trainSize);
     const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
     });
     // 2. Route every item with the new codebook and encode its row for the new lists (the
     //    codec's parameters are kept), yielding so queries go on.
     const codec = this.codec;
-    const routed = await this.routeAll(codec, codebook, slots, vectors, 'refit:route', opts.onProgress);
+    const routed = await this.routeStored(codec, codebook, slots, 'refit:route', opts.onProgress);
     // 3. Swap under the write lock, re-routing what changed meanwhile.
     await this.lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced codebook and codec; it supersedes this refit.
@@ -761,8 +784,7 @@ export class SemanticRoutingMemory {
         if (dirty.has(s) || !current.has(s)) routed.buckets[i] = -1;
       });
       const changed = [...dirty].filter((s) => current.has(s));
-      const fresh = await this.vectorsOfSlots(changed);
-      const rerouted = await this.routeAll(codec, codebook, changed, fresh, 'refit:reroute');
+      const rerouted = await this.routeStored(codec, codebook, changed, 'refit:reroute');
       const finalSlots: number[] = [];
       const finalBuckets: number[] = [];
       for (const part of [routed, rerouted]) {
