@@ -1,4 +1,5 @@
 /** Process memory, measured after a full GC so garbage does not count as growth. */
+import { readFileSync } from 'node:fs';
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
@@ -14,4 +15,14 @@ export async function settledRss(): Promise<number> {
     gc();
   }
   return process.memoryUsage().rss;
+}
+
+/** The process's peak resident set size so far (Linux `VmHWM`), in bytes; null where /proc is missing. */
+export function peakRss(): number | null {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB/m.exec(readFileSync('/proc/self/status', 'utf8'));
+    return m ? Number(m[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
 }

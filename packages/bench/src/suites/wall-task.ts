@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticRoutingMemory, type SRMStats } from '@srm/core';
 import { WALL_DATA, syntheticCentres, syntheticChunk } from '../data/synthetic.js';
-import { settledRss } from '../harness/memory.js';
+import { peakRss, settledRss } from '../harness/memory.js';
 import { createSystem } from '../systems/create.js';
 import { SRM_ADD_BATCH, settle, timeRebuildOpen } from '../systems/srm.js';
 import type { BuildInfo, StepProgress, SystemSpec } from '../systems/types.js';
@@ -28,6 +28,8 @@ export interface WallPointResult {
   /** SRM only: time of close(), which writes the routing checkpoint. */
   closeSeconds?: number;
   rssGrowthBytes: number;
+  /** Peak RSS of the process over the same baseline (`VmHWM`, Linux): what the build needed at its worst. */
+  peakRssGrowthBytes?: number | null;
   /** SRM only. */
   stats?: SRMStats;
   /** Peers: serialized index size. */
@@ -86,7 +88,8 @@ async function srmPoint(n: number, progress: StepProgress): Promise<WallPointRes
     await memory.close(); // writes the routing checkpoint the restart reads
     const closeSeconds = (performance.now() - tClose) / 1000;
     handedOver = true;
-    return { system: 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, stats, persistedDir: dir };
+    const peak = peakRss();
+    return { system: 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, peakRssGrowthBytes: peak === null ? null : peak - baseline, stats, persistedDir: dir };
   } finally {
     await memory.close();
     if (!handedOver) rmSync(dir, { recursive: true, force: true });
@@ -136,8 +139,18 @@ async function peerPoint(n: number, spec: SystemSpec, progress: StepProgress): P
   try {
     const build = await system.build(base, d, progress);
     const rss = await settledRss();
+    const peak = peakRss();
     const index = await system.indexBytes();
-    return { system: spec.label, n, d, buildSeconds: build.buildSeconds, rssGrowthBytes: rss - baseline, indexBytes: index?.bytes ?? null, build };
+    return {
+      system: spec.label,
+      n,
+      d,
+      buildSeconds: build.buildSeconds,
+      rssGrowthBytes: rss - baseline,
+      peakRssGrowthBytes: peak === null ? null : peak - baseline,
+      indexBytes: index?.bytes ?? null,
+      build,
+    };
   } finally {
     await system.close();
   }
