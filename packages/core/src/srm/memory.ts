@@ -528,7 +528,9 @@ export class SemanticRoutingMemory {
       if (this.store.readVectors) {
         const rows = out.subarray(start * d, (start + page.length) * d);
         const found = await this.store.readVectors(Uint32Array.from(page), rows);
-        found.forEach((f, i) => f && this.prepareStored(rows.subarray(i * d, (i + 1) * d)));
+        found.forEach((f, i) => {
+          if (f) this.prepareStored(rows.subarray(i * d, (i + 1) * d));
+        });
         continue;
       }
       const recs = await this.store.fetchSlots(page, { vector: true });
@@ -691,13 +693,9 @@ export class SemanticRoutingMemory {
   }
 
   /**
-   * Routes every row of `vectors` (the items `slots`) with `codebook` and
-   * encodes its rerank row with `codec`, yielding so queries go on.
-   */
-  /**
-   * Routes the given stored items with `codebook` and encodes their rows with `codec`, reading
-   * their vectors a page at a time: a fit or refit of a large memory never holds the dense
-   * matrix (1M x 768 would be 3 GB), only the new rows.
+   * Routes the given stored items with `codebook` and encodes their rows with `codec`, yielding
+   * so queries go on. Their vectors are read a page at a time: a fit or refit of a large memory
+   * never holds the dense matrix (1M x 768 would be 3 GB), only the new rows.
    */
   private async routeStored(codec: VectorCodec, codebook: Codebook, slots: readonly number[], phase: string, onProgress?: ProgressCallback): Promise<BucketRows> {
     const { d } = this.config;
