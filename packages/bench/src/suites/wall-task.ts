@@ -61,7 +61,6 @@ export interface WallRestartResult {
   rebuildOpenSeconds: number;
 }
 
-
 async function srmPoint(n: number, progress: StepProgress): Promise<WallPointResult> {
   const { d } = WALL_DATA;
   const centres = syntheticCentres(WALL_DATA);
