@@ -10,6 +10,7 @@ import { ClosedError, CorruptDataError, InvalidConfigError, InvalidInputError, L
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
+import { readStoredVectors } from '../storage/read-vectors.js';
 import type { Payload, SrmRecord, SrmStore, StorageBackend } from '../storage/types.js';
 import { Rng } from '../util/rng.js';
 import { RwLock, Yielder } from '../util/rw-lock.js';
@@ -524,18 +525,11 @@ export class SemanticRoutingMemory {
       return out;
     }
     for (let start = 0; start < slots.length; start += STORE_PAGE) {
-      const page = slots.slice(start, start + STORE_PAGE);
-      if (this.store.readVectors) {
-        const rows = out.subarray(start * d, (start + page.length) * d);
-        const found = await this.store.readVectors(Uint32Array.from(page), rows);
-        found.forEach((f, i) => {
-          if (f) this.prepareStored(rows.subarray(i * d, (i + 1) * d));
-        });
-        continue;
-      }
-      const recs = await this.store.fetchSlots(page, { vector: true });
-      recs.forEach((r, i) => {
-        if (r?.vector) out.set(this.prepareStored(r.vector), (start + i) * d);
+      const page = Uint32Array.from(slots.slice(start, start + STORE_PAGE));
+      const rows = out.subarray(start * d, (start + page.length) * d);
+      const found = await readStoredVectors(this.store, page, rows);
+      found.forEach((f, i) => {
+        if (f) this.prepareStored(rows.subarray(i * d, (i + 1) * d));
       });
     }
     return out;

@@ -10,6 +10,7 @@
  * 4. finalize: fetch ids and payloads, order by score then id.
  */
 import type { PayloadFilter } from '../filter.js';
+import { readStoredVectors } from '../storage/read-vectors.js';
 import type { Payload, SrmStore } from '../storage/types.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
@@ -101,18 +102,11 @@ async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Arr
   const { d, store } = ix;
   for (let start = 0; start < slots.length; start += FETCH_PAGE) {
     const page = slots.subarray(start, start + FETCH_PAGE);
-    if (store.readVectors) {
-      const vectors = new Float32Array(page.length * d);
-      const found = await store.readVectors(page, vectors);
-      for (let i = 0; i < page.length; i++) {
-        if (found[i]) out[start + i] = dot(q, 0, ix.prepareStored(vectors.subarray(i * d, (i + 1) * d)), 0, d);
-      }
-      continue;
+    const vectors = new Float32Array(page.length * d);
+    const found = await readStoredVectors(store, page, vectors);
+    for (let i = 0; i < page.length; i++) {
+      if (found[i]) out[start + i] = dot(q, 0, ix.prepareStored(vectors.subarray(i * d, (i + 1) * d)), 0, d);
     }
-    const recs = await store.fetchSlots(page, { vector: true });
-    recs.forEach((r, i) => {
-      if (r?.vector) out[start + i] = dot(q, 0, ix.prepareStored(r.vector), 0, ix.d);
-    });
   }
   return out;
 }

@@ -26,6 +26,7 @@ import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.j
 import type Database from 'better-sqlite3';
 import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isStorableId, type CheckedRecord } from '../srm-record-checks.js';
 import type { CheckpointList, FetchWants, IndexedCheckpointList, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import { readVectorsByRow } from '../read-vectors.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -217,7 +218,7 @@ export class EmbeddedSrmStore implements SrmStore {
     if (!(out instanceof Float32Array) || out.length !== slots.length * dim) {
       throw new InvalidInputError(`readVectors needs a Float32Array of ${slots.length} x ${dim} values, got ${describe(out)}`);
     }
-    if (!this.blobsConcatenate) return this.readVectorsByRow(slots, out);
+    if (!this.blobsConcatenate) return readVectorsByRow(this, slots, out);
     return this.guard('readVectors', () => {
       const found = new Uint8Array(slots.length);
       const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
@@ -258,16 +259,6 @@ export class EmbeddedSrmStore implements SrmStore {
       }
       return found;
     });
-  }
-
-  private async readVectorsByRow(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
-    const found = new Uint8Array(slots.length);
-    (await this.fetchSlots(slots, { vector: true })).forEach((r, i) => {
-      if (!r?.vector) return;
-      out.set(r.vector, i * this.spec.dim);
-      found[i] = 1;
-    });
-    return found;
   }
 
   async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
