@@ -38,17 +38,18 @@ describe('InvertedBuckets', () => {
     expect(b.sizes().reduce((a, x) => a + x, 0)).toBe(9);
   });
 
-  it('builds exactly sized lists from parts, skipping negative buckets', () => {
-    const rows = Uint8Array.from([1, 1, 2, 2, 3, 3]);
-    const built = InvertedBuckets.build(3, rowMajor(2), [
-      { slots: Uint32Array.of(10, 11, 12), buckets: Int32Array.of(2, -1, 0), rows },
-      { slots: Uint32Array.of(13), buckets: Int32Array.of(2), rows: Uint8Array.of(9, 9) },
-    ]);
-    expect(Array.from(built.sizes())).toEqual([1, 0, 2]);
-    expect(rowOf(built, 2, 10, 2)).toEqual([1, 1]);
-    expect(rowOf(built, 0, 12, 2)).toEqual([3, 3]);
-    expect(rowOf(built, 2, 13, 2)).toEqual([9, 9]);
-    expect(built.rowBytesTotal).toBe(6);
+  it('shrinks every list to its length, keeping each row with its slot, and lists every assignment', () => {
+    const b = new InvertedBuckets(3, rowMajor(2));
+    for (const [bucket, slot] of [[2, 10], [0, 12], [2, 13], [2, 14]] as const) addWithRow(b, bucket, slot, slot, 2);
+    b.remove(2, 14);
+    expect(b.rowBytesTotal).toBeGreaterThan(6); // single adds leave slack
+    b.shrinkToFit();
+    expect(b.rowBytesTotal).toBe(6);
+    expect(Array.from(b.sizes())).toEqual([1, 0, 2]);
+    for (const [bucket, slot] of [[2, 10], [0, 12], [2, 13]] as const) expect(rowOf(b, bucket, slot, 2)).toEqual([slot, slot]);
+    const { slots, buckets } = b.assignments();
+    expect(Array.from(slots)).toEqual([12, 10, 13]);
+    expect(Array.from(buckets)).toEqual([0, 2, 2]);
   });
 
   it('clears a bucket and refills it in place', () => {
@@ -89,7 +90,7 @@ describe('InvertedBuckets', () => {
     expect(b.rowBytesTotal).toBe(4 * 1125);
   });
 
-  it('keeps sq4 rows (32 items interleaved per block) with their slots through swap-removes and builds', async () => {
+  it('keeps sq4 rows (32 items interleaved per block) with their slots through swap-removes and a shrink', async () => {
     const d = 5;
     const codec = new Sq4Codec(d);
     const n = 100;
@@ -101,19 +102,19 @@ describe('InvertedBuckets', () => {
       codec.encode(vectors, s * d, b.rowsOf(0), i);
     }
     for (const s of [0, 17, 40, 63, 99, 64]) expect(b.remove(0, s)).toBe(true);
-    const rebuilt = InvertedBuckets.build(2, codec, [{ slots: b.slotsOf(0).slice(), buckets: new Int32Array(b.sizeOf(0)).fill(1), rows: b.rowsOf(0) }]);
     const alone = new Uint8Array(codec.bytesFor(1));
     const expected = new Float32Array(d);
     const got = new Float32Array(d);
-    for (const list of [b, rebuilt]) {
-      const bucket = list === b ? 0 : 1;
-      expect(list.sizeOf(bucket)).toBe(n - 6);
-      list.slotsOf(bucket).forEach((s, i) => {
+    for (const shrunk of [false, true]) {
+      if (shrunk) b.shrinkToFit();
+      expect(b.sizeOf(0)).toBe(n - 6);
+      b.slotsOf(0).forEach((s, i) => {
         codec.encode(vectors, s * d, alone, 0);
         codec.decode(alone, 0, expected);
-        codec.decode(list.rowsOf(bucket), i, got);
+        codec.decode(b.rowsOf(0), i, got);
         expect(got).toEqual(expected);
       });
     }
+    expect(b.rowBytesTotal).toBe(codec.bytesFor(n - 6));
   });
 });

@@ -12,14 +12,6 @@ import type { RowLayout } from './codes.js';
 
 const MIN_CAPACITY = 4;
 
-/** One part of a bulk build: parallel slots, buckets (negative = skip) and rows. */
-export interface BucketRows {
-  slots: Uint32Array;
-  buckets: Int32Array;
-  /** `layout.bytesFor(slots.length)` bytes; row i belongs to slots[i]. */
-  rows: Uint8Array;
-}
-
 /** K growable lists of (slot, row). */
 export class InvertedBuckets {
   private slotLists: Uint32Array[];
@@ -122,20 +114,27 @@ export class InvertedBuckets {
     this.changed[b] = 1;
   }
 
-  /** Builds every list at once, each sized exactly, from parts whose negative buckets are skipped. */
-  static build(K: number, layout: RowLayout, parts: readonly BucketRows[]): InvertedBuckets {
-    const out = new InvertedBuckets(K, layout);
-    const sizes = new Uint32Array(K);
-    for (const p of parts) for (const b of p.buckets) if (b >= 0) sizes[b]!++;
-    for (let b = 0; b < K; b++) out.resize(b, sizes[b]!);
-    for (const p of parts) {
-      for (let i = 0; i < p.slots.length; i++) {
-        const b = p.buckets[i]!;
-        if (b < 0) continue;
-        layout.moveRow(p.rows, i, out.rowLists[b]!, out.add(b, p.slots[i]!));
-      }
+  /**
+   * Trims every list's capacity to its length, one list at a time: a list filled by
+   * single adds keeps up to an eighth of slack, which a finished fit or scan need not hold.
+   */
+  shrinkToFit(): void {
+    for (let b = 0; b < this.K; b++) if (this.slotLists[b]!.length > this.lengths[b]!) this.resize(b, this.lengths[b]!);
+  }
+
+  /** Every item's slot and bucket, list by list (what the store records as each item's bucket). */
+  assignments(): { slots: Uint32Array; buckets: Int32Array } {
+    let n = 0;
+    for (let b = 0; b < this.K; b++) n += this.lengths[b]!;
+    const slots = new Uint32Array(n);
+    const buckets = new Int32Array(n);
+    let at = 0;
+    for (let b = 0; b < this.K; b++) {
+      slots.set(this.slotsOf(b), at);
+      buckets.fill(b, at, at + this.lengths[b]!);
+      at += this.lengths[b]!;
     }
-    return out;
+    return { slots, buckets };
   }
 
   /**

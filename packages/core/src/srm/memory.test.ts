@@ -196,6 +196,21 @@ describe('query', () => {
     await memory.close();
   });
 
+  it.each(['sq4', 'none', 'float32'] as const)('answers concurrent queries as it answers them one at a time (%s)', async (rerank) => {
+    // Queries reuse pooled buffers across their awaits; interleaved queries must never share one.
+    const memory = await filled({ rerank, n: 3000 });
+    const { d, queries } = glove;
+    const asks = Array.from({ length: 24 }, (_, i) => ({
+      q: queries.slice(i * d, i * d + d),
+      opts: i % 4 === 0 ? { k: 10, filter: { field: 'even', op: 'eq', value: true } as const } : { k: 10 },
+    }));
+    const oneByOne = [];
+    for (const a of asks) oneByOne.push(await memory.query(a.q, a.opts));
+    const together = await Promise.all(asks.map((a) => memory.query(a.q, a.opts)));
+    expect(together).toEqual(oneByOne);
+    await memory.close();
+  });
+
   it('returns hits best first with cosine scores and payloads', async () => {
     const memory = await filled({ n: 1500 });
     const hits = await memory.query(rows(glove.data, glove.d, 10, 11), { k: 5 });
@@ -331,12 +346,16 @@ describe('refit', () => {
     const refit = memory.refit();
     const during = await memory.query(rows(data, d, 42, 43), { k: 1 });
     await memory.add(rows(data, d, 5000, 5010), { ids: idsFor(5000, 5010) });
-    await memory.delete(['0']);
+    await memory.delete(['0', ...idsFor(100, 300)]);
+    await memory.add(rows(data, d, 5500, 5501), { ids: ['7'] }); // rewritten: routed again by its new vector
     await refit;
     expect(during[0]!.id).toBe('42');
-    expect(memory.size).toBe(3009);
+    expect(memory.size).toBe(3009 - 200);
     expect((await memory.verify()).problems).toEqual([]);
     expect((await memory.query(rows(data, d, 5005, 5006), { k: 1 }))[0]!.id).toBe('5005');
+    expect((await memory.query(rows(data, d, 5500, 5501), { k: 1 }))[0]!.id).toBe('7');
+    expect((await memory.query(rows(data, d, 150, 151), { k: 1 }))[0]!.id).not.toBe('150');
+    expect((await memory.query(rows(data, d, 7, 8), { k: 3 })).map((h) => h.id)).not.toContain('7');
     await memory.close();
   });
 });

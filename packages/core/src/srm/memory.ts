@@ -15,12 +15,12 @@ import type { Payload, SrmRecord, SrmStore, StorageBackend } from '../storage/ty
 import { Rng } from '../util/rng.js';
 import { RwLock, Yielder } from '../util/rw-lock.js';
 import { normalizeInPlace } from '../util/vector-math.js';
-import { InvertedBuckets, type BucketRows } from './buckets.js';
+import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
 import { createCodec, type VectorCodec } from './codes.js';
 import { resolveConfig, type SRMConfig } from './config.js';
-import { runQuery, type SearchIndex } from './search.js';
+import { runQuery, ScratchPool, type SearchIndex } from './search.js';
 import { decodeState, encodeState } from './state.js';
 import type {
   AddOptions,
@@ -81,6 +81,7 @@ export class SemanticRoutingMemory {
   /** Set when close() begins: no background refit may start after that. */
   private closing = false;
   private residualScratch = new Float32Array(0);
+  private readonly queryScratch = new ScratchPool();
   private openedFrom: SRMStats['openedFrom'] = { source: 'scan', reason: 'not opened yet' };
   /** Checksums of the bucket lists the store's checkpoint holds (null: none known), so a checkpoint rewrites only changed lists. */
   private checkpointChecksums: Uint32Array | null = null;
@@ -238,13 +239,12 @@ export class SemanticRoutingMemory {
     return true;
   }
 
-  /** Rebuilds slots, buckets and codes from a scan of the store. */
+  /** Rebuilds slots, buckets and codes from a scan of the store, placing each row straight into its list. */
   private async rebuildFromStore(reroute: boolean): Promise<void> {
-    const parts: BucketRows[] = [];
+    const lists = new InvertedBuckets(this.codebook?.K ?? 1, this.codec);
     const fixes: { slot: number; bucket: number }[] = [];
     for await (const page of this.store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
-      const part = { slots: new Uint32Array(page.length), buckets: new Int32Array(page.length), rows: new Uint8Array(this.codec.bytesFor(page.length)) };
-      page.forEach((rec, i) => {
+      for (const rec of page) {
         const v = this.prepareStored(rec.vector!);
         let b = rec.bucket ?? -1;
         if (this.codebook && (reroute || b < 0 || b >= this.codebook.K)) {
@@ -252,18 +252,19 @@ export class SemanticRoutingMemory {
           if (nb !== b) fixes.push({ slot: rec.slot, bucket: nb });
           b = nb;
         }
-        part.slots[i] = rec.slot;
-        part.buckets[i] = this.listOf(b);
-        this.encodeRow(this.codec, this.codebook, v, 0, b, part.rows, i);
-      });
-      parts.push(part);
+        const list = this.listOf(b);
+        const at = lists.add(list, rec.slot); // may reallocate the list: take its rows after
+        this.encodeRow(this.codec, this.codebook, v, 0, b, lists.rowsOf(list), at);
+      }
     }
-    this.buckets = InvertedBuckets.build(this.codebook?.K ?? 1, this.codec, parts);
-    this.live = parts.reduce((n, p) => n + p.slots.length, 0);
+    lists.shrinkToFit();
+    this.buckets = lists;
+    const { slots } = lists.assignments();
+    this.live = slots.length;
     this.slotEnd = 0;
-    for (const p of parts) for (const s of p.slots) if (s >= this.slotEnd) this.slotEnd = s + 1;
+    for (const s of slots) if (s >= this.slotEnd) this.slotEnd = s + 1;
     const used = new Uint8Array(this.slotEnd);
-    for (const p of parts) for (const s of p.slots) used[s] = 1;
+    for (const s of slots) used[s] = 1;
     this.freeSlots = [];
     for (let s = this.slotEnd - 1; s >= 0; s--) if (!used[s]) this.freeSlots.push(s);
     if (fixes.length > 0) {
@@ -568,6 +569,7 @@ export class SemanticRoutingMemory {
       codec: this.codec,
       store: this.store,
       prepareStored: (v) => this.prepareStored(v),
+      scratch: this.queryScratch,
     };
   }
 
@@ -666,7 +668,10 @@ export class SemanticRoutingMemory {
     await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
-    const part = await this.routeStored(codec, codebook, liveSlots, 'fit:route', onProgress);
+    const lists = new InvertedBuckets(K, codec);
+    await this.routeStored(codec, codebook, liveSlots, lists, 'fit:route', onProgress);
+    lists.shrinkToFit();
+    const placed = lists.assignments();
     const previous = { codebook: this.codebook, codec: this.codec, fitError: this.fitError, sizeAtFit: this.sizeAtFit };
     this.codec = codec;
     this.codebook = codebook;
@@ -674,26 +679,35 @@ export class SemanticRoutingMemory {
     this.sizeAtFit = represents;
     try {
       await this.store.writeState(this.encodeState(true));
-      if (liveSlots.length > 0) await this.store.setBuckets(part.slots, part.buckets);
+      if (liveSlots.length > 0) await this.store.setBuckets(placed.slots, placed.buckets);
       await this.store.writeState(this.encodeState(false));
     } catch (err) {
       Object.assign(this, previous);
       throw err;
     }
-    this.buckets = InvertedBuckets.build(K, codec, [part]);
+    this.buckets = lists;
     this.recentError = null;
     this.addsSinceFit = 0;
     onProgress?.({ phase: 'fit:route', done: liveSlots.length, total: liveSlots.length });
   }
 
   /**
-   * Routes the given stored items with `codebook` and encodes their rows with `codec`, yielding
-   * so queries go on. Their vectors are read a page at a time: a fit or refit of a large memory
-   * never holds the dense matrix (1M x 768 would be 3 GB), only the new rows.
+   * Routes the given stored items with `codebook` into `lists`, encoding their rows with `codec`,
+   * and records each one's bucket in `bucketOf` (indexed by slot) when given. It yields so
+   * queries go on. Vectors are read a page at a time and each row goes straight into its list,
+   * so a fit or refit of a large memory holds the old lists and the new ones: never the dense
+   * matrix (1M x 768 would be 3 GB), nor a flat copy of the new rows.
    */
-  private async routeStored(codec: VectorCodec, codebook: Codebook, slots: readonly number[], phase: string, onProgress?: ProgressCallback): Promise<BucketRows> {
+  private async routeStored(
+    codec: VectorCodec,
+    codebook: Codebook,
+    slots: readonly number[],
+    lists: InvertedBuckets,
+    phase: string,
+    onProgress?: ProgressCallback,
+    bucketOf?: Int32Array,
+  ): Promise<void> {
     const { d } = this.config;
-    const part = { slots: Uint32Array.from(slots), buckets: new Int32Array(slots.length), rows: new Uint8Array(codec.bytesFor(slots.length)) };
     const flat = this.codebook ? undefined : this.flatPositions();
     const yielder = new Yielder();
     for (let start = 0; start < slots.length; start += STORE_PAGE) {
@@ -705,11 +719,11 @@ export class SemanticRoutingMemory {
           onProgress?.({ phase, done: start + i, total: slots.length });
         }
         const b = codebook.assign(vectors, i * d);
-        part.buckets[start + i] = b;
-        this.encodeRow(codec, codebook, vectors, i * d, b, part.rows, start + i);
+        if (bucketOf) bucketOf[page[i]!] = b;
+        const at = lists.add(b, page[i]!); // may reallocate the list: take its rows after
+        this.encodeRow(codec, codebook, vectors, i * d, b, lists.rowsOf(b), at);
       }
     }
-    return part;
   }
 
   /** The training sample of a refit: at most `max` stored items, drawn with the memory's seed, read by slot. */
@@ -761,31 +775,25 @@ export class SemanticRoutingMemory {
     const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
     });
-    // 2. Route every item with the new codebook and encode its row for the new lists (the
-    //    codec's parameters are kept), yielding so queries go on.
+    // 2. Route every item with the new codebook into new lists, encoding its row (the codec's
+    //    parameters are kept), yielding so queries go on.
     const codec = this.codec;
-    const routed = await this.routeStored(codec, codebook, slots, 'refit:route', opts.onProgress);
+    const lists = new InvertedBuckets(K, codec);
+    const bucketOf = new Int32Array(slots.length === 0 ? 0 : slots[slots.length - 1]! + 1); // slots are sorted
+    await this.routeStored(codec, codebook, slots, lists, 'refit:route', opts.onProgress, bucketOf);
     // 3. Swap under the write lock, re-routing what changed meanwhile.
     await this.lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced codebook and codec; it supersedes this refit.
       if (this.codec !== codec) return;
       const dirty = this.refitDirty!;
-      const current = new Set(await this.allSlots());
-      // Items deleted or rewritten meanwhile drop out of the routed part; the rewritten ones are routed again.
-      routed.slots.forEach((s, i) => {
-        if (dirty.has(s) || !current.has(s)) routed.buckets[i] = -1;
-      });
-      const changed = [...dirty].filter((s) => current.has(s));
-      const rerouted = await this.routeStored(codec, codebook, changed, 'refit:reroute');
-      const finalSlots: number[] = [];
-      const finalBuckets: number[] = [];
-      for (const part of [routed, rerouted]) {
-        part.buckets.forEach((b, i) => {
-          if (b < 0) return;
-          finalSlots.push(part.slots[i]!);
-          finalBuckets.push(b);
-        });
-      }
+      const live = new Uint8Array(this.slotEnd);
+      for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) live[s] = 1;
+      // Items deleted or rewritten meanwhile leave the new lists; the rewritten ones are routed again.
+      for (const s of slots) if (dirty.has(s) || !live[s]) lists.remove(bucketOf[s]!, s);
+      const changed = [...dirty].filter((s) => live[s] === 1).sort((a, b) => a - b);
+      await this.routeStored(codec, codebook, changed, lists, 'refit:reroute');
+      lists.shrinkToFit();
+      const placed = lists.assignments();
       const previous = { codebook: this.codebook, fitError: this.fitError, sizeAtFit: this.sizeAtFit };
       this.codebook = codebook;
       this.fitError = inertia;
@@ -793,13 +801,13 @@ export class SemanticRoutingMemory {
       this.sizeAtFit = slots.length;
       try {
         await this.store.writeState(this.encodeState(true));
-        await this.store.setBuckets(Uint32Array.from(finalSlots), Int32Array.from(finalBuckets));
+        await this.store.setBuckets(placed.slots, placed.buckets);
         await this.store.writeState(this.encodeState(false));
       } catch (err) {
         Object.assign(this, previous);
         throw err;
       }
-      this.buckets = InvertedBuckets.build(K, codec, [routed, rerouted]);
+      this.buckets = lists;
       this.recentError = null;
       this.addsSinceFit = 0;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });

@@ -28,6 +28,61 @@ export interface SearchIndex {
   store: SrmStore;
   /** Normalises a vector read from the store like the memory's inputs. */
   prepareStored(v: Float32Array): Float32Array;
+  /** The memory's reusable query buffers. */
+  scratch: ScratchPool;
+}
+
+/** Pooled buffers stop growing here (items); a larger query (a filter widened to every bucket) allocates its own. */
+const SCRATCH_MAX_ITEMS = 1 << 18;
+
+/**
+ * One query's working buffers, reused by the next query. A query scores tens
+ * of thousands of candidates; fresh typed arrays for them each time are
+ * garbage outside the JS heap, which piles up in the allocator between
+ * collections and stays resident. Reuse keeps a serving process's RSS at its
+ * index, not at its query rate.
+ */
+export class SearchScratch {
+  private readonly floats = new Map<string, Float32Array>();
+  private slotBuf = new Uint32Array(0);
+
+  /** Candidate slots with room for `n`. */
+  slots(n: number): Uint32Array {
+    if (n > SCRATCH_MAX_ITEMS) return new Uint32Array(n);
+    if (this.slotBuf.length < n) this.slotBuf = new Uint32Array(grown(this.slotBuf.length, n));
+    return this.slotBuf.subarray(0, n);
+  }
+
+  /** `n` floats of the buffer named `use` (candidate scores, a boundary bucket's scores, read vectors, exact scores). */
+  floats32(use: 'scores' | 'boundary' | 'vectors' | 'exact', n: number): Float32Array {
+    if (n > SCRATCH_MAX_ITEMS) return new Float32Array(n);
+    let buf = this.floats.get(use);
+    if (!buf || buf.length < n) {
+      buf = new Float32Array(grown(buf?.length ?? 0, n));
+      this.floats.set(use, buf);
+    }
+    return buf.subarray(0, n);
+  }
+}
+
+function grown(have: number, need: number): number {
+  return Math.min(SCRATCH_MAX_ITEMS, Math.max(need, have * 2));
+}
+
+/** Scratch buffers for concurrent queries: each query holds one from start to end. */
+export class ScratchPool {
+  private readonly free: SearchScratch[] = [];
+
+  /** Runs `fn` with a scratch no other running query holds. */
+  async with<T>(fn: (scratch: SearchScratch) => Promise<T>): Promise<T> {
+    const scratch = this.free.pop() ?? new SearchScratch();
+    try {
+      return await fn(scratch);
+    } finally {
+      // Keep a couple for the next queries; more would only hold memory after a burst.
+      if (this.free.length < 2) this.free.push(scratch);
+    }
+  }
 }
 
 /** Resolved per-query parameters. */
@@ -51,7 +106,7 @@ export interface Candidates {
 const FETCH_PAGE = 1024;
 
 /** Steps 1 and 2: probe the buckets and score their items. */
-export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number): Candidates {
+export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number, scratch: SearchScratch): Candidates {
   const { codebook, buckets, codec } = ix;
   let probes: Uint32Array;
   // For residual codes, q . c_b is added to every item of bucket b: the probe score plus ||c_b||^2 / 2.
@@ -68,8 +123,8 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
   let total = 0;
   for (const b of probes) total += buckets.sizeOf(b);
   const cap = Math.min(total, budget);
-  const slots = new Uint32Array(cap);
-  const scores = new Float32Array(cap);
+  const slots = scratch.slots(cap);
+  const scores = scratch.floats32('scores', cap);
   codec.prepare(q);
   let count = 0;
   for (let p = 0; p < probes.length; p++) {
@@ -84,7 +139,7 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
       continue;
     }
     // Boundary bucket: keep its best `room` items by score.
-    const tmp = new Float32Array(list.length);
+    const tmp = scratch.floats32('boundary', list.length);
     codec.scoreRows(rows, list.length, tmp, 0, offsets[p]);
     const top = new TopK(room);
     for (let i = 0; i < list.length; i++) top.push(list[i]!, tmp[i]!);
@@ -97,12 +152,12 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
 }
 
 /** Exact scores of `slots` from the store's full vectors; slots no longer stored get -Infinity. */
-async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Array): Promise<Float32Array> {
-  const out = new Float32Array(slots.length).fill(-Infinity);
+async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Array, scratch: SearchScratch): Promise<Float32Array> {
+  const out = scratch.floats32('exact', slots.length).fill(-Infinity);
   const { d, store } = ix;
   for (let start = 0; start < slots.length; start += FETCH_PAGE) {
     const page = slots.subarray(start, start + FETCH_PAGE);
-    const vectors = new Float32Array(page.length * d);
+    const vectors = scratch.floats32('vectors', page.length * d);
     const found = await readStoredVectors(store, page, vectors);
     for (let i = 0; i < page.length; i++) {
       if (found[i]) out[start + i] = dot(q, 0, ix.prepareStored(vectors.subarray(i * d, (i + 1) * d)), 0, d);
@@ -137,7 +192,7 @@ function sortHits(hits: QueryHit[]): QueryHit[] {
 }
 
 /** Step 3 without a filter. */
-async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams): Promise<QueryHit[]> {
+async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: SearchParams, scratch: SearchScratch): Promise<QueryHit[]> {
   const { codec } = ix;
   if (codec.exact) {
     const best = bestWithTies(c.slots, c.scores, c.count, p.k);
@@ -151,7 +206,7 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
     for (let i = 0; i < c.count; i++) top.push(c.slots[i]!, c.scores[i]!);
     slots = top.ids.slice(0, top.size);
   }
-  const exact = await exactFromStore(ix, q, slots);
+  const exact = await exactFromStore(ix, q, slots, scratch);
   const best = bestWithTies(slots, exact, slots.length, p.k);
   return finalize(ix, best.slots, best.scores, p.k);
 }
@@ -186,17 +241,19 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
  */
 export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
   if (ix.codebook && !ix.codec.scores && ix.store.searchBuckets && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
-  let m = p.m;
-  let budget = p.maxCandidates;
-  for (;;) {
-    const cands = gatherCandidates(ix, q, m, budget);
-    if (!p.filter) return rankPlain(ix, q, cands, p);
-    const hits = await rankFiltered(ix, q, cands, p);
-    const K = ix.codebook?.K ?? 1;
-    if (hits.length >= p.k || (m >= K && budget === Infinity)) return hits;
-    m = Math.min(K, m * 4);
-    budget = m >= K ? Infinity : budget;
-  }
+  return ix.scratch.with(async (scratch) => {
+    let m = p.m;
+    let budget = p.maxCandidates;
+    for (;;) {
+      const cands = gatherCandidates(ix, q, m, budget, scratch);
+      if (!p.filter) return rankPlain(ix, q, cands, p, scratch);
+      const hits = await rankFiltered(ix, q, cands, p);
+      const K = ix.codebook?.K ?? 1;
+      if (hits.length >= p.k || (m >= K && budget === Infinity)) return hits;
+      m = Math.min(K, m * 4);
+      budget = m >= K ? Infinity : budget;
+    }
+  });
 }
 
 /**
