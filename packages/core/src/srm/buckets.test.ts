@@ -52,6 +52,16 @@ describe('InvertedBuckets', () => {
     expect(Array.from(buckets)).toEqual([0, 2, 2]);
   });
 
+  it('presizes lists from expected shares, so filling them to those sizes never reallocates', () => {
+    const b = InvertedBuckets.presized(2, rowMajor(1), [0.25, 0.75], 8);
+    expect(b.rowBytesTotal).toBe(8);
+    const rows = [b.rowsOf(0), b.rowsOf(1)];
+    for (let s = 0; s < 8; s++) addWithRow(b, s < 2 ? 0 : 1, s, s, 1);
+    expect(b.rowsOf(0)).toBe(rows[0]);
+    expect(b.rowsOf(1)).toBe(rows[1]);
+    expect(Array.from(b.sizes())).toEqual([2, 6]);
+  });
+
   it('clears a bucket and refills it in place', () => {
     const b = new InvertedBuckets(2, rowMajor(1));
     for (let s = 0; s < 6; s++) addWithRow(b, s % 2, s, s, 1);

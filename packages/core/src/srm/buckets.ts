@@ -115,6 +115,16 @@ export class InvertedBuckets {
   }
 
   /**
+   * Empty lists with room for `shares[b]` of `n` items each: a route of `n` items into
+   * them then seldom reallocates a list, and so leaves little garbage behind.
+   */
+  static presized(K: number, layout: RowLayout, shares: ArrayLike<number>, n: number): InvertedBuckets {
+    const out = new InvertedBuckets(K, layout);
+    for (let b = 0; b < K; b++) out.reserve(b, Math.ceil(shares[b]! * n), true);
+    return out;
+  }
+
+  /**
    * Trims every list's capacity to its length, one list at a time: a list filled by
    * single adds keeps up to an eighth of slack, which a finished fit or scan need not hold.
    */

@@ -23,10 +23,16 @@ export class Codebook {
     this.halfNorms = halfSquaredNorms(centroids, K, d);
   }
 
-  /** Trains a codebook on `n` rows of `data`; also returns the training inertia (mean squared error). */
-  static async train(data: Float32Array, n: number, d: number, opts: KMeansOptions): Promise<{ codebook: Codebook; inertia: number }> {
+  /**
+   * Trains a codebook on `n` rows of `data`; also returns the training inertia (mean squared
+   * error) and each bucket's share of the training rows, from which the bucket sizes of a
+   * route of the whole memory can be foreseen.
+   */
+  static async train(data: Float32Array, n: number, d: number, opts: KMeansOptions): Promise<{ codebook: Codebook; inertia: number; shares: Float64Array }> {
     const r = await kmeans(data, n, d, opts);
-    return { codebook: new Codebook(opts.K, d, r.centroids), inertia: r.inertia };
+    const shares = new Float64Array(opts.K);
+    for (let i = 0; i < n; i++) shares[r.assignment[i]!]! += 1 / n;
+    return { codebook: new Codebook(opts.K, d, r.centroids), inertia: r.inertia, shares };
   }
 
   /** Bucket of row `off` of `x`; writes the squared distance to its centroid into `dist[0]` if given. */

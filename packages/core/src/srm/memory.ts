@@ -661,14 +661,14 @@ export class SemanticRoutingMemory {
   private async fitLocked(sample: { data: Float32Array; n: number }, represents: number, onProgress?: ProgressCallback): Promise<void> {
     const { d, K, seed, kmeansIterations, normalize } = this.config;
     if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
-    const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
+    const { codebook, inertia, shares } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed, spherical: normalize, onProgress,
     });
     const codec = createCodec(this.config.rerank, d, this.config.pqSubvectors);
     await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
-    const lists = new InvertedBuckets(K, codec);
+    const lists = InvertedBuckets.presized(K, codec, shares, liveSlots.length);
     await this.routeStored(codec, codebook, liveSlots, lists, 'fit:route', onProgress);
     lists.shrinkToFit();
     const placed = lists.assignments();
@@ -772,13 +772,13 @@ export class SemanticRoutingMemory {
     // 1. The training sample, read without holding the lock.
     const slots = await this.lock.read(() => this.allSlots());
     const sample = await this.sampleStored(slots, trainSize);
-    const { codebook, inertia } = await Codebook.train(sample.data, sample.n, d, {
+    const { codebook, inertia, shares } = await Codebook.train(sample.data, sample.n, d, {
       K, iterations: kmeansIterations, seed: seed + 1, spherical: normalize, onProgress: opts.onProgress, phase: 'refit:kmeans',
     });
     // 2. Route every item with the new codebook into new lists, encoding its row (the codec's
     //    parameters are kept), yielding so queries go on.
     const codec = this.codec;
-    const lists = new InvertedBuckets(K, codec);
+    const lists = InvertedBuckets.presized(K, codec, shares, slots.length);
     const bucketOf = new Int32Array(slots.length === 0 ? 0 : slots[slots.length - 1]! + 1); // slots are sorted
     await this.routeStored(codec, codebook, slots, lists, 'refit:route', opts.onProgress, bucketOf);
     // 3. Swap under the write lock, re-routing what changed meanwhile.
