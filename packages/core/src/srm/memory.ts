@@ -243,8 +243,12 @@ export class SemanticRoutingMemory {
   private async rebuildFromStore(reroute: boolean): Promise<void> {
     const lists = new InvertedBuckets(this.codebook?.K ?? 1, this.codec);
     const fixes: { slot: number; bucket: number }[] = [];
+    let live = 0;
+    let slotEnd = 0;
     for await (const page of this.store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
       for (const rec of page) {
+        live++;
+        if (rec.slot >= slotEnd) slotEnd = rec.slot + 1;
         const v = this.prepareStored(rec.vector!);
         let b = rec.bucket ?? -1;
         if (this.codebook && (reroute || b < 0 || b >= this.codebook.K)) {
@@ -259,12 +263,10 @@ export class SemanticRoutingMemory {
     }
     lists.shrinkToFit();
     this.buckets = lists;
-    const { slots } = lists.assignments();
-    this.live = slots.length;
-    this.slotEnd = 0;
-    for (const s of slots) if (s >= this.slotEnd) this.slotEnd = s + 1;
-    const used = new Uint8Array(this.slotEnd);
-    for (const s of slots) used[s] = 1;
+    this.live = live;
+    this.slotEnd = slotEnd;
+    const used = new Uint8Array(slotEnd);
+    for (let b = 0; b < lists.K; b++) for (const s of lists.slotsOf(b)) used[s] = 1;
     this.freeSlots = [];
     for (let s = this.slotEnd - 1; s >= 0; s--) if (!used[s]) this.freeSlots.push(s);
     if (fixes.length > 0) {
