@@ -20,8 +20,8 @@ const truth = await Promise.all(queries.map(async (q) => new Set((await exact.qu
 await exact.close();
 
 console.log('mode     rerank KiB  bytes/item  recall@10');
-for (const rerank of ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as RerankMode[]) {
-  const memory = new SemanticRoutingMemory({ d, K: 32, m: 8, rerank, refine: 64 });
+for (const rerank of ['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'] as RerankMode[]) {
+  const memory = new SemanticRoutingMemory({ d, K: 32, m: 8, rerank }); // refine: 64, 256 for pq4
   await memory.add(data, { ids });
   let found = 0;
   for (const [i, q] of queries.entries()) {

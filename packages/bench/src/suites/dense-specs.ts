@@ -10,7 +10,7 @@ const points = (name: string, values: readonly number[], extra: Record<string, n
   values.map((v) => ({ label: `${name}=${v}${Object.entries(extra).map(([k, x]) => ` ${k}=${x}`).join('')}`, params: { [name]: v, ...extra } }));
 
 /** SRM rerank modes, cheapest RAM last. */
-export const RERANK_MODES = ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as const;
+export const RERANK_MODES = ['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'] as const;
 
 function srmSweeps(K: number, rerank: (typeof RERANK_MODES)[number], size: BenchSize): SweepPoint[] {
   const ms = size === 'quick' ? [4, 16] : K <= 256 ? [2, 4, 8, 16, 24, 32] : [4, 8, 16, 32, 40, 48, 64, 128];
@@ -21,6 +21,8 @@ function srmSweeps(K: number, rerank: (typeof RERANK_MODES)[number], size: Bench
     const m = K <= 256 ? 16 : 64;
     sweep.push(...points('m', [m], { refine: 200 }), ...points('m', [m], { refine: 500 }));
   }
+  // pq4 re-scores 256 by default: show what fewer and more cost and give at the default m.
+  if (rerank === 'pq4' && size === 'full' && K <= 256) sweep.push(...[64, 128, 512].flatMap((refine) => points('m', [24], { refine })));
   return sweep;
 }
 

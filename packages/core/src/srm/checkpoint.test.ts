@@ -59,7 +59,7 @@ function rawSql(path: string, sql: string, ...params: unknown[]): void {
 }
 
 describe('reopening from a routing checkpoint', () => {
-  for (const rerank of ['sq4', 'pq', 'float32', 'none'] as const) {
+  for (const rerank of ['sq4', 'pq4', 'pq', 'float32', 'none'] as const) {
     it(`restores the ${rerank} routing layer without a scan and answers exactly as a scan-built one`, async () => {
       const path = tempDir();
       await build(path, rerank);

@@ -4,6 +4,7 @@ import { createCodec, defaultPqSubvectors, type VectorCodec } from './codes.js';
 import { dot } from '../util/vector-math.js';
 import { CorruptDataError, InvalidConfigError } from '../errors.js';
 import type { RerankMode } from './types.js';
+import { Pq4Codec } from './pq4.js';
 import { Sq4Codec } from './sq4.js';
 import { JsFastScan } from './fast-scan.js';
 
@@ -14,7 +15,7 @@ beforeAll(async () => {
   ({ d, data } = await gloveSample(n, 1, 4000));
 });
 
-const expectedError: Record<RerankMode, number> = { float32: 1e-6, float16: 2e-3, int8: 0.03, pq: 0.2, sq4: 0.2, none: 0 };
+const expectedError: Record<RerankMode, number> = { float32: 1e-6, float16: 2e-3, int8: 0.03, pq: 0.2, sq4: 0.2, pq4: 0.3, none: 0 };
 
 /** Encodes rows `[from, from + count)` of `data` into a fresh row block. */
 function encodeRows(codec: VectorCodec, from: number, count: number): Uint8Array {
@@ -23,7 +24,7 @@ function encodeRows(codec: VectorCodec, from: number, count: number): Uint8Array
   return rows;
 }
 
-describe.each(['float32', 'float16', 'int8', 'pq', 'sq4'] as const)('%s codec', (mode) => {
+describe.each(['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4'] as const)('%s codec', (mode) => {
   it('approximates the exact dot product within the mode’s error', async () => {
     const codec = createCodec(mode, d, defaultPqSubvectors(d));
     await codec.train(data, n, 1);
@@ -80,16 +81,20 @@ describe('memory cost per item', () => {
     ['int8', 100],
     ['pq', 50],
     ['sq4', 50],
+    ['pq4', 25],
   ] as const)('%s keeps %i bytes per item', (mode, perItem) => {
     expect(createCodec(mode, d, defaultPqSubvectors(d)).bytesFor(1024)).toBe(perItem * 1024);
     expect(createCodec('none', d, 1).bytesFor(1024)).toBe(0);
   });
 
-  it('sq4 rounds storage up to whole blocks of 32 items', () => {
+  it('sq4 and pq4 round storage up to whole blocks of 32 items', () => {
     const codec = createCodec('sq4', d, 1);
     expect(codec.bytesFor(0)).toBe(0);
     expect(codec.bytesFor(1)).toBe(16 * d);
     expect(codec.bytesFor(33)).toBe(2 * 16 * d);
+    expect(createCodec('pq4', d, 1).bytesFor(33)).toBe(2 * 8 * d);
+    // An odd d: the last pair is a single dimension, still one nibble.
+    expect(createCodec('pq4', 7, 1).bytesFor(32)).toBe(4 * 16);
   });
 });
 
@@ -155,17 +160,29 @@ describe('sq4 encoding', () => {
     }
   });
 
-  it('refuses stored levels that are cut short, not ascending or not numbers', async () => {
+  it('refuses stored levels that are not ascending', async () => {
     const codec = createCodec('sq4', d, 1);
     await codec.train(data, n, 1);
-    const good = codec.paramsToBytes();
-    const other = createCodec('sq4', d, 1);
-    expect(() => other.paramsFromBytes(good.subarray(0, good.length - 4), 'test')).toThrow(CorruptDataError);
-    const descending = new Float32Array(good.slice().buffer);
+    const descending = new Float32Array(codec.paramsToBytes().buffer);
     descending[3] = descending[2]! - 1;
+    const other = createCodec('sq4', d, 1);
     expect(() => other.paramsFromBytes(new Uint8Array(descending.buffer), 'test')).toThrow(CorruptDataError);
+    expect(other.trained).toBe(false);
+  });
+});
+
+describe.each([
+  ['sq4', Sq4Codec],
+  ['pq4', Pq4Codec],
+] as const)('%s fast-scan codec', (mode, Codec) => {
+  it('refuses stored parameters that are cut short or not numbers', async () => {
+    const codec = createCodec(mode, d, 1);
+    await codec.train(data, n, 1);
+    const good = codec.paramsToBytes();
+    const other = createCodec(mode, d, 1);
+    expect(() => other.paramsFromBytes(good.subarray(0, good.length - 4), 'test')).toThrow(CorruptDataError);
     const nan = new Float32Array(good.slice().buffer);
-    nan[16] = Number.NaN;
+    nan[40] = Number.NaN;
     expect(() => other.paramsFromBytes(new Uint8Array(nan.buffer), 'test')).toThrow(CorruptDataError);
     expect(other.trained).toBe(false);
     other.paramsFromBytes(good, 'test');
@@ -173,12 +190,11 @@ describe('sq4 encoding', () => {
   });
 
   it('scores the same with the JS kernel, where WebAssembly SIMD is missing, as with the SIMD one', async () => {
-    const simd = new Sq4Codec(d);
-    const js = new Sq4Codec(d, new JsFastScan());
+    const simd = new Codec(d);
+    const js = new Codec(d, new JsFastScan());
     await simd.train(data, n, 1);
     js.paramsFromBytes(simd.paramsToBytes(), 'test');
-    const rows = new Uint8Array(simd.bytesFor(70));
-    for (let i = 0; i < 70; i++) simd.encode(data, i * d, rows, i);
+    const rows = encodeRows(simd, 0, 70);
     const q = data.slice(80 * d, 81 * d);
     const a = new Float32Array(70);
     const b = new Float32Array(70);
@@ -187,5 +203,60 @@ describe('sq4 encoding', () => {
     js.prepare(q);
     js.scoreRows(rows, 70, b, 0, 0.25);
     expect(b).toEqual(a);
+  });
+});
+
+describe('pq4 encoding', () => {
+  /** The nearest of a sub-quantizer's 16 centroids to `x`'s coordinates there, by squared distance. */
+  function nearestDistance(cents: Float32Array, x: Float32Array, off: number, j: number, w: number): number {
+    let best = Infinity;
+    for (let c = 0; c < 16; c++) {
+      let s = 0;
+      for (let u = 0; u < w; u++) s += (x[off + 2 * j + u]! - cents[(j * 16 + c) * 2 + u]!) ** 2;
+      best = Math.min(best, s);
+    }
+    return best;
+  }
+
+  it.each([
+    [100, n],
+    [100, 16],
+    [100, 5],
+    [7, 200],
+  ])('picks the nearest of 16 centroids in every pair of dimensions (d=%i, %i training points)', async (dims, trainN) => {
+    // d=7 uses the first 7 coordinates of each GloVe row: three pairs and a single last dimension.
+    const x = new Float32Array(n * dims);
+    for (let i = 0; i < n; i++) x.set(data.subarray(i * d, i * d + dims), i * dims);
+    const codec = createCodec('pq4', dims, 1);
+    await codec.train(x, trainN, 1);
+    const cents = new Float32Array(codec.paramsToBytes().buffer);
+    const rows = new Uint8Array(codec.bytesFor(40));
+    for (let i = 0; i < 40; i++) codec.encode(x, i * dims, rows, i);
+    const decoded = new Float32Array(dims);
+    for (let i = 0; i < 40; i++) {
+      codec.decode(rows, i, decoded);
+      for (let j = 0; j < Math.ceil(dims / 2); j++) {
+        const w = Math.min(2, dims - 2 * j);
+        let chosen = 0;
+        for (let u = 0; u < w; u++) chosen += (x[i * dims + 2 * j + u]! - decoded[2 * j + u]!) ** 2;
+        expect(chosen).toBeCloseTo(nearestDistance(cents, x, i * dims, j, w), 6);
+      }
+    }
+  });
+
+  it('scores the way its decoded vectors say, up to the table quantization', async () => {
+    const codec = createCodec('pq4', d, 1);
+    await codec.train(data, n, 1);
+    const rows = encodeRows(codec, 0, 64);
+    const q = data.slice(100 * d, 101 * d);
+    codec.prepare(q);
+    const out = new Float32Array(64);
+    codec.scoreRows(rows, 64, out, 0, 0.5);
+    const decoded = new Float32Array(d);
+    for (let i = 0; i < 64; i++) {
+      codec.decode(rows, i, decoded);
+      // 50 uint8 table entries, each off by at most half a step of the widest pair's range.
+      expect(Math.abs(out[i]! - (0.5 + dot(q, 0, decoded, 0, d)))).toBeLessThan(0.02);
+    }
   });
 });

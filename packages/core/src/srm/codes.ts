@@ -1,7 +1,7 @@
 /**
  * Per-item rerank codecs, one per {@link RerankMode}. Each scores the rows of
  * a bucket against the prepared query: exactly (float32, float16) or
- * approximately (int8, PQ, and sq4 in `sq4.ts`), or not at all (none: every candidate is
+ * approximately (int8, PQ, and the fast-scan codecs sq4 in `sq4.ts` and pq4 in `pq4.ts`), or not at all (none: every candidate is
  * re-scored from the store).
  *
  * `prepare(q)` builds per-query tables; callers score synchronously right
@@ -13,6 +13,7 @@ import { dot } from '../util/vector-math.js';
 import { kmeans } from './kmeans.js';
 import { Rng } from '../util/rng.js';
 import type { RerankMode } from './types.js';
+import { Pq4Codec } from './pq4.js';
 import { Sq4Codec } from './sq4.js';
 
 /** Most training points for the PQ sub-quantizers. */
@@ -33,11 +34,11 @@ export interface VectorCodec extends RowLayout {
   readonly scores: boolean;
   /**
    * True when items are encoded as residuals from their bucket's centroid
-   * (pq, sq4): callers encode `x - c_bucket` and pass `q . c_bucket` as the
+   * (pq, sq4, pq4): callers encode `x - c_bucket` and pass `q . c_bucket` as the
    * `offset` of `scoreRows`, since `q . x = q . c + q . (x - c)`.
    */
   readonly residual: boolean;
-  /** True when the codec needs `train` before `encode` (int8, pq, sq4). */
+  /** True when the codec needs `train` before `encode` (int8, pq, sq4, pq4). */
   readonly needsTraining: boolean;
   /** True once trained (always true for modes without training). */
   readonly trained: boolean;
@@ -49,7 +50,7 @@ export interface VectorCodec extends RowLayout {
   prepare(q: Float32Array): void;
   /** Scores the first `count` rows of `rows` against the prepared query (plus `offset`), into `out` from `outOff`. */
   scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset?: number): void;
-  /** Decodes item `row` of `rows` into `out` (exact for float32/float16; approximate for int8/pq/sq4). */
+  /** Decodes item `row` of `rows` into `out` (exact for float32/float16; approximate for int8/pq/sq4/pq4). */
   decode(rows: Uint8Array, row: number, out: Float32Array): void;
   /** Bytes of quantizer parameters and per-query tables (the per-item rows are counted by the buckets). */
   readonly tableBytes: number;
@@ -60,7 +61,7 @@ export interface VectorCodec extends RowLayout {
 
 /**
  * How a codec lays its items' rows out in a byte buffer. Most codecs store
- * one row after the other; sq4 interleaves 32 items per block for its SIMD
+ * one row after the other; sq4 and pq4 interleave 32 items per block for their SIMD
  * scan. The bucket lists size and move rows only through this.
  */
 export interface RowLayout {
@@ -515,6 +516,8 @@ export function createCodec(mode: RerankMode, d: number, pqSubvectors: number): 
       return new PqCodec(d, pqSubvectors);
     case 'sq4':
       return new Sq4Codec(d);
+    case 'pq4':
+      return new Pq4Codec(d);
     case 'none':
       return new NoCodec();
   }

@@ -42,7 +42,8 @@ export const defaultSRMOptions = {
   metric: 'cosine' as Metric,
   rerank: 'sq4' as RerankMode,
   // Re-scoring 64, 200 or 500 candidates exactly gives the same recall@10 on GloVe (0.939 at m=16,
-  // docs/benchmarks/dense.md); each one more is a read from the store (~4 µs).
+  // docs/benchmarks/dense.md); each one more is a read from the store (~4 µs). pq4's coarser codes
+  // need more: see PQ4_REFINE.
   refine: 64,
   adaptiveUpdate: false,
   tau: 0.5,
@@ -53,7 +54,15 @@ export const defaultSRMOptions = {
   growthRefitRatio: 4,
 } as const;
 
-const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'sq4', 'none'];
+/**
+ * Default `refine` of rerank mode `pq4`. Its candidate ranking is coarser than sq4's: on GloVe-100
+ * (340k, K=256, m=24) recall@10 after re-scoring 64 / 128 / 256 / 512 candidates was
+ * 0.900 / 0.941 / 0.959 / 0.964, against sq4's 0.965 at 64 (`npm run bench -- --size full --suite
+ * dense`, docs/benchmarks/dense.md).
+ */
+export const PQ4_REFINE = 256;
+
+const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'];
 const METRICS: readonly Metric[] = ['cosine', 'dot'];
 const KNOWN_KEYS = new Set([
   'd', 'K', 'm', 'topK', 'maxCandidates', 'metric', 'normalize', 'rerank', 'refine', 'pqSubvectors',
@@ -99,7 +108,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   }
   if (o.normalize !== undefined && typeof o.normalize !== 'boolean') throw new InvalidConfigError('normalize', `expected a boolean, got ${JSON.stringify(o.normalize)}`);
   const normalize = o.metric === 'cosine' ? true : (o.normalize ?? false);
-  const refine = int('refine', o.refine, 1, Limits.maxK * 10);
+  const refine = int('refine', options.refine === undefined && o.rerank === 'pq4' ? PQ4_REFINE : o.refine, 1, Limits.maxK * 10);
   const pqSubvectors = int('pqSubvectors', o.pqSubvectors ?? defaultPqSubvectors(d), 1, d);
   if (d % pqSubvectors !== 0) throw new InvalidConfigError('pqSubvectors', `must divide d=${d}, got ${pqSubvectors}`);
   if (typeof o.adaptiveUpdate !== 'boolean') throw new InvalidConfigError('adaptiveUpdate', `expected a boolean, got ${JSON.stringify(o.adaptiveUpdate)}`);

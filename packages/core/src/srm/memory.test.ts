@@ -70,6 +70,12 @@ describe('config', () => {
     expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'sq4', pqSubvectors: 4, refine: 64 });
   });
 
+  it('re-scores 256 candidates by default in pq4 mode, and what the caller asks for otherwise', () => {
+    expect(new SemanticRoutingMemory({ d: 8, rerank: 'pq4' }).config.refine).toBe(256);
+    expect(new SemanticRoutingMemory({ d: 8, rerank: 'pq4', refine: 32 }).config.refine).toBe(32);
+    expect(new SemanticRoutingMemory({ d: 8, rerank: 'sq4', refine: 32 }).config.refine).toBe(32);
+  });
+
   it('caps the default m at a smaller K, but rejects an explicit m > K', () => {
     expect(new SemanticRoutingMemory({ d: 8, K: 4 }).config.m).toBe(4);
     expect(() => new SemanticRoutingMemory({ d: 8, K: 4, m: 5 })).toThrow(InvalidConfigError);
@@ -165,7 +171,7 @@ describe('auto-fit', () => {
 });
 
 describe('query', () => {
-  it.each(['float32', 'float16', 'int8', 'pq', 'sq4', 'none'] as const)('finds each item by its own vector (%s)', async (rerank) => {
+  it.each(['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'] as const)('finds each item by its own vector (%s)', async (rerank) => {
     const memory = await filled({ rerank, n: 2000 });
     const { d, data } = glove;
     let found = 0;
@@ -181,6 +187,7 @@ describe('query', () => {
     ['float32', 0.9],
     ['pq', 0.88],
     ['sq4', 0.88],
+    ['pq4', 0.88],
     ['int8', 0.88],
   ] as const)('reaches high recall@10 against exact search on real GloVe vectors (%s)', async (rerank, floor) => {
     const { d, data, queries } = glove;
@@ -196,7 +203,7 @@ describe('query', () => {
     await memory.close();
   });
 
-  it.each(['sq4', 'none', 'float32'] as const)('answers concurrent queries as it answers them one at a time (%s)', async (rerank) => {
+  it.each(['sq4', 'pq4', 'none', 'float32'] as const)('answers concurrent queries as it answers them one at a time (%s)', async (rerank) => {
     // Queries reuse pooled buffers across their awaits; interleaved queries must never share one.
     const memory = await filled({ rerank, n: 3000 });
     const { d, queries } = glove;

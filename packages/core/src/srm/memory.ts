@@ -429,7 +429,7 @@ export class SemanticRoutingMemory {
 
   /**
    * Encodes row `off` of `v` as item `index` of `rows`: as is, or for residual
-   * codecs (pq, sq4) as its difference from the centroid of `bucket`.
+   * codecs (pq, sq4, pq4) as its difference from the centroid of `bucket`.
    */
   private encodeRow(codec: VectorCodec, codebook: Codebook | null, v: Float32Array, off: number, bucket: number, rows: Uint8Array, index: number): void {
     if (!codec.residual || !codebook) {

@@ -5,7 +5,7 @@
  *    the candidate budget (the boundary bucket is trimmed by score, never by
  *    position);
  * 3. rerank: exact scores (in RAM for float32/float16; from the store's full
- *    vectors for the best `refine` candidates of int8/pq/sq4, and for all
+ *    vectors for the best `refine` candidates of int8/pq/sq4/pq4, and for all
  *    candidates of `none`);
  * 4. finalize: fetch ids and payloads, order by score then id.
  */

@@ -5,7 +5,7 @@
  * as much as PQ with two dimensions per byte. A query's table holds
  * `q_j * level` for each dimension and level, quantized to uint8 with one
  * scale for all dimensions, and the items of a bucket are scored 32 at a time
- * by the SIMD kernel of `fast-scan.ts`.
+ * by the SIMD kernel of `fast-scan.ts` (the shared part is `fast-scan-codec.ts`).
  *
  * On GloVe-100 (340k items, K=256, m=24, refine=64) its candidate ranking
  * gives the same recall@10 as PQ with d/2 sub-vectors (0.965 at m=24), and
@@ -15,16 +15,15 @@
 import { CorruptDataError } from '../errors.js';
 import { Rng } from '../util/rng.js';
 import type { VectorCodec } from './codes.js';
-import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKernel } from './fast-scan.js';
+import type { FastScanKernel } from './fast-scan.js';
+import { FastScanCodec, NIBBLE_CODES as LEVELS } from './fast-scan-codec.js';
 import { kmeans } from './kmeans.js';
 
-/** Levels per dimension: one nibble. */
-const LEVELS = 16;
 /** Most training points for the levels: 16 levels on one axis are well placed by far fewer. */
 const SQ4_TRAIN_MAX = 16384;
 
 /** 4-bit per-dimension residual codes, scanned with the fast-scan kernel. */
-export class Sq4Codec implements VectorCodec {
+export class Sq4Codec extends FastScanCodec implements VectorCodec {
   readonly mode = 'sq4' as const;
   readonly residual = true;
   readonly exact = false;
@@ -35,11 +34,6 @@ export class Sq4Codec implements VectorCodec {
   private levels: Float32Array;
   /** d x 15 decision thresholds: the midpoints between neighbouring levels. */
   private thresholds: Float32Array;
-  /** The prepared query's uint8 table (d x 16) and how to turn its sums back into dot products. */
-  private readonly table: Uint8Array;
-  private bias = 0;
-  private unit = 1;
-  private sums = new Uint32Array(0);
 
   /**
    * @param d - dimensions.
@@ -47,19 +41,15 @@ export class Sq4Codec implements VectorCodec {
    */
   constructor(
     private readonly d: number,
-    private readonly kernel: FastScanKernel = createFastScan(),
+    kernel?: FastScanKernel,
   ) {
+    super(d, kernel);
     this.levels = new Float32Array(d * LEVELS);
     this.thresholds = new Float32Array(d * (LEVELS - 1));
-    this.table = new Uint8Array(d * LEVELS);
   }
 
   get tableBytes(): number {
-    return this.levels.byteLength + this.thresholds.byteLength + this.table.byteLength + this.sums.byteLength + this.kernel.scratchBytes;
-  }
-
-  bytesFor(count: number): number {
-    return Math.ceil(count / BLOCK_ITEMS) * blockBytes(this.d);
+    return this.levels.byteLength + this.thresholds.byteLength + this.scanBytes;
   }
 
   async train(sample: Float32Array, n: number, seed: number): Promise<void> {
@@ -90,8 +80,6 @@ export class Sq4Codec implements VectorCodec {
 
   encode(v: Float32Array, off: number, rows: Uint8Array, index: number): void {
     const { d, thresholds: t } = this;
-    const base = blockOffset(index, 0, d);
-    const high = (index & 16) !== 0;
     for (let j = 0; j < d; j++) {
       const x = v[off + j]!;
       // The code is the number of thresholds below x: a 4-step binary search over 15 thresholds.
@@ -100,61 +88,17 @@ export class Sq4Codec implements VectorCodec {
       if (x > t[tb + c + 3]!) c += 4;
       if (x > t[tb + c + 1]!) c += 2;
       if (x > t[tb + c]!) c += 1;
-      const at = base + j * 16;
-      rows[at] = high ? (rows[at]! & 0x0f) | (c << 4) : (rows[at]! & 0xf0) | c;
+      this.setCode(rows, index, j, c);
     }
   }
 
-  moveRow(src: Uint8Array, from: number, dst: Uint8Array, to: number): void {
-    const { d } = this;
-    const s = blockOffset(from, 0, d);
-    const t = blockOffset(to, 0, d);
-    const sShift = from & 16 ? 4 : 0;
-    const tHigh = (to & 16) !== 0;
-    for (let j = 0; j < d; j++) {
-      const c = (src[s + j * 16]! >> sShift) & 15;
-      const at = t + j * 16;
-      dst[at] = tHigh ? (dst[at]! & 0x0f) | (c << 4) : (dst[at]! & 0xf0) | c;
-    }
-  }
-
-  prepare(q: Float32Array): void {
-    const { d, levels, table } = this;
-    // q_j * level is monotone in the level, so each dimension's extremes are its first and last level.
-    let bias = 0;
-    let widest = 0;
-    for (let j = 0; j < d; j++) {
-      const a = q[j]! * levels[j * LEVELS]!;
-      const b = q[j]! * levels[j * LEVELS + LEVELS - 1]!;
-      bias += Math.min(a, b);
-      widest = Math.max(widest, Math.abs(b - a));
-    }
-    // One scale for every dimension, so that table sums compare across dimensions.
-    const scale = widest > 0 ? 255 / widest : 1;
-    for (let j = 0; j < d; j++) {
-      const qj = q[j]!;
-      const lo = Math.min(qj * levels[j * LEVELS]!, qj * levels[j * LEVELS + LEVELS - 1]!);
-      for (let c = 0; c < LEVELS; c++) table[j * LEVELS + c] = Math.round((qj * levels[j * LEVELS + c]! - lo) * scale);
-    }
-    this.bias = bias;
-    this.unit = 1 / scale;
-  }
-
-  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset = 0): void {
-    if (count === 0) return;
-    const blocks = Math.ceil(count / BLOCK_ITEMS);
-    if (this.sums.length < blocks * BLOCK_ITEMS) this.sums = new Uint32Array(blocks * BLOCK_ITEMS);
-    const { sums, unit } = this;
-    this.kernel.scan(rows, blocks, this.d, this.table, sums);
-    const base = offset + this.bias;
-    for (let i = 0; i < count; i++) out[outOff + i] = base + sums[i]! * unit;
+  protected tableEntry(q: Float32Array, j: number, c: number): number {
+    return q[j]! * this.levels[j * LEVELS + c]!;
   }
 
   decode(rows: Uint8Array, row: number, out: Float32Array): void {
     const { d, levels } = this;
-    const base = blockOffset(row, 0, d);
-    const shift = row & 16 ? 4 : 0;
-    for (let j = 0; j < d; j++) out[j] = levels[j * LEVELS + ((rows[base + j * 16]! >> shift) & 15)]!;
+    for (let j = 0; j < d; j++) out[j] = levels[j * LEVELS + this.getCode(rows, row, j)]!;
   }
 
   paramsToBytes(): Uint8Array {

@@ -12,9 +12,11 @@ import type { Payload } from '../storage/types.js';
  * - `pq`: product-quantised codes in RAM (`pqSubvectors` bytes/item) score the candidates; the best `refine` are re-scored exactly from the store.
  * - `sq4`: 4-bit codes per dimension in RAM (d/2 bytes/item, like the default `pq`), scored 32 at a time by a WebAssembly SIMD
  *   kernel (faiss's "fast scan"); the best `refine` are re-scored exactly from the store. The default: same recall as `pq`, much faster scan.
+ * - `pq4`: 4-bit codes per pair of dimensions in RAM (d/4 bytes/item, half of `sq4`), scanned like `sq4`; coarser, so the best
+ *   `refine` (default 256) are re-scored exactly from the store. The smallest hot memory that still scores candidates in RAM.
  * - `none`: nothing in RAM but the routing layer; every candidate is re-scored from the store (slowest, smallest).
  */
-export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'sq4' | 'none';
+export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'sq4' | 'pq4' | 'none';
 
 /** Similarity used for routing and reranking. */
 export type Metric = 'cosine' | 'dot';
@@ -57,7 +59,7 @@ export interface SRMOptions {
   normalize?: boolean;
   /** How vectors are kept for reranking. Default `"sq4"`. */
   rerank?: RerankMode;
-  /** For `int8`/`pq`/`sq4`: how many approximately-best candidates are re-scored exactly from the store. Default 64 (at least k). */
+  /** For `int8`/`pq`/`sq4`/`pq4`: how many approximately-best candidates are re-scored exactly from the store. Default 64, 256 for `pq4` (at least k). */
   refine?: number;
   /** Number of PQ sub-vectors (bytes per item) for `rerank: "pq"`; must divide d. Default: the divisor of d nearest d/2 (1/8 of float32). */
   pqSubvectors?: number;
@@ -111,7 +113,7 @@ export interface QueryOptions {
   filter?: FilterInput | ((payload: Payload) => boolean);
   /** Candidate budget. Default: config `maxCandidates`. */
   maxCandidates?: number;
-  /** Exact re-scoring budget for int8/pq/sq4. Default: config `refine`. */
+  /** Exact re-scoring budget for int8/pq/sq4/pq4. Default: config `refine`. */
   refine?: number;
 }
 

@@ -27,13 +27,13 @@ export interface EmbeddedStorageOptions {
    */
   durability?: Durability;
   /**
-   * SQLite page cache, in MiB. Default 8. Range 1 to a few thousand. It counts towards the
-   * process's memory, bounded by this value. The operating system's file cache already keeps
-   * recently read pages, so a larger cache mostly saves system calls: lowering the default from
-   * 32 to 8 MiB cut the RSS growth of the dense benchmark's SRM rows (GloVe, 340k x 100) by 25 to
-   * 100 MiB, with no change in their latency or add rate (`npm run bench -- --size full --suite dense`
-   * at commits 3e13677 and 3bdd99b: docs/benchmarks/dense.md in each). Raise it when the
-   * operating system cannot cache the file.
+   * SQLite page cache, in MiB. Default 2, SQLite's own default. Range 1 to a few thousand. It
+   * counts towards the process's memory, bounded by this value. The operating system's file cache
+   * already keeps recently read pages, and a rerank reads random rows of a file far larger than any
+   * cache, so a larger cache mostly saves system calls. On the default GloVe memory (340k x 100) an
+   * 8 MiB cache, the previous default, gave the same query latency and 6 to 7 MiB more RSS once
+   * open and while serving (`npx tsx packages/bench/src/serve-rss.ts`, docs/benchmarks/serve-rss.md).
+   * Raise it when the operating system cannot cache the file.
    */
   cacheSizeMiB?: number;
   /**
@@ -56,7 +56,7 @@ export interface EmbeddedStorageOptions {
 /** Default values of {@link EmbeddedStorageOptions}. */
 export const defaultEmbeddedStorageOptions: Readonly<Required<EmbeddedStorageOptions>> = Object.freeze({
   durability: 'process',
-  cacheSizeMiB: 8,
+  cacheSizeMiB: 2,
   mmapSizeMiB: 0,
   integrityCheck: true,
 });

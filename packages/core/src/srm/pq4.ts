@@ -1,0 +1,133 @@
+/**
+ * The `pq4` rerank codec: product quantization of an item's residual (item
+ * minus its bucket's centroid) over pairs of dimensions, with 16 centroids
+ * per pair (2-D k-means), so an item costs d/4 bytes: half of sq4, a
+ * sixteenth of float32. A pair's 16 centroids place their points jointly
+ * where the data lies, which loses less than two bits per dimension spent
+ * one axis at a time. It is faiss's "PQ fast scan" layout: the query table
+ * holds `q_pair . centroid` for each pair and centroid, and the items of a
+ * bucket are scored 32 at a time by the SIMD kernel of `fast-scan.ts`.
+ *
+ * The coarser codes rank candidates less well than sq4's, so a memory in this
+ * mode re-scores more of them exactly (its default `refine` is 256, not 64):
+ * each extra one is a read from the store. It is the mode for the smallest
+ * hot memory at a latency cost; sq4 stays the default.
+ */
+import { CorruptDataError } from '../errors.js';
+import { Rng } from '../util/rng.js';
+import type { VectorCodec } from './codes.js';
+import type { FastScanKernel } from './fast-scan.js';
+import { FastScanCodec, NIBBLE_CODES as CODES } from './fast-scan-codec.js';
+import { kmeans } from './kmeans.js';
+
+/** Dimensions per sub-quantizer. */
+const PAIR = 2;
+/** Most training points per pair: 16 centroids in two dimensions need few. */
+const PQ4_TRAIN_MAX = 16384;
+
+/** 4-bit codes per pair of residual dimensions, scanned with the fast-scan kernel. */
+export class Pq4Codec extends FastScanCodec implements VectorCodec {
+  readonly mode = 'pq4' as const;
+  readonly residual = true;
+  readonly exact = false;
+  readonly scores = true;
+  readonly needsTraining = true;
+  trained = false;
+  /**
+   * nSub x 16 x 2 centroid coordinates. With an odd d the last sub-quantizer
+   * covers one dimension and its second coordinates are 0.
+   */
+  private centroids: Float32Array;
+
+  /**
+   * @param d - dimensions.
+   * @param kernel - the scan kernel; default the fastest this runtime has (WebAssembly SIMD, else JS).
+   */
+  constructor(
+    private readonly d: number,
+    kernel?: FastScanKernel,
+  ) {
+    super(Math.ceil(d / PAIR), kernel);
+    this.centroids = new Float32Array(this.nSub * CODES * PAIR);
+  }
+
+  get tableBytes(): number {
+    return this.centroids.byteLength + this.scanBytes;
+  }
+
+  /** Dimensions of sub-quantizer `j`: 2, or 1 for the last one of an odd d. */
+  private width(j: number): number {
+    return Math.min(PAIR, this.d - j * PAIR);
+  }
+
+  async train(sample: Float32Array, n: number, seed: number): Promise<void> {
+    const { d, nSub } = this;
+    const rows = new Rng(seed).sample(n, Math.min(n, PQ4_TRAIN_MAX));
+    const centroids = new Float32Array(nSub * CODES * PAIR);
+    for (let j = 0; j < nSub; j++) {
+      const w = this.width(j);
+      const points = new Float32Array(rows.length * w);
+      rows.forEach((r, i) => {
+        for (let u = 0; u < w; u++) points[i * w + u] = sample[r * d + j * PAIR + u]!;
+      });
+      const k = Math.min(CODES, rows.length);
+      const r = await kmeans(points, rows.length, w, { K: k, iterations: 20, seed: seed + j, spherical: false, tolerance: 0.001, phase: 'fit:pq4' });
+      // Fewer points than codes: repeat the last centroid (a repeat is never strictly nearer, so never chosen).
+      for (let c = 0; c < CODES; c++) {
+        for (let u = 0; u < w; u++) centroids[(j * CODES + c) * PAIR + u] = r.centroids[Math.min(c, k - 1) * w + u]!;
+      }
+    }
+    this.centroids = centroids;
+    this.trained = true;
+  }
+
+  encode(v: Float32Array, off: number, rows: Uint8Array, index: number): void {
+    const { nSub, centroids } = this;
+    for (let j = 0; j < nSub; j++) {
+      const x0 = v[off + j * PAIR]!;
+      // The missing coordinate of an odd d's last pair is 0, like its centroids'.
+      const x1 = this.width(j) === PAIR ? v[off + j * PAIR + 1]! : 0;
+      let best = 0;
+      let bestDist = Infinity;
+      for (let c = 0; c < CODES; c++) {
+        const at = (j * CODES + c) * PAIR;
+        const a = x0 - centroids[at]!;
+        const b = x1 - centroids[at + 1]!;
+        const dist = a * a + b * b;
+        if (dist < bestDist) {
+          bestDist = dist;
+          best = c;
+        }
+      }
+      this.setCode(rows, index, j, best);
+    }
+  }
+
+  protected tableEntry(q: Float32Array, j: number, c: number): number {
+    const at = (j * CODES + c) * PAIR;
+    const x = q[j * PAIR]! * this.centroids[at]!;
+    return this.width(j) === PAIR ? x + q[j * PAIR + 1]! * this.centroids[at + 1]! : x;
+  }
+
+  decode(rows: Uint8Array, row: number, out: Float32Array): void {
+    const { nSub, centroids } = this;
+    for (let j = 0; j < nSub; j++) {
+      const at = (j * CODES + this.getCode(rows, row, j)) * PAIR;
+      for (let u = 0; u < this.width(j); u++) out[j * PAIR + u] = centroids[at + u]!;
+    }
+  }
+
+  paramsToBytes(): Uint8Array {
+    return new Uint8Array(this.centroids.slice().buffer);
+  }
+
+  paramsFromBytes(bytes: Uint8Array, where: string): void {
+    if (bytes.byteLength !== this.centroids.byteLength) {
+      throw new CorruptDataError(where, `pq4 quantizer has ${bytes.byteLength} bytes, expected ${this.centroids.byteLength}`);
+    }
+    const centroids = new Float32Array(bytes.slice().buffer);
+    if (!centroids.every(Number.isFinite)) throw new CorruptDataError(where, 'pq4 centroids are not all finite numbers');
+    this.centroids = centroids;
+    this.trained = true;
+  }
+}
