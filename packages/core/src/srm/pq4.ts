@@ -2,9 +2,7 @@
  * The `pq4` rerank codec: product quantization of an item's residual (item
  * minus its bucket's centroid) over pairs of dimensions, with 16 centroids
  * per pair (2-D k-means), so an item costs d/4 bytes: half of sq4, a
- * sixteenth of float32. A pair's 16 centroids place their points jointly
- * where the data lies, which loses less than two bits per dimension spent
- * one axis at a time. It is faiss's "PQ fast scan" layout: the query table
+ * sixteenth of float32. It is faiss's "PQ fast scan" layout: the query table
  * holds `q_pair . centroid` for each pair and centroid, and the items of a
  * bucket are scored 32 at a time by the SIMD kernel of `fast-scan.ts`.
  *

@@ -31,7 +31,7 @@ export interface EmbeddedStorageOptions {
    * counts towards the process's memory, bounded by this value. The operating system's file cache
    * already keeps recently read pages, and a rerank reads random rows of a file far larger than any
    * cache, so a larger cache mostly saves system calls. On the default GloVe memory (340k x 100) an
-   * 8 MiB cache, the previous default, gave the same query latency and 6 to 7 MiB more RSS once
+   * 8 MiB cache, the previous default, gave the same query latency and about 6 MiB more RSS once
    * open and while serving (`npx tsx packages/bench/src/serve-rss.ts`, docs/benchmarks/serve-rss.md).
    * Raise it when the operating system cannot cache the file.
    */
