@@ -3,11 +3,12 @@
  * contract) with `@huggingface/tokenizers`, the maintained pure-JS port of
  * HuggingFace's tokenizers. Special tokens (`[UNK]`, `[CLS]`, ...) are dropped:
  * every unknown word maps to the same `[UNK]`, and counting it would make all
- * out-of-vocabulary words match each other.
+ * out-of-vocabulary words match each other. The library is imported by the first `load`, so a
+ * glossary on the built-in tokenizer never loads it.
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { Tokenizer } from '@huggingface/tokenizers';
+import type { Tokenizer } from '@huggingface/tokenizers';
 import { TokenizerError } from '../errors.js';
 import type { GlossaryTokenizer } from './tokenizer.js';
 
@@ -36,9 +37,10 @@ export class HfTokenizer implements GlossaryTokenizer {
     }
     const json = await readJson(path, true);
     const config = (await readJson(join(dirname(path), 'tokenizer_config.json'), false)) ?? {};
+    const { Tokenizer: TokenizerClass } = await import('@huggingface/tokenizers');
     let tokenizer: Tokenizer;
     try {
-      tokenizer = new Tokenizer(json as object, config as object);
+      tokenizer = new TokenizerClass(json as object, config as object);
     } catch (cause) {
       throw new TokenizerError(`tokenizer file "${path}" is not a valid HuggingFace tokenizer: ${(cause as Error).message}`, { cause });
     }

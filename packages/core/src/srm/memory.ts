@@ -249,7 +249,8 @@ export class SemanticRoutingMemory {
       for (const rec of page) {
         live++;
         if (rec.slot >= slotEnd) slotEnd = rec.slot + 1;
-        const v = this.prepareStored(rec.vector!);
+        const v = rec.vector!;
+        this.prepareStored(v, 0);
         let b = rec.bucket ?? -1;
         if (this.codebook && (reroute || b < 0 || b >= this.codebook.K)) {
           const nb = this.codebook.assign(v, 0);
@@ -276,9 +277,9 @@ export class SemanticRoutingMemory {
   }
 
   /** Stored vectors are already normalised; float32 round-off is corrected so cosine stays exact. */
-  private prepareStored(v: Float32Array): Float32Array {
-    if (this.config.normalize) normalizeInPlace(v, 0, this.config.d);
-    return v;
+  /** Normalises, in place, the stored vector at `rows[offset..offset + d)` like the memory's inputs. */
+  private prepareStored(rows: Float32Array, offset: number): void {
+    if (this.config.normalize) normalizeInPlace(rows, offset, this.config.d);
   }
 
   private encodeState(pendingReroute: boolean): Uint8Array {
@@ -532,7 +533,7 @@ export class SemanticRoutingMemory {
       const rows = out.subarray(start * d, (start + page.length) * d);
       const found = await readStoredVectors(this.store, page, rows);
       found.forEach((f, i) => {
-        if (f) this.prepareStored(rows.subarray(i * d, (i + 1) * d));
+        if (f) this.prepareStored(rows, i * d);
       });
     }
     return out;
@@ -570,7 +571,7 @@ export class SemanticRoutingMemory {
       buckets: this.buckets,
       codec: this.codec,
       store: this.store,
-      prepareStored: (v) => this.prepareStored(v),
+      prepareStored: (rows, offset) => this.prepareStored(rows, offset),
       scratch: this.queryScratch,
     };
   }

@@ -26,8 +26,8 @@ export interface SearchIndex {
   buckets: InvertedBuckets;
   codec: VectorCodec;
   store: SrmStore;
-  /** Normalises a vector read from the store like the memory's inputs. */
-  prepareStored(v: Float32Array): Float32Array;
+  /** Normalises, in place, the vector read from the store at `rows[offset..offset + d)` like the memory's inputs. */
+  prepareStored(rows: Float32Array, offset: number): void;
   /** The memory's reusable query buffers. */
   scratch: ScratchPool;
 }
@@ -160,7 +160,9 @@ async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Arr
     const vectors = scratch.floats32('vectors', page.length * d);
     const found = await readStoredVectors(store, page, vectors);
     for (let i = 0; i < page.length; i++) {
-      if (found[i]) out[start + i] = dot(q, 0, ix.prepareStored(vectors.subarray(i * d, (i + 1) * d)), 0, d);
+      if (!found[i]) continue;
+      ix.prepareStored(vectors, i * d);
+      out[start + i] = dot(q, 0, vectors, i * d, d);
     }
   }
   return out;
@@ -226,7 +228,11 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
     const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codec.exact });
     recs.forEach((r, j) => {
       if (!r?.id || !filter(r.payload ?? {})) return;
-      const score = codec.exact ? c.scores[idx[j]!]! : dot(q, 0, ix.prepareStored(r.vector!), 0, ix.d);
+      let score = c.scores[idx[j]!]!;
+      if (!codec.exact) {
+        ix.prepareStored(r.vector!, 0);
+        score = dot(q, 0, r.vector!, 0, ix.d);
+      }
       hits.push({ id: r.id, score, payload: r.payload ?? {} });
       matched++;
     });

@@ -125,6 +125,15 @@ describe('EmbeddedSrmStore.readVectors', () => {
     expect(await viaRead(store, new Uint32Array(0), 3)).toEqual({ out: [], found: [] });
   });
 
+  it('places rows right for the largest slots, repeated and interleaved with missing ones', async () => {
+    const top = 2 ** 32 - 1;
+    await store.write({ upserts: [rec('high', top - 1, { vector: vectorOf(3) }), rec('low', 0, { vector: vectorOf(4) })] });
+    const slots = Uint32Array.of(top, top - 1, 0, top - 1, top - 2, 0);
+    const read = await viaRead(store, slots, 3);
+    expect(read).toEqual(await viaFetch(store, slots, 3));
+    expect(read.found).toEqual([0, 1, 1, 1, 0, 1]);
+  });
+
   it('rejects slots that are not a Uint32Array, and an output of the wrong size', async () => {
     await expect(store.readVectors([0] as unknown as Uint32Array, new Float32Array(3))).rejects.toThrow(InvalidInputError);
     await expect(store.readVectors(new Uint32Array([0]), new Float32Array(4))).rejects.toThrow(/1 x 3 values/);

@@ -88,6 +88,9 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => void;
   private readonly setBucketsTxn: (slots: Uint32Array, buckets: Int32Array) => void;
   private readonly clearTxn: () => void;
+  /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
+  private readonly inParamsByArity = new Map<number, (number | null)[]>();
+  private readonly slotKeys = new Float64Array(IN_CHUNK);
   /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
   private readonly blobsConcatenate: boolean;
   /** Absent for an in-memory database: a checkpoint of something that dies with the process is wasted work. */
@@ -224,41 +227,58 @@ export class EmbeddedSrmStore implements SrmStore {
       const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
       const rowBytes = dim * 4;
       for (let start = 0; start < slots.length; start += IN_CHUNK) {
-        const chunk = Array.from(slots.subarray(start, start + IN_CHUNK)) as (number | null)[];
-        // Where each slot goes; a slot asked twice is copied from its first row afterwards.
-        const first = new Map<number, number>();
-        chunk.forEach((s, i) => first.has(s!) || first.set(s!, start + i));
+        const n = Math.min(IN_CHUNK, slots.length - start);
         let arity = IN_MIN;
-        while (arity < chunk.length) arity *= 2;
-        while (chunk.length < arity) chunk.push(null);
+        while (arity < n) arity *= 2;
+        const params = this.inParams(arity);
+        // Every position of each slot, as `slot * IN_CHUNK + position` sorted: a returned row
+        // finds its positions by binary search, with no object per row.
+        const keys = this.slotKeys;
+        for (let i = 0; i < n; i++) {
+          params[i] = slots[start + i]!;
+          keys[i] = slots[start + i]! * IN_CHUNK + i;
+        }
+        params.fill(null, n);
+        const sorted = keys.subarray(0, n).sort();
         const [list, blob] = this.stmt(`vectors:${arity}`, () => {
-          const params = new Array<string>(arity).fill('?').join(', ');
-          return `SELECT group_concat(slot), CAST(group_concat(vector, '') AS BLOB) FROM ${this.table} WHERE slot IN (${params})`;
+          const marks = new Array<string>(arity).fill('?').join(', ');
+          return `SELECT group_concat(slot), CAST(group_concat(vector, '') AS BLOB) FROM ${this.table} WHERE slot IN (${marks})`;
         })
           .raw(true)
-          .get(...chunk) as [string | null, Buffer | null];
+          .get(...params) as [string | null, Buffer | null];
         if (list === null || blob === null) continue;
-        const listed = list.split(',');
-        if (blob.byteLength !== listed.length * rowBytes) {
+        const rows = countListed(list);
+        if (blob.byteLength !== rows * rowBytes) {
           // A vector blob of the wrong size: the row-by-row read names it.
-          this.lookup('slot', listed.map(Number), WANT_VECTOR);
-          throw new CorruptDataError(this.location, `vectors of store "${this.spec.name}" do not add up to ${listed.length} x ${dim} floats`);
+          this.lookup('slot', list.split(',').map(Number), WANT_VECTOR);
+          throw new CorruptDataError(this.location, `vectors of store "${this.spec.name}" do not add up to ${rows} x ${dim} floats`);
         }
-        listed.forEach((text, k) => {
-          const row = first.get(Number(text))!;
-          bytes.set(blob.subarray(k * rowBytes, (k + 1) * rowBytes), row * rowBytes);
-          found[row] = 1;
-        });
-        for (let i = start; i < start + IN_CHUNK && i < slots.length; i++) {
-          const row = first.get(slots[i]!)!;
-          if (row !== i && found[row]) {
-            out.copyWithin(i * dim, row * dim, (row + 1) * dim);
-            found[i] = 1;
+        let k = 0;
+        let slot = 0;
+        for (let c = 0; c <= list.length; c++) {
+          const code = c < list.length ? list.charCodeAt(c) : 44;
+          if (code !== 44) {
+            slot = slot * 10 + (code - 48);
+            continue;
           }
+          for (let j = lowerBound(sorted, slot * IN_CHUNK); j < n && Math.floor(sorted[j]! / IN_CHUNK) === slot; j++) {
+            const row = start + (sorted[j]! % IN_CHUNK);
+            blob.copy(bytes, row * rowBytes, k * rowBytes, (k + 1) * rowBytes);
+            found[row] = 1;
+          }
+          k++;
+          slot = 0;
         }
       }
       return found;
     });
+  }
+
+  /** The reused parameter array of the `IN (...)` statement of `arity` (reads run one at a time: SQLite calls are synchronous). */
+  private inParams(arity: number): (number | null)[] {
+    let params = this.inParamsByArity.get(arity);
+    if (params === undefined) this.inParamsByArity.set(arity, (params = new Array<number | null>(arity).fill(null)));
+    return params;
   }
 
   async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
@@ -507,4 +527,23 @@ class EmbeddedCheckpoints implements RoutingCheckpointStore {
 function asBuffer(bytes: Uint8Array): Buffer {
   if (!(bytes instanceof Uint8Array)) throw new InvalidInputError(`checkpoint lists must hold Uint8Arrays, got ${describe(bytes)}`);
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** How many slots a non-empty `group_concat(slot)` list names. */
+function countListed(list: string): number {
+  let count = 1;
+  for (let c = 0; c < list.length; c++) if (list.charCodeAt(c) === 44) count++;
+  return count;
+}
+
+/** First index of ascending `keys` whose value is at least `key`. */
+function lowerBound(keys: Float64Array, key: number): number {
+  let lo = 0;
+  let hi = keys.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (keys[mid]! < key) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

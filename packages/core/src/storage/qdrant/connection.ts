@@ -4,8 +4,9 @@
  * every request goes through (retry with bounded exponential backoff, then
  * one typed error naming the operation and the collection).
  */
-import { QdrantClient } from '@qdrant/js-client-rest';
+import type { QdrantClient } from '@qdrant/js-client-rest';
 import { ClosedError } from '../../errors.js';
+import { loadQdrantClientModule, type QdrantClientModule } from './client-module.js';
 import { describeFailure, toStorageError } from './error-mapping.js';
 import type { ResolvedQdrantOptions } from './options.js';
 
@@ -15,13 +16,20 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class QdrantConnection {
   readonly client: QdrantClient;
   readonly options: ResolvedQdrantOptions;
+  private readonly clientModule: QdrantClientModule;
   private closed = false;
 
-  constructor(options: ResolvedQdrantOptions) {
+  /** Loads the client package (once per process) and connects; sends no request. */
+  static async open(options: ResolvedQdrantOptions): Promise<QdrantConnection> {
+    return new QdrantConnection(options, await loadQdrantClientModule());
+  }
+
+  private constructor(options: ResolvedQdrantOptions, clientModule: QdrantClientModule) {
     this.options = options;
+    this.clientModule = clientModule;
     this.client =
       options.client ??
-      new QdrantClient({
+      new clientModule.QdrantClient({
         url: options.url!,
         ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
         timeout: options.timeoutMs,
@@ -60,9 +68,9 @@ export class QdrantConnection {
       try {
         return await fn(this.client);
       } catch (err) {
-        const info = describeFailure(err);
+        const info = describeFailure(err, this.clientModule);
         if (!info.transient || attempt >= retries || this.closed) {
-          throw toStorageError(err, operation, collection, attempt + 1);
+          throw toStorageError(err, this.clientModule, operation, collection, attempt + 1);
         }
         const delay = Math.min(maxBackoffMs, info.retryAfterMs ?? backoffMs * 2 ** attempt);
         await sleep(delay);

@@ -3,12 +3,14 @@
  * `ApiError` with an HTTP status) to a {@link StorageUnavailableError} that
  * names the operation and the collection, and decides what is worth a retry.
  */
-import {
-  QdrantClientResourceExhaustedError,
-  QdrantClientTimeoutError,
-  QdrantClientUnexpectedResponseError,
-} from '@qdrant/js-client-rest';
 import { SrmError, StorageUnavailableError } from '../../errors.js';
+import type { QdrantClientModule } from './client-module.js';
+
+/** The client's own error classes, from the loaded package (see `client-module.ts`). */
+export type ClientErrorClasses = Pick<
+  QdrantClientModule,
+  'QdrantClientResourceExhaustedError' | 'QdrantClientTimeoutError' | 'QdrantClientUnexpectedResponseError'
+>;
 
 /** What a failed call looked like, reduced to what the backend acts on. */
 export interface FailureInfo {
@@ -61,11 +63,11 @@ function serverMessage(data: unknown): string | undefined {
 }
 
 /** Classifies a failure of one client call. */
-export function describeFailure(err: unknown): FailureInfo {
-  if (err instanceof QdrantClientTimeoutError) {
+export function describeFailure(err: unknown, client: ClientErrorClasses): FailureInfo {
+  if (err instanceof client.QdrantClientTimeoutError) {
     return { status: undefined, transient: true, retryAfterMs: undefined, detail: 'request timed out' };
   }
-  if (err instanceof QdrantClientResourceExhaustedError) {
+  if (err instanceof client.QdrantClientResourceExhaustedError) {
     return {
       status: 429,
       transient: true,
@@ -73,7 +75,7 @@ export function describeFailure(err: unknown): FailureInfo {
       detail: `HTTP 429 (rate limited): ${err.message}`,
     };
   }
-  if (err instanceof QdrantClientUnexpectedResponseError) {
+  if (err instanceof client.QdrantClientUnexpectedResponseError) {
     return { status: undefined, transient: false, retryAfterMs: undefined, detail: err.message.split('\n')[0] ?? err.message };
   }
   const status = (err as { status?: unknown } | null)?.status;
@@ -104,9 +106,15 @@ export function describeFailure(err: unknown): FailureInfo {
  * The error to throw for a failed call after `attempts` tries. Errors that
  * are already {@link SrmError}s pass through unchanged.
  */
-export function toStorageError(err: unknown, operation: string, collection: string | undefined, attempts: number): SrmError {
+export function toStorageError(
+  err: unknown,
+  client: ClientErrorClasses,
+  operation: string,
+  collection: string | undefined,
+  attempts: number,
+): SrmError {
   if (err instanceof SrmError) return err;
-  const info = describeFailure(err);
+  const info = describeFailure(err, client);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   return new StorageUnavailableError(operation, collection, `${info.detail}${tries}`, {
     cause: err,

@@ -54,7 +54,7 @@ export class QdrantStorage implements StorageBackend {
     if (typeof options !== 'object' || options === null) {
       throw new InvalidInputError(`QdrantStorage.connect expects an options object, got ${options === null ? 'null' : typeof options}`);
     }
-    const conn = new QdrantConnection(resolveQdrantOptions(options));
+    const conn = await QdrantConnection.open(resolveQdrantOptions(options));
     await conn.call('connect', undefined, (c) => c.getCollections());
     return new QdrantStorage(conn);
   }
