@@ -52,6 +52,8 @@ interface Variant {
   cacheSizeMiB?: number;
 }
 
+/** A process that loaded more (an agent framework, a server) has grown its young generation to the ceiling already. */
+const YOUNG_AT_CEILING = "V8's young generation at its 16 MiB ceiling from the start, as in a process that loaded more";
 const SEMI_AND_ARENAS = { flags: ['--max-semi-space-size=4'], env: { MALLOC_ARENA_MAX: '2' } };
 
 const VARIANTS: Variant[] = [
@@ -60,13 +62,18 @@ const VARIANTS: Variant[] = [
   { served: 'default', label: '--max-semi-space-size=4', why: "V8's young generation held at 4 MiB semi-spaces", flags: ['--max-semi-space-size=4'], env: {} },
   { served: 'default', label: 'MALLOC_ARENA_MAX=2', why: "glibc's per-thread malloc arenas capped at 2", flags: [], env: { MALLOC_ARENA_MAX: '2' } },
   { served: 'default', label: 'semi-spaces 4 MiB, arenas 2', why: 'young generation and arenas capped', ...SEMI_AND_ARENAS },
+  { served: 'default', label: '--min-semi-space-size=16', why: YOUNG_AT_CEILING, flags: ['--min-semi-space-size=16'], env: {} },
   { served: 'pq4', label: 'defaults', why: 'rerank `pq4`: half the hot bytes of sq4', flags: [], env: {} },
+  { served: 'pq4', label: '--min-semi-space-size=16', why: YOUNG_AT_CEILING, flags: ['--min-semi-space-size=16'], env: {} },
   { served: 'pq4', label: 'semi-spaces 4 MiB, arenas 2', why: 'rerank `pq4` with the two process settings', ...SEMI_AND_ARENAS },
   { served: 'hnswlib', label: 'defaults', why: `the peer: HNSW M ${HNSW.M}, ef ${HNSW.ef}, read from its saved index`, flags: [], env: {} },
 ];
 
-/** Libraries whose import cost is measured: ours and the dense suite's peers. */
-const IMPORTS = ['@srm/core', 'hnswlib-node', 'usearch', '@lancedb/lancedb'];
+/**
+ * Libraries whose import cost is measured: ours, the dense suite's peers, and the Qdrant REST
+ * client, which `@srm/core` loads only on the first `QdrantStorage.connect`.
+ */
+const IMPORTS = ['@srm/core', '@qdrant/js-client-rest', 'hnswlib-node', 'usearch', '@lancedb/lancedb'];
 
 /** A fresh process imports one library and prints its RSS growth (after a full GC) and the import time. */
 const IMPORT_PROBE = `

@@ -36,6 +36,9 @@ type Row = unknown[];
 const IN_CHUNK = 256;
 /** Smallest `IN (...)` arity prepared; shorter lists are padded with NULL (which matches nothing). */
 const IN_MIN = 8;
+/** Character codes in a `group_concat(slot)` list ("12,5,900"), parsed without splitting it. */
+const COMMA = 0x2c;
+const DIGIT_0 = 0x30;
 /** Default page size of {@link EmbeddedSrmStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
 
@@ -91,6 +94,7 @@ export class EmbeddedSrmStore implements SrmStore {
   /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
   private readonly inParamsByArity = new Map<number, (number | null)[]>();
   private readonly slotKeys = new Float64Array(IN_CHUNK);
+  private decoded = Buffer.alloc(0);
   /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
   private readonly blobsConcatenate: boolean;
   /** Absent for an in-memory database: a checkpoint of something that dies with the process is wasted work. */
@@ -209,11 +213,14 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   /**
-   * The rerank's read: the vectors of a chunk of slots come back from SQLite as one
-   * concatenated blob (`group_concat` of the vector blobs, cast back to a blob) instead of one
-   * buffer per row: 16 to 33% faster than `fetchSlots` for 100 vectors
-   * (`test-fixtures/bench-fetch-slots.mjs`), and one allocation per chunk instead of several
-   * per row for the garbage collector.
+   * The rerank's read: the vectors of a chunk of slots come back from SQLite as one hex text
+   * (`hex` of the `group_concat` of their blobs), decoded into a reused buffer, then copied into
+   * place. One statement per chunk is 16 to 33% faster than `fetchSlots` for 100 vectors
+   * (`test-fixtures/bench-fetch-slots.mjs`). Text rather than a blob: a blob arrives as a
+   * malloc'd Buffer that lives until the next garbage collection, and in a process whose young
+   * generation has grown, a serving loop kept many MiB of them in glibc's heap, more than a `pq4`
+   * index (docs/limits.md, "A serving process"). A string is V8 heap, reclaimed by the next
+   * scavenge; the hex costs a little CPU (docs/benchmarks.md).
    */
   async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
     if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`readVectors expects a Uint32Array of slots, got ${describe(slots)}`);
@@ -240,25 +247,27 @@ export class EmbeddedSrmStore implements SrmStore {
         }
         params.fill(null, n);
         const sorted = keys.subarray(0, n).sort();
-        const [list, blob] = this.stmt(`vectors:${arity}`, () => {
+        const [list, hex] = this.stmt(`vectors:${arity}`, () => {
           const marks = new Array<string>(arity).fill('?').join(', ');
-          return `SELECT group_concat(slot), CAST(group_concat(vector, '') AS BLOB) FROM ${this.table} WHERE slot IN (${marks})`;
+          return `SELECT group_concat(slot), hex(group_concat(vector, '')) FROM ${this.table} WHERE slot IN (${marks})`;
         })
           .raw(true)
-          .get(...params) as [string | null, Buffer | null];
-        if (list === null || blob === null) continue;
+          .get(...params) as [string | null, string | null];
+        if (list === null || hex === null) continue;
         const rows = countListed(list);
-        if (blob.byteLength !== rows * rowBytes) {
+        if (hex.length !== rows * rowBytes * 2) {
           // A vector blob of the wrong size: the row-by-row read names it.
           this.lookup('slot', list.split(',').map(Number), WANT_VECTOR);
           throw new CorruptDataError(this.location, `vectors of store "${this.spec.name}" do not add up to ${rows} x ${dim} floats`);
         }
+        const blob = this.vectorBytes(rows * rowBytes);
+        blob.write(hex, 0, 'hex');
         let k = 0;
         let slot = 0;
         for (let c = 0; c <= list.length; c++) {
-          const code = c < list.length ? list.charCodeAt(c) : 44;
-          if (code !== 44) {
-            slot = slot * 10 + (code - 48);
+          const code = c < list.length ? list.charCodeAt(c) : COMMA;
+          if (code !== COMMA) {
+            slot = slot * 10 + (code - DIGIT_0);
             continue;
           }
           for (let j = lowerBound(sorted, slot * IN_CHUNK); j < n && Math.floor(sorted[j]! / IN_CHUNK) === slot; j++) {
@@ -272,6 +281,12 @@ export class EmbeddedSrmStore implements SrmStore {
       }
       return found;
     });
+  }
+
+  /** The reused buffer that a chunk's hex text decodes into, at least `bytes` long. */
+  private vectorBytes(bytes: number): Buffer {
+    if (this.decoded.byteLength < bytes) this.decoded = Buffer.allocUnsafeSlow(bytes);
+    return this.decoded;
   }
 
   /** The reused parameter array of the `IN (...)` statement of `arity` (reads run one at a time: SQLite calls are synchronous). */
@@ -532,7 +547,7 @@ function asBuffer(bytes: Uint8Array): Buffer {
 /** How many slots a non-empty `group_concat(slot)` list names. */
 function countListed(list: string): number {
   let count = 1;
-  for (let c = 0; c < list.length; c++) if (list.charCodeAt(c) === 44) count++;
+  for (let c = 0; c < list.length; c++) if (list.charCodeAt(c) === COMMA) count++;
   return count;
 }
 
