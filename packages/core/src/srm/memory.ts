@@ -276,8 +276,10 @@ export class SemanticRoutingMemory {
     if (reroute) await this.store.writeState(this.encodeState(false));
   }
 
-  /** Stored vectors are already normalised; float32 round-off is corrected so cosine stays exact. */
-  /** Normalises, in place, the stored vector at `rows[offset..offset + d)` like the memory's inputs. */
+  /**
+   * Normalises, in place, the stored vector at `rows[offset..offset + d)`. Stored vectors are
+   * already normalised; this corrects float32 round-off so cosine stays exact.
+   */
   private prepareStored(rows: Float32Array, offset: number): void {
     if (this.config.normalize) normalizeInPlace(rows, offset, this.config.d);
   }

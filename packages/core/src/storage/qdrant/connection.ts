@@ -19,7 +19,7 @@ export class QdrantConnection {
   private readonly clientModule: QdrantClientModule;
   private closed = false;
 
-  /** Loads the client package (once per process) and connects; sends no request. */
+  /** Loads the client package (once per process) and creates the client; sends no request. */
   static async open(options: ResolvedQdrantOptions): Promise<QdrantConnection> {
     return new QdrantConnection(options, await loadQdrantClientModule());
   }
