@@ -283,7 +283,10 @@ export class EmbeddedSrmStore implements SrmStore {
     });
   }
 
-  /** The reused buffer that a chunk's hex text decodes into, at least `bytes` long. */
+  /**
+   * The reused buffer that a chunk's hex text decodes into, at least `bytes` long. It lives as
+   * long as the store: at most 256 vectors, 100 KiB at d = 100 and 768 KiB at d = 768.
+   */
   private vectorBytes(bytes: number): Buffer {
     if (this.decoded.byteLength < bytes) this.decoded = Buffer.allocUnsafeSlow(bytes);
     return this.decoded;
