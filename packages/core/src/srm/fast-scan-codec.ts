@@ -12,6 +12,12 @@ import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKern
 export const NIBBLE_CODES = 16;
 
 export abstract class FastScanCodec implements RowLayout {
+  /** Every 4-bit codec encodes the residual to the item's centroid, ranks by approximate scores and learns its codes. */
+  readonly residual = true;
+  readonly exact = false;
+  readonly scores = true;
+  readonly needsTraining = true;
+  trained = false;
   /** The prepared query's uint8 table (nSub x 16) and how to turn its sums back into dot products. */
   private readonly table: Uint8Array;
   /** Each sub-quantizer's smallest entry for the prepared query. */

@@ -26,11 +26,6 @@ const PQ4_TRAIN_MAX = 16384;
 /** 4-bit codes per pair of residual dimensions, scanned with the fast-scan kernel. */
 export class Pq4Codec extends FastScanCodec implements VectorCodec {
   readonly mode = 'pq4' as const;
-  readonly residual = true;
-  readonly exact = false;
-  readonly scores = true;
-  readonly needsTraining = true;
-  trained = false;
   /**
    * nSub x 16 x 2 centroid coordinates. With an odd d the last sub-quantizer
    * covers one dimension and its second coordinates are 0.

@@ -25,11 +25,6 @@ const SQ4_TRAIN_MAX = 16384;
 /** 4-bit per-dimension residual codes, scanned with the fast-scan kernel. */
 export class Sq4Codec extends FastScanCodec implements VectorCodec {
   readonly mode = 'sq4' as const;
-  readonly residual = true;
-  readonly exact = false;
-  readonly scores = true;
-  readonly needsTraining = true;
-  trained = false;
   /** d x 16 levels, ascending per dimension. */
   private levels: Float32Array;
   /** d x 15 decision thresholds: the midpoints between neighbouring levels. */

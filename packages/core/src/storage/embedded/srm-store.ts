@@ -215,8 +215,8 @@ export class EmbeddedSrmStore implements SrmStore {
   /**
    * The rerank's read: the vectors of a chunk of slots come back from SQLite as one hex text
    * (`hex` of the `group_concat` of their blobs), decoded into a reused buffer, then copied into
-   * place. One statement per chunk is 16 to 33% faster than `fetchSlots` for 100 vectors
-   * (`test-fixtures/bench-fetch-slots.mjs`). Text rather than a blob: a blob arrives as a
+   * place, with no Buffer per row; for 100 vectors it is still a few percent faster than
+   * `fetchSlots` (2 to 7% in `test-fixtures/bench-fetch-slots.mjs`). Text rather than a blob: a blob arrives as a
    * malloc'd Buffer that lives until the next garbage collection, and in a process whose young
    * generation has grown, a serving loop kept many MiB of them in glibc's heap, more than a `pq4`
    * index (docs/limits.md, "A serving process"). A string is V8 heap, reclaimed by the next
