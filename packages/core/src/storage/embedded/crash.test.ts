@@ -3,7 +3,8 @@
  * EmbeddedSrmStore and prints each acknowledged batch number; the test kills it
  * with SIGKILL at seeded random moments, reopens, and checks that the store holds
  * exactly the acknowledged batches (plus, at most, the one batch in flight whose
- * commit raced the kill), never part of a batch. Each round continues the stream
+ * commit raced the kill), never part of a batch, and that the rerank's vector reads agree
+ * with it. Each round continues the stream
  * on the same directory, so recovery is followed by more writes.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -37,6 +38,15 @@ async function readBack(dir: string): Promise<Map<string, SrmRecord>> {
     for await (const page of store.scan({ id: true, bucket: true, vector: true, payload: true }, 500)) {
       for (const v of page) out.set(v.id!, { id: v.id!, slot: v.slot, bucket: v.bucket!, vector: v.vector!, payload: v.payload! });
     }
+    // The rerank's reads (the vector file, rebuilt after the kill) agree with the database.
+    const records = [...out.values()];
+    const fromFile = new Float32Array(records.length * CRASH_SPEC.dim);
+    const found = await store.readVectors(Uint32Array.from(records, (r) => r.slot), fromFile);
+    records.forEach((r, i) => {
+      if (!found[i] || !isDeepStrictEqual(fromFile.subarray(i * CRASH_SPEC.dim, (i + 1) * CRASH_SPEC.dim), r.vector)) {
+        throw new Error(`readVectors disagrees with the database on slot ${r.slot} (id ${r.id})`);
+      }
+    });
     return out;
   } finally {
     await storage.close();

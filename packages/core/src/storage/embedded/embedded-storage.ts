@@ -233,7 +233,18 @@ export class EmbeddedStorage implements StorageBackend {
     if (this.isClosed) return;
     this.isClosed = true;
     try {
+      // Each vector file is vouched for in the database, so they close first; one that fails
+      // is rebuilt at the next open, and must not keep the database open.
+      let failed: unknown;
+      for (const store of this.srmStores.values()) {
+        try {
+          store.closeVectorFile();
+        } catch (err) {
+          failed ??= err;
+        }
+      }
       this.db.close();
+      if (failed !== undefined) throw failed;
     } catch (err) {
       throw toSrmError(err, this.file, 'close');
     } finally {

@@ -8,6 +8,8 @@
  * ```
  * <dir>/memory.sqlite       the database (WAL mode)
  * <dir>/memory.sqlite-wal   committed writes not yet checkpointed into memory.sqlite
+ * <dir>/vectors-<n>.f32     SRM store n's vectors by slot for the rerank: a cache of the
+ *                           database, rebuilt when missing or not vouched for (vector-file.ts)
  * <dir>/LOCK                pid, host and start time of the process that has the directory open
  * ```
  *
@@ -165,9 +167,10 @@ function checkFormat(db: SqliteDatabase, file: string): void {
 }
 
 /**
- * Creates the tables of format version 1 that do not exist yet. The routing-checkpoint tables
- * and their triggers came later within version 1: they only add, and because the triggers live
- * in the file, writes made by an older build still make a checkpoint stale.
+ * Creates the tables of format version 1 that do not exist yet. The routing-checkpoint tables,
+ * the vector-file markers and their triggers came later within version 1: they only add, and
+ * because the triggers live in the file, writes made by an older build still make a checkpoint
+ * or a vector file stale.
  */
 function initialiseSchema(db: SqliteDatabase): void {
   db.exec(`
@@ -189,6 +192,7 @@ function initialiseSchema(db: SqliteDatabase): void {
       rows BLOB NOT NULL,
       PRIMARY KEY (store_id, list)
     );
+    CREATE TABLE IF NOT EXISTS srm_vector_files (store_id INTEGER PRIMARY KEY, generation BLOB NOT NULL);
     CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_ins AFTER INSERT ON srm_state
       BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = NEW.store_id; END;
     CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_upd AFTER UPDATE ON srm_state

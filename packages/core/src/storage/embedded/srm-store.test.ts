@@ -143,6 +143,7 @@ describe('EmbeddedSrmStore.readVectors', () => {
     const db = new Database(':memory:');
     db.pragma("encoding = 'UTF-16le'");
     db.exec('CREATE TABLE srm_checkpoint_head (store_id INTEGER PRIMARY KEY, header BLOB NOT NULL)');
+    db.exec('CREATE TABLE srm_vector_files (store_id INTEGER PRIMARY KEY, generation BLOB NOT NULL)');
     EmbeddedSrmStore.createTable(db, 1);
     const utf16 = new EmbeddedSrmStore(db, 1, spec, ':memory:', () => true);
     await utf16.write({ upserts: Array.from({ length: 20 }, (_, i) => rec(`v${i}`, i, { vector: vectorOf(i) })) });

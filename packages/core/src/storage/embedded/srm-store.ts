@@ -17,6 +17,10 @@
  * query path reads by slot: one B-tree descent per record instead of two
  * (measured ~20% faster for `fetchSlots` of 100 vectors at d=100 in a 100k store).
  *
+ * A store in a memory directory also keeps its vectors by slot in a flat file for the rerank's
+ * reads (see vector-file.ts); the items table stays the source of truth, and triggers withdraw
+ * the file's marker row (`srm_vector_files`) in the transaction of any write of a vector.
+ *
  * The routing checkpoint (see {@link RoutingCheckpointStore}) is one row of
  * `srm_checkpoint_head` plus one row per bucket list in `srm_checkpoint_lists`.
  * Triggers on the items table and on `srm_state` delete the head row in the
@@ -28,6 +32,7 @@ import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant
 import type { CheckpointList, FetchWants, IndexedCheckpointList, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
+import { VectorFile } from './vector-file.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
@@ -88,7 +93,8 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly storeId: number;
   private readonly isOpen: () => boolean;
   private readonly stmts = new Map<string, Statement>();
-  private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => void;
+  /** Returns the slots its deletes freed. */
+  private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => number[];
   private readonly setBucketsTxn: (slots: Uint32Array, buckets: Int32Array) => void;
   private readonly clearTxn: () => void;
   /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
@@ -99,6 +105,8 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly blobsConcatenate: boolean;
   /** Absent for an in-memory database: a checkpoint of something that dies with the process is wasted work. */
   readonly checkpoints?: RoutingCheckpointStore;
+  /** The rerank's vector file; absent for an in-memory database, or after the file failed (then reads go to SQLite). */
+  private vectorFile?: VectorFile;
 
   /**
    * @internal Use `EmbeddedStorage.openSrmStore`. `storeId` names the items table
@@ -114,13 +122,19 @@ export class EmbeddedSrmStore implements SrmStore {
     this.isOpen = isOpen;
 
     this.writeTxn = db.transaction((deletes: readonly string[], upserts: readonly PreparedUpsert[]) => {
-      const del = this.stmt('delete', () => `DELETE FROM ${this.table} WHERE id = ?`);
-      for (const id of deletes) del.run(id);
+      const del = this.stmt('delete', () => `DELETE FROM ${this.table} WHERE id = ? RETURNING slot`).pluck(true);
+      const freed: number[] = [];
+      const remove = (id: string) => {
+        const slot = del.get(id) as number | undefined;
+        if (slot !== undefined) freed.push(slot);
+      };
+      for (const id of deletes) remove(id);
       // Removing every upserted id first makes the batch order-independent: an id may move
       // to a slot that another id of the same batch leaves.
-      for (const u of upserts) del.run(u.id);
+      for (const u of upserts) remove(u.id);
       const ins = this.stmt('insert', () => `INSERT INTO ${this.table} (slot, id, bucket, vector, payload) VALUES (?, ?, ?, ?, ?)`);
       for (const u of upserts) ins.run(u.slot, u.id, u.bucket, u.vector, u.payload);
+      return freed;
     });
     this.setBucketsTxn = db.transaction((slots: Uint32Array, buckets: Int32Array) => {
       const st = this.stmt('setBucket', () => `UPDATE ${this.table} SET bucket = ? WHERE slot = ?`);
@@ -132,7 +146,10 @@ export class EmbeddedSrmStore implements SrmStore {
       this.stmt('clearCheckpoint', () => 'DELETE FROM srm_checkpoint_lists WHERE store_id = ?').run(this.storeId);
     });
     this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
-    if (location !== ':memory:') this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn));
+    if (location !== ':memory:') {
+      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn));
+      this.vectorFile = this.guard('open', () => VectorFile.open(db, location, storeId, this.table, spec.dim));
+    }
   }
 
   /** Creates the items table of store `storeId` if it does not exist (inside the caller's transaction). */
@@ -147,11 +164,18 @@ export class EmbeddedSrmStore implements SrmStore {
          payload TEXT NOT NULL
        )`,
     );
-    // Any write to the items makes the routing checkpoint stale, in the same transaction.
+    // Any write to the items makes the routing checkpoint stale, in the same transaction; any
+    // write of a vector does the same to the vector file (a bucket update leaves it alone).
     for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE'], ['del', 'DELETE']] as const) {
       db.exec(
         `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_checkpoint_${suffix} AFTER ${event} ON srm_items_${storeId}
            BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = ${storeId}; END`,
+      );
+    }
+    for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE OF slot, vector'], ['del', 'DELETE']] as const) {
+      db.exec(
+        `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_vector_file_${suffix} AFTER ${event} ON srm_items_${storeId}
+           BEGIN DELETE FROM srm_vector_files WHERE store_id = ${storeId}; END`,
       );
     }
   }
@@ -183,14 +207,15 @@ export class EmbeddedSrmStore implements SrmStore {
     const deletes = checked.deleteIds;
     const upserts = checked.upserts.map(toPrepared);
     if (deletes.length === 0 && upserts.length === 0) return;
-    this.guard('write', () => {
+    const freed = this.guard('write', () => {
       try {
-        this.writeTxn(deletes, upserts);
+        return this.changingVectors(() => this.writeTxn(deletes, upserts));
       } catch (err) {
         if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw this.slotClash(upserts, deletes, err);
         throw err;
       }
     });
+    this.withVectorFile((file) => file.write(freed, upserts));
   }
 
   async slotsOf(ids: readonly string[]): Promise<Map<string, number>> {
@@ -213,20 +238,36 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   /**
-   * The rerank's read: the vectors of a chunk of slots come back from SQLite as one hex text
-   * (`hex` of the `group_concat` of their blobs), decoded into a reused buffer, then copied into
-   * place, with no Buffer per row; for 100 vectors it is still a few percent faster than
-   * `fetchSlots` (2 to 7% in `test-fixtures/bench-fetch-slots.mjs`). Text rather than a blob: a blob arrives as a
-   * malloc'd Buffer that lives until the next garbage collection, and in a process whose young
-   * generation has grown, a serving loop kept many MiB of them in glibc's heap, more than a `pq4`
-   * index (docs/limits.md, "A serving process"). A string is V8 heap, reclaimed by the next
-   * scavenge; the hex costs a little CPU (docs/benchmarks.md).
+   * The rerank's read. In a memory directory the vectors come from the store's vector file (see
+   * vector-file.ts): one positioned read per slot into a reused buffer, under 1 µs each and no
+   * garbage. In an in-memory database, and after the file failed, the vectors of a chunk of slots
+   * come back from SQLite as one hex text (`hex` of the `group_concat` of their blobs), decoded
+   * into a reused buffer and copied into place; text rather than a blob because a blob arrives as
+   * a malloc'd Buffer that lives until the next garbage collection (docs/limits.md, "A serving
+   * process"). From the file, 100 random vectors of a 100k x 100-d store take p50 120 µs against
+   * 329 µs for `fetchSlots` (`test-fixtures/bench-fetch-slots.mjs`).
    */
   async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
     if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`readVectors expects a Uint32Array of slots, got ${describe(slots)}`);
     const dim = this.spec.dim;
     if (!(out instanceof Float32Array) || out.length !== slots.length * dim) {
       throw new InvalidInputError(`readVectors needs a Float32Array of ${slots.length} x ${dim} values, got ${describe(out)}`);
+    }
+    if (this.vectorFile !== undefined) {
+      this.assertOpen();
+      const found = new Uint8Array(slots.length);
+      const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+      const rowBytes = dim * 4;
+      let damaged = -1;
+      const read = this.withVectorFile((file) => {
+        for (let start = 0; start < slots.length && damaged < 0; start += IN_CHUNK) {
+          const end = Math.min(slots.length, start + IN_CHUNK);
+          damaged = file.read(slots.subarray(start, end), bytes.subarray(start * rowBytes, end * rowBytes), found.subarray(start, end));
+        }
+      });
+      // The row-by-row read names the damaged vector.
+      if (damaged >= 0) this.guard('readVectors', () => this.lookup('slot', [damaged], WANT_VECTOR));
+      if (read) return found;
     }
     if (!this.blobsConcatenate) return readVectorsByRow(this, slots, out);
     return this.guard('readVectors', () => {
@@ -335,10 +376,61 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   async clear(): Promise<void> {
-    this.guard('clear', () => this.clearTxn());
+    this.guard('clear', () => this.changingVectors(() => this.clearTxn()));
+    this.withVectorFile((file) => file.clear());
+  }
+
+  /**
+   * Closes the vector file, vouching for it when this session changed it. Called by
+   * `EmbeddedStorage.close` before the database closes.
+   * @internal
+   */
+  closeVectorFile(): void {
+    const file = this.vectorFile;
+    this.vectorFile = undefined;
+    try {
+      file?.close();
+    } catch (err) {
+      throw toSrmError(err, file!.path, `srm.close("${this.spec.name}")`);
+    }
   }
 
   // --- internals ---
+
+  /**
+   * Runs a transaction that writes vectors. The first one after the vector file was vouched for
+   * commits with `synchronous=FULL`: its trigger withdraws the file's marker, and that must be
+   * on disk before the file changes, or a power loss could bring back the marker over a file
+   * holding writes the database lost.
+   */
+  private changingVectors<T>(txn: () => T): T {
+    if (this.vectorFile === undefined || !this.vectorFile.vouched) return txn();
+    const level = this.db.pragma('synchronous', { simple: true }) as number;
+    this.db.pragma('synchronous = FULL');
+    try {
+      return txn();
+    } finally {
+      this.db.pragma(`synchronous = ${level}`);
+    }
+  }
+
+  /**
+   * Runs `fn` on the vector file; returns false when there is none. A file that fails is
+   * abandoned (its marker withdrawn, so the next open rebuilds it) and reads go to SQLite from
+   * then on: the database holds every acknowledged write, so nothing is lost.
+   */
+  private withVectorFile(fn: (file: VectorFile) => void): boolean {
+    const file = this.vectorFile;
+    if (file === undefined) return false;
+    try {
+      fn(file);
+      return true;
+    } catch {
+      this.vectorFile = undefined;
+      this.guard('abandonVectorFile', () => file.abandon());
+      return false;
+    }
+  }
 
   private assertOpen(): void {
     if (!this.isOpen()) throw new ClosedError(`embedded SRM store "${this.spec.name}" (${this.location})`);
