@@ -32,7 +32,7 @@ import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant
 import type { CheckpointList, FetchWants, IndexedCheckpointList, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
-import { VectorFile } from './vector-file.js';
+import { isFileSystemError, VectorFile } from './vector-file.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
@@ -148,7 +148,15 @@ export class EmbeddedSrmStore implements SrmStore {
     this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
     if (location !== ':memory:') {
       this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn));
-      this.vectorFile = this.guard('open', () => VectorFile.open(db, location, storeId, this.table, spec.dim));
+      // Without its file (a full or read-only disk) the store still works, reading from SQLite.
+      this.vectorFile = this.guard('open', () => {
+        try {
+          return VectorFile.open(db, location, storeId, this.table, spec.dim);
+        } catch (err) {
+          if (isFileSystemError(err)) return undefined;
+          throw err;
+        }
+      });
     }
   }
 
@@ -415,8 +423,8 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   /**
-   * Runs `fn` on the vector file; returns false when there is none. A file that fails is
-   * abandoned (its marker withdrawn, so the next open rebuilds it) and reads go to SQLite from
+   * Runs `fn` on the vector file; returns false when there is none. A file that fails (an
+   * operating-system error) is abandoned (its marker withdrawn, so the next open rebuilds it) and reads go to SQLite from
    * then on: the database holds every acknowledged write, so nothing is lost.
    */
   private withVectorFile(fn: (file: VectorFile) => void): boolean {
@@ -425,7 +433,8 @@ export class EmbeddedSrmStore implements SrmStore {
     try {
       fn(file);
       return true;
-    } catch {
+    } catch (err) {
+      if (!isFileSystemError(err)) throw err;
       this.vectorFile = undefined;
       this.guard('abandonVectorFile', () => file.abandon());
       return false;

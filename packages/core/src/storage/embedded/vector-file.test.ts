@@ -188,7 +188,7 @@ describe('vector file', () => {
     let store = await openStore();
     await store.write({ upserts: [rec('a', 0), rec('b', 1)] });
     vi.spyOn(fs, 'readSync').mockImplementationOnce(() => {
-      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+      throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO', syscall: 'read' });
     });
     await expectFileMatchesDatabase(store, [0, 1, 2]);
     vi.restoreAllMocks();
@@ -206,7 +206,7 @@ describe('vector file', () => {
     let store = await openStore();
     await store.write({ upserts: [rec('a', 0)] });
     vi.spyOn(fs, 'writeSync').mockImplementation(() => {
-      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' });
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', syscall: 'write' });
     });
     await store.write({ upserts: [rec('b', 1, 8)] });
     vi.restoreAllMocks();
@@ -219,5 +219,32 @@ describe('vector file', () => {
     await expectFileMatchesDatabase(store, [0, 1]);
     await closeStorage();
     expect(generation()).toBe(marker());
+  });
+
+  it('opens without its file when the file cannot be made, and reads from the database', async () => {
+    storage = await EmbeddedStorage.open(dir);
+    const realOpen = fs.openSync;
+    vi.spyOn(fs, 'openSync').mockImplementation((path, ...rest) => {
+      if (String(path).includes('vectors-')) throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(path)}'`), { code: 'ENOSPC', syscall: 'open' });
+      return realOpen(path, ...rest);
+    });
+    const store = await storage.openSrmStore(spec);
+    await store.write({ upserts: [rec('a', 0), rec('b', 1, 4)] });
+    vi.restoreAllMocks();
+    await expectFileMatchesDatabase(store, [0, 1, 2]);
+    expect(existsSync(vectorFile())).toBe(false);
+    await closeStorage();
+    await openStore();
+    await closeStorage();
+    expect(generation()).toBe(marker());
+  });
+
+  it('lets a programming error through instead of hiding it behind the fallback', async () => {
+    const store = await openStore();
+    await store.write({ upserts: [rec('a', 0)] });
+    vi.spyOn(fs, 'readSync').mockImplementationOnce(() => {
+      throw new RangeError('offset out of range');
+    });
+    await expect(store.readVectors(Uint32Array.of(0), new Float32Array(3))).rejects.toThrow(RangeError);
   });
 });

@@ -37,8 +37,8 @@ const GENERATION_BYTES = 16;
 const PRESENT = 1;
 /** Tag of a slot whose stored vector has the wrong size: the database reports the damage. */
 const DAMAGED = 2;
-/** Rows staged per write call while rebuilding or writing runs of consecutive slots. */
-const STAGE_BYTES = 1 << 20;
+/** Bytes staged per write call while rebuilding or writing runs of consecutive slots (at least one row: d ≤ 8192). */
+const STAGE_BYTES = 256 * 1024;
 /** Rows read per page while rebuilding. */
 const REBUILD_PAGE = 4096;
 
@@ -51,6 +51,11 @@ export interface VectorRow {
 /** File name of store `storeId`'s vector file inside a memory directory. */
 export function vectorFileName(storeId: number): string {
   return `vectors-${storeId}.f32`;
+}
+
+/** Whether `err` came from the operating system (a failed read, write or open), as opposed to SQLite or a bug. */
+export function isFileSystemError(err: unknown): boolean {
+  return err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && typeof (err as NodeJS.ErrnoException).syscall === 'string';
 }
 
 /**
@@ -79,7 +84,7 @@ export class VectorFile {
   /**
    * Opens the vector file of store `storeId` of the database `databaseFile`, rebuilding it from
    * the items table `table` unless the marker row vouches for it.
-   * @throws what SQLite and the file system throw (the caller names the file).
+   * @throws what SQLite throws, and what the file system throws ({@link isFileSystemError}).
    */
   static open(db: SqliteDatabase, databaseFile: string, storeId: number, table: string, dim: number): VectorFile {
     const path = join(dirname(databaseFile), vectorFileName(storeId));
