@@ -147,7 +147,8 @@ export class EmbeddedSrmStore implements SrmStore {
     });
     this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
     if (location !== ':memory:') {
-      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn));
+      // A routing checkpoint is the moment a process makes its next open fast: the vector file is vouched for with it.
+      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn), () => this.withVectorFile((file) => file.vouch()));
       // Without its file (a full or read-only disk) the store still works, reading from SQLite.
       this.vectorFile = this.guard('open', () => {
         try {
@@ -594,6 +595,7 @@ class EmbeddedCheckpoints implements RoutingCheckpointStore {
     private readonly storeId: number,
     private readonly location: string,
     private readonly guard: <T>(operation: string, fn: () => T) => T,
+    private readonly afterWrite: () => void,
   ) {
     this.writeTxn = db.transaction((header: Buffer, listCount: number, lists: Iterable<IndexedCheckpointList>) => {
       db.prepare('DELETE FROM srm_checkpoint_lists WHERE store_id = ? AND list >= ?').run(storeId, listCount);
@@ -635,6 +637,7 @@ class EmbeddedCheckpoints implements RoutingCheckpointStore {
     if (!(header instanceof Uint8Array)) throw new InvalidInputError(`checkpoint header must be a Uint8Array, got ${describe(header)}`);
     if (!Number.isSafeInteger(listCount) || listCount < 0) throw new InvalidInputError(`checkpoint list count must be a non-negative integer, got ${describe(listCount)}`);
     this.guard('checkpoints.write', () => this.writeTxn(asBuffer(header), listCount, lists));
+    this.afterWrite();
   }
 
   async isCurrent(): Promise<boolean> {

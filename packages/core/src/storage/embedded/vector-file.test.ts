@@ -174,6 +174,16 @@ describe('vector file', () => {
     await expectFileMatchesDatabase(store, Array.from({ length: 11 }, (_, i) => i));
   });
 
+  it('is trusted after an unclean exit that followed a routing checkpoint', async () => {
+    await runUntilKilled(CHILD, [dir, 'checkpoint'], PACKAGE_DIR, 0);
+    const vouched = marker();
+    expect(vouched).toBe(generation());
+    const store = await openStore();
+    await expectFileMatchesDatabase(store, Array.from({ length: 11 }, (_, i) => i));
+    await closeStorage();
+    expect(generation()).toBe(vouched); // not rebuilt
+  });
+
   it('keeps sparse slots up to 2^32 - 1 without writing the gap', async () => {
     let store = await openStore();
     const top = 2 ** 32 - 1;
