@@ -274,9 +274,9 @@ export class EmbeddedSrmStore implements SrmStore {
           damaged = file.read(slots.subarray(start, end), bytes.subarray(start * rowBytes, end * rowBytes), found.subarray(start, end));
         }
       });
-      // The row-by-row read names the damaged vector.
+      // A damaged vector: the database's own read names it (and if it no longer does, reads all).
       if (damaged >= 0) this.guard('readVectors', () => this.lookup('slot', [damaged], WANT_VECTOR));
-      if (read) return found;
+      else if (read) return found;
     }
     if (!this.blobsConcatenate) return readVectorsByRow(this, slots, out);
     return this.guard('readVectors', () => {
@@ -424,9 +424,9 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   /**
-   * Runs `fn` on the vector file; returns false when there is none. A file that fails (an
-   * operating-system error) is abandoned (its marker withdrawn, so the next open rebuilds it) and reads go to SQLite from
-   * then on: the database holds every acknowledged write, so nothing is lost.
+   * Runs `fn` on the vector file; returns false when there is none. A file that fails with an
+   * operating-system error is abandoned (its marker withdrawn, so the next open rebuilds it), and
+   * reads go to SQLite from then on: the database holds every acknowledged write.
    */
   private withVectorFile(fn: (file: VectorFile) => void): boolean {
     const file = this.vectorFile;

@@ -7,21 +7,20 @@
  *
  * Why: the rerank reads a few hundred random vectors per query. Through SQLite each one costs
  * 4 to 5 µs and leaves a blob or a hex string for the garbage collector; a positioned read costs
- * under 1 µs and allocates nothing (docs/benchmarks.md, "Rerank reads").
+ * under 1 µs and allocates nothing (docs/concepts.md, "Persistence"; docs/benchmarks.md).
  *
  * Layout: a 64-byte header (magic `SRMVECS1`, `dim` as uint32 LE, 16 random bytes naming this
  * build of the file), then one row per slot at `64 + slot * (4 + 4 * dim)`: a uint32 tag (1 when
  * the slot holds an item, 0 or a hole when not, 2 when the database's vector has the wrong size)
- * and the vector as float32 LE. Slots far apart
- * leave holes, which sparse files do not store.
+ * and the vector as float32 LE. Slots far apart leave holes, which sparse files do not store.
  *
  * When the file is trusted: the marker row `srm_vector_files(store_id, generation)` holds the
  * header's random bytes. Triggers on the items table delete the marker in the transaction of any
  * write of a vector, and the first write of a session commits with `synchronous=FULL`, so that
  * the deletion is on disk before this file changes. Writing a routing checkpoint and closing the
- * storage fsync the file and put the marker back. A process that dies with writes in flight therefore leaves no marker, and the
- * next open rebuilds the file from the database (about 1 s per 340k x 100 vectors). A missing,
- * truncated or foreign file is rebuilt the same way.
+ * storage fsync the file and put the marker back. A process that dies after writes since its last
+ * checkpoint therefore leaves no marker, and the next open rebuilds the file from the database
+ * (about 1 s per 340k x 100 vectors). A missing, truncated or foreign file is rebuilt the same way.
  */
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
