@@ -28,12 +28,12 @@ export interface EmbeddedStorageOptions {
   durability?: Durability;
   /**
    * SQLite page cache, in MiB. Default 2, SQLite's own default. Range 1 to a few thousand. It
-   * counts towards the process's memory, bounded by this value. The operating system's file cache
-   * already keeps recently read pages, and a rerank reads random rows of a file far larger than any
-   * cache, so a larger cache mostly saves system calls. On the default GloVe memory (340k x 100) an
-   * 8 MiB cache, the previous default, gave the same query latency and about 6 MiB more RSS once
-   * open and while serving (`npx tsx packages/bench/src/serve-rss.ts`, docs/benchmarks/serve-rss.md).
-   * Raise it when the operating system cannot cache the file.
+   * counts towards the process's memory, bounded by this value. The rerank reads its vectors from
+   * each SRM store's vector file, not through this cache, and the operating system's file cache
+   * already keeps recently read pages, so a larger cache mostly saves system calls. On the default
+   * GloVe memory (340k x 100) an 8 MiB cache, the previous default, gave the same query latency and
+   * about 7 MiB more RSS once open (`npx tsx packages/bench/src/serve-rss.ts`,
+   * docs/benchmarks/serve-rss.md). Raise it when the operating system cannot cache the file.
    */
   cacheSizeMiB?: number;
   /**

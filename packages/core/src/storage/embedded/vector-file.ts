@@ -119,14 +119,15 @@ export class VectorFile {
   }
 
   /**
-   * Applies a committed write: clears the rows of `freed` slots, then writes `rows` (a freed
-   * slot that an upsert took again ends up holding the upsert). Runs of consecutive slots go
-   * out in one call each.
+   * Applies a committed write: clears the rows of `freed` slots that no upsert took again, then
+   * writes `rows`. Runs of consecutive slots go out in one call each.
    */
-  write(freed: Iterable<number>, rows: readonly VectorRow[]): void {
+  write(freed: readonly number[], rows: readonly VectorRow[]): void {
     this.changed = true;
     const zero = Buffer.alloc(4);
-    for (const slot of freed) fs.writeSync(this.fd, zero, 0, 4, HEADER_BYTES + slot * this.stride);
+    // An upsert usually keeps its slot: its row is about to be overwritten anyway.
+    const retaken = freed.length === 0 ? undefined : new Set(rows.map((r) => r.slot));
+    for (const slot of freed) if (!retaken!.has(slot)) fs.writeSync(this.fd, zero, 0, 4, HEADER_BYTES + slot * this.stride);
     const stage = this.staging(Math.min(STAGE_BYTES, rows.length * this.stride));
     const perStage = Math.max(1, Math.floor(stage.byteLength / this.stride));
     let runStart = 0;
