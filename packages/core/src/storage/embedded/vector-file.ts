@@ -72,7 +72,7 @@ export class VectorFile {
   private constructor(
     private readonly db: SqliteDatabase,
     private readonly storeId: number,
-    private readonly dim: number,
+    dim: number,
     readonly path: string,
     private fd: number,
     private readonly generation: Buffer,
