@@ -265,13 +265,11 @@ export class EmbeddedSrmStore implements SrmStore {
     if (this.vectorFile !== undefined) {
       this.assertOpen();
       const found = new Uint8Array(slots.length);
-      const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      const rowBytes = dim * 4;
       let damaged = -1;
       const read = this.withVectorFile((file) => {
         for (let start = 0; start < slots.length && damaged < 0; start += IN_CHUNK) {
           const end = Math.min(slots.length, start + IN_CHUNK);
-          damaged = file.read(slots.subarray(start, end), bytes.subarray(start * rowBytes, end * rowBytes), found.subarray(start, end));
+          damaged = file.read(slots.subarray(start, end), out.subarray(start * dim, end * dim), found.subarray(start, end));
         }
       });
       // A damaged vector: the database's own read names it (and if it no longer does, reads all).

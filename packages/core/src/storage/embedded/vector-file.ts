@@ -64,8 +64,9 @@ export function isFileSystemError(err: unknown): boolean {
 export class VectorFile {
   /** Bytes of one row: the tag and the vector. */
   private readonly stride: number;
-  /** Rows staged for one read or write call. */
+  /** Rows staged for one read or write call, and a float view of them. */
   private stage = Buffer.alloc(0);
+  private stageFloats = new Float32Array(0);
   /** Whether this session has changed the file since it was vouched for. */
   private changed = false;
 
@@ -96,15 +97,18 @@ export class VectorFile {
   }
 
   /**
-   * Reads the vectors of `slots` into `out` (row i for `slots[i]`) and sets `found[i]` to 1 for
+   * Reads the vectors of `slots` into `out` (row i, `dim` floats, for `slots[i]`) and sets `found[i]` to 1 for
    * the slots that hold an item; other rows of `out` are left as they were. Returns a slot whose
    * stored vector is damaged, for the caller to report, or -1. The caller chunks long lists: the
    * staging buffer grows to one call's rows.
    */
-  read(slots: Uint32Array, out: Uint8Array, found: Uint8Array): number {
+  read(slots: Uint32Array, out: Float32Array, found: Uint8Array): number {
     const { stride } = this;
-    const rowBytes = stride - 4;
+    const dim = stride / 4 - 1;
     const stage = this.staging(slots.length * stride);
+    // A float view of the staged rows (all 4-byte aligned): copying element by element allocates
+    // nothing, where Buffer#copy makes a view per call (a quarter of a query's garbage with pq4).
+    const floats = this.stageFloats;
     for (let i = 0; i < slots.length; i++) {
       const at = i * stride;
       const got = fs.readSync(this.fd, stage, at, stride, HEADER_BYTES + slots[i]! * stride);
@@ -112,7 +116,9 @@ export class VectorFile {
       const tag = stage.readUInt32LE(at);
       if (tag === DAMAGED) return slots[i]!;
       if (tag !== PRESENT) continue;
-      stage.copy(out, i * rowBytes, at + 4, at + stride);
+      const from = at / 4 + 1;
+      const to = i * dim;
+      for (let k = 0; k < dim; k++) out[to + k] = floats[from + k]!;
       found[i] = 1;
     }
     return -1;
@@ -192,7 +198,10 @@ export class VectorFile {
   }
 
   private staging(bytes: number): Buffer {
-    if (this.stage.byteLength < bytes) this.stage = Buffer.allocUnsafeSlow(bytes);
+    if (this.stage.byteLength < bytes) {
+      this.stage = Buffer.allocUnsafeSlow(bytes);
+      this.stageFloats = new Float32Array(this.stage.buffer, this.stage.byteOffset, this.stage.byteLength >> 2);
+    }
     return this.stage;
   }
 }
