@@ -32,7 +32,7 @@ export interface EmbeddedStorageOptions {
    * each SRM store's vector file, not through this cache, and the operating system's file cache
    * already keeps recently read pages, so a larger cache mostly saves system calls. On the default
    * GloVe memory (340k x 100) an 8 MiB cache, the previous default, gave the same query latency and
-   * about 7 MiB more RSS once open (`npx tsx packages/bench/src/serve-rss.ts`,
+   * 6 to 7 MiB more RSS once open (`npx tsx packages/bench/src/serve-rss.ts`,
    * docs/benchmarks/serve-rss.md). Raise it when the operating system cannot cache the file.
    */
   cacheSizeMiB?: number;
