@@ -248,8 +248,7 @@ export class EmbeddedSrmStore implements SrmStore {
 
   /**
    * The rerank's read. In a memory directory the vectors come from the store's vector file (see
-   * vector-file.ts): one positioned read per slot into a reused buffer, under 1 µs each and no
-   * garbage. In an in-memory database, and after the file failed, the vectors of a chunk of slots
+   * vector-file.ts): one positioned read per slot into a reused buffer, and no garbage. In an in-memory database, and after the file failed, the vectors of a chunk of slots
    * come back from SQLite as one hex text (`hex` of the `group_concat` of their blobs), decoded
    * into a reused buffer and copied into place; text rather than a blob because a blob arrives as
    * a malloc'd Buffer that lives until the next garbage collection (docs/limits.md, "A serving

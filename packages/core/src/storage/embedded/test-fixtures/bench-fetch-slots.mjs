@@ -1,8 +1,9 @@
 // Quick measurement (not a test) of the embedded store's query-path read and of its open cost.
 // From packages/core:  node --import tsx src/storage/embedded/test-fixtures/bench-fetch-slots.mjs [n=100000] [d=100]
 // Builds an n-item store of d-dim vectors in a temp directory, then times fetchSlots of 100
-// random slots (vectors only, and every field) and readVectors of the same slots, with the default
-// options and with mmap on.
+// random slots (vectors only, and every field) and readVectors of the same slots (the rerank's
+// read, from the store's vector file), with the default options and with mmap on; last, the
+// store's open with its vector file vouched for, and with the file deleted (a rebuild).
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -59,7 +60,7 @@ try {
         `${JSON.stringify(options).padEnd(24)} open ${openMs.toFixed(0).padStart(4)} ms | fetchSlots(${PER_QUERY}) ${label.padEnd(18)} p50 ${us(times[times.length >> 1])}  p95 ${us(times[Math.floor(times.length * 0.95)])}  mean ${us(times.reduce((a, b) => a + b, 0) / times.length)}`,
       );
     }
-    // The rerank's read: the same vectors as one concatenated blob per chunk.
+    // The rerank's read: the same vectors from the vector file.
     const slotQueries = queries.map((q) => Uint32Array.from(q));
     const times = [];
     for (const q of slotQueries) {
@@ -72,6 +73,14 @@ try {
     times.sort((a, b) => a - b);
     const us = (x) => `${Math.round(x * 1000)} us`;
     console.log(`${JSON.stringify(options).padEnd(24)} open ${openMs.toFixed(0).padStart(4)} ms | readVectors(${PER_QUERY})${' '.repeat(18)} p50 ${us(times[times.length >> 1])}  p95 ${us(times[Math.floor(times.length * 0.95)])}`);
+    await storage.close();
+  }
+  for (const rebuild of [false, true]) {
+    if (rebuild) rmSync(join(dir, 'vectors-1.f32'));
+    const storage = await EmbeddedStorage.open(dir, { integrityCheck: false });
+    t = performance.now();
+    await storage.openSrmStore(spec);
+    console.log(`openSrmStore, vector file ${rebuild ? 'deleted (rebuilt)' : 'vouched for'}: ${(performance.now() - t).toFixed(0)} ms`);
     await storage.close();
   }
 } finally {
