@@ -58,18 +58,21 @@ export interface DriftResult {
 
 export const DRIFT_K = 10;
 
-/** Strategy to SRM options. Static and adaptive disable the automatic drift refit to isolate their effect. */
+/**
+ * Strategy to SRM options. All but auto-refit turn off both automatic refits (drift- and
+ * growth-triggered) to isolate their own effect; auto-refit keeps the defaults.
+ */
 export function strategyOptions(task: DriftTask): Record<string, unknown> {
   const common = { K: task.K, m: task.m, maxCandidates: task.maxCandidates, rerank: 'float32' };
   switch (task.strategy) {
     case 'static':
-      return { ...common, adaptiveUpdate: false, driftRefitRatio: 0 };
+      return { ...common, adaptiveUpdate: false, driftRefitRatio: 0, growthRefitRatio: 0 };
     case 'adaptive':
-      return { ...common, adaptiveUpdate: true, driftRefitRatio: 0 };
+      return { ...common, adaptiveUpdate: true, driftRefitRatio: 0, growthRefitRatio: 0 };
     case 'auto-refit':
       return { ...common, adaptiveUpdate: false };
     case 'refit-each-phase':
-      return { ...common, adaptiveUpdate: false, driftRefitRatio: 0 };
+      return { ...common, adaptiveUpdate: false, driftRefitRatio: 0, growthRefitRatio: 0 };
   }
 }
 

@@ -119,7 +119,7 @@ export async function runDriftSuite(ctx: SuiteContext): Promise<void> {
     sizes: DRIFT_SIZES[ctx.size],
     params,
     method:
-      'codebook fitted on phase 0 only; each phase added in batches; after each phase recall@10 of all held-out queries so far against exact search over the items so far, with the fixed budget; refit-each-phase calls memory.refit() after each add; auto-refit relies on driftRefitRatio (default) and waits for the background refit to finish before measuring',
+      'codebook fitted on phase 0 only; each phase added in batches; after each phase recall@10 of all held-out queries so far against exact search over the items so far, with the fixed budget; refit-each-phase calls memory.refit() after each add; auto-refit relies on the default driftRefitRatio and growthRefitRatio (the other strategies turn both off) and waits for the background refit to finish before measuring',
     results,
     failures,
   });

@@ -92,12 +92,18 @@ describe('InvertedBuckets', () => {
     expect([adopted.isChanged(0), adopted.isChanged(1)]).toEqual([false, false]); // it is what the checkpoint holds
   });
 
-  it('grows by an eighth on single adds and exactly on reserve', () => {
+  it('grows by an eighth on single adds and small bulk reservations, and exactly for a larger bulk', () => {
     const b = new InvertedBuckets(1, rowMajor(4));
     b.reserve(0, 1000, true);
     expect(b.rowBytesTotal).toBe(4000);
     for (let s = 0; s < 1001; s++) b.add(0, s);
     expect(b.rowBytesTotal).toBe(4 * 1125);
+    for (let s = 1001; s < 1125; s++) b.add(0, s);
+    b.reserve(0, 10, true); // a batch's few items: an eighth more, not one reallocation per batch
+    expect(b.rowBytesTotal).toBe(4 * 1266);
+    for (let s = 1125; s < 1266; s++) b.add(0, s);
+    b.reserve(0, 1000, true); // more than an eighth: exactly what it needs
+    expect(b.rowBytesTotal).toBe(4 * 2266);
   });
 
   it('keeps sq4 rows (32 items interleaved per block) with their slots through swap-removes and a shrink', async () => {

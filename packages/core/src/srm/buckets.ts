@@ -60,15 +60,18 @@ export class InvertedBuckets {
   }
 
   /**
-   * Makes room for `extra` more items in bucket `b`. Bulk adds reserve the
-   * exact amount; single adds grow by 1/8, which bounds the slack at 12.5%.
+   * Makes room for `extra` more items in bucket `b`. A list that must grow
+   * grows by at least 1/8, which bounds the slack at 12.5% and makes a stream
+   * of batches reallocate each list O(log n) times, not once per batch (each
+   * reallocation copies the list and leaves a freed block to the allocator). A
+   * bulk reservation that adds more than 1/8 takes exactly what it needs; single
+   * adds start lists at a few items.
    */
-  reserve(b: number, extra: number, exact = false): void {
+  reserve(b: number, extra: number, bulk = false): void {
     const slots = this.slotLists[b]!;
     const need = this.lengths[b]! + extra;
     if (need <= slots.length) return;
-    const cap = exact ? need : Math.max(need, MIN_CAPACITY, Math.ceil(slots.length * 1.125));
-    this.resize(b, cap);
+    this.resize(b, Math.max(need, Math.ceil(slots.length * 1.125), bulk ? 0 : MIN_CAPACITY));
   }
 
   private resize(b: number, cap: number): void {

@@ -42,8 +42,11 @@ export interface VectorCodec extends RowLayout {
   readonly needsTraining: boolean;
   /** True once trained (always true for modes without training). */
   readonly trained: boolean;
-  /** Learns quantizer parameters from `n` rows of `sample`. */
-  train(sample: Float32Array, n: number, seed: number): Promise<void>;
+  /**
+   * Learns quantizer parameters from `n` rows of `sample`. Codecs that train one k-means per
+   * sub-quantizer (pq, pq4) report each one done through `onProgress`.
+   */
+  train(sample: Float32Array, n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<void>;
   /** Encodes row `off` (in floats) of `v` as item `index` of `rows`. */
   encode(v: Float32Array, off: number, rows: Uint8Array, index: number): void;
   /** Makes per-query tables for `q`. */
@@ -303,23 +306,24 @@ class PqCodec extends RowMajorCodec implements VectorCodec {
   get tableBytes(): number {
     return this.centroids.byteLength + this.lut.byteLength + this.axis.byteLength;
   }
-  async train(sample: Float32Array, n: number, seed: number): Promise<void> {
+  async train(sample: Float32Array, n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<void> {
     const { M, dsub, ksub } = this;
     // 256 centroids in a few dimensions are well determined by 32 points each; more only costs time.
     if (n > PQ_TRAIN_MAX) {
       const pick = new Rng(seed).sample(n, PQ_TRAIN_MAX);
       const sub = new Float32Array(PQ_TRAIN_MAX * this.d);
       pick.forEach((src, i) => sub.set(sample.subarray(src * this.d, (src + 1) * this.d), i * this.d));
-      return this.train(sub, PQ_TRAIN_MAX, seed);
+      return this.train(sub, PQ_TRAIN_MAX, seed, onProgress);
     }
     const sub = new Float32Array(n * dsub);
     for (let m = 0; m < M; m++) {
       for (let i = 0; i < n; i++) sub.set(sample.subarray(i * this.d + m * dsub, i * this.d + (m + 1) * dsub), i * dsub);
       const k = Math.min(ksub, n);
-      const r = await kmeans(sub, n, dsub, { K: k, iterations: 8, seed: seed + m, spherical: false, tolerance: 0.005, phase: 'fit:pq' });
+      const r = await kmeans(sub, n, dsub, { K: k, iterations: 8, seed: seed + m, spherical: false, tolerance: 0.005 });
       this.centroids.set(r.centroids, m * ksub * dsub);
       // Unused code points (k < 256) get a far-away centroid so they are never chosen.
       for (let c = k; c < ksub; c++) this.centroids.fill(1e9, (m * ksub + c) * dsub, (m * ksub + c + 1) * dsub);
+      onProgress?.(m + 1, M);
     }
     this.setCentroids(this.centroids);
   }

@@ -110,14 +110,18 @@ export function nearestCentroid(
   return best;
 }
 
-/** k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2. */
-function seedPlusPlus(data: Float32Array, n: number, d: number, K: number, rng: Rng): Float32Array {
+/**
+ * k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2. It makes
+ * K passes over the data, as much work as a few iterations, so it yields between passes as they do.
+ */
+async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number, rng: Rng, yielder: Yielder): Promise<Float32Array> {
   const centroids = new Float32Array(K * d);
   const minDist = new Float64Array(n).fill(Infinity);
   let chosen = rng.int(n);
   for (let k = 0; k < K; k++) {
     centroids.set(data.subarray(chosen * d, chosen * d + d), k * d);
     if (k === K - 1) break;
+    await yielder.maybe();
     const cNorm = squaredNorm(centroids, k * d, d);
     let total = 0;
     for (let i = 0; i < n; i++) {
@@ -154,7 +158,7 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
   const tolerance = opts.tolerance ?? 0.001;
   const rng = new Rng(opts.seed);
   const phase = opts.phase ?? 'fit:kmeans';
-  const centroids = seedPlusPlus(data, n, d, K, rng);
+  const centroids = await seedPlusPlus(data, n, d, K, rng, yielder);
   if (spherical) for (let k = 0; k < K; k++) normalizeInPlace(centroids, k * d, d);
   const assignment = new Int32Array(n).fill(-1);
   const dist = new Float64Array(n);

@@ -168,6 +168,24 @@ describe('auto-fit', () => {
     expect((await memory.verify()).ok).toBe(true);
     await memory.close();
   });
+
+  it.each([
+    ['pq', 50],
+    ['pq4', 50],
+    ['sq4', 0],
+  ] as const)('reports fit progress by phase, quantizer training included (%s)', async (rerank, subQuantizers) => {
+    const { d, data } = glove;
+    const memory = new SemanticRoutingMemory({ d, K: 16, autoFitAt: 0, rerank });
+    await memory.add(rows(data, d, 0, 600), { ids: idsFor(0, 600) });
+    const events: { phase: string; done: number; total: number }[] = [];
+    await memory.fit(rows(data, d, 0, 600), { onProgress: (e) => events.push(e) });
+    expect([...new Set(events.map((e) => e.phase))]).toEqual(subQuantizers > 0 ? ['fit:kmeans', 'fit:quantizer', 'fit:route'] : ['fit:kmeans', 'fit:route']);
+    const quantizer = events.filter((e) => e.phase === 'fit:quantizer');
+    expect(quantizer.map((e) => e.done)).toEqual(Array.from({ length: subQuantizers }, (_, i) => i + 1));
+    expect(quantizer.every((e) => e.total === subQuantizers)).toBe(true);
+    expect(events.at(-1)).toEqual({ phase: 'fit:route', done: 600, total: 600 });
+    await memory.close();
+  });
 });
 
 describe('query', () => {
@@ -365,6 +383,34 @@ describe('refit', () => {
     expect((await memory.query(rows(data, d, 7, 8), { k: 3 })).map((h) => h.id)).not.toContain('7');
     await memory.close();
   });
+
+  it('routes the writes made while it trained before taking the lock, and loses none of them', async () => {
+    const { d, data } = glove;
+    const memory = await filled({ n: 4000, K: 16 });
+    const phases: string[] = [];
+    let writes: Promise<unknown> | undefined;
+    await memory.refit({
+      onProgress: (e) => {
+        if (phases.at(-1) !== e.phase) phases.push(e.phase);
+        // During the training: 1500 new items, 100 deleted and 100 rewritten; the snapshot has none of these writes.
+        writes ??= (async () => {
+          await memory.add(rows(data, d, 4500, 6000), { ids: idsFor(4500, 6000) });
+          await memory.delete(idsFor(0, 100));
+          await memory.add(rows(data, d, 5900, 6000), { ids: idsFor(100, 200) });
+        })();
+      },
+    });
+    await writes;
+    expect(phases).toEqual(['refit:kmeans', 'refit:route', 'refit:catch-up', 'refit:route']);
+    expect(memory.size).toBe(5400);
+    expect((await memory.verify()).problems).toEqual([]);
+    const top = async (row: number) => (await memory.query(rows(data, d, row, row + 1), { k: 2 })).map((h) => h.id);
+    expect(await top(5500)).toContain('5500');
+    expect(await top(5950)).toEqual(expect.arrayContaining(['5950', '150']));
+    expect(await top(50)).not.toContain('50');
+    expect(await top(150)).not.toContain('150');
+    await memory.close();
+  });
 });
 
 describe('fit and refit read stored vectors a page at a time', () => {
@@ -406,6 +452,29 @@ describe('growth-triggered refit', () => {
     await memory.idle();
     expect(codebookOf(memory) !== autoFitted).toBe(refits);
     expect((await memory.verify()).problems).toEqual([]);
+    await memory.close();
+  });
+
+  it('finishes while a loop of adds keeps writing (the synchronous store never waits for I/O)', async () => {
+    const { d, data } = glove;
+    const memory = await SemanticRoutingMemory.open({ d, K: 16, autoFitAt: 1000, driftRefitRatio: 0, growthRefitRatio: 1.5, path: tempDir() });
+    await memory.add(rows(data, d, 0, 1000), { ids: idsFor(0, 1000) });
+    const autoFitted = codebookOf(memory);
+    const started = performance.now();
+    let n = 1000;
+    let sawRefit = false;
+    // No idle(), no timers: only the adds' own awaits, as in a bulk import loop.
+    while (codebookOf(memory) === autoFitted && performance.now() - started < 5000) {
+      const from = n % 5000;
+      await memory.add(rows(data, d, from, from + 100), { ids: idsFor(n, n + 100) });
+      sawRefit ||= memory.stats().refitting;
+      n += 100;
+    }
+    expect(sawRefit).toBe(true);
+    expect(codebookOf(memory)).not.toBe(autoFitted);
+    await memory.idle();
+    expect((await memory.verify()).problems).toEqual([]);
+    expect(memory.stats().items).toBe(n);
     await memory.close();
   });
 });

@@ -42,6 +42,12 @@ export interface RefitOptions {
 }
 
 const STORE_PAGE = 4096;
+/**
+ * A refit catches up on the writes made while it routed, without the lock, until at most this
+ * many are left for the swap (which holds the write lock), in at most this many rounds.
+ */
+const REFIT_CATCH_UP_DONE = 1024;
+const REFIT_CATCH_UP_ROUNDS = 8;
 
 /**
  * A dense memory that stays small in RAM.
@@ -670,7 +676,9 @@ export class SemanticRoutingMemory {
       K, iterations: kmeansIterations, seed, spherical: normalize, onProgress,
     });
     const codec = createCodec(this.config.rerank, d, this.config.pqSubvectors);
-    await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed);
+    await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed, (done, total) =>
+      onProgress?.({ phase: 'fit:quantizer', done, total }),
+    );
     // Route and encode every stored item with the new codebook.
     const liveSlots = this.codebook ? await this.allSlots() : [...this.buckets.slotsOf(0)];
     const lists = InvertedBuckets.presized(K, codec, shares, liveSlots.length);
@@ -748,7 +756,7 @@ export class SemanticRoutingMemory {
    * Trains a new codebook on a sample of the stored items and re-routes every
    * item. Queries keep answering during the training and routing passes;
    * writes made meanwhile are re-routed before the swap, so no item is lost
-   * or orphaned. The quantizer (int8/PQ) is kept.
+   * or orphaned. The quantizer (int8, pq, sq4 or pq4) is kept.
    */
   async refit(opts: RefitOptions = {}): Promise<void> {
     await this.ensureOpen();
@@ -784,18 +792,33 @@ export class SemanticRoutingMemory {
     //    parameters are kept), yielding so queries go on.
     const codec = this.codec;
     const lists = InvertedBuckets.presized(K, codec, shares, slots.length);
-    const bucketOf = new Int32Array(slots.length === 0 ? 0 : slots[slots.length - 1]! + 1); // slots are sorted
-    await this.routeStored(codec, codebook, slots, lists, 'refit:route', opts.onProgress, bucketOf);
-    // 3. Swap under the write lock, re-routing what changed meanwhile.
+    const routed = { bucketOf: new Int32Array(this.slotEnd).fill(-1) };
+    await this.routeStored(codec, codebook, slots, lists, 'refit:route', opts.onProgress, routed.bucketOf);
+    // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
+    //    re-routes only the last writes: queries and writes wait for it, not for every write
+    //    made during the refit (at a steady write rate, most of them).
+    let backlog = slots.length;
+    for (let round = 0; round < REFIT_CATCH_UP_ROUNDS && this.codec === codec; round++) {
+      // A round pays only while writes come slower than the routing: it must at least halve the
+      // backlog. Writes as fast as the routing are left to the swap, which makes them wait.
+      const pending = this.refitDirty!.size;
+      if (pending <= REFIT_CATCH_UP_DONE || pending > backlog / 2) break;
+      backlog = pending;
+      const written = this.refitDirty!;
+      this.refitDirty = new Set();
+      const { changed } = this.withdrawFromNewLists(written, lists, routed);
+      await this.routeStored(codec, codebook, changed, lists, 'refit:catch-up', opts.onProgress, routed.bucketOf);
+    }
+    // 4. Swap under the write lock, re-routing what changed since.
     await this.lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced codebook and codec; it supersedes this refit.
       if (this.codec !== codec) return;
-      const dirty = this.refitDirty!;
-      const live = new Uint8Array(this.slotEnd);
-      for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) live[s] = 1;
-      // Items deleted or rewritten meanwhile leave the new lists; the rewritten ones are routed again.
-      for (const s of slots) if (dirty.has(s) || !live[s]) lists.remove(bucketOf[s]!, s);
-      const changed = [...dirty].filter((s) => live[s] === 1).sort((a, b) => a - b);
+      const { changed, live } = this.withdrawFromNewLists(this.refitDirty!, lists, routed);
+      // Every write since the snapshot is in refitDirty; this only guards the swap against a slot missed.
+      const { bucketOf } = routed;
+      for (let s = 0; s < bucketOf.length; s++) {
+        if (bucketOf[s]! >= 0 && !live[s]) lists.remove(bucketOf[s]!, s);
+      }
       await this.routeStored(codec, codebook, changed, lists, 'refit:reroute');
       lists.shrinkToFit();
       const placed = lists.assignments();
@@ -838,6 +861,32 @@ export class SemanticRoutingMemory {
     this.refit().catch((err: unknown) => {
       this.lastRefitError = err;
     });
+  }
+
+  /**
+   * Takes the items written since they were routed into a refit's new `lists` back out of them,
+   * and returns those still stored (sorted by slot), to be routed again, with the live-slot map.
+   * `placed.bucketOf` (bucket in `lists` by slot, -1 when absent) grows to cover every slot.
+   */
+  private withdrawFromNewLists(
+    written: ReadonlySet<number>,
+    lists: InvertedBuckets,
+    placed: { bucketOf: Int32Array },
+  ): { changed: number[]; live: Uint8Array } {
+    if (placed.bucketOf.length < this.slotEnd) {
+      const grown = new Int32Array(this.slotEnd).fill(-1);
+      grown.set(placed.bucketOf);
+      placed.bucketOf = grown;
+    }
+    const { bucketOf } = placed;
+    const live = new Uint8Array(this.slotEnd);
+    for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) live[s] = 1;
+    for (const s of written) {
+      if (bucketOf[s]! < 0) continue;
+      lists.remove(bucketOf[s]!, s);
+      bucketOf[s] = -1;
+    }
+    return { changed: [...written].filter((s) => live[s] === 1).sort((a, b) => a - b), live };
   }
 
   /** Resolves when a background refit (if any) has finished. */

@@ -53,7 +53,7 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
     return Math.min(PAIR, this.d - j * PAIR);
   }
 
-  async train(sample: Float32Array, n: number, seed: number): Promise<void> {
+  async train(sample: Float32Array, n: number, seed: number, onProgress?: (done: number, total: number) => void): Promise<void> {
     const { d, nSub } = this;
     const rows = new Rng(seed).sample(n, Math.min(n, PQ4_TRAIN_MAX));
     const centroids = new Float32Array(nSub * CODES * PAIR);
@@ -64,11 +64,12 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
         for (let u = 0; u < w; u++) points[i * w + u] = sample[r * d + j * PAIR + u]!;
       });
       const k = Math.min(CODES, rows.length);
-      const r = await kmeans(points, rows.length, w, { K: k, iterations: 20, seed: seed + j, spherical: false, tolerance: 0.001, phase: 'fit:pq4' });
+      const r = await kmeans(points, rows.length, w, { K: k, iterations: 20, seed: seed + j, spherical: false, tolerance: 0.001 });
       // Fewer points than codes: repeat the last centroid (a repeat is never strictly nearer, so never chosen).
       for (let c = 0; c < CODES; c++) {
         for (let u = 0; u < w; u++) centroids[(j * CODES + c) * PAIR + u] = r.centroids[Math.min(c, k - 1) * w + u]!;
       }
+      onProgress?.(j + 1, nSub);
     }
     this.centroids = centroids;
     this.trained = true;

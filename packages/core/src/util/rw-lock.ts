@@ -2,34 +2,48 @@
  * An async readers-writer lock with writer preference: queries share it,
  * writes are exclusive, and a waiting writer stops new readers so writes
  * cannot starve.
+ *
+ * After an operation it gives the event loop a turn, at most every 20 ms.
+ * The embedded store is synchronous, so a caller that awaits one operation
+ * after another never leaves the microtask queue; without these turns its loop
+ * would hold back timers, I/O and a background refit until it ended. The turn
+ * comes after the lock is released, so operations still take the lock in the
+ * order they were called.
  */
 export class RwLock {
   private readers = 0;
   private writing = false;
   private waiting: { write: boolean; wake: () => void }[] = [];
+  private readonly yielder = new Yielder();
 
   /** Runs `fn` under a shared lock. */
   async read<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.writing || this.waiting.some((w) => w.write)) await new Promise<void>((wake) => this.waiting.push({ write: false, wake }));
     else this.readers++;
+    let result: T;
     try {
-      return await fn();
+      result = await fn();
     } finally {
       this.readers--;
       this.next();
     }
+    await this.yielder.maybe();
+    return result;
   }
 
   /** Runs `fn` under an exclusive lock. */
   async write<T>(fn: () => Promise<T> | T): Promise<T> {
     if (this.writing || this.readers > 0 || this.waiting.length > 0) await new Promise<void>((wake) => this.waiting.push({ write: true, wake }));
     else this.writing = true;
+    let result: T;
     try {
-      return await fn();
+      result = await fn();
     } finally {
       this.writing = false;
       this.next();
     }
+    await this.yielder.maybe();
+    return result;
   }
 
   private next(): void {
