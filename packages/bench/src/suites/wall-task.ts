@@ -6,7 +6,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SemanticRoutingMemory, type SRMStats } from '@srm/core';
+import { SemanticRoutingMemory, type RerankMode, type SRMStats } from '@srm/core';
 import { WALL_DATA, syntheticCentres, syntheticChunk } from '../data/synthetic.js';
 import { peakRss, settledRss } from '../harness/memory.js';
 import { createSystem } from '../systems/create.js';
@@ -18,6 +18,8 @@ export interface WallTask {
   n: number;
   /** `srm` streams into SemanticRoutingMemory with its default config; a spec runs that peer. */
   system: 'srm' | SystemSpec;
+  /** SRM only: this rerank mode instead of the default one. */
+  rerank?: RerankMode;
 }
 
 export interface WallPointResult {
@@ -61,13 +63,13 @@ export interface WallRestartResult {
   rebuildOpenSeconds: number;
 }
 
-async function srmPoint(n: number, progress: StepProgress): Promise<WallPointResult> {
+async function srmPoint(n: number, rerank: RerankMode | undefined, progress: StepProgress): Promise<WallPointResult> {
   const { d } = WALL_DATA;
   const centres = syntheticCentres(WALL_DATA);
   const dir = mkdtempSync(join(tmpdir(), 'srm-bench-wall-'));
   const baseline = await settledRss();
   const t0 = performance.now();
-  const memory = await SemanticRoutingMemory.open({ d, path: dir });
+  const memory = await SemanticRoutingMemory.open({ d, path: dir, ...(rerank ? { rerank } : {}) });
   let handedOver = false;
   try {
     // Train on the head of the stream (the default training-set size), as auto-fit would.
@@ -88,7 +90,7 @@ async function srmPoint(n: number, progress: StepProgress): Promise<WallPointRes
     const closeSeconds = (performance.now() - tClose) / 1000;
     handedOver = true;
     const peak = peakRss();
-    return { system: 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, peakRssGrowthBytes: peak === null ? null : peak - baseline, stats, persistedDir: dir };
+    return { system: rerank ? `SRM ${rerank}` : 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, peakRssGrowthBytes: peak === null ? null : peak - baseline, stats, persistedDir: dir };
   } finally {
     await memory.close();
     if (!handedOver) rmSync(dir, { recursive: true, force: true });
@@ -156,5 +158,5 @@ async function peerPoint(n: number, spec: SystemSpec, progress: StepProgress): P
 }
 
 export function runWallTask(task: WallTask, progress: StepProgress): Promise<WallPointResult> {
-  return task.system === 'srm' ? srmPoint(task.n, progress) : peerPoint(task.n, task.system, progress);
+  return task.system === 'srm' ? srmPoint(task.n, task.rerank, progress) : peerPoint(task.n, task.system, progress);
 }

@@ -24,9 +24,9 @@ function restartOf(r: WallPointResult | undefined): WallRestartResult | undefine
 /** The Python SRM's packed routing layer at 1M x 768 (README: "~4.57 MB"), our ceiling. */
 export const ROUTING_LAYER_CEILING_BYTES = 4.6 * 2 ** 20;
 
-const SIZES: Record<BenchSize, { srm: number[]; peers: number }> = {
-  quick: { srm: [1_000, 10_000], peers: 10_000 },
-  full: { srm: [1_000, 10_000, 100_000, 1_000_000], peers: 100_000 },
+const SIZES: Record<BenchSize, { srm: number[]; pq4: number[]; peers: number }> = {
+  quick: { srm: [1_000, 10_000], pq4: [10_000], peers: 10_000 },
+  full: { srm: [1_000, 10_000, 100_000, 1_000_000], pq4: [100_000, 1_000_000], peers: 100_000 },
 };
 
 /** Queries a restarted SRM serves before its RSS is taken. */
@@ -39,7 +39,7 @@ const PEERS: SystemSpec[] = [
 ];
 
 /** The log-log figure of the wall (exported so a saved wall.json can be re-rendered). */
-export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[], peers: readonly WallPointResult[]): TopLevelSpec {
+export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[], peers: readonly WallPointResult[], pq4: readonly WallPointResult[] = []): TopLevelSpec {
   const { d } = WALL_DATA;
   const values = [
     ...ns.map((n) => ({ n, series: 'dense float32 (n x d x 4)', source: 'accounted bytes', mib: (n * d * 4) / 2 ** 20 })),
@@ -49,6 +49,10 @@ export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[],
       { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
       ...(r.peakRssGrowthBytes ? [{ n: r.n, series: 'SRM peak RSS growth (build)', source: 'measured RSS growth', mib: r.peakRssGrowthBytes / 2 ** 20 }] : []),
       ...(restartOf(r) ? [{ n: r.n, series: 'SRM RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }] : []),
+    ]),
+    ...pq4.flatMap((r) => [
+      { n: r.n, series: 'SRM pq4 total hot', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
+      ...(restartOf(r) ? [{ n: r.n, series: 'SRM pq4 RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }] : []),
     ]),
     ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
   ];
@@ -76,6 +80,7 @@ export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[],
 export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   const { d } = WALL_DATA;
   const srm: WallPointResult[] = [];
+  const srmPq4: WallPointResult[] = [];
   const peers: WallPointResult[] = [];
   const failures: { system: string; n: number; error: string }[] = [];
   const run = async (task: WallTask, title: string, into: WallPointResult[]) => {
@@ -88,17 +93,17 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       ctx.progress.stop();
     }
   };
-  const { srm: ns, peers: peerMax } = SIZES[ctx.size];
+  const { srm: ns, pq4: pq4Ns, peers: peerMax } = SIZES[ctx.size];
   const restart = async (point: WallPointResult) => {
     const dir = point.persistedDir;
     delete point.persistedDir;
     if (!dir) return;
-    ctx.progress.start(`wall: SRM n=${count(point.n)} restart`);
+    ctx.progress.start(`wall: ${point.system} n=${count(point.n)} restart`);
     try {
       const task: WallRestartTask = { kind: 'wall-restart', n: point.n, dir, queries: RESTART_QUERIES };
       point.restart = await runInChild<WallRestartResult>(task, (phase, done, total) => ctx.progress.update(phase, done, total));
     } catch (error) {
-      failures.push({ system: 'SRM default (restart)', n: point.n, error: String(error) });
+      failures.push({ system: `${point.system} (restart)`, n: point.n, error: String(error) });
       point.restart = { error: String(error).split('\n')[0]! };
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -111,6 +116,15 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     if (point) await restart(point);
     if (n <= peerMax) for (const spec of PEERS) await run({ kind: 'wall', n, system: spec }, `wall: ${spec.label} n=${count(n)}`, peers);
   }
+  for (const n of pq4Ns) {
+    await run({ kind: 'wall', n, system: 'srm', rerank: 'pq4' }, `wall: SRM pq4 n=${count(n)}`, srmPq4);
+    const point = srmPq4.find((r) => r.n === n);
+    if (point) await restart(point);
+  }
+  const servingShare = (s: WallPointResult | undefined) => {
+    const serving = restartOf(s)?.rssServingBytes;
+    return s && serving !== undefined ? `${((100 * serving) / (s.n * d * 4)).toFixed(1)}%` : '-';
+  };
 
   const rows = ns.map((n) => {
     const s = srm.find((r) => r.n === n);
@@ -132,6 +146,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       fixed(restartOf(s)?.openSeconds, 2),
       fixed(restartOf(s)?.rebuildOpenSeconds, 2),
       formatBytes(restartOf(s)?.rssServingBytes),
+      servingShare(s),
     ];
   });
   ctx.log(`\n## memory wall (synthetic: ${WALL_DATA.clusters} Gaussian clusters, d=${d}, seed ${WALL_DATA.seed}; SRM default config)\n`);
@@ -153,8 +168,31 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
         'SRM reopen s',
         'SRM reopen s without checkpoint',
         'SRM RSS after reopen, serving',
+        'serving / dense',
       ],
       rows,
+    ),
+  );
+  ctx.log(`\n## the same with rerank pq4 (SemanticRoutingMemory.open({ d, path, rerank: 'pq4' }))\n`);
+  ctx.log(
+    markdownTable(
+      ['items', 'dense float32', 'SRM total hot', 'hot / dense', 'SRM RSS growth', 'SRM peak RSS growth', 'SRM build s', 'SRM reopen s', 'SRM RSS after reopen, serving', 'serving / dense'],
+      pq4Ns.map((n) => {
+        const s = srmPq4.find((r) => r.n === n);
+        const hot = s?.stats?.hotBytes;
+        return [
+          count(n),
+          formatBytes(n * d * 4),
+          formatBytes(hot?.total),
+          hot ? `${((100 * hot.total) / (n * d * 4)).toFixed(1)}%` : '-',
+          formatBytes(s?.rssGrowthBytes),
+          formatBytes(s?.peakRssGrowthBytes ?? undefined),
+          fixed(s?.buildSeconds, 1),
+          fixed(restartOf(s)?.openSeconds, 2),
+          formatBytes(restartOf(s)?.rssServingBytes),
+          servingShare(s),
+        ];
+      }),
     ),
   );
   const at1M = srm.find((r) => r.n === 1_000_000)?.stats?.hotBytes.routingLayer;
@@ -162,7 +200,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   if (ceiling) ctx.log(`\nrouting layer at 1M: ${formatBytes(at1M)} (ceiling 4.6 MiB): ${ceiling.pass ? 'PASS' : 'FAIL'}`);
   for (const f of failures) ctx.log(`\nFAILED: ${f.system} n=${f.n}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
 
-  const spec = wallSpec(ns, srm, peers);
+  const spec = wallSpec(ns, srm, peers, srmPq4);
   await writeSvg(join(ctx.outDir, 'wall.svg'), spec);
   const file = writeResult(ctx.outDir, 'wall', ctx.run, {
     data: `synthetic unit vectors: ${WALL_DATA.clusters} Gaussian clusters in ${d}-d, noise ${WALL_DATA.spread}, seed ${WALL_DATA.seed}`,
@@ -173,6 +211,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     restartDefinition: `a fresh child process opens the closed memory (reading its routing checkpoint) and serves ${RESTART_QUERIES} queries from the same stream; RSS growth over its baseline (library loaded, queries in memory), after a full GC`,
     peersUpTo: SIZES[ctx.size].peers,
     srm,
+    srmPq4,
     peers,
     failures,
   });

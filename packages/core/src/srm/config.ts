@@ -42,7 +42,7 @@ export const defaultSRMOptions = {
   metric: 'cosine' as Metric,
   rerank: 'sq4' as RerankMode,
   // Re-scoring 64, 200 or 500 candidates exactly gives the same recall@10 on GloVe (0.939 at m=16,
-  // docs/benchmarks/dense.md); each one more is a read from the store (~4 µs). pq4's coarser codes
+  // docs/benchmarks/dense.md); each one more is a read from the store (2 to 3 µs). pq4's coarser codes
   // need more: see PQ4_REFINE.
   refine: 64,
   adaptiveUpdate: false,

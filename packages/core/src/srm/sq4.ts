@@ -9,7 +9,7 @@
  *
  * On GloVe-100 (340k items, K=256, m=24, refine=64) its candidate ranking
  * gives the same recall@10 as PQ with d/2 sub-vectors (0.965 at m=24), and
- * the query takes 1.22 ms instead of 5.2 ms (`npm run bench -- --size full
+ * the query takes 1.27 ms instead of 5.5 ms (`npm run bench -- --size full
  * --suite dense`, docs/benchmarks/dense.md).
  */
 import { CorruptDataError } from '../errors.js';
