@@ -40,7 +40,7 @@ export interface SoakOptions {
   seed: number;
   /** Fixed part of the RSS bound, MiB: Node + V8 heap + SQLite page cache + buffers. */
   baseMiB: number;
-  /** Multiplier of the memory's own hot bytes in the RSS bound (allocator slack, growth by doubling). */
+  /** Multiplier of the memory's own hot bytes in the RSS bound (allocator slack, the bucket lists' growth slack). */
   slack: number;
   /** Largest allowed growth of (RSS − hot bytes) per item over the steady window, in bytes. */
   maxSlope: number;

@@ -112,7 +112,8 @@ export function nearestCentroid(
 
 /**
  * k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2. It makes
- * K passes over the data, as much work as a few iterations, so it yields between passes as they do.
+ * K passes over the data, as much work as one Lloyd iteration, so it yields between passes as the
+ * iterations do.
  */
 async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number, rng: Rng, yielder: Yielder): Promise<Float32Array> {
   const centroids = new Float32Array(K * d);
