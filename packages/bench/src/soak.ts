@@ -121,7 +121,11 @@ const MiB = 1024 * 1024;
  */
 function slopeWithinGroups(xs: readonly number[], ys: readonly number[], groups: readonly number[]): number {
   const members = new Map<number, number[]>();
-  groups.forEach((g, i) => members.set(g, [...(members.get(g) ?? []), i]));
+  groups.forEach((g, i) => {
+    const idx = members.get(g);
+    if (idx) idx.push(i);
+    else members.set(g, [i]);
+  });
   let sxy = 0;
   let sxx = 0;
   for (const idx of members.values()) {

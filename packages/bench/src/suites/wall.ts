@@ -121,10 +121,9 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     const point = srmPq4.find((r) => r.n === n);
     if (point) await restart(point);
   }
-  const servingShare = (s: WallPointResult | undefined) => {
-    const serving = restartOf(s)?.rssServingBytes;
-    return s && serving !== undefined ? `${((100 * serving) / (s.n * d * 4)).toFixed(1)}%` : '-';
-  };
+  /** `bytes` as a share of the dense float32 matrix of `n` items. */
+  const ofDense = (bytes: number | undefined, n: number) => (bytes === undefined ? '-' : `${((100 * bytes) / (n * d * 4)).toFixed(1)}%`);
+  const servingShare = (s: WallPointResult | undefined) => (s ? ofDense(restartOf(s)?.rssServingBytes, s.n) : '-');
 
   const rows = ns.map((n) => {
     const s = srm.find((r) => r.n === n);
@@ -137,7 +136,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
       formatBytes(hot?.routing),
       formatBytes(hot?.routingLayer),
       formatBytes(hot?.total),
-      hot ? `${((100 * hot.total) / (n * d * 4)).toFixed(1)}%` : '-',
+      ofDense(hot?.total, n),
       formatBytes(s?.rssGrowthBytes),
       formatBytes(s?.peakRssGrowthBytes ?? undefined),
       ...peerRss,
@@ -184,7 +183,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
           count(n),
           formatBytes(n * d * 4),
           formatBytes(hot?.total),
-          hot ? `${((100 * hot.total) / (n * d * 4)).toFixed(1)}%` : '-',
+          ofDense(hot?.total, n),
           formatBytes(s?.rssGrowthBytes),
           formatBytes(s?.peakRssGrowthBytes ?? undefined),
           fixed(s?.buildSeconds, 1),

@@ -169,7 +169,7 @@ export class VectorFile {
   vouch(): void {
     if (!this.changed) return;
     fs.fsyncSync(this.fd);
-    this.db.prepare('INSERT OR REPLACE INTO srm_vector_files (store_id, generation) VALUES (?, ?)').run(this.storeId, this.generation);
+    putMarker(this.db, this.storeId, this.generation);
     this.changed = false;
   }
 
@@ -278,5 +278,10 @@ function rebuild(db: SqliteDatabase, path: string, storeId: number, table: strin
   }
   fs.closeSync(fd);
   fs.renameSync(tmp, path);
+  putMarker(db, storeId, generation);
+}
+
+/** Records in the database that the file of build `generation` holds store `storeId`'s vectors as they are now. */
+function putMarker(db: SqliteDatabase, storeId: number, generation: Buffer): void {
   db.prepare('INSERT OR REPLACE INTO srm_vector_files (store_id, generation) VALUES (?, ?)').run(storeId, generation);
 }
