@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine: Debian packages (real glossaries, Jupyter for the
-# notebook checks), npm dependencies (with the native builds allowed in package.json), and
+# notebook checks, Xapian for the glossary benchmark), npm dependencies (with the native builds allowed in package.json), and
 # the tslab kernel (with --with-jupyter). Safe to run before every demo, test or benchmark run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,11 +9,22 @@ need_apt=()
 for f in /usr/share/dictd/jargon.index /usr/share/dictd/foldoc.index /usr/share/dictd/vera.index; do
   [ -f "$f" ] || need_apt+=(dict-jargon dict-foldoc dict-vera)
 done
-# Jupyter (for the notebook checks) only with --with-jupyter: the demo does not need it.
+# Jupyter (for the notebook checks) only with --with-jupyter, and Xapian (an independent peer of
+# the glossary benchmark) only with --with-bench-peers: the demo needs neither.
 with_jupyter=0
-[ "${1:-}" = "--with-jupyter" ] && with_jupyter=1
+with_bench_peers=0
+for arg in "$@"; do
+  case "$arg" in
+    --with-jupyter) with_jupyter=1 ;;
+    --with-bench-peers) with_bench_peers=1 ;;
+    *) echo "setup: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 if [ "$with_jupyter" = "1" ] && ! command -v jupyter-nbconvert >/dev/null 2>&1; then
   need_apt+=(jupyter-notebook python3-nbconvert jupyter-nbconvert python3-ipykernel)
+fi
+if [ "$with_bench_peers" = "1" ] && ! /usr/bin/python3 -c 'import xapian' >/dev/null 2>&1; then
+  need_apt+=(python3-xapian)
 fi
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: $(printf '%s\n' "${need_apt[@]}" | sort -u | tr '\n' ' ')"

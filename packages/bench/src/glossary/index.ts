@@ -11,6 +11,8 @@
  * - where the Jargon targets rank: first, behind another entry named by the same headword (an
  *   acronym's expansion), at 2–10, or not in the top 10; and MRR@10 when any entry whose key or
  *   alias is the headword counts;
+ * - MRR@10 of engines with their own tokenizers and scoring (SQLite FTS5, Xapian): what lexical
+ *   retrieval reaches on this data when nothing of ours is in the way;
  * - threshold drift: the same queries in a 300-entry and an 11k-entry glossary, raw score vs
  *   normalised relevance.
  *
@@ -20,6 +22,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  defaultBm25Options,
   SemanticMemory,
   headwordQueries,
   jargonQueries,
@@ -34,7 +37,10 @@ import {
 import { markdownTable } from '../report/format.js';
 import { sampleIndices } from '../rng.js';
 import { median, percentile } from '../stats.js';
+import { runFts5, runXapian } from './own-analyzers.js';
 import { MiniSearchEngine, OursEngine, WinkEngine, type GlossaryEngine } from './peers.js';
+
+const STOP_WORDS: ReadonlySet<string> = new Set(defaultBm25Options.queryStopWords);
 
 /** Options of {@link runGlossaryBench}. */
 export interface GlossaryBenchOptions {
@@ -69,29 +75,52 @@ async function timeEach<T>(items: readonly T[], fn: (item: T) => Promise<unknown
   return out;
 }
 
-async function mrr(engine: GlossaryEngine, queries: readonly LabeledQuery[]): Promise<number> {
-  const ranks: number[] = [];
-  for (const q of queries) ranks.push((await engine.recall(q.query, 10)).indexOf(q.targetKey) + 1);
-  return meanReciprocalRank(ranks, 10);
+/** Each query's top-10 keys from an engine. */
+async function topKeys(engine: GlossaryEngine, queries: readonly LabeledQuery[]): Promise<string[][]> {
+  const out: string[][] = [];
+  for (const q of queries) out.push(await engine.recall(q.query, 10));
+  return out;
+}
+
+function mrrOf(keys: readonly string[][], queries: readonly LabeledQuery[]): number {
+  return meanReciprocalRank(queries.map((q, i) => keys[i]!.indexOf(q.targetKey) + 1), 10);
 }
 
 /** Where each Jargon query's target ranks in an engine's top 10, and MRR@10 if any entry named by the headword counted. */
-async function jargonRanks(engine: GlossaryEngine, queries: readonly LabeledQuery[], entries: readonly MemorizeInput[]): Promise<Record<string, number>> {
+function jargonTargets(keys: readonly string[][], queries: readonly LabeledQuery[], entries: readonly MemorizeInput[]): Record<string, number> {
   const names = new Map(entries.map((e) => [e.key, new Set([e.key, ...(e.aliases ?? [])].map((n) => n.toLowerCase()))]));
   const counts = { first: 0, sameNameAbove: 0, second10th: 0, notInTop10: 0 };
   const named: number[] = [];
-  for (const q of queries) {
-    const keys = await engine.recall(q.query, 10);
-    const rank = keys.indexOf(q.targetKey) + 1;
+  queries.forEach((q, i) => {
+    const top = keys[i]!;
+    const rank = top.indexOf(q.targetKey) + 1;
     const head = q.targetKey.toLowerCase();
-    const namedRank = keys.findIndex((k) => names.get(k)?.has(head) ?? false) + 1;
+    const namedRank = top.findIndex((k) => names.get(k)?.has(head) ?? false) + 1;
     named.push(namedRank);
     if (rank === 1) counts.first++;
     else if (namedRank >= 1 && (rank === 0 || namedRank < rank)) counts.sameNameAbove++;
     else if (rank >= 2) counts.second10th++;
     else counts.notInTop10++;
-  }
+  });
   return { ...counts, mrrAnyNamedEntry: meanReciprocalRank(named, 10) };
+}
+
+/** MRR@10 of each query set and where the Jargon targets rank, from each query's top-10 keys. */
+function quality(keys: Record<keyof QuerySets, string[][]>, sets: QuerySets, entries: readonly MemorizeInput[]) {
+  return {
+    mrrAt10: { headword: mrrOf(keys.headword, sets.headword), alias: mrrOf(keys.alias, sets.alias), jargon: mrrOf(keys.jargon, sets.jargon) },
+    jargonTargets: jargonTargets(keys.jargon, sets.jargon, entries),
+  };
+}
+
+async function engineKeys(engine: GlossaryEngine, sets: QuerySets): Promise<Record<keyof QuerySets, string[][]>> {
+  return { headword: await topKeys(engine, sets.headword), alias: await topKeys(engine, sets.alias), jargon: await topKeys(engine, sets.jargon) };
+}
+
+interface QuerySets {
+  headword: LabeledQuery[];
+  alias: LabeledQuery[];
+  jargon: LabeledQuery[];
 }
 
 function pick<T>(items: readonly T[], count: number, seed: number): T[] {
@@ -110,7 +139,7 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
   const hw = headwordQueries(glossary);
   const alias = unstatedAliasQueries(glossary);
   const jargon = jargonQueries(glossary);
-  const sets = {
+  const sets: QuerySets = {
     headword: Number.isFinite(sizes.headwordQueries) ? pick(hw, sizes.headwordQueries, SEED + 1) : hw,
     alias: alias,
     jargon: jargon.queries,
@@ -141,13 +170,7 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
       await engine.load(held); // back to the whole glossary for recall (one bulk write)
       const recallHeadword = latency(await timeEach(sets.headword, (q) => engine.recall(q.query, 10)));
       const recallLong = latency(await timeEach(long20, (q) => engine.recall(q, 10)));
-      const quality = {
-        headword: await mrr(engine, sets.headword),
-        alias: await mrr(engine, sets.alias),
-        jargon: await mrr(engine, sets.jargon),
-      };
-      const jargonTargets = await jargonRanks(engine, sets.jargon, entries);
-      results[engine.name] = { loadMs, entriesAtWrite: base.length, memorize, forget, recallHeadword, recallLong20: recallLong, mrrAt10: quality, jargonTargets };
+      results[engine.name] = { loadMs, entriesAtWrite: base.length, memorize, forget, recallHeadword, recallLong20: recallLong, ...quality(await engineKeys(engine, sets), sets, entries) };
       await engine.close();
     }
 
@@ -171,8 +194,17 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
     for (const [label, options] of variants) {
       const engine = new OursEngine(label, options);
       await engine.load(entries);
-      ablation[label] = { headword: await mrr(engine, sets.headword), alias: await mrr(engine, sets.alias), jargon: await mrr(engine, sets.jargon) };
+      ablation[label] = quality(await engineKeys(engine, sets), sets, entries).mrrAt10;
       await engine.close();
+    }
+
+    // What mature engines reach with their own tokenizers, stemmers and scoring (quality only).
+    log('- independent lexical engines (own analyzers)');
+    const texts = { headword: sets.headword.map((q) => q.query), alias: sets.alias.map((q) => q.query), jargon: sets.jargon.map((q) => q.query) };
+    const ownAnalyzers: Record<string, unknown> = {};
+    for (const run of [runFts5(entries, texts, STOP_WORDS), ...runXapian(entries, texts, STOP_WORDS)]) {
+      if ('skipped' in run) log(`  skipped ${run.name}: ${run.skipped}`);
+      ownAnalyzers[run.name] = 'skipped' in run ? { skipped: run.skipped } : quality(run.keys as Record<keyof QuerySets, string[][]>, sets, entries);
     }
 
     const drift = await measureDrift(entries);
@@ -198,6 +230,7 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
       engines: results,
       peerOverOursLatency: ratios,
       ablation,
+      ownAnalyzers,
       thresholdDrift: drift,
     };
     const table = renderTable(payload);
@@ -252,6 +285,7 @@ function renderTable(p: {
   engines: Record<string, Record<string, unknown>>;
   peerOverOursLatency: Record<string, Record<string, number>>;
   ablation: Record<string, Record<string, number>>;
+  ownAnalyzers: Record<string, unknown>;
   thresholdDrift: Record<string, unknown>;
 }): string {
   const rows = Object.entries(p.engines).map(([name, r]) => {
@@ -279,6 +313,14 @@ function renderTable(p: {
     ['SemanticMemory variant', 'MRR@10 headword', 'MRR@10 unstated alias', 'MRR@10 jargon'],
     Object.entries(p.ablation).map(([name, q]) => [name, f(q.headword), f(q.alias), f(q.jargon)]),
   );
+  const own = markdownTable(
+    ['independent engine (own tokenizer and scoring)', 'MRR@10 headword', 'MRR@10 unstated alias', 'MRR@10 jargon', 'jargon, if any entry of that name counts'],
+    Object.entries(p.ownAnalyzers).map(([name, r]) => {
+      if ('skipped' in (r as object)) return [name, `skipped: ${(r as { skipped: string }).skipped}`, '', '', ''];
+      const { mrrAt10: q, jargonTargets: t } = r as { mrrAt10: Record<string, number>; jargonTargets: Record<string, number> };
+      return [name, f(q.headword), f(q.alias), f(q.jargon), f(t.mrrAnyNamedEntry)];
+    }),
+  );
   const d = p.thresholdDrift as { queries: number; rawScoreRatio: Record<string, number>; relevanceRatio: Record<string, number> };
   const drift = markdownTable(
     ['score of the same headword query, 300 / 11k entries', 'median', 'p10', 'p90'],
@@ -287,5 +329,5 @@ function renderTable(p: {
       ['normalised relevance (minRelevance)', f(d.relevanceRatio.median), f(d.relevanceRatio.p10), f(d.relevanceRatio.p90)],
     ],
   );
-  return `${main}\n\n${ratios}\n\n${targets}\n\n${ablation}\n\n${drift} (${d.queries} queries)\n`;
+  return `${main}\n\n${ratios}\n\n${targets}\n\n${ablation}\n\n${own}\n\n${drift} (${d.queries} queries)\n`;
 }
