@@ -3,11 +3,10 @@
  * its own entry near the top, an empty query finds nothing, and query syntax in the text (quotes,
  * operators, parentheses) is searched as words, not parsed.
  */
-import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { defaultBm25Options, headwordQueries, loadFoldocGlossary, meanReciprocalRank, Rng } from '@srm/core';
 import { sampleIndices } from '../rng.js';
-import { runFts5, runXapian, SYSTEM_PYTHON, type OwnAnalyzerRun, type TopKeys } from './own-analyzers.js';
+import { runFts5, runXapian, xapianMissing, type OwnAnalyzerRun, type TopKeys } from './own-analyzers.js';
 
 const glossary = loadFoldocGlossary();
 const stopWords = new Set(defaultBm25Options.queryStopWords);
@@ -38,9 +37,8 @@ describe('independent lexical engines of the glossary benchmark', () => {
     expect(keys.stop![0]).toEqual([]); // only stop words: nothing to search
   });
 
-  const xapian = spawnSync(SYSTEM_PYTHON, ['-c', 'import xapian'], { encoding: 'utf8' }).status === 0;
-  const why = xapian ? '' : ` (skipped: ${SYSTEM_PYTHON} has no xapian module; apt-get install python3-xapian)`;
-  it.skipIf(!xapian)(`Xapian answers headword queries under every scheme${why}`, () => {
+  const missing = xapianMissing();
+  it.skipIf(missing !== undefined)(`Xapian answers headword queries under every scheme${missing ? ` (skipped: ${missing})` : ''}`, () => {
     const runs = runXapian(glossary.entries, queries, stopWords);
     expect(runs.length).toBe(8);
     for (const run of runs) checkAnswers(keysOf(run));

@@ -52,18 +52,26 @@ const XAPIAN_SCRIPT = fileURLToPath(new URL('./xapian_peer.py', import.meta.url)
 /** Debian's python3-xapian installs into the system Python, which a pyenv or venv `python3` on PATH would miss. */
 export const SYSTEM_PYTHON = '/usr/bin/python3';
 
+/** A whole FOLDOC run takes about a minute; a child still busy after this is stuck. */
+const XAPIAN_TIMEOUT_MS = 20 * 60_000;
+
+/** Why Xapian cannot run here, or `undefined` when it can. */
+export function xapianMissing(): string | undefined {
+  const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import xapian'], { encoding: 'utf8' });
+  if (probe.status === 0) return undefined;
+  return probe.error ? `${SYSTEM_PYTHON} not found (${probe.error.message})` : `${SYSTEM_PYTHON} has no xapian module (apt-get install python3-xapian)`;
+}
+
 /**
  * Xapian under several weighting schemes, with and without English stemming; skipped, with the
- * reason, when python3 or its xapian module is missing (`apt-get install python3-xapian`).
+ * reason, when python3 or its xapian module is missing.
  */
 export function runXapian(entries: readonly MemorizeInput[], queries: Record<string, readonly string[]>, stopWords: ReadonlySet<string>): OwnAnalyzerRun[] {
-  const probe = spawnSync(SYSTEM_PYTHON, ['-c', 'import xapian'], { encoding: 'utf8' });
-  if (probe.status !== 0) {
-    const why = probe.error ? `${SYSTEM_PYTHON} not found (${probe.error.message})` : `${SYSTEM_PYTHON} has no xapian module (apt-get install python3-xapian)`;
-    return [{ name: 'Xapian', skipped: why }];
-  }
+  const missing = xapianMissing();
+  if (missing !== undefined) return [{ name: 'Xapian', skipped: missing }];
   const request = JSON.stringify({ entries, queries, stopWords: [...stopWords] });
-  const child = spawnSync(SYSTEM_PYTHON, [XAPIAN_SCRIPT], { input: request, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const child = spawnSync(SYSTEM_PYTHON, [XAPIAN_SCRIPT], { input: request, encoding: 'utf8', maxBuffer: 1 << 30, timeout: XAPIAN_TIMEOUT_MS });
+  if (child.error) throw new Error(`xapian_peer.py did not finish: ${child.error.message}`);
   if (child.status !== 0) throw new Error(`xapian_peer.py failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);
   const out = JSON.parse(child.stdout) as { version: string; configs: { name: string; keys: TopKeys }[] };
   return out.configs.map((c) => ({ name: `${c.name} (${out.version})`, keys: c.keys }));
