@@ -22,7 +22,6 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  defaultBm25Options,
   SemanticMemory,
   headwordQueries,
   jargonQueries,
@@ -39,8 +38,6 @@ import { sampleIndices } from '../rng.js';
 import { median, percentile } from '../stats.js';
 import { runFts5, runXapian } from './own-analyzers.js';
 import { MiniSearchEngine, OursEngine, WinkEngine, type GlossaryEngine } from './peers.js';
-
-const STOP_WORDS: ReadonlySet<string> = new Set(defaultBm25Options.queryStopWords);
 
 /** Options of {@link runGlossaryBench}. */
 export interface GlossaryBenchOptions {
@@ -202,7 +199,7 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
     log('- independent lexical engines (own analyzers)');
     const texts = { headword: sets.headword.map((q) => q.query), alias: sets.alias.map((q) => q.query), jargon: sets.jargon.map((q) => q.query) };
     const ownAnalyzers: Record<string, unknown> = {};
-    for (const run of [runFts5(entries, texts, STOP_WORDS), ...runXapian(entries, texts, STOP_WORDS)]) {
+    for (const run of [runFts5(entries, texts), ...runXapian(entries, texts)]) {
       if ('skipped' in run) log(`  skipped ${run.name}: ${run.skipped}`);
       ownAnalyzers[run.name] = 'skipped' in run ? { skipped: run.skipped } : quality(run.keys as Record<keyof QuerySets, string[][]>, sets, entries);
     }

@@ -9,6 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import type { MemorizeInput } from '@srm/core';
+import { FIELD_WEIGHTS, STOP_WORDS } from './peers.js';
 
 /** Each query's top-10 entry keys, per query set. */
 export type TopKeys = Record<string, string[][]>;
@@ -16,29 +17,28 @@ export type TopKeys = Record<string, string[][]>;
 /** An engine's answers, or why it could not run. */
 export type OwnAnalyzerRun = { name: string; keys: TopKeys } | { name: string; skipped: string };
 
-const FIELD_WEIGHT = 3;
-
 /** Words of a query for FTS5: letters and digits, less the stop words, each quoted so that no word is query syntax. */
-function fts5Match(query: string, stopWords: ReadonlySet<string>): string | undefined {
-  const words = new Set((query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !stopWords.has(w)));
+function fts5Match(query: string): string | undefined {
+  const words = new Set((query.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? []).filter((w) => !STOP_WORDS.has(w)));
   return words.size === 0 ? undefined : [...words].map((w) => `"${w}"`).join(' OR ');
 }
 
-/** SQLite FTS5 `bm25()` with the Porter stemmer over unicode61, key and aliases weighing 3. */
-export function runFts5(entries: readonly MemorizeInput[], queries: Record<string, readonly string[]>, stopWords: ReadonlySet<string>): OwnAnalyzerRun {
+/** SQLite FTS5 `bm25()` with the Porter stemmer over unicode61, with the benchmark's field weights and query stop words. */
+export function runFts5(entries: readonly MemorizeInput[], queries: Record<string, readonly string[]>): OwnAnalyzerRun {
   const name = "SQLite FTS5 bm25(), tokenize 'porter unicode61'";
   const db = new Database(':memory:');
   try {
+    // Value and description share one column, so they share one weight: the benchmark gives both 1.
     db.exec(`CREATE VIRTUAL TABLE glossary USING fts5(key, aliases, body, tokenize = 'porter unicode61')`);
     const insert = db.prepare('INSERT INTO glossary (key, aliases, body) VALUES (?, ?, ?)');
     db.transaction(() => {
       for (const e of entries) insert.run(e.key, (e.aliases ?? []).join(' ; '), `${e.value}\n${e.description ?? ''}`);
     })();
-    const search = db.prepare(`SELECT key FROM glossary WHERE glossary MATCH ? ORDER BY bm25(glossary, ${FIELD_WEIGHT}, ${FIELD_WEIGHT}, 1) LIMIT 10`).pluck();
+    const search = db.prepare(`SELECT key FROM glossary WHERE glossary MATCH ? ORDER BY bm25(glossary, ${FIELD_WEIGHTS.key}, ${FIELD_WEIGHTS.aliases}, ${FIELD_WEIGHTS.value}) LIMIT 10`).pluck();
     const keys: TopKeys = {};
     for (const [set, qs] of Object.entries(queries)) {
       keys[set] = qs.map((q) => {
-        const match = fts5Match(q, stopWords);
+        const match = fts5Match(q);
         return match === undefined ? [] : (search.all(match) as string[]);
       });
     }
@@ -66,10 +66,10 @@ export function xapianMissing(): string | undefined {
  * Xapian under several weighting schemes, with and without English stemming; skipped, with the
  * reason, when python3 or its xapian module is missing.
  */
-export function runXapian(entries: readonly MemorizeInput[], queries: Record<string, readonly string[]>, stopWords: ReadonlySet<string>): OwnAnalyzerRun[] {
+export function runXapian(entries: readonly MemorizeInput[], queries: Record<string, readonly string[]>): OwnAnalyzerRun[] {
   const missing = xapianMissing();
   if (missing !== undefined) return [{ name: 'Xapian', skipped: missing }];
-  const request = JSON.stringify({ entries, queries, stopWords: [...stopWords] });
+  const request = JSON.stringify({ entries, queries, stopWords: [...STOP_WORDS], fieldWeights: FIELD_WEIGHTS });
   const child = spawnSync(SYSTEM_PYTHON, [XAPIAN_SCRIPT], { input: request, encoding: 'utf8', maxBuffer: 1 << 30, timeout: XAPIAN_TIMEOUT_MS });
   if (child.error) throw new Error(`xapian_peer.py did not finish: ${child.error.message}`);
   if (child.status !== 0) throw new Error(`xapian_peer.py failed (exit ${child.status}): ${child.stderr.slice(-2000)}`);

@@ -26,8 +26,10 @@ export interface GlossaryEngine {
 }
 
 const tokenizer = new WordTokenizer();
-const FIELD_WEIGHTS = { key: 3, aliases: 3, value: 1, description: 1 };
-const STOP_WORDS = new Set(defaultBm25Options.queryStopWords);
+/** Field weights of every engine of the benchmark (key and aliases count 3 times, as in SemanticMemory's defaults). */
+export const FIELD_WEIGHTS = { key: 3, aliases: 3, value: 1, description: 1 };
+/** SemanticMemory's default query stop words, dropped from every engine's queries. */
+export const STOP_WORDS: ReadonlySet<string> = new Set(defaultBm25Options.queryStopWords);
 /** A query's tokens as our SemanticMemory weighs them by default: less the stop words. */
 const queryTokens = (query: string) => withoutStopWords(tokenizer.tokenize(query), STOP_WORDS);
 

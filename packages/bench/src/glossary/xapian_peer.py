@@ -1,19 +1,17 @@
 """Xapian as an independent lexical peer of the glossary benchmark.
 
-Reads {"entries": [...], "queries": {set: [query, ...]}, "stopWords": [...]} as JSON on stdin and
-writes {"configs": [{"name", "keys": {set: [[key, ...], ...]}}]} on stdout: each query's top 10
-entry keys under each weighting scheme, with and without English stemming. Xapian tokenizes,
-stems and scores with its own code (Debian package python3-xapian), so this measures what a
-mature engine reaches on the same entries and queries, not what our tokenizer allows.
-Key and aliases count 3 times, as in the other engines.
+Reads {"entries": [...], "queries": {set: [query, ...]}, "stopWords": [...], "fieldWeights": {...}}
+as JSON on stdin and writes {"configs": [{"name", "keys": {set: [[key, ...], ...]}}]} on stdout:
+each query's top 10 entry keys under each weighting scheme, with and without English stemming.
+Xapian tokenizes, stems and scores with its own code (Debian package python3-xapian), so this
+measures what a mature engine reaches on the same entries and queries, not what our tokenizer
+allows.
+Fields weigh what the benchmark's other engines give them (fieldWeights).
 """
 import json
 import sys
 
 import xapian
-
-FIELD_WEIGHT = 3
-
 
 def schemes():
     return [
@@ -25,7 +23,7 @@ def schemes():
     ]
 
 
-def build(entries, stem):
+def build(entries, weights, stem):
     db = xapian.WritableDatabase("", xapian.DB_BACKEND_INMEMORY)
     gen = xapian.TermGenerator()
     if stem:
@@ -33,12 +31,14 @@ def build(entries, stem):
     for e in entries:
         doc = xapian.Document()
         gen.set_document(doc)
-        for name in [e["key"]] + list(e.get("aliases") or []):
-            gen.index_text(name, FIELD_WEIGHT)
+        gen.index_text(e["key"], weights["key"])
+        for alias in e.get("aliases") or []:
             gen.increase_termpos()
-        gen.index_text(e["value"])
+            gen.index_text(alias, weights["aliases"])
         gen.increase_termpos()
-        gen.index_text(e.get("description") or "")
+        gen.index_text(e["value"], weights["value"])
+        gen.increase_termpos()
+        gen.index_text(e.get("description") or "", weights["description"])
         doc.set_data(e["key"].encode("utf-8"))
         db.add_document(doc)
     return db
@@ -51,7 +51,7 @@ def main():
         stopper.add(word)
     configs = []
     for stem in (True, False):
-        db = build(request["entries"], stem)
+        db = build(request["entries"], request["fieldWeights"], stem)
         parser = xapian.QueryParser()
         parser.set_database(db)
         parser.set_default_op(xapian.Query.OP_OR)

@@ -248,9 +248,10 @@ export class EmbeddedSrmStore implements SrmStore {
 
   /**
    * The rerank's read. In a memory directory the vectors come from the store's vector file (see
-   * vector-file.ts): one positioned read per slot into a reused buffer, and no garbage. In an in-memory database, and after the file failed, the vectors of a chunk of slots
-   * come back from SQLite as one hex text (`hex` of the `group_concat` of their blobs), decoded
-   * into a reused buffer and copied into place; text rather than a blob because a blob arrives as
+   * vector-file.ts): one positioned read per slot into a reused buffer, and no garbage. In an
+   * in-memory database, and after the file failed, the vectors of a chunk of slots come back from
+   * SQLite as one hex text (`hex` of the `group_concat` of their blobs), decoded into a reused
+   * buffer and copied into place; text rather than a blob because a blob arrives as
    * a malloc'd Buffer that lives until the next garbage collection (docs/limits.md, "A serving
    * process"). From the file, 100 random vectors of a 100k x 100-d store take p50 120 µs against
    * 329 µs for `fetchSlots` (`test-fixtures/bench-fetch-slots.mjs`).

@@ -21,7 +21,8 @@
  * the deletion is on disk before this file changes. Writing a routing checkpoint and closing the
  * storage fsync the file and put the marker back. A process that dies after writes since its last
  * checkpoint therefore leaves no marker, and the next open rebuilds the file from the database
- * (0.6 s for 340k x 100 in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the same way.
+ * (0.6 s for 340k x 100 in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or
+ * foreign file is rebuilt the same way.
  */
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
