@@ -549,6 +549,30 @@ describe('persistence', () => {
     await again.close();
   });
 
+  it('reopens without d, reading the dimension from the store', async () => {
+    const path = tempDir();
+    const { d, data } = glove;
+    const memory = await filled({ n: 1100, path });
+    const q = rows(data, d, 2600, 2601);
+    const before = await memory.query(q, { k: 5 });
+    await memory.close();
+    const reopened = await SemanticRoutingMemory.open({ path });
+    expect(reopened.config.d).toBe(d);
+    expect(reopened.size).toBe(1100);
+    expect(await reopened.query(q, { k: 5 })).toEqual(before);
+    await reopened.close();
+  });
+
+  it('refuses to create a memory without d, and leaves no memory behind', async () => {
+    const path = tempDir();
+    await expect(SemanticRoutingMemory.open({ path })).rejects.toThrow(InvalidConfigError);
+    await expect(SemanticRoutingMemory.open({ path, name: 'other' })).rejects.toThrow(/no memory named "other"/);
+    await expect(SemanticRoutingMemory.open({})).rejects.toThrow(InvalidConfigError);
+    const storage = await EmbeddedStorage.open(path);
+    expect((await storage.listStores()).srm).toEqual([]);
+    await storage.close();
+  });
+
   it('refuses to reopen with another dimension', async () => {
     const path = tempDir();
     const memory = await filled({ n: 1100, path });

@@ -126,17 +126,20 @@ export class SemanticRoutingMemory {
     if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
     if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
-    resolveConfig(rest);
+    // Without d the options can only be checked once the stored d is known.
+    if (rest.d !== undefined) resolveConfig(rest as SRMOptions);
     const owned = storage ? undefined : path !== undefined ? await EmbeddedStorage.open(path) : undefined;
-    const memory = new SemanticRoutingMemory(rest, storage ?? owned, name ?? 'default', rebuild ?? false);
-    if (owned) memory.ownedStorage = owned;
     try {
+      const backend = storage ?? owned;
+      const d = rest.d ?? (await storedDimension(backend, name ?? 'default'));
+      const memory = new SemanticRoutingMemory({ ...rest, d }, backend, name ?? 'default', rebuild ?? false);
+      if (owned) memory.ownedStorage = owned;
       await memory.ready;
+      return memory;
     } catch (err) {
       await owned?.close();
       throw err;
     }
-    return memory;
   }
 
   /** Opens the store, restores the state and rebuilds the routing layer from a scan. */
@@ -993,6 +996,19 @@ export class SemanticRoutingMemory {
     });
     await this.ownedStorage?.close();
   }
+}
+
+/**
+ * The dimension of the memory `name` that exists in `backend`, for an open without `d`.
+ * @throws InvalidConfigError when there is no such memory (creating one needs `d`).
+ */
+async function storedDimension(backend: StorageBackend | undefined, name: string): Promise<number> {
+  const spec = await backend?.describeSrmStore(name);
+  if (!spec) {
+    const where = backend ? `no memory named ${JSON.stringify(name)} exists in this ${backend.kind} storage` : 'an in-memory memory is always new';
+    throw new InvalidConfigError('d', `is required to create a memory (${where}); it can be left out only to reopen an existing one`);
+  }
+  return spec.dim;
 }
 
 /** `x - c(x)` for each of `n` rows: the training data of residual codes. */

@@ -88,8 +88,13 @@ export interface SRMOptions {
   growthRefitRatio?: number;
 }
 
-/** Options of `SemanticRoutingMemory.open`. */
-export interface SRMOpenOptions extends SRMOptions {
+/**
+ * Options of `SemanticRoutingMemory.open`. `d` may be left out to reopen an existing memory:
+ * it is then read from the store, and a memory that does not exist yet is an error.
+ */
+export interface SRMOpenOptions extends Omit<SRMOptions, 'd'> {
+  /** The embedding dimension. Required to create a memory; read from the store when reopening one. */
+  d?: number;
   /** Directory of the embedded store; created if missing. Ignored when `storage` is given. */
   path?: string;
   /** A storage backend (e.g. Qdrant). Default: embedded at `path`, or in memory without `path`. */
