@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseVectorStore, Document, SentenceSplitter, Settings, TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { BaseNode, MetadataFilters, VectorStoreQuery } from 'llamaindex';
-import { DimensionMismatchError, InvalidInputError, SemanticRoutingMemory, SrmError } from '@srm/core';
+import { DimensionMismatchError, InvalidInputError, NotFoundError, SemanticRoutingMemory, SrmError } from '@srm/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dictionaryDocuments } from '../test/fixtures.js';
 import { GloveEmbedding } from './glove-embedding.js';
@@ -48,8 +48,16 @@ describe('constructor', () => {
     expect(store.client()).toBe(store.memory);
   });
 
-  it('takes d from the embedding model when srm.d is not given', () => {
-    expect(new SRMVectorStore({ embedModel: model }).memory.config.d).toBe(100);
+  it('learns d from the first vectors when srm.d is not given, as LlamaIndex stores do', async () => {
+    const s = new SRMVectorStore({ embedModel: model });
+    expect(s.client()).toBeUndefined();
+    expect(() => s.memory).toThrow(NotFoundError);
+    expect(await s.query({ queryEmbedding: [1, 2, 3], similarityTopK: 2, mode: VectorStoreQueryMode.DEFAULT })).toEqual({ nodes: [], similarities: [], ids: [] });
+    const node = new TextNode({ text: 'three numbers' });
+    node.embedding = [0.5, 0.25, 0.125];
+    expect(await s.add([node])).toEqual([node.id_]);
+    expect(s.memory.config.d).toBe(3);
+    await s.close();
   });
 
   it('uses an injected memory and does not close it', async () => {
