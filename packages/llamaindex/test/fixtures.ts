@@ -145,6 +145,11 @@ export class ContextQuoteLLM extends BaseLLM {
 export class WordHashEmbedding extends BaseEmbedding {
   static readonly dimensions = 64;
 
+  // BaseEmbedding's constructor is protected; a user's model exposes its own.
+  constructor() {
+    super();
+  }
+
   override async getTextEmbedding(text: string): Promise<number[]> {
     const v = new Array<number>(WordHashEmbedding.dimensions).fill(0);
     for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
