@@ -284,6 +284,37 @@ describe('query', () => {
     );
   });
 
+  it('refuses NaN, Infinity, float32 overflow and non-numbers in the docIds path, changing nothing', async () => {
+    const ids = nodesOf('foldoc:tcp').map((n) => n.id_);
+    const good = (await query('network protocol')).queryEmbedding!;
+    const before = await store.query(await query('network protocol', { docIds: ids, similarityTopK: 50 }));
+    const bad: unknown[][] = [
+      good.map((x, i) => (i === 3 ? Number.NaN : x)),
+      good.map((x, i) => (i === 0 ? Number.POSITIVE_INFINITY : x)),
+      good.map((x, i) => (i === 5 ? 1e39 : x)),
+      good.map((x, i) => (i === 7 ? String(x) : x)),
+      good.map((x, i) => (i === 9 ? null : x)),
+    ];
+    for (const queryEmbedding of bad) {
+      await expect(store.query({ queryEmbedding: queryEmbedding as number[], docIds: ids, similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
+      await expect(store.query({ queryEmbedding: queryEmbedding as number[], similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
+    }
+    expect(store.memory.size).toBe(nodes.length);
+    expect(await store.query(await query('network protocol', { docIds: ids, similarityTopK: 50 }))).toEqual(before);
+  });
+
+  it('refuses a node embedding with Infinity or a float32 overflow, storing none of the batch', async () => {
+    for (const bad of [Number.POSITIVE_INFINITY, 1e39]) {
+      const good = new TextNode({ text: 'a good node' });
+      good.embedding = await model.getTextEmbedding(good.text);
+      const node = new TextNode({ text: 'an overflowing node' });
+      node.embedding = good.embedding.map((x, i) => (i === 2 ? bad : x));
+      await expect(store.add([good, node])).rejects.toThrow(InvalidInputError);
+      expect(store.memory.size).toBe(nodes.length);
+      expect(await store.memory.has(good.id_)).toBe(false);
+    }
+  });
+
   it('rejects a bad similarityTopK and an unsupported mode', async () => {
     await expect(store.query(await query('network', { similarityTopK: 0 }))).rejects.toThrow(/similarityTopK/);
     await expect(store.query(await query('network', { mode: VectorStoreQueryMode.SVM }))).rejects.toThrow(/not supported/);
@@ -305,6 +336,21 @@ describe('delete', () => {
   it('does nothing for a document it does not hold', async () => {
     await store.delete('jargon:no-such-document');
     expect(store.memory.size).toBe(nodes.length);
+  });
+
+  it('deletes the document named "None" without touching nodes that have no source document', async () => {
+    const loose = [new TextNode({ text: 'a node without a source document' }), new TextNode({ text: 'another one' })];
+    const named = new TextNode({ text: 'a node of the document called None' });
+    named.relationships = { SOURCE: new Document({ id_: 'None', text: 'a document called None' }).asRelatedNodeInfo() };
+    for (const n of [...loose, named]) n.embedding = await model.getTextEmbedding(n.text);
+    await store.add([...loose, named]);
+    expect(store.memory.size).toBe(nodes.length + 3);
+    await store.delete('None');
+    expect(store.memory.size).toBe(nodes.length + 2);
+    expect(await store.memory.has(named.id_)).toBe(false);
+    for (const n of loose) expect(await store.memory.has(n.id_)).toBe(true);
+    await store.delete('None');
+    expect(store.memory.size).toBe(nodes.length + 2);
   });
 
   it('rejects an empty ref doc id', async () => {
