@@ -21,7 +21,8 @@ export const ONE_CORE_FIX =
 
 /** Whether `value` is an instance of a class named `className` that is not `ours`: a class of another copy. */
 function fromAnotherCopy(value: unknown, ours: Function, className: string): boolean {
-  if (typeof value !== 'object' || value === null || value instanceof ours) return false;
+  // A BaseEmbedding instance is a function (TransformComponent makes its instances callable).
+  if ((typeof value !== 'object' && typeof value !== 'function') || value === null || value instanceof ours) return false;
   for (let proto = Object.getPrototypeOf(value) as object | null; proto !== null; proto = Object.getPrototypeOf(proto) as object | null) {
     if (Object.hasOwn(proto, 'constructor') && (proto.constructor as { name?: unknown }).name === className) return true;
   }
