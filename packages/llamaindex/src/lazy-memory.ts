@@ -4,7 +4,7 @@
  * and a new one is created by the first write, with `d` taken from its
  * vectors, as LlamaIndex's own stores do.
  */
-import { ClosedError, EmbeddedStorage, InvalidConfigError, SemanticRoutingMemory } from '@srm/core';
+import { ClosedError, EmbeddedStorage, InvalidConfigError, Limits, resolveConfig, SemanticRoutingMemory } from '@srm/core';
 import type { SRMOptions, StorageBackend } from '@srm/core';
 
 /** Where the memory lives. */
@@ -29,7 +29,9 @@ export class LazyMemory {
   private closed = false;
   private readonly ownsMemory: boolean;
 
+  /** @throws InvalidConfigError for a bad `srm` option (checked now, even before `d` is known). */
   constructor(private readonly source: MemorySource) {
+    if (source.srm !== undefined) checkOptions(source.srm);
     this.ownsMemory = source.memory === undefined;
     if (source.memory) this.opened = source.memory;
     else if (!this.persistent && source.srm?.d !== undefined) {
@@ -112,4 +114,20 @@ export class LazyMemory {
     }
     return this.ownedStorage;
   }
+}
+
+/**
+ * Checks the options of a memory to create before its `d` is known. Only `pqSubvectors` depends on
+ * `d` (it must divide it), so a stand-in `d` that it divides checks everything else; the real
+ * `d` is checked again when the memory is created.
+ */
+function checkOptions(srm: Partial<SRMOptions>): void {
+  if (typeof srm !== 'object' || srm === null) throw new InvalidConfigError('srm', `expected an object of SRMOptions, got ${JSON.stringify(srm)}`);
+  if (srm.d !== undefined) {
+    resolveConfig(srm as SRMOptions);
+    return;
+  }
+  const p = srm.pqSubvectors;
+  const standIn = typeof p === 'number' && Number.isInteger(p) && p >= 1 && p <= Limits.maxDimension ? p : 1;
+  resolveConfig({ ...srm, d: standIn });
 }

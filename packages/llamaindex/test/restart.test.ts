@@ -149,6 +149,20 @@ describe('before the first write', () => {
     await store.close();
   });
 
+  it('checks the srm options at construction, before d is known, and leaves nothing open', async () => {
+    expect(() => new SRMVectorStore({ srm: { K: 0 } })).toThrow(InvalidConfigError);
+    expect(() => new SRMVectorStore({ path: dir, srm: { rerank: 'nope' as never } })).toThrow(InvalidConfigError);
+    await expect(SRMVectorStore.open({ path: dir, srm: { m: 0 } })).rejects.toThrow(InvalidConfigError);
+    // pqSubvectors depends on d: accepted now, checked against the real d at the first add.
+    const store = new SRMVectorStore({ path: dir, srm: { pqSubvectors: 4 } });
+    const node = new TextNode({ text: 'three' });
+    node.embedding = [0.1, 0.2, 0.3];
+    await expect(store.add([node])).rejects.toThrow(InvalidConfigError);
+    await store.close();
+    const memory = await SemanticRoutingMemory.open({ path: dir, d: 8, pqSubvectors: 4 });
+    await memory.close();
+  });
+
   it('rejects path together with storage, and is closed after close()', async () => {
     const storage = await EmbeddedStorage.open(dir);
     expect(() => new SRMVectorStore({ path: dir, storage })).toThrow(InvalidConfigError);
