@@ -152,14 +152,17 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
    * directory is locked from here on; otherwise the memory is created at the first add (at once
    * when `srm.d` is given). Every acknowledged `add` / `delete` is durable; there is no separate
    * persist step. Reopening the same path gives the same answers.
-   * @throws as the constructor, plus the core's errors for a memory that cannot be opened
-   *   (StorageLockedError, CorruptDataError, ...). Nothing stays open then.
+   * @throws as the constructor; DimensionMismatchError when an explicit `embedModel` reports a
+   *   dimension other than the stored memory's `d`; the core's errors for a memory that cannot be
+   *   opened (StorageLockedError, CorruptDataError, ...). Nothing stays open then.
    */
   static async open(options: SRMVectorStoreOpenOptions): Promise<SRMVectorStore> {
     const store = new SRMVectorStore(options);
     try {
-      if (options.srm?.d !== undefined) await store.lazy.forWrite(options.srm.d);
-      else await store.lazy.existing();
+      const memory = options.srm?.d !== undefined ? await store.lazy.forWrite(options.srm.d) : await store.lazy.existing();
+      const dims = options.embedModel?.embedInfo?.dimensions;
+      // An explicit model that cannot fill the stored memory is a mistake now, not at the first add.
+      if (memory && dims !== undefined && dims !== memory.config.d) throw new DimensionMismatchError(memory.config.d, dims, 'embedModel output');
     } catch (err) {
       // Release the directory (and its lock) when the memory cannot be opened.
       await store.close();

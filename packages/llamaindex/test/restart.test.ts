@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ModalityType, Settings, storageContextFromDefaults, TextNode, VectorStoreIndex, VectorStoreQueryMode } from 'llamaindex';
-import { EmbeddedStorage, InvalidConfigError, NotFoundError, SemanticRoutingMemory, StorageLockedError } from '@srm/core';
+import { DimensionMismatchError, EmbeddedStorage, InvalidConfigError, NotFoundError, SemanticRoutingMemory, StorageLockedError } from '@srm/core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { SRMVectorStore } from '../src/index.js';
 import { dictionaryDocuments, WordHashEmbedding } from './fixtures.js';
@@ -122,6 +122,17 @@ describe('before the first write', () => {
     expect(memory.config.d).toBe(4);
     expect(memory.size).toBe(1);
     await memory.close();
+  });
+
+  it('open() refuses an explicit embedModel whose declared dimension the stored memory cannot hold, and releases the directory', async () => {
+    const memory = await SemanticRoutingMemory.open({ path: dir, d: 4 });
+    await memory.close();
+    const declared = new WordHashEmbedding();
+    declared.embedInfo = { dimensions: 7 };
+    await expect(SRMVectorStore.open({ path: dir, embedModel: declared })).rejects.toThrow(DimensionMismatchError);
+    const store = await SRMVectorStore.open({ path: dir, embedModel: new WordHashEmbedding() });
+    expect(store.memory.config.d).toBe(4);
+    await store.close();
   });
 
   it('open() locks the directory at once, and releases it on close', async () => {
