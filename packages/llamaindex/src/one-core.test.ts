@@ -119,7 +119,7 @@ describe('two copies of @llamaindex/core', () => {
     expect(result).toMatchObject({ ok: false, name: 'InvalidConfigError', code: 'SRM_INVALID_CONFIG', field: '@llamaindex/core' });
     expect(result.message).toContain(OVERRIDE);
     expect(result.message).toContain('Settings.embedModel is unset');
-  });
+  }, 180_000);
 });
 
 describe('one copy of @llamaindex/core', () => {

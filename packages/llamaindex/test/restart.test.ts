@@ -22,6 +22,8 @@ import { answersOf, CONSTRUCTIONS, type Construction } from './child/restart-sha
 const CHILD = fileURLToPath(new URL('./child/restart-child.ts', import.meta.url));
 const CHILD_TSCONFIG = fileURLToPath(new URL('./child/tsconfig.json', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('..', import.meta.url));
+/** A child compiles the sources under tsx before it starts: allow for a busy machine. */
+const CHILD_TIMEOUT = 180_000;
 
 interface ChildReport {
   count: number;
@@ -94,14 +96,14 @@ describe('after a restart, every construction path finds the nodes', () => {
         await store.close();
         await storage?.close();
       }
-    });
+    }, CHILD_TIMEOUT);
   }
 
   it('open-path: a second process reading the store gets the answers the first one wrote', async () => {
     const written = await child('index', dir, 'open-path');
     const read = await child('answer', dir, 'new-path');
     expect(read).toEqual(written);
-  });
+  }, 2 * CHILD_TIMEOUT);
 });
 
 describe('before the first write', () => {
