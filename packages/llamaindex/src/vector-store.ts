@@ -11,7 +11,7 @@ import type { Payload, QueryHit, SemanticRoutingMemory, SRMOptions, StorageBacke
 import { toPayloadFilter } from './filters.js';
 import type { QueryFilter } from './filters.js';
 import { LazyMemory } from './lazy-memory.js';
-import { nodeToPayload, payloadToNode, refDocOf, storedVersion } from './node-payload.js';
+import { nodeToPayload, payloadToNode, REF_DOC_ID_KEY, refDocOf, storedVersion } from './node-payload.js';
 import { assertNodeOfOurCore, resolveEmbedModel } from './one-core.js';
 
 /**
@@ -231,8 +231,10 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
     if (this.replaceDocuments && incoming.size > 0) {
       const batch = new Set(ids);
       await this.deleteWhere(memory, (payload, id) => {
-        const seen = incoming.get(refDocOf(payload) ?? '');
-        if (seen === undefined || batch.has(id)) return false;
+        // The cheap field test first: refDocOf parses the node only for "None".
+        const ref = payload[REF_DOC_ID_KEY];
+        const seen = typeof ref === 'string' ? incoming.get(ref) : undefined;
+        if (seen === undefined || batch.has(id) || refDocOf(payload) !== ref) return false;
         const stored = storedVersion(payload);
         return !seen.sourceHashes.has(stored.sourceHash) || (stored.hash !== undefined && seen.hashes.has(stored.hash));
       });
@@ -254,7 +256,7 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
       throw new InvalidInputError(`delete expects a non-empty ref doc id, got ${JSON.stringify(refDocId)}`);
     }
     const memory = await this.lazy.existing();
-    if (memory) await this.deleteWhere(memory, (payload) => refDocOf(payload) === refDocId);
+    if (memory) await this.deleteWhere(memory, (payload) => payload[REF_DOC_ID_KEY] === refDocId && refDocOf(payload) === refDocId);
   }
 
   /** Deletes the items whose payload passes `match`, after one scan. */
