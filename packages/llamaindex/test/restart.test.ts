@@ -51,8 +51,9 @@ function child(mode: 'index' | 'answer', dir: string, how: Construction): Promis
   });
 }
 
-/** The store as `how` builds it, in this process. */
+/** The store as `how` builds it, in this process (`memory`: reopened without d, as an app would). */
 async function build(how: Construction, dir: string, storage: EmbeddedStorage | undefined): Promise<SRMVectorStore> {
+  if (how === 'memory') return new SRMVectorStore({ memory: await SemanticRoutingMemory.open({ path: dir }) });
   const where = storage ? { storage, name: 'dictionary' } : { path: dir };
   return how.startsWith('open') ? SRMVectorStore.open(where) : new SRMVectorStore(where);
 }
@@ -94,6 +95,8 @@ describe('after a restart, every construction path finds the nodes', () => {
         expect(store.memory.size).toBe(written.count);
       } finally {
         await store.close();
+        // An injected memory is the app's to close.
+        if (how === 'memory') await store.client()?.close();
         await storage?.close();
       }
     }, CHILD_TIMEOUT);

@@ -6,7 +6,7 @@
  * the node count and the answers. The embedding model sets no dimension.
  */
 import { ModalityType, Settings, storageContextFromDefaults, VectorStoreIndex } from 'llamaindex';
-import { EmbeddedStorage } from '@srm/core';
+import { EmbeddedStorage, SemanticRoutingMemory } from '@srm/core';
 import { dictionaryDocuments, WordHashEmbedding } from '../fixtures.js';
 import { SRMVectorStore } from '../../src/index.js';
 import { answersOf, type Construction } from './restart-shared.js';
@@ -15,7 +15,9 @@ const [mode, dir, how] = process.argv.slice(2) as ['index' | 'answer', string, C
 Settings.embedModel = new WordHashEmbedding();
 const storage = how.endsWith('storage') ? await EmbeddedStorage.open(dir) : undefined;
 const where = storage ? { storage, name: 'dictionary' } : { path: dir };
-const store = how.startsWith('open') ? await SRMVectorStore.open(where) : new SRMVectorStore(where);
+// The app's own memory needs d to be created; reopened, it reads d from the store.
+const memory = how === 'memory' ? await SemanticRoutingMemory.open(mode === 'index' ? { path: dir, d: WordHashEmbedding.dimensions } : { path: dir }) : undefined;
+const store = memory ? new SRMVectorStore({ memory }) : how.startsWith('open') ? await SRMVectorStore.open(where) : new SRMVectorStore(where);
 let index: VectorStoreIndex;
 if (mode === 'index') {
   const storageContext = await storageContextFromDefaults({ vectorStores: { [ModalityType.TEXT]: store } });
@@ -26,4 +28,5 @@ if (mode === 'index') {
 const answers = await answersOf(index);
 console.log(JSON.stringify({ count: store.memory.size, d: store.memory.config.d, answers }));
 await store.close();
+await memory?.close();
 await storage?.close();

@@ -1,8 +1,8 @@
 /** What the restart test and its child process share: the construction paths and the answers compared. */
 import type { VectorStoreIndex } from 'llamaindex';
 
-/** Every documented way to build a store on disk. */
-export const CONSTRUCTIONS = ['open-path', 'new-path', 'open-storage', 'new-storage'] as const;
+/** Every documented way to build a store on disk (`memory`: a SemanticRoutingMemory opened by the app). */
+export const CONSTRUCTIONS = ['open-path', 'new-path', 'open-storage', 'new-storage', 'memory'] as const;
 export type Construction = (typeof CONSTRUCTIONS)[number];
 
 /** Queries about the dictionary documents. */
