@@ -1,8 +1,15 @@
 import { Document, FilterOperator, SimpleVectorStore, TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { Metadata, MetadataFilters } from 'llamaindex';
 import { InvalidInputError, matchesFilter } from '@srm/core';
+import type { Payload } from '@srm/core';
 import { describe, expect, it } from 'vitest';
 import { SUPPORTED_FILTER_OPERATORS, toPayloadFilter } from './filters.js';
+import type { QueryFilter } from './filters.js';
+
+/** Whether `payload` passes a translated filter (an AST, or the predicate an is_empty filter gives). */
+function passes(payload: Payload, filter: QueryFilter): boolean {
+  return typeof filter === 'function' ? filter(payload) : matchesFilter(payload, filter);
+}
 import { GloveEmbedding } from './glove-embedding.js';
 
 describe('toPayloadFilter', () => {
@@ -77,15 +84,57 @@ describe('toPayloadFilter', () => {
     });
   });
 
-  it('covers every operator of the LlamaIndex enum except is_empty', () => {
-    const all = Object.values(FilterOperator) as string[];
-    expect([...SUPPORTED_FILTER_OPERATORS].sort()).toEqual(all.filter((op) => op !== 'is_empty').sort());
+  it('covers every operator of the LlamaIndex enum', () => {
+    expect([...SUPPORTED_FILTER_OPERATORS].sort()).toEqual((Object.values(FilterOperator) as string[]).sort());
+  });
+
+  it('matches is_empty on a missing, null, "" or [] field, with or without a null value, nested in and / or / not', () => {
+    const f = toPayloadFilter({ filters: [{ key: 'tags', operator: 'is_empty' }] })!;
+    expect(typeof f).toBe('function');
+    const payloads: [Payload, boolean][] = [
+      [{}, true],
+      [{ tags: null }, true],
+      [{ tags: '' }, true],
+      [{ tags: [] }, true],
+      [{ tags: ['a'] }, false],
+      [{ tags: [''] }, false],
+      [{ tags: 0 }, false],
+      [{ tags: false }, false],
+      [{ tags: 'x' }, false],
+    ];
+    for (const [payload, expected] of payloads) expect(passes(payload, f), JSON.stringify(payload)).toBe(expected);
+    const withNull = toPayloadFilter({ filters: [{ key: 'tags', operator: 'is_empty', value: null as never }] })!;
+    expect(passes({}, withNull)).toBe(true);
+    const mixed = toPayloadFilter({
+      condition: 'or',
+      filters: [{ key: 'lang', operator: '==', value: 'en' }, { condition: 'not', filters: [{ key: 'tags', operator: 'is_empty' }] } as never],
+    })!;
+    expect(passes({ lang: 'en', tags: [] }, mixed)).toBe(true);
+    expect(passes({ lang: 'de', tags: ['a'] }, mixed)).toBe(true);
+    expect(passes({ lang: 'de', tags: [] }, mixed)).toBe(false);
+  });
+
+  it('negates with condition "not" (LlamaIndex Python): none of the filters matches', () => {
+    expect(toPayloadFilter({ condition: 'not' as never, filters: [{ key: 'rank', operator: '==', value: 'a' }] })).toEqual({
+      not: { field: 'rank', op: 'eq', value: 'a' },
+    });
+    expect(
+      toPayloadFilter({
+        condition: 'not' as never,
+        filters: [
+          { key: 'a', operator: '==', value: 1 },
+          { key: 'b', operator: '==', value: 2 },
+        ],
+      }),
+    ).toEqual({ not: { or: [{ field: 'a', op: 'eq', value: 1 }, { field: 'b', op: 'eq', value: 2 }] } });
   });
 
   it('rejects an unknown operator with an InvalidInputError naming it', () => {
     expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'like' as never, value: 'x' }] })).toThrow(InvalidInputError);
     expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'like' as never, value: 'x' }] })).toThrow(/unknown operator "like"/);
-    expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'is_empty' }] })).toThrow(/unknown operator "is_empty"/);
+    expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'is_empty', value: 'x' }] })).toThrow(/takes no value/);
+    // The other leaves of an is_empty filter are checked at once too, not at the first payload.
+    expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'is_empty' }, { key: 'n', operator: '>', value: Number.NaN }] })).toThrow(InvalidInputError);
   });
 
   it('rejects values of the wrong shape', () => {
@@ -111,11 +160,12 @@ describe('toPayloadFilter', () => {
  * where both engines define the same answer.
  */
 describe('toPayloadFilter agrees with LlamaIndex SimpleVectorStore', () => {
-  const rows = [
-    { lang: 'en', year: 1975, source: 'jargon', tags: ['hacker', 'humor'], title: 'The Story of Mel' },
-    { lang: 'en', year: 1991, source: 'foldoc', tags: ['network'], title: 'Black Hole Routing' },
-    { lang: 'de', year: 2003, source: 'vera', tags: ['acronym', 'network'], title: 'Ethernet Frame' },
-    { lang: 'fr', year: 1988, source: 'jargon', tags: ['humor'], title: 'Bit Bucket Lore' },
+  // `note` is only for is_empty: set, null, "", [] and missing.
+  const rows: Record<string, unknown>[] = [
+    { lang: 'en', year: 1975, source: 'jargon', tags: ['hacker', 'humor'], title: 'The Story of Mel', note: 'folklore' },
+    { lang: 'en', year: 1991, source: 'foldoc', tags: ['network'], title: 'Black Hole Routing', note: null },
+    { lang: 'de', year: 2003, source: 'vera', tags: ['acronym', 'network'], title: 'Ethernet Frame', note: '' },
+    { lang: 'fr', year: 1988, source: 'jargon', tags: ['humor'], title: 'Bit Bucket Lore', note: [] },
     { lang: 'en', year: 2012, source: 'vera', tags: ['acronym'], title: 'JSON Web Token' },
   ];
   const filterCases: MetadataFilters[] = [
@@ -131,6 +181,7 @@ describe('toPayloadFilter agrees with LlamaIndex SimpleVectorStore', () => {
     { filters: [{ key: 'tags', operator: 'any', value: ['network', 'humor'] }] },
     { filters: [{ key: 'tags', operator: 'all', value: ['acronym', 'network'] }] },
     { filters: [{ key: 'title', operator: 'text_match', value: 'Bucket' }] },
+    { filters: [{ key: 'note', operator: 'is_empty' }] },
     {
       filters: [
         { key: 'lang', operator: '==', value: 'en' },
@@ -152,7 +203,7 @@ describe('toPayloadFilter agrees with LlamaIndex SimpleVectorStore', () => {
     const store = new SimpleVectorStore({ embedModel: await GloveEmbedding.load() });
     const source = new Document({ text: 'source', id_: 'doc' });
     const nodes = rows.map((metadata, i) => {
-      const node = new TextNode({ id_: `n${i}`, text: metadata.title, metadata: structuredClone(metadata) as Metadata });
+      const node = new TextNode({ id_: `n${i}`, text: metadata.title as string, metadata: structuredClone(metadata) as Metadata });
       node.relationships = { SOURCE: source.asRelatedNodeInfo() };
       node.embedding = [1, i + 1];
       return node;
@@ -165,7 +216,7 @@ describe('toPayloadFilter agrees with LlamaIndex SimpleVectorStore', () => {
       expect(expected.length, JSON.stringify(filters)).toBeGreaterThan(0);
       expect(expected.length, JSON.stringify(filters)).toBeLessThan(rows.length);
       const ast = toPayloadFilter(filters)!;
-      const actual = rows.flatMap((row, i) => (matchesFilter(row, ast) ? [`n${i}`] : []));
+      const actual = rows.flatMap((row, i) => (passes(row as Payload, ast) ? [`n${i}`] : []));
       expect(actual, JSON.stringify(filters)).toEqual(expected);
     }
   });

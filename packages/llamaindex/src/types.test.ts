@@ -6,7 +6,7 @@
 import type { BaseEmbedding, BaseMemoryBlock, BaseRetriever, BaseVectorStore, MetadataFilters, NodeWithScore, VectorStoreQueryResult } from 'llamaindex';
 import { ModalityType } from 'llamaindex';
 import type { storageContextFromDefaults, VectorStoreIndex } from 'llamaindex';
-import type { InvalidInputError, PayloadFilter, SemanticRoutingMemory } from '@srm/core';
+import type { InvalidInputError, Payload, PayloadFilter, SemanticRoutingMemory } from '@srm/core';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import * as api from './index.js';
 import type { GloveEmbedding, GlossaryMemoryBlock, SemanticMemoryRetriever, SRMQueryParams, SRMVectorStore } from './index.js';
@@ -19,7 +19,7 @@ describe('public API types', () => {
     const asVectorStores = (store: SRMVectorStore): VectorStores => ({ [ModalityType.TEXT]: store });
     expectTypeOf(asVectorStores).returns.toEqualTypeOf<VectorStores>();
     expectTypeOf<ReturnType<SRMVectorStore['query']>>().toEqualTypeOf<Promise<VectorStoreQueryResult>>();
-    expectTypeOf<ReturnType<SRMVectorStore['client']>>().toEqualTypeOf<SemanticRoutingMemory>();
+    expectTypeOf<ReturnType<SRMVectorStore['client']>>().toEqualTypeOf<SemanticRoutingMemory | undefined>();
     expectTypeOf<SRMQueryParams>().toEqualTypeOf<{ m?: number; maxCandidates?: number; refine?: number }>();
   });
 
@@ -30,9 +30,9 @@ describe('public API types', () => {
     expectTypeOf<GloveEmbedding>().toMatchTypeOf<BaseEmbedding>();
   });
 
-  it('toPayloadFilter maps LlamaIndex filters to the core filter AST', () => {
+  it('toPayloadFilter maps LlamaIndex filters to the core filter AST, or a predicate for is_empty', () => {
     expectTypeOf(api.toPayloadFilter).parameter(0).toEqualTypeOf<MetadataFilters | undefined | null>();
-    expectTypeOf(api.toPayloadFilter).returns.toEqualTypeOf<PayloadFilter | undefined>();
+    expectTypeOf(api.toPayloadFilter).returns.toEqualTypeOf<PayloadFilter | ((payload: Payload) => boolean) | undefined>();
     expectTypeOf<InvalidInputError>().toMatchTypeOf<Error>();
   });
 
@@ -42,6 +42,7 @@ describe('public API types', () => {
         'GloveEmbedding',
         'GlossaryMemoryBlock',
         'NODE_CONTENT_KEY',
+        'ONE_CORE_FIX',
         'REF_DOC_ID_KEY',
         'SRMVectorStore',
         'SUPPORTED_FILTER_OPERATORS',
@@ -53,6 +54,7 @@ describe('public API types', () => {
         'glossaryHitToNode',
         'nodeToPayload',
         'payloadToNode',
+        'refDocOf',
         'toPayloadFilter',
       ].sort(),
     );

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseVectorStore, Document, SentenceSplitter, Settings, TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { BaseNode, MetadataFilters, VectorStoreQuery } from 'llamaindex';
-import { DimensionMismatchError, InvalidInputError, SemanticRoutingMemory, SrmError } from '@srm/core';
+import { DimensionMismatchError, InvalidInputError, NotFoundError, SemanticRoutingMemory, SrmError } from '@srm/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dictionaryDocuments } from '../test/fixtures.js';
 import { GloveEmbedding } from './glove-embedding.js';
@@ -48,8 +48,16 @@ describe('constructor', () => {
     expect(store.client()).toBe(store.memory);
   });
 
-  it('takes d from the embedding model when srm.d is not given', () => {
-    expect(new SRMVectorStore({ embedModel: model }).memory.config.d).toBe(100);
+  it('learns d from the first vectors when srm.d is not given, as LlamaIndex stores do', async () => {
+    const s = new SRMVectorStore({ embedModel: model });
+    expect(s.client()).toBeUndefined();
+    expect(() => s.memory).toThrow(NotFoundError);
+    expect(await s.query({ queryEmbedding: [1, 2, 3], similarityTopK: 2, mode: VectorStoreQueryMode.DEFAULT })).toEqual({ nodes: [], similarities: [], ids: [] });
+    const node = new TextNode({ text: 'three numbers' });
+    node.embedding = [0.5, 0.25, 0.125];
+    expect(await s.add([node])).toEqual([node.id_]);
+    expect(s.memory.config.d).toBe(3);
+    await s.close();
   });
 
   it('uses an injected memory and does not close it', async () => {
@@ -276,6 +284,37 @@ describe('query', () => {
     );
   });
 
+  it('refuses NaN, Infinity, float32 overflow and non-numbers in the docIds path, changing nothing', async () => {
+    const ids = nodesOf('foldoc:tcp').map((n) => n.id_);
+    const good = (await query('network protocol')).queryEmbedding!;
+    const before = await store.query(await query('network protocol', { docIds: ids, similarityTopK: 50 }));
+    const bad: unknown[][] = [
+      good.map((x, i) => (i === 3 ? Number.NaN : x)),
+      good.map((x, i) => (i === 0 ? Number.POSITIVE_INFINITY : x)),
+      good.map((x, i) => (i === 5 ? 1e39 : x)),
+      good.map((x, i) => (i === 7 ? String(x) : x)),
+      good.map((x, i) => (i === 9 ? null : x)),
+    ];
+    for (const queryEmbedding of bad) {
+      await expect(store.query({ queryEmbedding: queryEmbedding as number[], docIds: ids, similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
+      await expect(store.query({ queryEmbedding: queryEmbedding as number[], similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
+    }
+    expect(store.memory.size).toBe(nodes.length);
+    expect(await store.query(await query('network protocol', { docIds: ids, similarityTopK: 50 }))).toEqual(before);
+  });
+
+  it('refuses a node embedding with Infinity or a float32 overflow, storing none of the batch', async () => {
+    for (const bad of [Number.POSITIVE_INFINITY, 1e39]) {
+      const good = new TextNode({ text: 'a good node' });
+      good.embedding = await model.getTextEmbedding(good.text);
+      const node = new TextNode({ text: 'an overflowing node' });
+      node.embedding = good.embedding.map((x, i) => (i === 2 ? bad : x));
+      await expect(store.add([good, node])).rejects.toThrow(InvalidInputError);
+      expect(store.memory.size).toBe(nodes.length);
+      expect(await store.memory.has(good.id_)).toBe(false);
+    }
+  });
+
   it('rejects a bad similarityTopK and an unsupported mode', async () => {
     await expect(store.query(await query('network', { similarityTopK: 0 }))).rejects.toThrow(/similarityTopK/);
     await expect(store.query(await query('network', { mode: VectorStoreQueryMode.SVM }))).rejects.toThrow(/not supported/);
@@ -297,6 +336,21 @@ describe('delete', () => {
   it('does nothing for a document it does not hold', async () => {
     await store.delete('jargon:no-such-document');
     expect(store.memory.size).toBe(nodes.length);
+  });
+
+  it('deletes the document named "None" without touching nodes that have no source document', async () => {
+    const loose = [new TextNode({ text: 'a node without a source document' }), new TextNode({ text: 'another one' })];
+    const named = new TextNode({ text: 'a node of the document called None' });
+    named.relationships = { SOURCE: new Document({ id_: 'None', text: 'a document called None' }).asRelatedNodeInfo() };
+    for (const n of [...loose, named]) n.embedding = await model.getTextEmbedding(n.text);
+    await store.add([...loose, named]);
+    expect(store.memory.size).toBe(nodes.length + 3);
+    await store.delete('None');
+    expect(store.memory.size).toBe(nodes.length + 2);
+    expect(await store.memory.has(named.id_)).toBe(false);
+    for (const n of loose) expect(await store.memory.has(n.id_)).toBe(true);
+    await store.delete('None');
+    expect(store.memory.size).toBe(nodes.length + 2);
   });
 
   it('rejects an empty ref doc id', async () => {

@@ -6,11 +6,13 @@ import { getTopKMMREmbeddings } from '@llamaindex/core/embeddings';
 import type { BaseNode } from '@llamaindex/core/schema';
 import { BaseVectorStore, VectorStoreQueryMode } from '@llamaindex/core/vector-store';
 import type { VectorStoreQuery, VectorStoreQueryResult } from '@llamaindex/core/vector-store';
-import { Settings } from '@llamaindex/core/global';
-import { DimensionMismatchError, InvalidInputError, Limits, matchesFilter, SemanticRoutingMemory } from '@srm/core';
-import type { PayloadFilter, QueryHit, SRMOpenOptions, SRMOptions, StorageBackend } from '@srm/core';
+import { defaultSRMOptions, DimensionMismatchError, InvalidConfigError, InvalidInputError, Limits, matchesFilter, NotFoundError } from '@srm/core';
+import type { Payload, QueryHit, SemanticRoutingMemory, SRMOptions, StorageBackend } from '@srm/core';
 import { toPayloadFilter } from './filters.js';
-import { nodeToPayload, payloadToNode, REF_DOC_ID_KEY } from './node-payload.js';
+import type { QueryFilter } from './filters.js';
+import { LazyMemory } from './lazy-memory.js';
+import { nodeToPayload, payloadToNode, REF_DOC_ID_KEY, refDocOf, storedVersion } from './node-payload.js';
+import { assertNodeOfOurCore, resolveEmbedModel } from './one-core.js';
 
 /**
  * Per-query SRM search parameters, passed as LlamaIndex `customParams`
@@ -29,14 +31,22 @@ export interface SRMQueryParams {
 /** Options of the {@link SRMVectorStore} constructor. */
 export interface SRMVectorStoreOptions {
   /**
-   * The memory to store nodes in. When absent, the store creates an
-   * in-memory one from {@link SRMVectorStoreOptions.srm} (use
-   * {@link SRMVectorStore.open} for one on disk).
+   * A memory to store nodes in; `close()` leaves it open. Without `memory`, `path` or `storage`
+   * the store keeps an in-memory one.
    */
   memory?: SemanticRoutingMemory;
   /**
-   * Configuration of the memory the store creates when `memory` is absent.
-   * `d` defaults to `embedModel.embedInfo.dimensions`.
+   * Directory of an embedded, durable memory. An existing memory is opened at the first use (read or
+   * write) at its stored `d`; a new one is created at the first add.
+   */
+  path?: string;
+  /** A storage backend (e.g. Qdrant) instead of `path`; left open by `close()`. */
+  storage?: StorageBackend;
+  /** Name of the memory inside the backend. Default `"default"`. */
+  name?: string;
+  /**
+   * Configuration of a memory the store creates (`K`, `m`, `rerank`, ...). `d` is optional: an
+   * existing memory keeps its own, a new one takes the length of the first vectors added.
    */
   srm?: Partial<SRMOptions>;
   /**
@@ -51,22 +61,27 @@ export interface SRMVectorStoreOptions {
    * more gives MMR more to choose from at the cost of one larger fetch.
    */
   mmrPrefetchFactor?: number;
+  /**
+   * Upsert by source document (default `true`), as LlamaIndex's default `DocStoreStrategy.UPSERTS`
+   * expects, after a restart too (when its in-memory document store has forgotten the documents):
+   * when an `add` brings nodes of a document, the stored nodes of that document from another
+   * version of it (another source hash) are removed, and so is a stored node with the same content
+   * as an incoming one (the same chunk indexed again under a new node id). Re-indexing the same
+   * documents therefore does not duplicate nodes, and a changed document leaves no stale nodes.
+   * Other nodes of the same version stay, so a document may come in several batches.
+   * `false`: only add (and replace by node id), like `SimpleVectorStore` without a document store.
+   */
+  replaceDocuments?: boolean;
 }
 
 /** Options of {@link SRMVectorStore.open}. */
-export interface SRMVectorStoreOpenOptions extends Omit<SRMVectorStoreOptions, 'memory' | 'srm'> {
-  /** Directory of the embedded store; created if missing, reopened if it exists. */
-  path?: string;
-  /** A storage backend (e.g. Qdrant) instead of `path`. */
-  storage?: StorageBackend;
-  /** Name of the memory inside the backend. Default `"default"`. */
-  name?: string;
-  /** Configuration of the memory; `d` defaults to `embedModel.embedInfo.dimensions`. */
-  srm?: Partial<SRMOptions>;
-}
+export type SRMVectorStoreOpenOptions = Omit<SRMVectorStoreOptions, 'memory'>;
 
 const DEFAULT_MMR_PREFETCH = 4;
 const SCAN_PAGE = 1024;
+/** Largest finite float32: an embedding entry beyond it would be stored as Infinity. */
+const FLOAT32_MAX = 3.4028234663852886e38;
+const EMPTY_RESULT: VectorStoreQueryResult = Object.freeze({ nodes: [], similarities: [], ids: [] }) as VectorStoreQueryResult;
 
 /**
  * A LlamaIndex `BaseVectorStore` backed by a {@link SemanticRoutingMemory}:
@@ -74,9 +89,13 @@ const SCAN_PAGE = 1024;
  * are kept in the item's payload (`storesText = true`), so an index can be
  * rebuilt from the store alone with `VectorStoreIndex.fromVectorStore`.
  *
+ * Like LlamaIndex's own stores it needs no dimension up front: an existing
+ * memory is found at the first use, a new one is created with the first
+ * vectors, and a read before any write returns no nodes.
+ *
  * Metadata filters (`==`, `!=`, `>`, `<`, `>=`, `<=`, `in`, `nin`,
- * `contains`, `any`, `all`, `text_match`; `and` / `or`) run inside the
- * memory's search. Query modes: `default` and `mmr`.
+ * `contains`, `any`, `all`, `text_match`, `is_empty`; `and` / `or` / `not`) run
+ * inside the memory's search. Query modes: `default` and `mmr`.
  *
  * @example
  * ```ts
@@ -87,97 +106,146 @@ const SCAN_PAGE = 1024;
  * const hits = await index.asRetriever({ similarityTopK: 3 }).retrieve('a notional black hole for data');
  * ```
  */
-export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQueryParams> {
+export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | undefined, SRMQueryParams> {
   /** The store keeps node text, so LlamaIndex needs no document store to answer. */
   storesText = true;
-  /** The memory holding the nodes. */
-  readonly memory: SemanticRoutingMemory;
-  private ownsMemory: boolean;
+  private readonly lazy: LazyMemory;
   private readonly mmrPrefetchFactor: number;
+  private readonly replaceDocuments: boolean;
+  private readonly memoryName: string;
 
   /**
-   * @throws InvalidInputError for both `memory` and `srm`, or a bad option; DimensionMismatchError
-   *   when an explicit `embedModel` reports a dimension other than the injected memory's `d`.
+   * Opens nothing: a memory at `path` / in `storage` is opened at the first use.
+   * @throws InvalidInputError for `memory` together with `srm`, `path` or `storage`, or a bad option;
+   *   InvalidConfigError for `path` with `storage`, or when two copies of `@llamaindex/core` are loaded
+   *   (the message names the fix); DimensionMismatchError when an explicit `embedModel` reports a
+   *   dimension other than the injected memory's `d`.
    */
   constructor(options: SRMVectorStoreOptions = {}) {
-    super(options.embedModel ? { embedModel: options.embedModel } : undefined);
+    super({ embedModel: resolveEmbedModel(options.embedModel) });
     const prefetch = options.mmrPrefetchFactor ?? DEFAULT_MMR_PREFETCH;
     if (!Number.isInteger(prefetch) || prefetch < 1) {
       throw new InvalidInputError(`mmrPrefetchFactor must be an integer >= 1, got ${prefetch}`);
     }
     this.mmrPrefetchFactor = prefetch;
+    if (options.replaceDocuments !== undefined && typeof options.replaceDocuments !== 'boolean') {
+      throw new InvalidInputError(`replaceDocuments must be a boolean, got ${JSON.stringify(options.replaceDocuments)}`);
+    }
+    this.replaceDocuments = options.replaceDocuments ?? true;
+    if (options.path !== undefined && options.storage !== undefined) {
+      throw new InvalidConfigError('storage', 'give either `path` (an embedded memory the store opens) or `storage`, not both');
+    }
     if (options.memory) {
-      if (options.srm !== undefined) throw new InvalidInputError('give either `memory` (an existing memory) or `srm` (options of a new one), not both');
+      if (options.srm !== undefined || options.path !== undefined || options.storage !== undefined) {
+        throw new InvalidInputError('give either `memory` (an existing memory) or `srm` / `path` / `storage` (where the store keeps its own), not both');
+      }
       const dims = options.embedModel?.embedInfo?.dimensions;
       // An explicit model that cannot fill this memory is a mistake now, not at the first add.
       if (dims !== undefined && dims !== options.memory.config.d) throw new DimensionMismatchError(options.memory.config.d, dims, 'embedModel output');
-      this.memory = options.memory;
-      this.ownsMemory = false;
-    } else {
-      this.memory = new SemanticRoutingMemory({ ...options.srm, d: dimensionOf(options.srm, this.embedModel) });
-      this.ownsMemory = true;
     }
+    this.memoryName = options.name ?? 'default';
+    this.lazy = new LazyMemory(options);
   }
 
   /**
-   * Opens (or creates) a store whose memory lives on disk at `path` (or in
-   * `storage`). Every acknowledged `add` / `delete` is durable; there is no
-   * separate persist step. Reopening the same path gives the same answers.
+   * Creates a store and opens its memory when one exists at `path` (or in `storage`), so the
+   * directory is locked from here on; otherwise the memory is created at the first add (at once
+   * when `srm.d` is given). Every acknowledged `add` / `delete` is durable; there is no separate
+   * persist step. Reopening the same path gives the same answers.
+   * @throws as the constructor; DimensionMismatchError when an explicit `embedModel` reports a
+   *   dimension other than the stored memory's `d`; the core's errors for a memory that cannot be
+   *   opened (StorageLockedError, CorruptDataError, ...). Nothing stays open then.
    */
   static async open(options: SRMVectorStoreOpenOptions): Promise<SRMVectorStore> {
-    // Resolve the embedding model first (as BaseVectorStore does): it gives the default d, and a missing one should fail before any file is created.
-    const embedModel = options.embedModel ?? Settings.embedModel;
-    const openOptions: SRMOpenOptions = { ...options.srm, d: dimensionOf(options.srm, embedModel) };
-    if (options.path !== undefined) openOptions.path = options.path;
-    if (options.storage !== undefined) openOptions.storage = options.storage;
-    if (options.name !== undefined) openOptions.name = options.name;
-    const memory = await SemanticRoutingMemory.open(openOptions);
-    let store: SRMVectorStore;
+    const store = new SRMVectorStore(options);
     try {
-      store = new SRMVectorStore({ memory, embedModel, ...(options.mmrPrefetchFactor !== undefined ? { mmrPrefetchFactor: options.mmrPrefetchFactor } : {}) });
+      const memory = options.srm?.d !== undefined ? await store.lazy.forWrite(options.srm.d) : await store.lazy.existing();
+      const dims = options.embedModel?.embedInfo?.dimensions;
+      // An explicit model that cannot fill the stored memory is a mistake now, not at the first add.
+      if (memory && dims !== undefined && dims !== memory.config.d) throw new DimensionMismatchError(memory.config.d, dims, 'embedModel output');
     } catch (err) {
-      // Release the directory (and its lock) when the options are rejected.
-      await memory.close();
+      // Release the directory (and its lock) when the memory cannot be opened.
+      await store.close();
       throw err;
     }
-    store.ownsMemory = true;
     return store;
   }
 
-  /** The underlying {@link SemanticRoutingMemory}. */
-  client(): SemanticRoutingMemory {
-    return this.memory;
+  /**
+   * The memory holding the nodes, once it is open: after the first add, or after the first use of a
+   * store whose memory already existed.
+   * @throws NotFoundError before that.
+   */
+  get memory(): SemanticRoutingMemory {
+    const memory = this.lazy.current;
+    if (!memory) throw new NotFoundError('memory of this SRMVectorStore (it opens at the first use and is created at the first add)', [this.memoryName]);
+    return memory;
+  }
+
+  /** The underlying {@link SemanticRoutingMemory}; `undefined` until it is open (see {@link SRMVectorStore.memory}). */
+  client(): SemanticRoutingMemory | undefined {
+    return this.lazy.current;
   }
 
   /**
    * Stores nodes with their embeddings (node id = item id; re-adding an id
    * replaces the node). All or nothing: a bad node stores none of the batch.
+   * With `replaceDocuments` (default), the stored nodes that this batch
+   * supersedes (see {@link SRMVectorStoreOptions.replaceDocuments}) are then removed.
    * @returns the node ids, in input order.
-   * @throws InvalidInputError when a node has no embedding; DimensionMismatchError when an
-   *   embedding's length is not the memory's `d` (both before anything is written).
+   * @throws InvalidInputError when a node has no embedding, or one that is not finite numbers;
+   *   DimensionMismatchError when embeddings differ in length or differ from the memory's `d`
+   *   (all before anything is written); InvalidConfigError for a node of another copy of
+   *   `@llamaindex/core`.
    */
   async add(nodes: BaseNode[]): Promise<string[]> {
     if (!Array.isArray(nodes)) throw new InvalidInputError(`add expects an array of nodes, got ${typeof nodes}`);
     if (nodes.length === 0) return [];
     const vectors: number[][] = [];
     const ids: string[] = [];
+    const incoming = new Map<string, { sourceHashes: Set<string | undefined>; hashes: Set<string> }>();
     const payloads = nodes.map((node, i) => {
+      assertNodeOfOurCore(node, `node ${i}`);
       const embedding = node?.embedding;
       if (!Array.isArray(embedding) || embedding.length === 0) {
         throw new InvalidInputError(
           `node ${i} ("${node?.id_}") has no embedding: embed nodes before adding them (VectorStoreIndex does it with the embedding model)`,
         );
       }
+      checkVector(embedding, `node ${i} embedding`, vectors[0]?.length);
       vectors.push(embedding);
       ids.push(node.id_);
+      const doc = node.sourceNode?.nodeId;
+      if (typeof doc === 'string' && doc.length > 0) {
+        const seen = incoming.get(doc) ?? { sourceHashes: new Set(), hashes: new Set() };
+        seen.sourceHashes.add(node.sourceNode?.hash);
+        seen.hashes.add(node.hash);
+        incoming.set(doc, seen);
+      }
       return nodeToPayload(node);
     });
-    return this.memory.add(vectors, { ids, payloads });
+    // The batch is checked in full before the first add fixes d from it.
+    const memory = await this.lazy.forWrite(vectors[0]!.length);
+    const added = await memory.add(vectors, { ids, payloads });
+    // Added first, then the old nodes removed: an interruption leaves both versions, never neither.
+    if (this.replaceDocuments && incoming.size > 0) {
+      const batch = new Set(ids);
+      await this.deleteWhere(memory, (payload, id) => {
+        // The cheap field test first: refDocOf parses the node only for "None".
+        const ref = payload[REF_DOC_ID_KEY];
+        const seen = typeof ref === 'string' ? incoming.get(ref) : undefined;
+        if (seen === undefined || batch.has(id) || refDocOf(payload) !== ref) return false;
+        const stored = storedVersion(payload);
+        return !seen.sourceHashes.has(stored.sourceHash) || (stored.hash !== undefined && seen.hashes.has(stored.hash));
+      });
+    }
+    return added;
   }
 
   /**
    * Deletes every node whose source document is `refDocId` (LlamaIndex's
-   * `index.deleteRefDoc`). Deleting a document with no nodes does nothing.
+   * `index.deleteRefDoc`). Deleting a document with no nodes does nothing; a
+   * node without a source document belongs to no document (not to `"None"`).
    *
    * Cost: one scan of the memory's items (the memory has no index on payload
    * fields); fine for occasional deletes, slow as a bulk operation on millions.
@@ -187,11 +255,17 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
     if (typeof refDocId !== 'string' || refDocId.length === 0) {
       throw new InvalidInputError(`delete expects a non-empty ref doc id, got ${JSON.stringify(refDocId)}`);
     }
+    const memory = await this.lazy.existing();
+    if (memory) await this.deleteWhere(memory, (payload) => payload[REF_DOC_ID_KEY] === refDocId && refDocOf(payload) === refDocId);
+  }
+
+  /** Deletes the items whose payload passes `match`, after one scan. */
+  private async deleteWhere(memory: SemanticRoutingMemory, match: (payload: Payload, id: string) => boolean): Promise<void> {
     const ids: string[] = [];
-    for await (const page of this.memory.items(SCAN_PAGE)) {
-      for (const item of page) if (item.payload[REF_DOC_ID_KEY] === refDocId) ids.push(item.id);
+    for await (const page of memory.items(SCAN_PAGE)) {
+      for (const item of page) if (match(item.payload, item.id)) ids.push(item.id);
     }
-    if (ids.length > 0) await this.memory.delete(ids, { ignoreMissing: true });
+    if (ids.length > 0) await memory.delete(ids, { ignoreMissing: true });
   }
 
   /**
@@ -206,10 +280,6 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
   async query(query: VectorStoreQuery<SRMQueryParams>, _options?: object): Promise<VectorStoreQueryResult> {
     if (typeof query !== 'object' || query === null) throw new InvalidInputError(`query must be a VectorStoreQuery object, got ${String(query)}`);
     const filter = toPayloadFilter(query.filters);
-    const k = query.similarityTopK ?? this.memory.config.topK;
-    if (!Number.isInteger(k) || k < 1 || k > Limits.maxK) {
-      throw new InvalidInputError(`similarityTopK must be an integer from 1 to ${Limits.maxK}, got ${k}`);
-    }
     const embedding = query.queryEmbedding;
     if (!Array.isArray(embedding) || embedding.length === 0) {
       throw new InvalidInputError('query is empty: expected a non-empty queryEmbedding (embed the query text first)');
@@ -219,16 +289,30 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
       throw new InvalidInputError(`query mode "${mode}" is not supported by SRMVectorStore; use "default" or "mmr"`);
     }
     const params = pickParams(query.customParams);
+    const docIds = query.docIds;
+    if (docIds !== undefined && (!Array.isArray(docIds) || !docIds.every((id) => typeof id === 'string'))) {
+      throw new InvalidInputError('query.docIds must be an array of node ids (strings)');
+    }
+    const memory = await this.lazy.existing();
+    const k = query.similarityTopK ?? memory?.config.topK ?? defaultSRMOptions.topK;
+    if (!Number.isInteger(k) || k < 1 || k > Limits.maxK) {
+      throw new InvalidInputError(`similarityTopK must be an integer from 1 to ${Limits.maxK}, got ${k}`);
+    }
+    // Nothing written yet: no node can match.
+    if (!memory) {
+      checkVector(embedding, 'query embedding', undefined);
+      return { ...EMPTY_RESULT };
+    }
 
     let hits: QueryHit[];
-    if (query.docIds !== undefined) {
-      hits = await this.scoreIds(embedding, query.docIds, filter);
+    if (docIds !== undefined) {
+      hits = await this.scoreIds(memory, embedding, docIds, filter);
       if (mode === VectorStoreQueryMode.DEFAULT) hits = hits.slice(0, k);
     } else {
       const fetch = mode === VectorStoreQueryMode.MMR ? Math.min(Limits.maxK, k * this.mmrPrefetchFactor) : k;
-      hits = await this.memory.query(embedding, { ...params, k: fetch, ...(filter ? { filter } : {}) });
+      hits = await memory.query(embedding, { ...params, k: fetch, ...(filter ? { filter } : {}) });
     }
-    if (mode === VectorStoreQueryMode.MMR) hits = await this.selectMmr(embedding, hits, k, query.mmrThreshold);
+    if (mode === VectorStoreQueryMode.MMR) hits = await this.selectMmr(memory, embedding, hits, k, query.mmrThreshold);
     return {
       nodes: hits.map((h) => payloadToNode(h.payload, h.id)),
       similarities: hits.map((h) => h.score),
@@ -237,38 +321,32 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
   }
 
   /**
-   * Closes the memory when this store created it (constructor without
-   * `memory`, or {@link SRMVectorStore.open}); an injected memory is left to
-   * its owner.
+   * Closes what this store opened: the memory it created or opened, and the directory at `path`.
+   * An injected `memory` or `storage` is left to its owner. Later calls throw ClosedError.
    */
   async close(): Promise<void> {
-    if (this.ownsMemory) await this.memory.close();
+    await this.lazy.close();
   }
 
   /** Exact scores of the given node ids that pass `filter`, best first. */
-  private async scoreIds(embedding: readonly number[], docIds: readonly string[], filter: PayloadFilter | undefined): Promise<QueryHit[]> {
-    if (!Array.isArray(docIds) || !docIds.every((id) => typeof id === 'string')) {
-      throw new InvalidInputError('query.docIds must be an array of node ids (strings)');
-    }
-    const d = this.memory.config.d;
-    if (embedding.length !== d) {
-      // Same error the memory gives for a wrong-length query.
-      throw new DimensionMismatchError(d, embedding.length, 'query embedding');
-    }
-    const items = await this.memory.get([...new Set(docIds)], { ignoreMissing: true });
+  private async scoreIds(memory: SemanticRoutingMemory, embedding: readonly number[], docIds: readonly string[], filter: QueryFilter | undefined): Promise<QueryHit[]> {
+    const d = memory.config.d;
+    // The memory's own query checks its vector; this path scores here, so it checks the same way.
+    checkVector(embedding, 'query embedding', d);
+    const items = await memory.get([...new Set(docIds)], { ignoreMissing: true });
     const q = Float32Array.from(embedding);
     const hits: QueryHit[] = [];
     for (const item of items) {
-      if (item === undefined || (filter && !matchesFilter(item.payload, filter))) continue;
-      hits.push({ id: item.id, score: this.similarity(q, item.vector), payload: item.payload });
+      if (item === undefined || (filter && !passes(item.payload, filter))) continue;
+      hits.push({ id: item.id, score: similarity(q, item.vector, memory.config.metric), payload: item.payload });
     }
-    return hits.sort((a, b) => b.score - a.score);
+    return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
   /** Maximal marginal relevance over `candidates` (LlamaIndex's own MMR); similarities stay the query scores. */
-  private async selectMmr(embedding: readonly number[], candidates: QueryHit[], k: number, threshold: number | undefined): Promise<QueryHit[]> {
+  private async selectMmr(memory: SemanticRoutingMemory, embedding: readonly number[], candidates: QueryHit[], k: number, threshold: number | undefined): Promise<QueryHit[]> {
     if (candidates.length === 0) return candidates;
-    const items = await this.memory.get(
+    const items = await memory.get(
       candidates.map((c) => c.id),
       { ignoreMissing: true },
     );
@@ -284,26 +362,39 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory, SRMQu
     return (chosen as string[]).map((id) => byId.get(id)!);
   }
 
-  private similarity(q: Float32Array, v: Float32Array): number {
-    let dot = 0;
-    let qq = 0;
-    let vv = 0;
-    for (let j = 0; j < q.length; j++) {
-      dot += q[j]! * v[j]!;
-      qq += q[j]! * q[j]!;
-      vv += v[j]! * v[j]!;
-    }
-    if (this.memory.config.metric === 'dot') return dot;
-    return qq === 0 || vv === 0 ? 0 : dot / Math.sqrt(qq * vv);
-  }
 }
 
-function dimensionOf(srm: Partial<SRMOptions> | undefined, embedModel: BaseEmbedding): number {
-  const d = srm?.d ?? embedModel.embedInfo?.dimensions;
-  if (d === undefined) {
-    throw new InvalidInputError('the vector dimension is unknown: pass srm.d, or an embedModel whose embedInfo.dimensions is set');
+function similarity(q: Float32Array, v: Float32Array, metric: string): number {
+  let dot = 0;
+  let qq = 0;
+  let vv = 0;
+  for (let j = 0; j < q.length; j++) {
+    dot += q[j]! * v[j]!;
+    qq += q[j]! * q[j]!;
+    vv += v[j]! * v[j]!;
   }
-  return d;
+  if (metric === 'dot') return dot;
+  return qq === 0 || vv === 0 ? 0 : dot / Math.sqrt(qq * vv);
+}
+
+function passes(payload: Payload, filter: QueryFilter): boolean {
+  return typeof filter === 'function' ? filter(payload) : matchesFilter(payload, filter);
+}
+
+/**
+ * Checks an embedding before anything is written or scored: finite numbers, at most
+ * `Limits.maxDimension` of them, and `d` of them when `d` is known.
+ * @throws InvalidInputError for a non-number, NaN, Infinity or too many entries; DimensionMismatchError for a wrong length.
+ */
+function checkVector(v: readonly unknown[], where: string, d: number | undefined): void {
+  if (d !== undefined && v.length !== d) throw new DimensionMismatchError(d, v.length, where);
+  if (v.length > Limits.maxDimension) throw new InvalidInputError(`${where} has ${v.length} entries, more than the ${Limits.maxDimension} a memory accepts`);
+  for (let j = 0; j < v.length; j++) {
+    const x = v[j];
+    if (typeof x !== 'number' || !Number.isFinite(x) || Math.abs(x) > FLOAT32_MAX) {
+      throw new InvalidInputError(`${where}[${j}] must be a finite number (stored as float32), got ${typeof x === 'number' ? String(x) : typeof x}`);
+    }
+  }
 }
 
 function pickParams(custom: SRMQueryParams | undefined): SRMQueryParams {

@@ -4,7 +4,7 @@
  */
 import { DICTD_DIR, readDictd } from '@srm/core';
 import type { DictdEntry } from '@srm/core';
-import { BaseLLM, Document } from 'llamaindex';
+import { BaseEmbedding, BaseLLM, Document } from 'llamaindex';
 import type { ChatMessage, ChatResponse, ChatResponseChunk, LLMChatParamsNonStreaming, LLMChatParamsStreaming, LLMMetadata } from 'llamaindex';
 
 const cache = new Map<string, DictdEntry[]>();
@@ -133,5 +133,31 @@ export class ContextQuoteLLM extends BaseLLM {
       }
     }
     return bestOverlap > 0 ? best : 'I do not know.';
+  }
+}
+
+/**
+ * A user's own embedding model, as LlamaIndex lets anyone write one: a real `BaseEmbedding`
+ * subclass that does not set `embedInfo` (so no dimension is known before its first vectors).
+ * Words are hashed into 64 buckets, then the vector is scaled to unit length. Deterministic,
+ * offline and instant, so a child process can use it too.
+ */
+export class WordHashEmbedding extends BaseEmbedding {
+  static readonly dimensions = 64;
+
+  // BaseEmbedding's constructor is protected; a user's model exposes its own.
+  constructor() {
+    super();
+  }
+
+  override async getTextEmbedding(text: string): Promise<number[]> {
+    const v = new Array<number>(WordHashEmbedding.dimensions).fill(0);
+    for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+      let h = 2166136261;
+      for (let i = 0; i < word.length; i++) h = Math.imul(h ^ word.charCodeAt(i), 16777619);
+      v[(h >>> 0) % WordHashEmbedding.dimensions]! += 1;
+    }
+    const norm = Math.hypot(...v);
+    return norm === 0 ? v : v.map((x) => x / norm);
   }
 }
