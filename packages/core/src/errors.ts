@@ -40,7 +40,7 @@ export class SrmError extends Error {
    * The prototype chain, or else the class an error claims with {@link SRM_ERROR_CLASS}: an
    * error can have one base class only, and an adapter's error may need a framework's.
    */
-  static [Symbol.hasInstance](x: unknown): boolean {
+  static override [Symbol.hasInstance](x: unknown): boolean {
     if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
     if (typeof x !== 'object' || x === null) return false;
     const claimed = (x as { [SRM_ERROR_CLASS]?: unknown })[SRM_ERROR_CLASS];
