@@ -26,8 +26,8 @@ export async function listItems(memory: SemanticRoutingMemory, filter: PayloadFi
       if (p.main && matchesFilter(p, live)) out.push(p);
     }
   }
-  // Newest first, then by key: a stable order for pagination.
-  return out.sort((a, b) => b.updatedAt - a.updatedAt || (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  // Newest first (PostgresStore's order), then in insertion order: stable for pagination.
+  return out.sort((a, b) => b.updatedAt - a.updatedAt || orderOf(a) - orderOf(b));
 }
 
 /**
