@@ -12,7 +12,7 @@ import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { SaveableVectorStore } from '@langchain/core/vectorstores';
 import type { MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
 import { DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
-import type { FilterInput, MemoryItem, Payload, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
+import type { FilterInput, MemoryItem, Payload, PayloadFilter, QueryHit, SRMOptions, StorageBackend } from '@srm/core';
 import { translateMetadataFilter } from './metadata-filter.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
@@ -54,6 +54,28 @@ export const DEFAULT_MEMORY_NAME = 'default';
 interface DocumentPayload extends Payload {
   pageContent: string;
   metadata: Record<string, unknown>;
+  /** Insertion order (each add gives new ones): breaks exact score ties. Absent in documents of earlier releases. */
+  order?: number;
+}
+
+type QueryFilter = FilterInput | ((p: Payload) => boolean) | undefined;
+
+const orderOf = (payload: Payload): number => (typeof payload.order === 'number' ? payload.order : 0);
+
+/**
+ * The `k` nearest items, best first, exact score ties in insertion order (MemoryVectorStore's
+ * order): asks the memory for more until every hit tied with the k-th is seen.
+ */
+async function rankedHits(memory: SemanticRoutingMemory, vector: number[], k: number, filter: QueryFilter): Promise<QueryHit[]> {
+  let fetch = Math.min(Limits.maxK, k + 1);
+  for (;;) {
+    const hits = await memory.query(vector, { k: fetch, filter });
+    const cut = hits[k - 1]?.score;
+    if (hits.length < fetch || fetch >= Limits.maxK || cut === undefined || hits[hits.length - 1]!.score < cut) {
+      return hits.sort((a, b) => b.score - a.score || orderOf(a.payload) - orderOf(b.payload)).slice(0, k);
+    }
+    fetch = Math.min(Limits.maxK, fetch * 2);
+  }
 }
 
 function describe(x: unknown): string {
@@ -106,7 +128,9 @@ function checkK(k: unknown, name = 'k'): number {
  * Documents are stored as `{ pageContent, metadata }` payloads under their ids
  * (`options.ids`, else `doc.id`, else a new UUID). Re-adding an id replaces the
  * document. Returned documents carry their `id`; inputs are never mutated.
- * Scores are cosine similarities (higher is closer) unless the memory uses `dot`.
+ * Scores are cosine similarities (higher is closer) unless the memory uses `dot`; exact
+ * ties come in insertion order, as from MemoryVectorStore. A memory already stored at
+ * `path` or in `storage` is opened by the first call, so a reopened store sees its documents.
  *
  * @example
  * ```ts
@@ -126,6 +150,15 @@ export class SRMVectorStore extends SaveableVectorStore {
   private readonly storage: StorageBackend | undefined;
   private readonly name: string;
   private readonly srmOptions: Partial<SRMOptions>;
+
+  /** The last insertion order given out. */
+  private lastOrder = 0;
+
+  /** A new insertion order: the clock in microseconds, strictly increasing within the process. */
+  private nextOrder(): number {
+    this.lastOrder = Math.max(Date.now() * 1000, this.lastOrder + 1);
+    return this.lastOrder;
+  }
 
   /** Called by LangChain during construction, so it reads no instance field. */
   _vectorstoreType(): string {
@@ -257,6 +290,7 @@ export class SRMVectorStore extends SaveableVectorStore {
       if (len !== d) throw new DimensionMismatchError(d, len, `vector ${i}`);
     });
     const memory = await this.ensureMemory(d);
+    for (const payload of payloads) payload.order = this.nextOrder();
     return memory.add(vectors, { ids, payloads });
   }
 
@@ -319,7 +353,7 @@ export class SRMVectorStore extends SaveableVectorStore {
     if (k === 0) return [];
     const memory = await this.existingMemory();
     if (!memory) return [];
-    const hits = await memory.query(query, { k, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    const hits = await rankedHits(memory, query, k, queryFilter as QueryFilter);
     return hits.map((h) => [toDocument(h.id, h.payload), h.score]);
   }
 
@@ -357,7 +391,7 @@ export class SRMVectorStore extends SaveableVectorStore {
     const memory = await this.existingMemory();
     if (!memory) return [];
     const queryVector = await this.embeddings.embedQuery(query);
-    const hits = await memory.query(queryVector, { k: fetchK, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter);
     if (hits.length === 0) return [];
     // Candidates deleted since the query are dropped, not invented.
     const items = (await memory.get(hits.map((h) => h.id), { ignoreMissing: true })).filter((it): it is MemoryItem => it !== undefined);
