@@ -23,10 +23,29 @@ export const ErrorCodes = {
 /** One of the values of {@link ErrorCodes}. */
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 
+/**
+ * Marks an error that must extend a framework's own error class (so that the framework's
+ * `instanceof` checks hold, e.g. LangGraph's `InvalidNamespaceError`) and therefore cannot
+ * extend {@link SrmError}. Its value is the SrmError subclass the error stands for; `instanceof`
+ * that class (and its bases, `SrmError` included) then holds. The error must also carry `code`.
+ */
+export const SRM_ERROR_CLASS: unique symbol = Symbol.for('@srm/core.SrmErrorClass');
+
 /** Base class of every error thrown on purpose by `@srm/core`. */
 export class SrmError extends Error {
   /** Stable code from {@link ErrorCodes}; match on this rather than on the message. */
   readonly code: ErrorCode;
+
+  /**
+   * The prototype chain, or else the class an error claims with {@link SRM_ERROR_CLASS}: an
+   * error can have one base class only, and an adapter's error may need a framework's.
+   */
+  static override [Symbol.hasInstance](x: unknown): boolean {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (typeof x !== 'object' || x === null) return false;
+    const claimed = (x as { [SRM_ERROR_CLASS]?: unknown })[SRM_ERROR_CLASS];
+    return typeof claimed === 'function' && (claimed === this || claimed.prototype instanceof this);
+  }
 
   constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
     super(message, options);

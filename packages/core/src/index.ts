@@ -20,6 +20,7 @@ export {
   LimitExceededError,
   TokenizerError,
   ClosedError,
+  SRM_ERROR_CLASS,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';
 export { Limits } from './limits.js';

@@ -11,7 +11,7 @@ import { Document } from '@langchain/core/documents';
 import { AIMessage } from '@langchain/core/messages';
 import { fakeModel } from '@langchain/core/testing';
 import { MemorySaver } from '@langchain/langgraph';
-import { SemanticMemory } from '@srm/core';
+import { EmbeddedStorage, SemanticMemory } from '@srm/core';
 import { createGlossaryTools, GloveEmbeddings, SemanticMemoryRetriever, SRMStore, SRMVectorStore } from './index.js';
 
 const dirs: string[] = [];
@@ -73,5 +73,30 @@ describe('docs/langchain.md', () => {
     const out = await agent.invoke({ messages: [{ role: 'user', content: 'what is a JWT?' }] });
     expect(out.messages.map((m) => String(m.content))).toContain('- JWT: JSON Web Token. Signed with RS256 by our API. [general]');
     await glossary.close();
+  });
+
+  it('one directory for the vector store, the LangGraph store and the glossary', async () => {
+    const dir = tempDir();
+    const embeddings = new GloveEmbeddings();
+    for (const run of ['first', 'after a restart']) {
+      // One EmbeddedStorage per directory, shared by every memory, each under its own name.
+      const storage = await EmbeddedStorage.open(dir);
+      const docs = new SRMVectorStore(embeddings, { storage, name: 'docs' });
+      const store = new SRMStore({ storage, name: 'agent-store', index: { dims: 100, embeddings, fields: ['text'] } });
+      const glossary = await SemanticMemory.open({ storage, name: 'glossary' });
+      // After a restart, the same lines open the same memories with everything in them.
+      if (run === 'first') {
+        await docs.addDocuments([new Document({ pageContent: 'The staging database is wiped on Sundays.' })], { ids: ['n1'] });
+        await store.put(['users', 'u1'], 'k', { text: 'espresso every morning' });
+        await glossary.memorize({ key: 'JWT', value: 'JSON Web Token', agentId: 'support-bot' });
+      }
+      expect((await docs.similaritySearch('staging database', 1)).map((d) => d.id)).toEqual(['n1']);
+      expect(await store.get(['users', 'u1'], 'k')).toMatchObject({ value: { text: 'espresso every morning' } });
+      expect(await glossary.get('JWT', 'support-bot')).toMatchObject({ value: 'JSON Web Token' });
+      await docs.close();
+      await store.close();
+      await glossary.close();
+      await storage.close(); // last: the memories do not close a storage they were given
+    }
   });
 });

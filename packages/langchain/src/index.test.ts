@@ -4,7 +4,7 @@ import type { Document } from '@langchain/core/documents';
 import type { BaseRetriever } from '@langchain/core/retrievers';
 import type { DynamicStructuredTool } from '@langchain/core/tools';
 import type { VectorStore } from '@langchain/core/vectorstores';
-import type { BaseStore } from '@langchain/langgraph-checkpoint';
+import type { BaseStore, InvalidNamespaceError } from '@langchain/langgraph-checkpoint';
 import type { Embeddings } from '@langchain/core/embeddings';
 import * as api from './index.js';
 import type { GlossaryTools, MetadataFilter, SRMVectorStoreFilter } from './index.js';
@@ -16,6 +16,8 @@ describe('@srm/langchain entry point', () => {
         'GloveEmbeddings',
         'MANIFEST_FILE',
         'MANIFEST_VERSION',
+        'MAX_PUT_BYTES',
+        'SRMInvalidNamespaceError',
         'SRMStore',
         'SRMVectorStore',
         'SemanticMemoryRetriever',
@@ -41,5 +43,9 @@ describe('@srm/langchain entry point', () => {
     expectTypeOf(api.SRMVectorStore.fromTexts).returns.resolves.toEqualTypeOf<api.SRMVectorStore>();
     expectTypeOf(api.SRMVectorStore.load).returns.resolves.toEqualTypeOf<api.SRMVectorStore>();
     expectTypeOf<api.SRMVectorStore['addDocuments']>().returns.resolves.toEqualTypeOf<string[]>();
+    expectTypeOf<api.SRMInvalidNamespaceError>().toMatchTypeOf<InvalidNamespaceError>();
+    expectTypeOf<Parameters<api.SRMStore['put']>[4]>().toEqualTypeOf<{ ttl?: number | null } | undefined>();
+    expectTypeOf<Parameters<api.SRMStore['get']>[2]>().toEqualTypeOf<{ refreshTtl?: boolean } | undefined>();
+    expectTypeOf<api.SRMStoreTtlConfig>().toEqualTypeOf<{ defaultTtl?: number; refreshOnRead?: boolean; sweepIntervalMinutes?: number }>();
   });
 });

@@ -20,7 +20,10 @@ export type { GlossaryTools, GlossaryToolsOptions } from './glossary-tools.js';
 
 // --- LangGraph store ---
 export { SRMStore } from './store/srm-store.js';
-export type { SRMStoreOptions, SRMStoreIndexConfig } from './store/srm-store.js';
+export type { SRMStoreOptions, SRMStoreIndexConfig, SRMGetOperation, SRMPutOperation, SRMSearchOperation } from './store/srm-store.js';
+export type { SRMStoreTtlConfig, ResolvedTtlConfig } from './store/ttl.js';
+export { MAX_PUT_BYTES } from './store/put-plan.js';
+export { SRMInvalidNamespaceError } from './store/namespace-error.js';
 
 // --- embeddings ---
 export { GloveEmbeddings } from './glove-embeddings.js';

@@ -410,7 +410,7 @@ describe('save, load and open', () => {
     expect((await second.similaritySearch('foo', 5)).map((d) => d.id).sort()).toEqual(['1', '3']);
   });
 
-  it('learns d from the embeddings when an existing directory has no manifest', async () => {
+  it('reopens a directory without a manifest at the memory\'s stored d', async () => {
     const embeddings = new SyntheticEmbeddings();
     const dir = tempDir();
     const first = await SRMVectorStore.open(dir, embeddings);

@@ -2,7 +2,7 @@
  * LangChain `VectorStore` over a SemanticRoutingMemory.
  */
 import { randomUUID } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Document } from '@langchain/core/documents';
 import type { DocumentInterface } from '@langchain/core/documents';
@@ -11,8 +11,8 @@ import type { Callbacks } from '@langchain/core/callbacks/manager';
 import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { SaveableVectorStore } from '@langchain/core/vectorstores';
 import type { MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
-import { DimensionMismatchError, InvalidConfigError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
-import type { FilterInput, MemoryItem, Payload, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
+import { DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import type { FilterInput, MemoryItem, Payload, PayloadFilter, QueryHit, SRMOptions, StorageBackend } from '@srm/core';
 import { translateMetadataFilter } from './metadata-filter.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
@@ -29,13 +29,16 @@ export interface SRMVectorStoreArgs {
   /** A memory to use. The store does not close an injected memory. */
   memory?: SemanticRoutingMemory;
   /**
-   * Directory of an embedded, durable memory that the store creates (with the
-   * first document when `srm.d` is not given). Default: in memory.
+   * Directory of an embedded, durable memory. A memory already there is opened by the first
+   * call (read or write), at its stored `d`; otherwise the first document creates it (or the
+   * constructor, when `srm.d` is given). The store opens the directory and closes it on
+   * {@link SRMVectorStore.close}. Default: in memory.
    */
   path?: string;
   /**
-   * A storage backend of `@srm/core` (embedded or Qdrant) for the memory the store creates;
-   * the store does not close it. Exclusive with `path`.
+   * A storage backend of `@srm/core` (embedded or Qdrant) holding the memory `name`, opened
+   * or created as with `path`; the store does not close it. Exclusive with `path`. One
+   * `EmbeddedStorage` can hold this store, an `SRMStore` and a glossary, each under its own name.
    */
   storage?: StorageBackend;
   /** Name of the memory inside the backend. Default `"default"`. */
@@ -44,10 +47,35 @@ export interface SRMVectorStoreArgs {
   srm?: Partial<SRMOptions>;
 }
 
+/** Name of the store's memory inside its backend, unless `name` is given. */
+export const DEFAULT_MEMORY_NAME = 'default';
+
 /** What is stored as the SRM payload of a document. */
 interface DocumentPayload extends Payload {
   pageContent: string;
   metadata: Record<string, unknown>;
+  /** Insertion order (each add gives new ones): breaks exact score ties. Absent in documents of earlier releases. */
+  order?: number;
+}
+
+type QueryFilter = FilterInput | ((p: Payload) => boolean) | undefined;
+
+const orderOf = (payload: Payload): number => (typeof payload.order === 'number' ? payload.order : 0);
+
+/**
+ * The `k` nearest items, best first, exact score ties in insertion order (MemoryVectorStore's
+ * order): asks the memory for more until every hit tied with the k-th is seen.
+ */
+async function rankedHits(memory: SemanticRoutingMemory, vector: number[], k: number, filter: QueryFilter): Promise<QueryHit[]> {
+  let fetch = Math.min(Limits.maxK, k + 1);
+  for (;;) {
+    const hits = await memory.query(vector, { k: fetch, filter });
+    const cut = hits[k - 1]?.score;
+    if (hits.length < fetch || fetch >= Limits.maxK || cut === undefined || hits[hits.length - 1]!.score < cut) {
+      return hits.sort((a, b) => b.score - a.score || orderOf(a.payload) - orderOf(b.payload)).slice(0, k);
+    }
+    fetch = Math.min(Limits.maxK, fetch * 2);
+  }
 }
 
 function describe(x: unknown): string {
@@ -100,7 +128,9 @@ function checkK(k: unknown, name = 'k'): number {
  * Documents are stored as `{ pageContent, metadata }` payloads under their ids
  * (`options.ids`, else `doc.id`, else a new UUID). Re-adding an id replaces the
  * document. Returned documents carry their `id`; inputs are never mutated.
- * Scores are cosine similarities (higher is closer) unless the memory uses `dot`.
+ * Scores are cosine similarities (higher is closer) unless the memory uses `dot`; exact
+ * ties come in insertion order, as from MemoryVectorStore. A memory already stored at
+ * `path` or in `storage` is opened by the first call, so a reopened store sees its documents.
  *
  * @example
  * ```ts
@@ -113,11 +143,22 @@ export class SRMVectorStore extends SaveableVectorStore {
   declare FilterType: SRMVectorStoreFilter;
 
   private memoryPromise: Promise<SemanticRoutingMemory> | undefined;
+  /** The embedded storage at `path`, opened by this store (and closed by it). */
+  private storagePromise: Promise<StorageBackend> | undefined;
   private readonly ownsMemory: boolean;
   private readonly path: string | undefined;
   private readonly storage: StorageBackend | undefined;
-  private readonly name: string | undefined;
+  private readonly name: string;
   private readonly srmOptions: Partial<SRMOptions>;
+
+  /** The last insertion order given out. */
+  private lastOrder = 0;
+
+  /** A new insertion order: the clock in microseconds, strictly increasing within the process. */
+  private nextOrder(): number {
+    this.lastOrder = Math.max(Date.now() * 1000, this.lastOrder + 1);
+    return this.lastOrder;
+  }
 
   /** Called by LangChain during construction, so it reads no instance field. */
   _vectorstoreType(): string {
@@ -131,38 +172,61 @@ export class SRMVectorStore extends SaveableVectorStore {
     }
     this.path = args.path === undefined ? undefined : resolve(args.path);
     this.storage = args.storage;
-    this.name = args.name;
+    this.name = args.name ?? DEFAULT_MEMORY_NAME;
     this.srmOptions = { ...args.srm };
     this.ownsMemory = args.memory === undefined;
     if (args.memory) this.memoryPromise = Promise.resolve(args.memory);
     else if (this.srmOptions.d !== undefined) {
-      // Created now; a failure (bad option, locked directory) is kept and reported by every call.
+      // Opened now; a failure (bad option, locked directory) is kept and reported by every call.
       this.ensureMemory(this.srmOptions.d, false).catch(() => undefined);
     }
   }
 
   /**
-   * The memory, once it exists. A store created without `memory` or `srm.d`
-   * creates its memory with the first vectors; before that this resolves to undefined.
+   * The memory, opened if it exists in the store's `path` or `storage`. Undefined only
+   * while a new store has no document yet: the first add creates the memory.
    */
   async memory(): Promise<SemanticRoutingMemory | undefined> {
-    return this.memoryPromise;
+    return this.existingMemory();
   }
 
-  /** Creates the memory once. With `retry`, a failure (e.g. bad first vectors) lets a later call try again. */
-  private ensureMemory(d: number, retry = true): Promise<SemanticRoutingMemory> {
+  /**
+   * The memory if it exists: already open, or stored under the store's name in its
+   * backend (then opened at its stored `d`). Every read goes through here, so a store
+   * reopened after a restart sees its documents before any write.
+   */
+  private async existingMemory(): Promise<SemanticRoutingMemory | undefined> {
+    if (this.memoryPromise) return this.memoryPromise;
+    const backend = await this.backend(false);
+    if (this.memoryPromise) return this.memoryPromise; // opened by a concurrent call meanwhile
+    if (!backend || !(await backend.describeSrmStore(this.name))) return undefined;
+    return this.ensureMemory(undefined);
+  }
+
+  /**
+   * The backend of the memory: the injected `storage`, or the embedded storage at `path`.
+   * Without `create`, a `path` that does not exist yet is not created (a read finds nothing there).
+   */
+  private async backend(create: boolean): Promise<StorageBackend | undefined> {
+    if (this.storage || !this.path) return this.storage;
+    if (!this.storagePromise) {
+      if (!create && !existsSync(this.path)) return undefined;
+      const opening = EmbeddedStorage.open(this.path);
+      this.storagePromise = opening;
+      opening.catch(() => {
+        if (this.storagePromise === opening) this.storagePromise = undefined;
+      });
+    }
+    return this.storagePromise;
+  }
+
+  /**
+   * Opens or creates the memory once: at dimension `d`, or, without it, an existing memory
+   * at its stored `d`. With `retry`, a failure (e.g. bad first vectors) lets a later call try again.
+   */
+  private ensureMemory(d: number | undefined, retry = true): Promise<SemanticRoutingMemory> {
     if (!this.memoryPromise) {
-      const options = { ...this.srmOptions, d } as SRMOptions;
-      const path = this.path;
-      const named = this.name === undefined ? {} : { name: this.name };
-      const opening = path
-        ? SemanticRoutingMemory.open({ ...options, ...named, path }).then((memory) => {
-            writeManifest(path, { ...this.srmOptions, d });
-            return memory;
-          })
-        : this.storage
-          ? SemanticRoutingMemory.open({ ...options, ...named, storage: this.storage })
-          : Promise.resolve().then(() => new SemanticRoutingMemory(options));
+      const opening = this.openMemory(d);
       this.memoryPromise = opening;
       if (retry) {
         opening.catch(() => {
@@ -173,9 +237,19 @@ export class SRMVectorStore extends SaveableVectorStore {
     return this.memoryPromise;
   }
 
+  private async openMemory(d: number | undefined): Promise<SemanticRoutingMemory> {
+    const options = d === undefined ? this.srmOptions : { ...this.srmOptions, d };
+    const backend = await this.backend(true);
+    if (!backend) return new SemanticRoutingMemory(options as SRMOptions);
+    const memory = await SemanticRoutingMemory.open({ ...options, name: this.name, storage: backend });
+    // The manifest lets `load` find the options; an existing one (maybe with more options) is kept.
+    if (this.path && !readManifest(this.path)) writeManifest(this.path, { ...this.srmOptions, d: memory.config.d });
+    return memory;
+  }
+
   /** Number of stored documents. */
   async count(): Promise<number> {
-    const memory = await this.memoryPromise;
+    const memory = await this.existingMemory();
     return memory?.size ?? 0;
   }
 
@@ -209,13 +283,14 @@ export class SRMVectorStore extends SaveableVectorStore {
     });
     if (documents.length === 0) return [];
     const lengths = vectors.map((v) => (Array.isArray(v) || ArrayBuffer.isView(v) ? (v as ArrayLike<number>).length : -1));
-    const d = (await this.memoryPromise)?.config.d ?? lengths[0]!;
+    const d = (await this.existingMemory())?.config.d ?? lengths[0]!;
     // Checked here too, so that a store that creates its memory lazily never fixes d from a bad batch.
     lengths.forEach((len, i) => {
       if (len === -1) throw new InvalidInputError(`vector ${i} must be an array of numbers, got ${describe(vectors[i])}`);
       if (len !== d) throw new DimensionMismatchError(d, len, `vector ${i}`);
     });
     const memory = await this.ensureMemory(d);
+    for (const payload of payloads) payload.order = this.nextOrder();
     return memory.add(vectors, { ids, payloads });
   }
 
@@ -249,8 +324,9 @@ export class SRMVectorStore extends SaveableVectorStore {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
       throw new InvalidInputError(`delete expects { ids: string[] }, got ${describe(ids)}`);
     }
-    const memory = await this.memoryPromise;
-    if (!memory || ids.length === 0) return;
+    if (ids.length === 0) return;
+    const memory = await this.existingMemory();
+    if (!memory) return;
     await memory.delete([...new Set(ids)], { ignoreMissing: true });
   }
 
@@ -259,8 +335,9 @@ export class SRMVectorStore extends SaveableVectorStore {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
       throw new InvalidInputError(`getByIds expects an array of strings, got ${describe(ids)}`);
     }
-    const memory = await this.memoryPromise;
-    if (!memory || ids.length === 0) return [];
+    if (ids.length === 0) return [];
+    const memory = await this.existingMemory();
+    if (!memory) return [];
     const items = await memory.get(ids, { ignoreMissing: true });
     return items.flatMap((item) => (item ? [toDocument(item.id, item.payload)] : []));
   }
@@ -273,9 +350,10 @@ export class SRMVectorStore extends SaveableVectorStore {
   async similaritySearchVectorWithScore(query: number[], k: number, filter?: this['FilterType']): Promise<[Document, number][]> {
     const queryFilter = toQueryFilter(filter);
     checkK(k);
-    const memory = await this.memoryPromise;
-    if (!memory || k === 0) return [];
-    const hits = await memory.query(query, { k, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    if (k === 0) return [];
+    const memory = await this.existingMemory();
+    if (!memory) return [];
+    const hits = await rankedHits(memory, query, k, queryFilter as QueryFilter);
     return hits.map((h) => [toDocument(h.id, h.payload), h.score]);
   }
 
@@ -309,10 +387,11 @@ export class SRMVectorStore extends SaveableVectorStore {
     const fetchK = Math.max(k, checkK(options.fetchK ?? 20, 'fetchK'));
     const lambda = options.lambda ?? 0.5;
     if (typeof lambda !== 'number' || !(lambda >= 0 && lambda <= 1)) throw new InvalidInputError(`lambda must be a number in [0, 1], got ${describe(lambda)}`);
-    const memory = await this.memoryPromise;
-    if (!memory || k === 0) return [];
+    if (k === 0) return [];
+    const memory = await this.existingMemory();
+    if (!memory) return [];
     const queryVector = await this.embeddings.embedQuery(query);
-    const hits = await memory.query(queryVector, { k: fetchK, filter: queryFilter as FilterInput | ((p: Payload) => boolean) | undefined });
+    const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter);
     if (hits.length === 0) return [];
     // Candidates deleted since the query are dropped, not invented.
     const items = (await memory.get(hits.map((h) => h.id), { ignoreMissing: true })).filter((it): it is MemoryItem => it !== undefined);
@@ -327,7 +406,7 @@ export class SRMVectorStore extends SaveableVectorStore {
    */
   async save(directory: string): Promise<void> {
     const target = resolve(directory);
-    const memory = await this.memoryPromise;
+    const memory = await this.existingMemory();
     const srm = memory ? { ...this.srmOptions, ...memory.config } : this.srmOptions;
     if (!memory || target === this.path) {
       writeManifest(target, srm);
@@ -363,18 +442,14 @@ export class SRMVectorStore extends SaveableVectorStore {
 
   /**
    * Opens (or creates) an embedded, durable store in `directory`. The memory's
-   * options come from `options.srm`, else from the directory's manifest; for a
-   * non-empty directory with neither, `d` is learnt by embedding one probe text.
+   * options come from `options.srm`, else from the directory's manifest; an existing
+   * memory is opened at its stored `d`, so neither is needed to reopen one.
    */
   static async open(directory: string, embeddings: EmbeddingsInterface, options: { srm?: Partial<SRMOptions> } = {}): Promise<SRMVectorStore> {
     const path = resolve(directory);
     const manifest = readManifest(path);
-    const srm: Partial<SRMOptions> = { ...manifest?.srm, ...options.srm };
-    if (srm.d === undefined && existsSync(path) && readdirSync(path).some((f) => f !== MANIFEST_FILE)) {
-      srm.d = (await embeddings.embedQuery('dimension probe')).length;
-    }
-    const store = new SRMVectorStore(embeddings, { path, srm });
-    if (srm.d !== undefined) await store.memory();
+    const store = new SRMVectorStore(embeddings, { path, srm: { ...manifest?.srm, ...options.srm } });
+    await store.memory();
     return store;
   }
 
@@ -399,8 +474,15 @@ export class SRMVectorStore extends SaveableVectorStore {
     return store;
   }
 
-  /** Closes the memory if the store created it. */
+  /** Closes the memory if the store created it, and the embedded storage it opened at `path`. */
   async close(): Promise<void> {
-    if (this.ownsMemory && this.memoryPromise) await (await this.memoryPromise).close();
+    try {
+      const memory = await this.memoryPromise?.catch(() => undefined);
+      if (this.ownsMemory && memory) await memory.close();
+    } finally {
+      const storage = await this.storagePromise?.catch(() => undefined);
+      this.storagePromise = undefined;
+      await storage?.close();
+    }
   }
 }

@@ -331,26 +331,60 @@ export class SemanticRoutingMemory {
    * @throws DimensionMismatchError, InvalidInputError (NaN/Infinity, empty batch, duplicate ids in the batch, bad payload), LimitExceededError. A rejected batch changes nothing.
    */
   async add(vectors: VectorBatch, opts: AddOptions = {}): Promise<string[]> {
+    return (await this.write(vectors, opts, [], false)).ids;
+  }
+
+  /**
+   * Adds (upserts) `vectors` as {@link add} does and deletes the items `deleteIds`, in one
+   * durable step of the store: after a crash either all of it happened or none of it. For a
+   * replacement that drops items, such as a document now split into fewer chunks, where
+   * `add` then `delete` could leave the dropped items behind if the process died between them.
+   * `vectors` may be empty (`[]`) when there is only something to delete. Ids in
+   * `deleteIds` that are not stored are ignored.
+   *
+   * @returns the ids of the added vectors, and how many items were deleted.
+   * @throws as {@link add}; InvalidInputError when an id is both added and deleted. A rejected call changes nothing.
+   *
+   * @example
+   * ```ts
+   * // Replace doc-1's three chunks by two.
+   * await memory.addAndDelete([v0, v1], { ids: ['doc-1#0', 'doc-1#1'], payloads, deleteIds: ['doc-1#2'] });
+   * ```
+   */
+  async addAndDelete(vectors: VectorBatch, opts: AddOptions & { deleteIds: readonly string[] }): Promise<{ ids: string[]; deleted: number }> {
+    return this.write(vectors, opts, opts?.deleteIds, true);
+  }
+
+  /** {@link add} and {@link addAndDelete}: one store write of upserts and deletes. */
+  private async write(vectors: VectorBatch, opts: AddOptions, deleteIdsIn: readonly string[] | undefined, allowEmpty: boolean): Promise<{ ids: string[]; deleted: number }> {
     await this.ensureOpen();
-    const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize);
+    const deleteIds = [...new Set(checkIds(deleteIdsIn ?? [], 'deleteIds', false))];
+    const empty = allowEmpty && Array.isArray(vectors) && vectors.length === 0;
+    const { data, n } = empty ? { data: new Float32Array(0), n: 0 } : toMatrix(vectors, this.config.d, this.config.normalize);
     const ids = opts.ids === undefined ? undefined : checkIds(opts.ids, 'ids', true);
     if (ids && ids.length !== n) throw new InvalidInputError(`ids has ${ids.length} entries for ${n} vectors`);
     if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
       throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
     }
     const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
+    const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
+    if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
     return this.lock.write(async () => {
       const finalIds = ids ?? (await this.freshIds(n));
       let existing = await this.store.fetchIds(finalIds, { bucket: true });
+      let doomed = await this.store.fetchIds(deleteIds, { bucket: true });
       const added = existing.filter((e) => e === undefined).length;
-      if (this.live + added > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added);
-      if (!this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
+      const deleted = doomed.filter((e) => e !== undefined).length;
+      if (this.live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added - deleted);
+      if (n > 0 && !this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
         await this.fitLocked(this.trainingSample(data, n), this.live + n, opts.onProgress);
-        // The fit re-routed every stored item: read the replaced items' buckets again.
+        // The fit re-routed every stored item: read the buckets again.
         existing = await this.store.fetchIds(finalIds, { bucket: true });
+        doomed = await this.store.fetchIds(deleteIds, { bucket: true });
       }
-      await this.insertLocked(data, n, finalIds, payloads, existing, opts.onProgress);
-      return finalIds;
+      const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
+      await this.insertLocked(data, n, finalIds, payloads, existing, removals, opts.onProgress);
+      return { ids: finalIds, deleted };
     }).then((result) => {
       this.maybeStartRefit();
       return result;
@@ -370,6 +404,7 @@ export class SemanticRoutingMemory {
     ids: string[],
     payloads: Payload[],
     existing: ({ slot: number; bucket?: number } | undefined)[],
+    removals: readonly { id: string; slot: number; bucket?: number }[],
     onProgress?: ProgressCallback,
   ): Promise<void> {
     const { d } = this.config;
@@ -400,7 +435,7 @@ export class SemanticRoutingMemory {
       payload: payloads[i]!,
     }));
     try {
-      await this.store.write({ upserts: records });
+      await this.store.write(removals.length > 0 ? { upserts: records, deleteIds: removals.map((r) => r.id) } : { upserts: records });
     } catch (err) {
       // Nothing was acknowledged: hand the slots back.
       for (const s of newSlots) this.releaseSlot(s);
@@ -414,9 +449,15 @@ export class SemanticRoutingMemory {
       this.place(slots[i]!, buckets[i]!, data, i * d);
       this.refitDirty?.add(slots[i]!);
     }
-    this.live += newSlots.length;
+    // Removed slots are freed only now, so none was reused by this batch's upserts.
+    for (const r of removals) {
+      this.buckets.remove(this.listOf(r.bucket ?? -1), r.slot);
+      this.releaseSlot(r.slot);
+      this.refitDirty?.add(r.slot);
+    }
+    this.live += newSlots.length - removals.length;
     onProgress?.({ phase: 'add', done: n, total: n });
-    if (this.codebook) {
+    if (this.codebook && n > 0) {
       this.trackError(errSum, n);
       if (this.config.adaptiveUpdate) await this.adaptLocked(data, n, buckets);
     }

@@ -7,8 +7,8 @@
  * namespace and a prefix of another, encode to the same string. LangGraph's own
  * InMemoryStore joins labels with ":" and so confuses `["a:b"]` with `["a", "b"]`.
  */
-import { InvalidInputError } from '@srm/core';
 import type { MatchCondition } from '@langchain/langgraph-checkpoint';
+import { SRMInvalidNamespaceError } from './namespace-error.js';
 
 /** Longest namespace label, in UTF-16 code units. */
 export const MAX_LABEL_LENGTH = 256;
@@ -25,34 +25,34 @@ function describe(x: unknown): string {
  * Checks a namespace that items are written to, with LangGraph's rules
  * (non-empty, string labels, no ".", no empty label, root not "langgraph")
  * plus our length limits.
- * @throws InvalidInputError naming the namespace and the rule.
+ * @throws SRMInvalidNamespaceError (LangGraph's InvalidNamespaceError, also an InvalidInputError) naming the namespace and the rule.
  */
 export function validateWriteNamespace(namespace: unknown): asserts namespace is string[] {
   validateNamespacePath(namespace, 'namespace');
-  if (namespace.length === 0) throw new InvalidInputError('namespace must have at least one label, got []');
+  if (namespace.length === 0) throw new SRMInvalidNamespaceError('namespace must have at least one label, got []');
   for (const label of namespace) {
-    if (label.length === 0) throw new InvalidInputError(`namespace ${JSON.stringify(namespace)} has an empty label`);
+    if (label.length === 0) throw new SRMInvalidNamespaceError(`namespace ${JSON.stringify(namespace)} has an empty label`);
     if (label.includes('.')) {
-      throw new InvalidInputError(`namespace label ${JSON.stringify(label)} contains ".", which LangGraph reserves`);
+      throw new SRMInvalidNamespaceError(`namespace label ${JSON.stringify(label)} contains ".", which LangGraph reserves`);
     }
   }
-  if (namespace[0] === 'langgraph') throw new InvalidInputError('namespace root label "langgraph" is reserved by LangGraph');
+  if (namespace[0] === 'langgraph') throw new SRMInvalidNamespaceError('namespace root label "langgraph" is reserved by LangGraph');
 }
 
 /**
  * Checks a namespace path used to read (a `get` namespace, a search prefix, a
  * match condition): an array of at most {@link MAX_NAMESPACE_DEPTH} strings.
- * @throws InvalidInputError naming what came instead.
+ * @throws SRMInvalidNamespaceError (LangGraph's InvalidNamespaceError, also an InvalidInputError) naming what came instead.
  */
 export function validateNamespacePath(path: unknown, what: string): asserts path is string[] {
-  if (!Array.isArray(path)) throw new InvalidInputError(`${what} must be an array of strings, got ${describe(path)}`);
+  if (!Array.isArray(path)) throw new SRMInvalidNamespaceError(`${what} must be an array of strings, got ${describe(path)}`);
   if (path.length > MAX_NAMESPACE_DEPTH) {
-    throw new InvalidInputError(`${what} has ${path.length} labels, the maximum is ${MAX_NAMESPACE_DEPTH}`);
+    throw new SRMInvalidNamespaceError(`${what} has ${path.length} labels, the maximum is ${MAX_NAMESPACE_DEPTH}`);
   }
   path.forEach((label, i) => {
-    if (typeof label !== 'string') throw new InvalidInputError(`${what}[${i}] must be a string, got ${describe(label)}`);
+    if (typeof label !== 'string') throw new SRMInvalidNamespaceError(`${what}[${i}] must be a string, got ${describe(label)}`);
     if (label.length > MAX_LABEL_LENGTH) {
-      throw new InvalidInputError(`${what}[${i}] has ${label.length} characters, the maximum is ${MAX_LABEL_LENGTH}`);
+      throw new SRMInvalidNamespaceError(`${what}[${i}] has ${label.length} characters, the maximum is ${MAX_LABEL_LENGTH}`);
     }
   });
 }

@@ -8,12 +8,15 @@ import type { MatchCondition, Operation } from '@langchain/langgraph-checkpoint'
 import { translateMetadataFilter } from '../metadata-filter.js';
 import { tokenizeFieldPath } from './index-fields.js';
 import { validateNamespacePath, validateWriteNamespace } from './namespace.js';
+import { checkPutTtl } from './ttl.js';
 
 /** A validated `get`. */
 export interface PreparedGet {
   kind: 'get';
   namespace: string[];
   key: string;
+  /** Refresh the item's TTL: true / false, or undefined for the store's `refreshOnRead`. */
+  refreshTtl: boolean | undefined;
 }
 
 /** A validated `search`; `filter` is already translated to the payload layout. */
@@ -25,6 +28,8 @@ export interface PreparedSearch {
   offset: number;
   /** A non-empty query text, or undefined for a plain listing. */
   query: string | undefined;
+  /** Refresh the TTL of the returned items: true / false, or undefined for the store's `refreshOnRead`. */
+  refreshTtl: boolean | undefined;
 }
 
 /** A validated `put` (`value: null` deletes). */
@@ -35,6 +40,8 @@ export interface PreparedPut {
   value: Record<string, unknown> | null;
   /** `false`: never embedded; an array: these fields instead of the index config's. */
   index: false | string[] | undefined;
+  /** TTL in minutes, null for "never expires", undefined for the store's `defaultTtl`. */
+  ttl: number | null | undefined;
 }
 
 /** A validated `listNamespaces`. */
@@ -72,6 +79,12 @@ function checkCount(value: unknown, name: string, where: string, fallback: numbe
   return value;
 }
 
+function checkRefresh(value: unknown, where: string): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new InvalidInputError(`${where}: refreshTtl must be a boolean, got ${JSON.stringify(value)}`);
+  return value;
+}
+
 function checkValue(value: unknown, where: string): Record<string, unknown> {
   if (!isPlainObject(value)) {
     throw new InvalidInputError(`${where}: value must be a plain object (or null to delete), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
@@ -103,7 +116,8 @@ function prepareOne(op: unknown, i: number): PreparedOperation {
     const filter =
       op.filter === undefined || op.filter === null ? undefined : translateMetadataFilter(op.filter, 'value');
     const query = typeof op.query === 'string' && op.query.length > 0 ? op.query : undefined;
-    return { kind: 'search', prefix: [...op.namespacePrefix], filter, limit, offset, query };
+    const refreshTtl = checkRefresh(op.refreshTtl, where);
+    return { kind: 'search', prefix: [...op.namespacePrefix], filter, limit, offset, query, refreshTtl };
   }
   if ('matchConditions' in op || (!('namespace' in op) && 'limit' in op)) {
     const conditions = op.matchConditions ?? [];
@@ -133,11 +147,12 @@ function prepareOne(op: unknown, i: number): PreparedOperation {
         return p as string;
       });
     } else throw new InvalidInputError(`${where}: index must be false or an array of field paths, got ${JSON.stringify(op.index)}`);
-    return { kind: 'put', namespace: [...op.namespace], key, value, index };
+    const ttl = checkPutTtl(op.ttl, where);
+    return { kind: 'put', namespace: [...op.namespace], key, value, index, ttl };
   }
   if ('namespace' in op && 'key' in op) {
     validateNamespacePath(op.namespace, `${where}: namespace`);
-    return { kind: 'get', namespace: [...op.namespace], key: checkKey(op.key, where) };
+    return { kind: 'get', namespace: [...op.namespace], key: checkKey(op.key, where), refreshTtl: checkRefresh(op.refreshTtl, where) };
   }
   throw new InvalidInputError(`${where} is not a get, search, put or listNamespaces operation (keys: ${Object.keys(op).join(', ') || 'none'})`);
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeNamespace } from './namespace.js';
-import { extraRecordId, mainRecordId, mainRecordIdOf, placeholderVector, recordPayload } from './records.js';
+import { extraRecordId, mainRecordId, mainRecordIdOf, orderOf, placeholderVector, recordPayload } from './records.js';
 
 describe('mainRecordId', () => {
   it('is deterministic and the same from an encoded namespace', () => {
@@ -27,9 +27,10 @@ describe('mainRecordId', () => {
 
 describe('recordPayload', () => {
   it('carries the item, its namespace prefixes and its role', () => {
-    const p = recordPayload({ namespace: ['a', 'b'], key: 'k', value: { x: 1 }, createdAt: 1, updatedAt: 2 }, { main: true, indexed: false, vectors: 0 });
+    const item = { namespace: ['a', 'b'], key: 'k', value: { x: 1 }, createdAt: 1, updatedAt: 2, ttl: 5, expiresAt: 300_002, order: 7 };
+    const p = recordPayload(item, { main: true, indexed: false, vectors: 0 });
     expect(p).toEqual({
-      v: 1,
+      v: 2,
       ns: '["a","b"]',
       nsPrefixes: ['["a"]', '["a","b"]'],
       key: 'k',
@@ -39,7 +40,17 @@ describe('recordPayload', () => {
       main: true,
       indexed: false,
       vectors: 0,
+      ttl: 5,
+      expiresAt: 300_002,
+      order: 7,
     });
+  });
+
+  it('orders version 1 records, which have no order, by creation time', () => {
+    const p = recordPayload({ namespace: ['a'], key: 'k', value: {}, createdAt: 5, updatedAt: 5, ttl: null, expiresAt: null, order: 9 }, { main: true, indexed: true, vectors: 1 });
+    expect(orderOf(p)).toBe(9);
+    const { order: _order, ttl: _ttl, expiresAt: _expiresAt, ...v1 } = { ...p, v: 1 as const };
+    expect(orderOf(v1)).toBe(5000);
   });
 });
 

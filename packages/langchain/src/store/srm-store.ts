@@ -2,23 +2,21 @@
  * LangGraph long-term memory (`BaseStore`) over a SemanticRoutingMemory.
  */
 import { BaseStore } from '@langchain/langgraph-checkpoint';
-import type { Item, Operation, OperationResults, SearchItem } from '@langchain/langgraph-checkpoint';
+import type { GetOperation, Item, Operation, OperationResults, PutOperation, SearchItem, SearchOperation } from '@langchain/langgraph-checkpoint';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import {
-  CorruptDataError,
-  DimensionMismatchError,
-  InvalidConfigError,
-  Limits,
-  SemanticRoutingMemory,
-  matchesFilter,
-} from '@srm/core';
-import type { MemoryItem, PayloadFilter, SRMOptions, StorageBackend } from '@srm/core';
+import { DimensionMismatchError, InvalidConfigError, Limits, SemanticRoutingMemory } from '@srm/core';
+import type { MemoryItem, SRMOptions, StorageBackend } from '@srm/core';
 import { extractIndexTexts, tokenizeFieldPath } from './index-fields.js';
 import { compareNamespaces, decodeNamespace, encodeNamespace, matchesCondition, validateWriteNamespace } from './namespace.js';
+import { NamespaceIndex } from './namespace-index.js';
 import { prepareOperations } from './operations.js';
-import type { PreparedList, PreparedOperation, PreparedPut, PreparedSearch } from './operations.js';
-import { RECORD_FORMAT_VERSION, extraRecordId, mainRecordId, mainRecordIdOf, placeholderVector, recordPayload } from './records.js';
+import type { PreparedGet, PreparedList, PreparedOperation, PreparedPut, PreparedSearch } from './operations.js';
+import { checkPutBytes, planPuts, putsById } from './put-plan.js';
+import { mainRecordId, mainRecordIdOf, readPayload, recordIdsOf, toItem } from './records.js';
+import { SCAN_PAGE, and, listItems, rankItems } from './search.js';
 import type { StoreRecordPayload } from './records.js';
+import { expiryOf, isExpired, liveAt, resolveTtlConfig } from './ttl.js';
+import type { ResolvedTtlConfig, SRMStoreTtlConfig } from './ttl.js';
 
 /** Semantic index of an {@link SRMStore}; the same shape as LangGraph's `IndexConfig`. */
 export interface SRMStoreIndexConfig {
@@ -51,37 +49,27 @@ export interface SRMStoreOptions {
   name?: string;
   /** Options of the memory the store creates (ignored with `memory`). `d` comes from `index.dims`. */
   srm?: Omit<SRMOptions, 'd'>;
+  /**
+   * Time to live of items, as LangGraph's PostgresStore has it: `{ defaultTtl, refreshOnRead,
+   * sweepIntervalMinutes }` (minutes). Default: items never expire. See {@link SRMStoreTtlConfig}.
+   */
+  ttl?: SRMStoreTtlConfig;
+  /** The clock, in ms since the epoch, for TTLs and timestamps. Default `Date.now`; tests inject one. */
+  clock?: () => number;
 }
+
+/** A get that may say whether to refresh the item's TTL (LangGraph's `refresh_ttl`). */
+export type SRMGetOperation = GetOperation & { refreshTtl?: boolean };
+/** A search that may say whether to refresh the returned items' TTL. */
+export type SRMSearchOperation = SearchOperation & { refreshTtl?: boolean };
+/** A put that may give its own TTL in minutes (`null`: never expires). */
+export type SRMPutOperation = PutOperation & { ttl?: number | null };
 
 /** Name of the store's memory inside its backend, unless `name` is given. */
 export const DEFAULT_STORE_NAME = 'langgraph-store';
 
-/** Page size of full scans (listing without a query, namespace cache). */
-const SCAN_PAGE = 1024;
 
 type ResultValue = Item | SearchItem[] | string[][] | null | undefined;
-
-function toItem(payload: StoreRecordPayload): Item {
-  return {
-    namespace: decodeNamespace(payload.ns),
-    key: payload.key,
-    value: payload.value,
-    createdAt: new Date(payload.createdAt),
-    updatedAt: new Date(payload.updatedAt),
-  };
-}
-
-function readPayload(item: MemoryItem): StoreRecordPayload {
-  const p = item.payload as Partial<StoreRecordPayload>;
-  if (p.v !== RECORD_FORMAT_VERSION || typeof p.ns !== 'string' || typeof p.key !== 'string') {
-    throw new CorruptDataError(`SRMStore record ${item.id}`, `unknown record layout (v=${JSON.stringify(p.v)}); expected v=${RECORD_FORMAT_VERSION}`);
-  }
-  return p as StoreRecordPayload;
-}
-
-function and(...filters: (PayloadFilter | undefined)[]): PayloadFilter {
-  return { and: filters.filter((f): f is PayloadFilter => f !== undefined) };
-}
 
 /**
  * LangGraph long-term memory backed by {@link SemanticRoutingMemory}: namespaced
@@ -103,6 +91,15 @@ function and(...filters: (PayloadFilter | undefined)[]): PayloadFilter {
  * - **Filters**: equality (`{ kind: "note" }`), LangGraph's operators
  *   (`$eq $ne $gt $gte $lt $lte $in $nin`, plus `$exists $contains`, `$and $or $not`),
  *   or the core filter AST, on the item's value.
+ * - **TTL** as LangGraph's PostgresStore: `ttl: { defaultTtl, refreshOnRead, sweepIntervalMinutes }`
+ *   (minutes), a put's own `ttl`, a read's `refreshTtl`. Expired items are invisible to `get`,
+ *   `search` and `listNamespaces` at once, and deleted by `sweepExpiredItems()` or the sweeper.
+ * - **Ties**: items with exactly the same score come in insertion order (an overwritten item
+ *   keeps its place), as in InMemoryStore; stable across runs and restarts.
+ * - **Writes**: each run of consecutive puts is one transaction of the memory, whatever records
+ *   it adds and removes; one put may write at most `MAX_PUT_BYTES`.
+ * - **Errors**: a bad namespace is LangGraph's `InvalidNamespaceError` (an
+ *   `SRMInvalidNamespaceError`, also an `InvalidInputError`).
  *
  * @example
  * ```ts
@@ -116,11 +113,16 @@ export class SRMStore extends BaseStore {
   private readonly d: number;
   private readonly ownsMemory: boolean;
   private readonly options: SRMStoreOptions;
+  private readonly ttl: ResolvedTtlConfig;
+  private readonly clock: () => number;
   private memoryPromise: Promise<SemanticRoutingMemory> | undefined;
-  /** Encoded namespace -> item count; loaded by the first listNamespaces, then kept up to date. */
-  private namespaceCounts: Map<string, number> | undefined;
-  /** Batches run one at a time, in arrival order. */
+  /** Live items per namespace; loaded by the first listNamespaces, then kept up to date. */
+  private namespaces: NamespaceIndex | undefined;
+  /** Batches and sweeps run one at a time, in arrival order. */
   private tail: Promise<unknown> = Promise.resolve();
+  /** The last insertion order given out (see {@link nextOrder}). */
+  private lastOrder = 0;
+  private sweepTimer: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: SRMStoreOptions = {}) {
     super();
@@ -138,6 +140,9 @@ export class SRMStore extends BaseStore {
       fields.forEach((f) => tokenizeFieldPath(f));
       this.indexConfig_ = { ...index, fields: [...fields] };
     }
+    this.ttl = resolveTtlConfig(options.ttl);
+    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidConfigError('clock', 'expected a function returning ms since the epoch');
+    this.clock = options.clock ?? Date.now;
     // Without an index every vector is the placeholder, so one dimension is enough.
     this.d = index?.dims ?? 1;
     if (options.path !== undefined && options.storage !== undefined) {
@@ -158,7 +163,7 @@ export class SRMStore extends BaseStore {
    */
   static async open(options: SRMStoreOptions = {}): Promise<SRMStore> {
     const store = new SRMStore(options);
-    await store.memory();
+    await store.start();
     return store;
   }
 
@@ -167,7 +172,12 @@ export class SRMStore extends BaseStore {
     return this.indexConfig_;
   }
 
-  /** The underlying memory (opened on first use). */
+  /** The TTL configuration, defaults applied (`defaultTtl` and `sweepIntervalMinutes` null when not set). */
+  get ttlConfig(): Readonly<ResolvedTtlConfig> {
+    return this.ttl;
+  }
+
+  /** The underlying memory (opened on first use; the TTL sweeper, if configured, starts then). */
   async memory(): Promise<SemanticRoutingMemory> {
     if (!this.memoryPromise) {
       const srm: SRMOptions = this.indexConfig_
@@ -185,6 +195,7 @@ export class SRMStore extends BaseStore {
           void memory.close();
           throw new InvalidConfigError('path', `the memory at ${this.options.path} has d=${memory.config.d}, the store needs d=${this.d}`);
         }
+        this.startSweeper();
         return memory;
       });
       this.memoryPromise.catch(() => {
@@ -194,27 +205,106 @@ export class SRMStore extends BaseStore {
     return this.memoryPromise;
   }
 
-  /** Closes the memory if this store created it. The store cannot be used afterwards. */
+  /**
+   * Opens the memory and starts the TTL sweeper if `ttl.sweepIntervalMinutes` is set (LangGraph
+   * calls this). The sweeper also starts when the memory first opens; after {@link stop}, only `start` restarts it.
+   */
+  override async start(): Promise<void> {
+    await this.memory();
+    this.startSweeper();
+  }
+
+  /** Stops the TTL sweeper; the store stays usable (LangGraph calls this). */
+  override stop(): void {
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.sweepTimer = undefined;
+  }
+
+  /** Stops the sweeper and closes the memory if this store created it. The store cannot be used afterwards. */
   async close(): Promise<void> {
+    this.stop();
     await this.tail;
     if (this.ownsMemory && this.memoryPromise) await (await this.memoryPromise).close();
   }
 
-  /**
-   * Stores `value` under `namespace` and `key` (see the class notes for `index`).
-   * @throws InvalidInputError for a bad namespace, key or value (LangGraph's own check would throw a
-   *   TypeError for a namespace that is not an array).
-   */
-  override async put(namespace: string[], key: string, value: Record<string, unknown>, index?: false | string[]): Promise<void> {
-    validateWriteNamespace(namespace);
-    await this.batch([{ namespace, key, value, index }]);
+  private startSweeper(): void {
+    const minutes = this.ttl.sweepIntervalMinutes;
+    if (minutes === null || this.sweepTimer !== undefined) return;
+    this.sweepTimer = setInterval(() => {
+      // As LangGraph's sweeper: a failed sweep is logged and retried at the next interval;
+      // expired items stay invisible meanwhile.
+      this.sweepExpiredItems().catch((err: unknown) => console.error('SRMStore: TTL sweep failed:', err));
+    }, minutes * 60_000);
+    // The sweeper alone never keeps the process alive.
+    this.sweepTimer.unref?.();
   }
 
   /**
-   * Runs a batch of get / search / put / listNamespaces operations in order.
-   * @throws InvalidInputError / LimitExceededError for a malformed operation (nothing is written);
-   *   DimensionMismatchError when the embeddings return vectors of the wrong size (nothing is written);
-   *   core storage errors unchanged.
+   * Deletes every expired item (all its records, in one transaction) from storage, as
+   * PostgresStore's `sweepExpiredItems`. Runs after the batches before it.
+   * @returns how many items were deleted.
+   */
+  async sweepExpiredItems(): Promise<number> {
+    const run = this.tail.then(async () => this.sweep(await this.memory(), this.clock()));
+    this.tail = run.catch(() => undefined);
+    return run;
+  }
+
+  private async sweep(memory: SemanticRoutingMemory, now: number): Promise<number> {
+    const expired: { id: string; p: StoreRecordPayload }[] = [];
+    for await (const page of memory.items(SCAN_PAGE)) {
+      for (const it of page) {
+        const p = readPayload(it);
+        if (p.main && isExpired(p.expiresAt ?? null, now)) expired.push({ id: it.id, p });
+      }
+    }
+    if (expired.length === 0) return 0;
+    await memory.delete(expired.flatMap(({ id, p }) => recordIdsOf(id, p)), { ignoreMissing: true });
+    for (const { p } of expired) this.namespaces?.remove(p.ns, p.expiresAt ?? null);
+    return expired.length;
+  }
+
+  /**
+   * Stores `value` under `namespace` and `key` (see the class notes for `index`).
+   * @param options.ttl minutes the item lives (refreshed by reads when `refreshOnRead`); `null`: never
+   *   expires; default the store's `ttl.defaultTtl`.
+   * @throws SRMInvalidNamespaceError (LangGraph's InvalidNamespaceError) for a bad namespace;
+   *   InvalidInputError for a bad key, value or ttl; LimitExceededError past `MAX_PUT_BYTES`.
+   */
+  override async put(namespace: string[], key: string, value: Record<string, unknown>, index?: false | string[], options?: { ttl?: number | null }): Promise<void> {
+    validateWriteNamespace(namespace);
+    const op: SRMPutOperation = { namespace, key, value, index };
+    if (options?.ttl !== undefined) op.ttl = options.ttl;
+    await this.batch([op]);
+  }
+
+  /**
+   * The item, or null when it does not exist or has expired.
+   * @param options.refreshTtl refresh the item's TTL; default the store's `ttl.refreshOnRead`.
+   */
+  override async get(namespace: string[], key: string, options?: { refreshTtl?: boolean }): Promise<Item | null> {
+    const op: SRMGetOperation = { namespace, key };
+    if (options?.refreshTtl !== undefined) op.refreshTtl = options.refreshTtl;
+    return ((await this.batch([op])) as [Item | null])[0];
+  }
+
+  /**
+   * Items under `namespacePrefix`, ranked by `query` when there is one (see the class notes).
+   * @param options.refreshTtl refresh the TTL of the returned items; default the store's `ttl.refreshOnRead`.
+   */
+  override async search(
+    namespacePrefix: string[],
+    options: { filter?: Record<string, unknown>; limit?: number; offset?: number; query?: string; refreshTtl?: boolean } = {},
+  ): Promise<SearchItem[]> {
+    return ((await this.batch([{ namespacePrefix, ...options } as SRMSearchOperation])) as [SearchItem[]])[0];
+  }
+
+  /**
+   * Runs a batch of get / search / put / listNamespaces operations in order. Operations may
+   * carry `refreshTtl` (get, search) and `ttl` (put), as LangGraph's `GetOp`, `SearchOp` and `PutOp` do.
+   * @throws InvalidInputError / LimitExceededError / SRMInvalidNamespaceError for a malformed operation
+   *   (nothing is written); DimensionMismatchError when the embeddings return vectors of the wrong size
+   *   (nothing is written); core storage errors unchanged.
    */
   async batch<Op extends Operation[]>(operations: Op): Promise<OperationResults<Op>> {
     const run = this.tail.then(() => this.runBatch(operations));
@@ -224,12 +314,16 @@ export class SRMStore extends BaseStore {
 
   private async runBatch(operations: readonly Operation[]): Promise<ResultValue[]> {
     const prepared = prepareOperations(operations);
+    prepared.forEach((op, i) => {
+      if (op.kind === 'put') checkPutBytes(op, this.textsOf(op).length, `operation ${i}`);
+    });
     const memory = await this.memory();
     const vectors = await this.embedAll(prepared);
+    const now = this.clock();
     const results: ResultValue[] = new Array(prepared.length);
     let puts: PreparedPut[] = [];
     const flush = async () => {
-      if (puts.length > 0) await this.applyPuts(memory, puts, vectors.documents);
+      if (puts.length > 0) await this.applyPuts(memory, puts, vectors.documents, now);
       puts = [];
     };
     for (let i = 0; i < prepared.length; i++) {
@@ -240,9 +334,9 @@ export class SRMStore extends BaseStore {
         continue;
       }
       await flush();
-      if (op.kind === 'get') results[i] = await this.getOne(memory, op.namespace, op.key);
-      else if (op.kind === 'search') results[i] = await this.searchOne(memory, op, op.query ? vectors.queries.get(op.query) : undefined);
-      else results[i] = await this.listNamespacesOne(memory, op);
+      if (op.kind === 'get') results[i] = await this.getOne(memory, op, now);
+      else if (op.kind === 'search') results[i] = await this.searchOne(memory, op, op.query ? vectors.queries.get(op.query) : undefined, now);
+      else results[i] = await this.listNamespacesOne(memory, op, now);
     }
     await flush();
     return results;
@@ -281,136 +375,116 @@ export class SRMStore extends BaseStore {
     return { documents, queries };
   }
 
-  private async getOne(memory: SemanticRoutingMemory, namespace: string[], key: string): Promise<Item | null> {
-    const [found] = await memory.get([mainRecordId(namespace, key)], { ignoreMissing: true });
-    return found ? toItem(readPayload(found)) : null;
+  /** A new insertion order: the clock in microseconds, strictly increasing within the process. */
+  private nextOrder(): number {
+    this.lastOrder = Math.max(Math.floor(this.clock()) * 1000, this.lastOrder + 1);
+    return this.lastOrder;
   }
 
-  /** Applies consecutive puts: upserts in one durable step, then removes records that no longer exist. */
-  private async applyPuts(memory: SemanticRoutingMemory, ops: PreparedPut[], embedded: Map<string, Float32Array>): Promise<void> {
-    // Last write of a key wins, at the position of its first write.
-    const byId = new Map<string, PreparedPut>();
-    for (const op of ops) byId.set(mainRecordId(op.namespace, op.key), op);
-    const ids = [...byId.keys()];
-    const existing = await memory.get(ids, { ignoreMissing: true });
-    const now = Date.now();
-    const upsertIds: string[] = [];
-    const upsertVectors: Float32Array[] = [];
-    const upsertPayloads: StoreRecordPayload[] = [];
-    const deleteIds: string[] = [];
-    const countDelta = new Map<string, number>();
-    ids.forEach((id, i) => {
-      const op = byId.get(id)!;
-      const old = existing[i] ? readPayload(existing[i]!) : undefined;
-      const oldVectors = old?.vectors ?? 0;
-      const nsKey = encodeNamespace(op.namespace);
-      if (op.value === null) {
-        if (!old) return;
-        deleteIds.push(id);
-        for (let j = 1; j < oldVectors; j++) deleteIds.push(extraRecordId(id, j));
-        countDelta.set(nsKey, (countDelta.get(nsKey) ?? 0) - 1);
-        return;
-      }
-      if (!old) countDelta.set(nsKey, (countDelta.get(nsKey) ?? 0) + 1);
-      const texts = this.textsOf(op);
-      const item = { namespace: op.namespace, key: op.key, value: op.value, createdAt: old?.createdAt ?? now, updatedAt: now };
-      if (texts.length === 0) {
-        upsertIds.push(id);
-        upsertVectors.push(placeholderVector(this.d));
-        upsertPayloads.push(recordPayload(item, { main: true, indexed: false, vectors: 0 }));
-      } else {
-        texts.forEach((t, j) => {
-          upsertIds.push(j === 0 ? id : extraRecordId(id, j));
-          upsertVectors.push(embedded.get(t.text)!);
-          upsertPayloads.push(recordPayload(item, { main: j === 0, indexed: true, vectors: texts.length }));
-        });
-      }
-      for (let j = Math.max(1, texts.length); j < oldVectors; j++) deleteIds.push(extraRecordId(id, j));
+  private async getOne(memory: SemanticRoutingMemory, op: PreparedGet, now: number): Promise<Item | null> {
+    const [found] = await memory.get([mainRecordId(op.namespace, op.key)], { ignoreMissing: true });
+    if (!found) return null;
+    const p = readPayload(found);
+    if (isExpired(p.expiresAt ?? null, now)) return null;
+    await this.refresh(memory, [p], op.refreshTtl, now);
+    return toItem(p);
+  }
+
+  /**
+   * Gives the items read their whole TTL again from `now` (when `refreshTtl`, else the store's
+   * `refreshOnRead`, says so), rewriting all their records in one write. Items without a TTL are left alone.
+   */
+  private async refresh(memory: SemanticRoutingMemory, items: readonly StoreRecordPayload[], refreshTtl: boolean | undefined, now: number): Promise<void> {
+    if (!(refreshTtl ?? this.ttl.refreshOnRead)) return;
+    const targets = items.filter((p) => p.ttl !== undefined && p.ttl !== null);
+    if (targets.length === 0) return;
+    const ids = targets.flatMap((p) => recordIdsOf(mainRecordIdOf(p.ns, p.key), p));
+    const records = (await memory.get(ids, { ignoreMissing: true })).filter((r): r is MemoryItem => r !== undefined);
+    if (records.length === 0) return;
+    const payloads = records.map((r) => {
+      const p = readPayload(r);
+      return { ...p, expiresAt: expiryOf(p.ttl ?? null, now) };
     });
-    if (upsertIds.length > 0) await memory.add(upsertVectors, { ids: upsertIds, payloads: upsertPayloads });
-    if (deleteIds.length > 0) await memory.delete(deleteIds, { ignoreMissing: true });
-    if (this.namespaceCounts) {
-      for (const [ns, delta] of countDelta) {
-        const n = (this.namespaceCounts.get(ns) ?? 0) + delta;
-        if (n > 0) this.namespaceCounts.set(ns, n);
-        else this.namespaceCounts.delete(ns);
-      }
+    await memory.add(records.map((r) => r.vector), { ids: records.map((r) => r.id), payloads });
+    for (const p of targets) {
+      this.namespaces?.remove(p.ns, p.expiresAt ?? null);
+      this.namespaces?.add(p.ns, expiryOf(p.ttl ?? null, now));
     }
   }
 
-  /** Every main record whose payload matches `filter`, newest first. */
-  private async listItems(memory: SemanticRoutingMemory, filter: PayloadFilter): Promise<StoreRecordPayload[]> {
-    const out: StoreRecordPayload[] = [];
-    for await (const page of memory.items(SCAN_PAGE)) {
-      for (const it of page) {
-        const p = readPayload(it);
-        if (p.main && matchesFilter(p, filter)) out.push(p);
-      }
+  /** Applies consecutive puts: every upsert and delete they imply in one transaction of the memory. */
+  private async applyPuts(memory: SemanticRoutingMemory, ops: PreparedPut[], embedded: Map<string, Float32Array>, now: number): Promise<void> {
+    const puts = putsById(ops);
+    const ids = [...puts.keys()];
+    const existing = await memory.get(ids, { ignoreMissing: true });
+    const stored = new Map<string, StoreRecordPayload>();
+    existing.forEach((it, i) => {
+      if (it) stored.set(ids[i]!, readPayload(it));
+    });
+    const plan = planPuts({
+      puts,
+      stored,
+      textsOf: (op) => this.textsOf(op),
+      embedded,
+      d: this.d,
+      now,
+      defaultTtl: this.ttl.defaultTtl,
+      nextOrder: () => this.nextOrder(),
+    });
+    if (plan.ids.length === 0 && plan.deleteIds.length === 0) return;
+    await memory.addAndDelete(plan.vectors, { ids: plan.ids, payloads: plan.payloads, deleteIds: plan.deleteIds });
+    for (const change of plan.changes) {
+      if (change.before !== undefined) this.namespaces?.remove(change.namespace, change.before);
+      if (change.after !== undefined) this.namespaces?.add(change.namespace, change.after);
     }
-    // Newest first, then by key: a stable order for pagination.
-    return out.sort((a, b) => b.updatedAt - a.updatedAt || (a.ns < b.ns ? -1 : a.ns > b.ns ? 1 : 0) || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   }
 
-  private async searchOne(memory: SemanticRoutingMemory, op: PreparedSearch, queryVector: Float32Array | undefined): Promise<SearchItem[]> {
+  private async searchOne(memory: SemanticRoutingMemory, op: PreparedSearch, queryVector: Float32Array | undefined, now: number): Promise<SearchItem[]> {
     if (op.limit === 0) return [];
     const scope = and(op.prefix.length > 0 ? { field: 'nsPrefixes', op: 'contains', value: encodeNamespace(op.prefix) } : undefined, op.filter);
     if (!queryVector) {
-      const items = await this.listItems(memory, scope);
-      return items.slice(op.offset, op.offset + op.limit).map((p) => toItem(p));
+      const items = (await listItems(memory, scope, now)).slice(op.offset, op.offset + op.limit);
+      await this.refresh(memory, items, op.refreshTtl, now);
+      return items.map((p) => toItem(p));
     }
     const want = op.offset + op.limit;
-    const indexedScope = and(scope, { field: 'indexed', op: 'eq', value: true });
-    // An item may have several records; fetch more until `want` distinct items or the hits run out.
-    let k = Math.min(Limits.maxK, want);
-    let ranked: { id: string; score: number }[] = [];
-    for (;;) {
-      const hits = await memory.query(queryVector, { k, filter: indexedScope });
-      const seen = new Set<string>();
-      ranked = [];
-      for (const h of hits) {
-        const p = h.payload as StoreRecordPayload;
-        const id = mainRecordIdOf(p.ns, p.key);
-        if (seen.has(id)) continue;
-        seen.add(id);
-        ranked.push({ id, score: h.score });
-      }
-      if (ranked.length >= want || hits.length < k || k >= Limits.maxK) break;
-      k = Math.min(Limits.maxK, k * 2);
-    }
+    const indexedScope = and(scope, { field: 'indexed', op: 'eq', value: true }, liveAt(now));
+    const ranked = await rankItems(memory, queryVector, indexedScope, want);
     const page = ranked.slice(op.offset, want);
     // Read the value from the main record: it is the authority for the item.
     const mains = await memory.get(page.map((r) => r.id), { ignoreMissing: true });
-    const results: SearchItem[] = [];
+    const found: { p: StoreRecordPayload; score: number | undefined }[] = [];
     page.forEach((r, i) => {
-      if (mains[i]) results.push({ ...toItem(readPayload(mains[i]!)), score: r.score });
+      if (mains[i]) found.push({ p: readPayload(mains[i]!), score: r.score });
     });
     if (ranked.length < want) {
       // Scored items ran out: unscored items (never embedded) follow, as in InMemoryStore.
-      const unscored = await this.listItems(memory, and(scope, { field: 'indexed', op: 'eq', value: false }));
+      const unscored = await listItems(memory, and(scope, { field: 'indexed', op: 'eq', value: false }), now);
       const skip = Math.max(0, op.offset - ranked.length);
-      for (const p of unscored.slice(skip, skip + op.limit - results.length)) results.push({ ...toItem(p), score: undefined });
+      for (const p of unscored.slice(skip, skip + op.limit - found.length)) found.push({ p, score: undefined });
     }
-    return results;
+    await this.refresh(memory, found.map((f) => f.p), op.refreshTtl, now);
+    return found.map(({ p, score }) => ({ ...toItem(p), score }));
   }
 
-  private async loadNamespaceCounts(memory: SemanticRoutingMemory): Promise<Map<string, number>> {
-    if (!this.namespaceCounts) {
-      const counts = new Map<string, number>();
+  private async loadNamespaceIndex(memory: SemanticRoutingMemory): Promise<NamespaceIndex> {
+    if (!this.namespaces) {
+      const index = new NamespaceIndex();
       for await (const page of memory.items(SCAN_PAGE)) {
         for (const it of page) {
           const p = readPayload(it);
-          if (p.main) counts.set(p.ns, (counts.get(p.ns) ?? 0) + 1);
+          if (p.main) index.add(p.ns, p.expiresAt ?? null);
         }
       }
-      this.namespaceCounts = counts;
+      this.namespaces = index;
     }
-    return this.namespaceCounts;
+    return this.namespaces;
   }
 
-  private async listNamespacesOne(memory: SemanticRoutingMemory, op: PreparedList): Promise<string[][]> {
-    const counts = await this.loadNamespaceCounts(memory);
+  private async listNamespacesOne(memory: SemanticRoutingMemory, op: PreparedList, now: number): Promise<string[][]> {
+    const index = await this.loadNamespaceIndex(memory);
     const found = new Map<string, string[]>();
-    for (const encoded of counts.keys()) {
+    for (const encoded of index.live(now)) {
       const ns = decodeNamespace(encoded);
       if (!op.conditions.every((c) => matchesCondition(ns, c))) continue;
       const cut = op.maxDepth === undefined ? ns : ns.slice(0, op.maxDepth);
