@@ -73,7 +73,8 @@ Writes every SRM store (id, vector, payload per item) and every glossary store
 header with the format version and each store's configuration.
 
 Options:
-  --out <file>             the file to write (replaced atomically)
+  --out <file>             the file to write (replaced atomically; a symbolic
+                           link is followed and kept), or - for stdout
 `;
 
 export const IMPORT_USAGE = `Usage: srm import <dir> --in <file.jsonl> [--batch-size 1000]
