@@ -253,6 +253,21 @@ describe('remote numbers that size allocations', () => {
   });
 });
 
+describe('remote point ids', () => {
+  it('refuses a point id beyond any slot (it would size the memory\'s slot tables) with a CorruptDataError', async () => {
+    const store = await storage.openSrmStore({ name: 'items', dim: DIM, metric: 'dot' });
+    await store.write({ upserts: [srmRecord(1, DIM)] });
+    const [point] = emu.storedPoints(SRM);
+    emu.injectFault(is('scroll_points', SRM), ok({ points: [{ ...point, id: 3_000_000_000 }], next_page_offset: null }), 1);
+    const scan = async () => {
+      for await (const page of store.scan({ id: true, bucket: true }, 10)) void page;
+    };
+    await expect(scan()).rejects.toThrow(CorruptDataError);
+    emu.injectFault(is('scroll_points', SRM), ok({ points: [{ ...point, id: 3_000_000_000 }], next_page_offset: null }), 1);
+    await expect(scan()).rejects.toThrow(/point id 3000000000 is beyond any slot/);
+  });
+});
+
 describe('a server that fails every time', () => {
   it('ends each fault in a typed error after retries + 1 attempts: reset connections, 500s, no answer', async () => {
     const store = await storage.openGlossaryStore('terms');

@@ -342,6 +342,10 @@ export class QdrantSrmStore implements SrmStore {
     if (typeof p.id !== 'number' || !isSlot(p.id)) {
       throw new CorruptDataError(this.location, `point id ${JSON.stringify(String(p.id))} is not a slot; the collection holds points the SRM backend did not write`);
     }
+    // Slots are reused, so they stay below the item limit; a larger one would size the memory's slot tables.
+    if (p.id >= Limits.maxItems) {
+      throw new CorruptDataError(this.location, `point id ${p.id} is beyond any slot a memory of at most ${Limits.maxItems} items hands out`);
+    }
     return p.id;
   }
 
