@@ -114,8 +114,8 @@ export class SemanticRoutingMemory {
     this.buckets = new InvertedBuckets(1, this.codec);
     const backend = storage ?? EmbeddedStorage.inMemory();
     if (!storage) this.ownedStorage = backend;
-    claimStore(backend, name);
-    this.releaseClaim = () => releaseStore(backend, name);
+    claimStore(backend, name, this);
+    this.releaseClaim = () => releaseStore(backend, name, this);
     this.ready = this.attach(backend, name, options, rebuild);
     // Setup errors surface on the first call; do not also report them as unhandled. A failed setup frees the store.
     this.ready.catch(() => this.releaseClaim());

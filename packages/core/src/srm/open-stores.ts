@@ -7,25 +7,27 @@
 import { InvalidConfigError } from '../errors.js';
 import type { StorageBackend } from '../storage/types.js';
 
-const openNames = new WeakMap<StorageBackend, Set<string>>();
+/** Per backend: store name -> the memory holding it. */
+const openNames = new WeakMap<StorageBackend, Map<string, object>>();
 
 /**
- * Marks store `name` of `backend` as open.
+ * Marks store `name` of `backend` as open by `holder`.
  * @throws InvalidConfigError (field `name`) when a memory of this process already has it open.
  */
-export function claimStore(backend: StorageBackend, name: string): void {
+export function claimStore(backend: StorageBackend, name: string, holder: object): void {
   let names = openNames.get(backend);
-  if (!names) openNames.set(backend, (names = new Set()));
+  if (!names) openNames.set(backend, (names = new Map()));
   if (names.has(name)) {
     throw new InvalidConfigError(
       'name',
       `the SRM store ${JSON.stringify(name)} of this ${backend.kind} storage is already open as a memory in this process; use that memory, or close it first`,
     );
   }
-  names.add(name);
+  names.set(name, holder);
 }
 
-/** Marks store `name` of `backend` as closed again (idempotent). */
-export function releaseStore(backend: StorageBackend, name: string): void {
-  openNames.get(backend)?.delete(name);
+/** Marks store `name` of `backend` as closed again, if `holder` holds it (idempotent: a later holder keeps it). */
+export function releaseStore(backend: StorageBackend, name: string, holder: object): void {
+  const names = openNames.get(backend);
+  if (names?.get(name) === holder) names.delete(name);
 }

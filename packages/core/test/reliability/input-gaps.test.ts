@@ -182,4 +182,17 @@ describe('one store open twice in one process', () => {
     await ok.close();
     await storage.close();
   });
+
+  it('keeps the store claimed by a later memory when an earlier, failed one is closed', async () => {
+    const storage = await EmbeddedStorage.open(dirs.make());
+    await (await SemanticRoutingMemory.open({ storage, d: D, K: 2 })).close();
+    // Constructed directly, a memory with a conflicting K fails in its setup, which frees the store.
+    const failed = new SemanticRoutingMemory({ d: D, K: 3 }, storage);
+    await expect(failed.add(rows(1))).rejects.toThrow(InvalidConfigError);
+    const holder = await SemanticRoutingMemory.open({ storage });
+    await failed.close();
+    await expect(SemanticRoutingMemory.open({ storage })).rejects.toMatchObject({ name: 'InvalidConfigError', field: 'name' });
+    await holder.close();
+    await storage.close();
+  });
 });
