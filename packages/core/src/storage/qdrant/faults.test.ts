@@ -248,8 +248,11 @@ describe('remote numbers that size allocations', () => {
     const chunk = { id: 'c0', payload: { store: 'items', kind: 'chunk', generation: head.payload.generation, index: 0, data: Buffer.alloc(5000).toString('base64') } };
     emu.injectFault(is('scroll_points', STATE), ok({ points: [chunk], next_page_offset: null }), 1);
     await expect(srm.readState()).rejects.toThrow(/has 6668 base64 characters, expected 1336/);
-    emu.injectFault(is('scroll_points', STATE), ok({ points: [], next_page_offset: 'more' }), 1000);
+    for (const next of ['p1', 'p2', 'p3']) emu.injectFault(is('scroll_points', STATE), ok({ points: [], next_page_offset: next }), 1);
     await expect(srm.readState()).rejects.toThrow(/did not end after 2 pages/);
+    emu.clearFaults();
+    emu.injectFault(is('scroll_points', STATE), ok({ points: [], next_page_offset: 'again' }), 1000);
+    await expect(srm.readState()).rejects.toThrow(/handed out the scroll offset "again" twice/);
   });
 });
 
@@ -265,6 +268,24 @@ describe('remote point ids', () => {
     await expect(scan()).rejects.toThrow(CorruptDataError);
     emu.injectFault(is('scroll_points', SRM), ok({ points: [{ ...point, id: 3_000_000_000 }], next_page_offset: null }), 1);
     await expect(scan()).rejects.toThrow(/point id 3000000000 is beyond any slot/);
+  });
+});
+
+describe('endless paging', () => {
+  it('stops a scan and a listing whose server hands out the same offset again, with a CorruptDataError', async () => {
+    const srm = await storage.openSrmStore({ name: 'items', dim: DIM, metric: 'dot' });
+    await srm.write({ upserts: [srmRecord(1, DIM), srmRecord(2, DIM)] });
+    const glossary = await storage.openGlossaryStore('terms');
+    await glossary.upsert([entry('bot', 'JWT', [[1, 1]])]);
+    const [point] = emu.storedPoints(SRM);
+    emu.injectFault(is('scroll_points', SRM), ok({ points: [point], next_page_offset: 2 }), 1000);
+    const scan = async () => {
+      for await (const page of srm.scan({ id: true }, 1)) void page;
+    };
+    await expect(scan()).rejects.toThrow(CorruptDataError);
+    emu.clearFaults();
+    emu.injectFault(is('scroll_points', GLOSSARY), ok({ points: [], next_page_offset: 'ffffffff-0000-4000-8000-000000000000' }), 1000);
+    await expect(glossary.list('bot')).rejects.toThrow(/handed out the scroll offset .* twice/);
   });
 });
 

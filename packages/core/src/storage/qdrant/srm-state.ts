@@ -128,6 +128,7 @@ export class SrmStateStore {
     const maxPages = Math.ceil(chunks / CHUNKS_PER_PAGE) + 1;
     let pages = 0;
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       if (++pages > maxPages) {
         throw new CorruptDataError(c, `state of SRM store "${this.store}" did not end after ${maxPages} pages of ${CHUNKS_PER_PAGE} chunks`);
@@ -154,7 +155,7 @@ export class SrmStateStore {
         }
         parts[pl.index] = Buffer.from(pl.data, 'base64');
       }
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
     } while (offset !== undefined);
     const missing = parts.findIndex((p) => p === undefined);
     if (missing >= 0) {
@@ -213,7 +214,15 @@ export class SrmStateStore {
   }
 }
 
-/** The scroll cursor to continue from, or `undefined` at the end. */
-export function nextOffset(next: unknown): string | number | undefined {
-  return typeof next === 'string' || typeof next === 'number' ? next : undefined;
+/**
+ * The scroll cursor to continue from, or `undefined` at the end. `seen` holds the offsets of
+ * this scroll so far: an offset handed out twice would make the paging loop run forever.
+ * @throws CorruptDataError when the server repeats an offset.
+ */
+export function nextOffset(next: unknown, seen: Set<string | number>, collection: string): string | number | undefined {
+  const offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
+  if (offset === undefined) return undefined;
+  if (seen.has(offset)) throw new CorruptDataError(collection, `the server handed out the scroll offset ${JSON.stringify(offset)} twice; paging would never end`);
+  seen.add(offset);
+  return offset;
 }

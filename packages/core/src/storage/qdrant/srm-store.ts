@@ -201,6 +201,7 @@ export class QdrantSrmStore implements SrmStore {
     this.conn.assertOpen(this.what());
     const c = this.location;
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       // Scroll returns points in ascending id order, and ids are slots.
       const page = await this.conn.call('srm.scan', c, (cl) =>
@@ -211,7 +212,7 @@ export class QdrantSrmStore implements SrmStore {
           ...(offset !== undefined ? { offset } : {}),
         }),
       );
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
       if (page.points.length > 0) yield page.points.map((p) => this.toView(p, want));
     } while (offset !== undefined);
   }
@@ -285,6 +286,7 @@ export class QdrantSrmStore implements SrmStore {
     const c = this.location;
     const out: Schemas['Record'][] = [];
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       const page = await this.conn.call(operation, c, (cl) =>
         cl.scroll(c, {
@@ -296,7 +298,7 @@ export class QdrantSrmStore implements SrmStore {
         }),
       );
       out.push(...page.points);
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
     } while (offset !== undefined);
     return out;
   }
