@@ -3,7 +3,7 @@
  * child process, as a user runs it: exit codes, stdout/stderr, and a full
  * export/import cycle. Build first: `npx turbo run build --filter=@srm/core`.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -71,6 +71,21 @@ describe.skipIf(!built)('the srm bin', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('imported 1000 SRM items');
     expect(JSON.parse((await srm(['stats', target, '--json'])).stdout).srm.items).toBe(1000);
+  });
+
+  it('ends quietly with exit 0 when the reader of stdout goes away (srm export --out - | head)', async () => {
+    const child = spawn(process.execPath, [bin, 'export', dir, '--out', '-'], { cwd: packageDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => void (stderr += chunk.toString()));
+    let firstLine = '';
+    child.stdout.once('data', (chunk: Buffer) => {
+      firstLine = chunk.toString().split('\n')[0]!;
+      child.stdout.destroy();
+    });
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(JSON.parse(firstLine).type).toBe('header');
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it('exits 2 with the usage on stderr for bad arguments', async () => {

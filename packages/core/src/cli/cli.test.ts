@@ -8,7 +8,9 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GloveEmbedder } from '../embeddings/glove.js';
+import { SemanticRoutingMemory } from '../srm/memory.js';
 import type { QueryHit } from '../srm/types.js';
+import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import {
   AGENT, buildMemoryDir, FIRST_WORD, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, storedWord, tempDir, withMemories,
 } from './cli.test-helper.js';
@@ -140,6 +142,19 @@ describe('srm query', () => {
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^rank\s+score\s+id\s+payload$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[2])).toEqual(expected.map((h) => h.id));
+  });
+
+  it('names the stores that exist when the directory has no "default" store', async () => {
+    const other = tempDir();
+    const storage = await EmbeddedStorage.open(other);
+    const notes = await SemanticRoutingMemory.open({ storage, name: 'notes', d: 3, K: 1 });
+    await notes.add([[1, 0, 0], [0, 1, 0]], { ids: ['a', 'b'] });
+    await notes.close();
+    await storage.close();
+    const r = await runCli(['query', other, '--vector', '[1, 0, 0]']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/NotFoundError: SRM store .*the directory has "notes"; choose one with --name.* not found: "default"/);
+    expect(JSON.parse((await runCli(['query', other, '--name', 'notes', '--vector', '[1, 0, 0]', '--json'])).stdout)[0].id).toBe('a');
   });
 
   it('fails with exit 1 and a DimensionMismatchError for a vector of the wrong length', async () => {

@@ -11,7 +11,7 @@ import { importCommand } from './commands/import.js';
 import { migrateCommand } from './commands/migrate.js';
 import { queryCommand } from './commands/query.js';
 import { statsCommand } from './commands/stats.js';
-import { processIo, type CliIo } from './io.js';
+import { CLOSED_PIPE_EXIT_CODE, processIo, type CliIo } from './io.js';
 import { MAIN_USAGE } from './usage.js';
 
 export type { CliIo } from './io.js';
@@ -64,6 +64,8 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       return ExitCode.error;
     }
     const e = err as NodeJS.ErrnoException;
+    // The reader of stdout went away (`| head`): it has what it wanted.
+    if (e?.code === 'EPIPE') return CLOSED_PIPE_EXIT_CODE;
     io.stderr(`srm: ${e?.code ? `${e.code}: ` : ''}${e?.message ?? String(err)}\n`);
     return ExitCode.error;
   }

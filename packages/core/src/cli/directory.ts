@@ -50,16 +50,21 @@ export async function describeSrm(storage: StorageBackend, name: string): Promis
   return storage.describeSrmStore(name);
 }
 
+/** What a store lookup names when it fails: the stores that do exist, so the user can pick one. */
+function existing(kind: string, names: readonly string[], option: string): string {
+  return names.length === 0 ? `${kind} (the directory has none)` : `${kind} (the directory has ${names.map((n) => JSON.stringify(n)).join(', ')}; choose one with ${option})`;
+}
+
 /** Opens the existing SRM store `name` as a memory, with its stored configuration. */
 export async function openSrm(storage: StorageBackend, name: string): Promise<SemanticRoutingMemory> {
   const spec = await describeSrm(storage, name);
-  if (!spec) throw new NotFoundError(`SRM store in ${storage.kind} storage`, [name]);
+  if (!spec) throw new NotFoundError(existing(`SRM store in ${storage.kind} storage`, (await storage.listStores()).srm, '--name'), [name]);
   return SemanticRoutingMemory.open({ storage, name, d: spec.dim, metric: spec.metric });
 }
 
 /** Opens the existing glossary store `name` (never creates one). */
 export async function openGlossary(storage: StorageBackend, name: string, tokenizerPath?: string): Promise<SemanticMemory> {
   const { glossary } = await storage.listStores();
-  if (!glossary.includes(name)) throw new NotFoundError(`glossary store in ${storage.kind} storage`, [name]);
+  if (!glossary.includes(name)) throw new NotFoundError(existing(`glossary store in ${storage.kind} storage`, glossary, '--glossary-name'), [name]);
   return SemanticMemory.open({ storage, name, ...(tokenizerPath !== undefined ? { tokenizerPath } : {}) });
 }

@@ -175,8 +175,9 @@ export function parseDataLine(text: string, header: ExportHeader, seen: Map<stri
       if (!Array.isArray(v.vector) || v.vector.length !== d) {
         throw new BadLine(`vector must be an array of ${d} numbers, got ${Array.isArray(v.vector) ? `${v.vector.length} values` : JSON.stringify(v.vector)}`);
       }
-      const j = v.vector.findIndex((x) => typeof x !== 'number' || !Number.isFinite(x));
-      if (j >= 0) throw new BadLine(`vector[${j}] must be a finite number, got ${JSON.stringify(v.vector[j])}`);
+      // Float32 semantics, as the memory stores them: 1e39 is a finite double but Infinity as a float32.
+      const j = v.vector.findIndex((x) => typeof x !== 'number' || !Number.isFinite(Math.fround(x)));
+      if (j >= 0) throw new BadLine(`vector[${j}] must be a number that is finite as a float32 (|x| < 3.4e38), got ${JSON.stringify(v.vector[j])}`);
       const payload = checkPayload(v.payload ?? {}, 'payload');
       claim(`srm\u0000${store.name}\u0000${id}`, `id ${JSON.stringify(id)} of SRM store ${JSON.stringify(store.name)}`);
       return { type: 'srm', store: store.name, id, vector: v.vector as number[], payload };

@@ -9,6 +9,12 @@ import type { ProgressCallback, ProgressEvent } from '../srm/types.js';
 export interface CliIo {
   /** Writes to standard output (results). */
   stdout(text: string): void;
+  /**
+   * Writes to standard output and resolves once the text is handed to the OS, or rejects
+   * (EPIPE) when the reader went away; long outputs (`export --out -`) use it to stop early.
+   * Optional: without it, {@link CliIo.stdout} is used.
+   */
+  writeStdout?(text: string): Promise<void>;
   /** Writes to standard error (usage, errors, progress). */
   stderr(text: string): void;
   /** Whether stderr is a terminal; progress lines are drawn only then. */
@@ -17,10 +23,34 @@ export interface CliIo {
   env: Readonly<Record<string, string | undefined>>;
 }
 
+/**
+ * Exit code when the reader of stdout goes away early (`srm export --out - | head`).
+ * The reader has what it wanted, so the CLI ends quietly with success, not with
+ * 141 (death by SIGPIPE), which would fail a `set -o pipefail` script.
+ */
+export const CLOSED_PIPE_EXIT_CODE = 0;
+
+let pipeGuarded = false;
+
+/**
+ * Ends the process quietly when stdout's reader goes away: without a listener,
+ * the EPIPE of the next write is an uncaught error with a stack trace.
+ */
+function endQuietlyOnClosedPipe(): void {
+  if (pipeGuarded) return;
+  pipeGuarded = true;
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(CLOSED_PIPE_EXIT_CODE);
+    throw err;
+  });
+}
+
 /** The real process streams. */
 export function processIo(): CliIo {
+  endQuietlyOnClosedPipe();
   return {
     stdout: (text) => void process.stdout.write(text),
+    writeStdout: (text) => new Promise<void>((done, fail) => void process.stdout.write(text, (err) => (err ? fail(err) : done()))),
     stderr: (text) => void process.stderr.write(text),
     stderrIsTTY: process.stderr.isTTY === true,
     env: process.env,

@@ -88,6 +88,20 @@ describe('srm migrate', () => {
     expect(r.stderr).toMatch(/StorageUnavailableError: storage operation "connect"/);
   });
 
+  it('gives up on a server that never answers after --retries + 1 attempts of --timeout ms each', async () => {
+    const connects = () => emu.requests.filter((r) => r.operationId === 'get_collections').length;
+    const before = connects();
+    emu.injectFault((r) => r.operationId === 'get_collections', { kind: 'hang' }, 10);
+    try {
+      const r = await runCli(['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--prefix', 'cli4', '--timeout', '200', '--retries', '1']);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/StorageUnavailableError: storage operation "connect" failed: request timed out after 2 attempts/);
+      expect(connects() - before).toBe(2);
+    } finally {
+      emu.clearFaults();
+    }
+  });
+
   it('rejects bad arguments with exit 2', async () => {
     const cases = [
       ['migrate', srmOnly, '--url', emu.url],
@@ -95,6 +109,8 @@ describe('srm migrate', () => {
       ['migrate', srmOnly, '--to', 'qdrant'],
       ['migrate', srmOnly, '--to', 'qdrant', '--url', 'localhost:6333'],
       ['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--batch-size', 'many'],
+      ['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--timeout', '5'],
+      ['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--retries', '11'],
       ['migrate', '--to', 'qdrant', '--url', emu.url],
     ];
     for (const argv of cases) {

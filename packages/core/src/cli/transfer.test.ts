@@ -109,7 +109,7 @@ describe('srm export and srm import', () => {
     expect(r.stderr).toMatch(/line 6: id "[^"]+" of SRM store "default" repeats line 2/);
     expect(r.stderr).toMatch(/line 7: SRM store "elsewhere" is not declared in the header/);
     expect(r.stderr).toMatch(/line 8: .*agentId must not contain "::"/);
-    expect(r.stderr).toMatch(/line 9: vector\[7\] must be a finite number/);
+    expect(r.stderr).toMatch(/line 9: vector\[7\] must be a number that is finite as a float32/);
     expect(existsSync(target)).toBe(false);
   });
 
@@ -147,6 +147,23 @@ describe('srm export and srm import', () => {
     const after = await SemanticRoutingMemory.open({ path: other, d: 3 });
     expect(after.size).toBe(1);
     await after.close();
+  });
+
+  it('refuses a value that is finite as a double but not as a float32 (1e39), before writing anything', async () => {
+    const source = tempDir();
+    await buildMemoryDir(source, { glossary: false, items: 1200, rerank: 'int8' });
+    const lines = readFileSync(await exportOf(source), 'utf8').trimEnd().split('\n');
+    const last = JSON.parse(lines.at(-1)!);
+    last.vector[7] = 1e39;
+    lines[lines.length - 1] = JSON.stringify(last);
+    const file = join(tempDir(), 'huge.jsonl');
+    writeFileSync(file, lines.join('\n') + '\n');
+    const target = join(tempDir(), 'copy');
+    const r = await runCli(['import', target, '--in', file, '--batch-size', '500']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(new RegExp(`CorruptDataError: [^]*line ${lines.length}: vector\\[7\\] must be a number that is finite as a float32.*1e\\+39`));
+    expect(r.stderr).toContain('nothing was imported');
+    expect(existsSync(target)).toBe(false);
   });
 
   it('upserts into an existing memory of the same shape', async () => {

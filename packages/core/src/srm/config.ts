@@ -85,9 +85,30 @@ function num(field: string, v: unknown, min: number, max: number): number {
   return v;
 }
 
+/** Refuses options that are not an object (`open(null)`), before any field is read. */
+export function checkOptionsObject(options: unknown): void {
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidConfigError('options', `expected an object with at least { d } (or { path } / { storage } to reopen), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+}
+
+/**
+ * Checks the options that constrain each other, on the final configuration (at creation,
+ * and at a reopen where the stored K meets the caller's overrides): each alone may be in
+ * range while together they fail later, e.g. `autoFitAt < K` makes every add fail once
+ * the memory reaches `autoFitAt` items, since k-means needs at least K of them.
+ */
+export function checkDependentOptions(c: Pick<SRMConfig, 'K' | 'm' | 'autoFitAt' | 'trainSize'>): void {
+  if (c.m > c.K) throw new InvalidConfigError('m', `must be <= K (${c.K}), got ${c.m}`);
+  if (c.autoFitAt !== 0 && c.autoFitAt < c.K) {
+    throw new InvalidConfigError('autoFitAt', `must be 0 (off) or >= K (${c.K}): the automatic fit trains K centroids on the first autoFitAt items; got ${c.autoFitAt}`);
+  }
+  if (c.trainSize < c.K) throw new InvalidConfigError('trainSize', `must be >= K (${c.K}), got ${c.trainSize}`);
+}
+
 /** Validates options and applies defaults. Every problem names its field. */
 export function resolveConfig(options: SRMOptions): SRMConfig {
-  if (typeof options !== 'object' || options === null) throw new InvalidConfigError('options', 'expected an object with at least { d }');
+  checkOptionsObject(options);
   for (const key of Object.keys(options)) {
     if (!KNOWN_KEYS.has(key)) throw new InvalidConfigError(key, 'unknown option');
   }
@@ -123,6 +144,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);
   const growthRefitRatio = num('growthRefitRatio', o.growthRefitRatio, 0, 1000);
   if (growthRefitRatio !== 0 && growthRefitRatio < 1.5) throw new InvalidConfigError('growthRefitRatio', `expected 0 (off) or a ratio >= 1.5, got ${growthRefitRatio}`);
+  checkDependentOptions({ K, m, autoFitAt, trainSize });
   return {
     d, K, m, topK, maxCandidates, metric: o.metric, normalize, rerank: o.rerank, refine, pqSubvectors,
     adaptiveUpdate: o.adaptiveUpdate, tau, eta, seed, autoFitAt, trainSize, kmeansIterations, driftRefitRatio, growthRefitRatio,

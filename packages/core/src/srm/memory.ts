@@ -19,7 +19,7 @@ import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
 import { createCodec, type VectorCodec } from './codes.js';
-import { resolveConfig, type SRMConfig } from './config.js';
+import { checkDependentOptions, checkOptionsObject, resolveConfig, type SRMConfig } from './config.js';
 import { runQuery, ScratchPool, type SearchIndex } from './search.js';
 import { decodeState, encodeState } from './state.js';
 import type {
@@ -34,7 +34,8 @@ import type {
   VectorBatch,
   VectorLike,
 } from './types.js';
-import { checkId, checkIds, checkK, checkPayload, toMatrix, toQuery } from './validate.js';
+import { claimStore, releaseStore } from './open-stores.js';
+import { checkId, checkIds, checkK, checkOptions, checkPayload, guardProgress, toMatrix, toQuery } from './validate.js';
 
 /** Options that control one refit. */
 export interface RefitOptions {
@@ -93,6 +94,8 @@ export class SemanticRoutingMemory {
   private checkpointChecksums: Uint32Array | null = null;
   /** Set once attach() succeeded: only then is there a routing layer worth checkpointing. */
   private attached = false;
+  /** Frees this memory's store for another open in this process (see `open-stores.ts`). */
+  private readonly releaseClaim: () => void;
 
   /**
    * Creates a memory. Without `storage` it lives in memory (nothing on disk);
@@ -111,9 +114,11 @@ export class SemanticRoutingMemory {
     this.buckets = new InvertedBuckets(1, this.codec);
     const backend = storage ?? EmbeddedStorage.inMemory();
     if (!storage) this.ownedStorage = backend;
+    claimStore(backend, name, this);
+    this.releaseClaim = () => releaseStore(backend, name, this);
     this.ready = this.attach(backend, name, options, rebuild);
-    // Setup errors surface on the first call; do not also report them as unhandled.
-    this.ready.catch(() => undefined);
+    // Setup errors surface on the first call; do not also report them as unhandled. A failed setup frees the store.
+    this.ready.catch(() => this.releaseClaim());
   }
 
   /**
@@ -122,6 +127,7 @@ export class SemanticRoutingMemory {
    * the codebook and routing layer without retraining and answers the same.
    */
   static async open(options: SRMOpenOptions): Promise<SemanticRoutingMemory> {
+    checkOptionsObject(options);
     const { path, storage, name, rebuild, ...rest } = options;
     if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
     if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
@@ -164,7 +170,7 @@ export class SemanticRoutingMemory {
       for (const key of ['m', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'growthRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations'] as const) {
         if (options[key] !== undefined) (merged as Record<string, unknown>)[key] = options[key];
       }
-      if (merged.m > merged.K) throw new InvalidConfigError('m', `must be <= K (${merged.K}), got ${merged.m}`);
+      checkDependentOptions(merged);
       this.config = merged;
       this.fitError = state.fitError;
       sizeAtFit = state.sizeAtFit;
@@ -356,7 +362,9 @@ export class SemanticRoutingMemory {
   }
 
   /** {@link add} and {@link addAndDelete}: one store write of upserts and deletes. */
-  private async write(vectors: VectorBatch, opts: AddOptions, deleteIdsIn: readonly string[] | undefined, allowEmpty: boolean): Promise<{ ids: string[]; deleted: number }> {
+  private async write(vectors: VectorBatch, optsIn: AddOptions, deleteIdsIn: readonly string[] | undefined, allowEmpty: boolean): Promise<{ ids: string[]; deleted: number }> {
+    const opts = checkOptions(optsIn, allowEmpty ? 'addAndDelete' : 'add');
+    const onProgress = guardProgress(opts.onProgress, allowEmpty ? 'addAndDelete' : 'add');
     await this.ensureOpen();
     const deleteIds = [...new Set(checkIds(deleteIdsIn ?? [], 'deleteIds', false))];
     const empty = allowEmpty && Array.isArray(vectors) && vectors.length === 0;
@@ -377,13 +385,13 @@ export class SemanticRoutingMemory {
       const deleted = doomed.filter((e) => e !== undefined).length;
       if (this.live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, this.live + added - deleted);
       if (n > 0 && !this.codebook && this.config.autoFitAt > 0 && this.live + added >= this.config.autoFitAt) {
-        await this.fitLocked(this.trainingSample(data, n), this.live + n, opts.onProgress);
+        await this.fitLocked(this.trainingSample(data, n), this.live + n, onProgress);
         // The fit re-routed every stored item: read the buckets again.
         existing = await this.store.fetchIds(finalIds, { bucket: true });
         doomed = await this.store.fetchIds(deleteIds, { bucket: true });
       }
       const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
-      await this.insertLocked(data, n, finalIds, payloads, existing, removals, opts.onProgress);
+      await this.insertLocked(data, n, finalIds, payloads, existing, removals, onProgress);
       return { ids: finalIds, deleted };
     }).then((result) => {
       this.maybeStartRefit();
@@ -598,6 +606,7 @@ export class SemanticRoutingMemory {
    * filter never returns fewer than `k` hits when `k` matching items exist.
    */
   async query(vector: VectorLike, opts: QueryOptions = {}): Promise<QueryHit[]> {
+    opts = checkOptions(opts, 'query');
     await this.ensureOpen();
     const q = toQuery(vector, this.config.d, this.config.normalize);
     const k = checkK(opts.k ?? this.config.topK, 'k');
@@ -633,6 +642,7 @@ export class SemanticRoutingMemory {
    * @throws NotFoundError listing unknown ids, unless `ignoreMissing` (then `undefined` in their place).
    */
   async get(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<(MemoryItem | undefined)[]> {
+    opts = checkOptions(opts, 'get');
     await this.ensureOpen();
     const list = checkIds(ids, 'ids', false);
     const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, vector: true, payload: true }));
@@ -654,6 +664,7 @@ export class SemanticRoutingMemory {
    * @throws NotFoundError (and deletes nothing) when an id is unknown, unless `ignoreMissing`.
    */
   async delete(ids: readonly string[], opts: { ignoreMissing?: boolean } = {}): Promise<number> {
+    opts = checkOptions(opts, 'delete');
     await this.ensureOpen();
     const list = [...new Set(checkIds(ids, 'ids', false))];
     if (list.length === 0) return 0;
@@ -681,10 +692,11 @@ export class SemanticRoutingMemory {
    * once it holds `autoFitAt` items.
    */
   async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
+    const onProgress = guardProgress(checkOptions(opts, 'fit').onProgress, 'fit');
     await this.ensureOpen();
     const { data, n } = toMatrix(vectors, this.config.d, this.config.normalize, Limits.maxItems);
     if (n < this.config.K) throw new InvalidInputError(`fit needs at least K=${this.config.K} vectors, got ${n}`);
-    await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), Math.max(this.live, n), opts.onProgress));
+    await this.lock.write(() => this.fitLocked(this.subsample(data, n, this.config.trainSize), Math.max(this.live, n), onProgress));
   }
 
   /** The training sample for an automatic fit: stored items (pre-fit they are all in RAM) plus the incoming batch. */
@@ -803,6 +815,9 @@ export class SemanticRoutingMemory {
    * or orphaned. The quantizer (int8, pq, sq4 or pq4) is kept.
    */
   async refit(opts: RefitOptions = {}): Promise<void> {
+    opts = checkOptions(opts, 'refit');
+    const onProgress = guardProgress(opts.onProgress, 'refit');
+    opts = { ...opts, ...(onProgress ? { onProgress } : {}) };
     await this.ensureOpen();
     if (this.refitTask) return this.refitTask;
     const task = this.refitNow(opts).finally(() => {
@@ -1035,6 +1050,7 @@ export class SemanticRoutingMemory {
       if (this.attached) await this.checkpointLocked().catch(() => false);
       this.closed = true;
     });
+    this.releaseClaim();
     await this.ownedStorage?.close();
   }
 }

@@ -7,7 +7,7 @@ import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '.
 import { Limits } from '../limits.js';
 import type { Payload } from '../storage/types.js';
 import { normalizeInPlace } from '../util/vector-math.js';
-import type { VectorBatch, VectorLike } from './types.js';
+import type { ProgressCallback, VectorBatch, VectorLike } from './types.js';
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
@@ -90,7 +90,63 @@ export function checkIds(ids: unknown, what: string, unique: boolean): string[] 
   return out;
 }
 
-/** Checks a payload: a plain JSON object within the size limit. Returns its JSON round trip. */
+/** `base.key` when `key` is an identifier, else `base["key"]`: a path a reader can paste. */
+function childPath(base: string, key: string): string {
+  return /^[A-Za-z_$][\w$]*$/.test(key) ? `${base}.${key}` : `${base}[${JSON.stringify(key)}]`;
+}
+
+/** What JSON would silently change about `v` (NaN to null, a Date to a string, a Map to {}), or undefined. */
+function changedByJson(v: unknown): string | undefined {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return undefined;
+    case 'number':
+      return Number.isFinite(v) ? undefined : `${v} (JSON would store null)`;
+    case 'undefined':
+      return 'undefined (JSON would drop it, or store null in an array)';
+    case 'object': {
+      if (v === null || Array.isArray(v)) return undefined;
+      const proto = Object.getPrototypeOf(v) as unknown;
+      if (proto !== Object.prototype && proto !== null) {
+        const name = (v as { constructor?: { name?: unknown } }).constructor?.name;
+        return `a ${typeof name === 'string' && name ? name : 'non-plain object'} (only plain objects, arrays, strings, finite numbers, booleans and null are stored as given)`;
+      }
+      return typeof (v as { toJSON?: unknown }).toJSON === 'function' ? 'an object with toJSON (JSON would store what toJSON returns)' : undefined;
+    }
+    default:
+      return `a ${typeof v} (JSON cannot store it)`;
+  }
+}
+
+/**
+ * Refuses any value inside a payload that JSON would change, naming its path
+ * (`payloads[2].meta.when`), so what is stored is exactly what was given.
+ * Iterative, so a deeply nested payload cannot overflow the stack.
+ */
+function checkJsonExact(root: unknown, where: string): void {
+  const stack: { value: unknown; path: string }[] = [{ value: root, path: where }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    const problem = changedByJson(value);
+    if (problem !== undefined) throw new InvalidInputError(`${path} is ${problem}`);
+    if (typeof value !== 'object' || value === null) continue;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        if (!(i in value)) throw new InvalidInputError(`${path}[${i}] is a hole in a sparse array (JSON would store null)`);
+        stack.push({ value: value[i], path: `${path}[${i}]` });
+      }
+    } else {
+      for (const [key, child] of Object.entries(value)) stack.push({ value: child, path: childPath(path, key) });
+    }
+  }
+}
+
+/**
+ * Checks a payload: a plain JSON object within the size limit, holding only values
+ * JSON stores as given. Returns its JSON round trip.
+ * @throws InvalidInputError naming the path of a value JSON would change (NaN, a Date, a Map, undefined, ...).
+ */
 export function checkPayload(p: unknown, where: string): Payload {
   if (p === undefined) return {};
   if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidInputError(`${where}: payload must be a plain object, got ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`);
@@ -102,6 +158,7 @@ export function checkPayload(p: unknown, where: string): Payload {
   }
   if (typeof json !== 'string') throw new InvalidInputError(`${where}: payload serialises to nothing (a toJSON that returns undefined?)`);
   if (json.length > Limits.maxPayloadBytes) throw new LimitExceededError(`${where} payload size`, Limits.maxPayloadBytes, json.length);
+  checkJsonExact(p, where);
   return JSON.parse(json) as Payload;
 }
 
@@ -111,3 +168,43 @@ export function checkK(k: unknown, field: string): number {
   if (k > Limits.maxK) throw new LimitExceededError(field, Limits.maxK, k);
   return k;
 }
+
+/**
+ * The options argument of a public method: `undefined` means none; anything but a
+ * plain object (null, a string, an array) is refused rather than read as an object.
+ */
+export function checkOptions<T extends object>(opts: T | undefined, where: string): T {
+  if (opts === undefined) return {} as T;
+  if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
+    throw new InvalidInputError(`${where}: options must be an object or left out, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
+  }
+  return opts;
+}
+
+/**
+ * Wraps a caller's `onProgress` so that an exception in it cannot fail the operation it
+ * reports on: once a write is committed, a throwing callback must not turn it into a
+ * reported failure, and an operation half done must not stop midway because of it. The
+ * first exception per operation is reported as a process warning (code
+ * `SRM_PROGRESS_CALLBACK_THREW`, visible with `process.on('warning')`); later ones are ignored.
+ * @throws InvalidInputError when `onProgress` is given and is not a function.
+ */
+export function guardProgress(onProgress: unknown, where: string): ProgressCallback | undefined {
+  if (onProgress === undefined) return undefined;
+  if (typeof onProgress !== 'function') throw new InvalidInputError(`${where}: onProgress must be a function, got ${onProgress === null ? 'null' : typeof onProgress}`);
+  let warned = false;
+  return (event) => {
+    try {
+      (onProgress as ProgressCallback)(event);
+    } catch (err) {
+      if (warned) return;
+      warned = true;
+      process.emitWarning(`${where}: the onProgress callback threw (${err instanceof Error ? err.message : String(err)}); the operation went on`, {
+        code: PROGRESS_WARNING_CODE,
+      });
+    }
+  };
+}
+
+/** `code` of the process warning emitted when an `onProgress` callback throws. */
+export const PROGRESS_WARNING_CODE = 'SRM_PROGRESS_CALLBACK_THREW';

@@ -1,16 +1,15 @@
 /** `srm export`: both memories of a directory to one JSONL file. */
-import { open, rename, rm } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
 import type { SemanticMemory } from '../../glossary/semantic-memory.js';
 import type { SemanticRoutingMemory } from '../../srm/memory.js';
 import { parseCommand, requireString } from '../args.js';
 import { openDirectory, openGlossary, openSrm } from '../directory.js';
+import { openExportSink } from '../export-target.js';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION, exportConfig, glossaryLineText, srmLineText, type ExportHeader } from '../export-format.js';
 import { ProgressLine, type CliIo } from '../io.js';
 import { EXPORT_USAGE } from '../usage.js';
 
 const PAGE = 1000;
-/** Bytes buffered before a write to the file. */
+/** Characters buffered before a write to the destination. */
 const FLUSH_AT = 1 << 20;
 
 export async function exportCommand(argv: readonly string[], io: CliIo): Promise<number> {
@@ -19,7 +18,7 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
     io.stdout(EXPORT_USAGE);
     return 0;
   }
-  const out = resolve(requireString(args, 'out', EXPORT_USAGE));
+  const out = requireString(args, 'out', EXPORT_USAGE);
   const storage = await openDirectory(args.positionals[0]!, { create: false });
   const srms: { name: string; memory: SemanticRoutingMemory }[] = [];
   const glossaries: { name: string; memory: SemanticMemory }[] = [];
@@ -40,14 +39,12 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
       glossary: await Promise.all(glossaries.map(async ({ name, memory }) => ({ name, entries: (await memory.store.termStats([])).docCount }))),
     };
 
-    // Write beside the target and rename at the end, so a failed export never leaves half a file under the name.
-    const tmp = resolve(dirname(out), `.${process.pid}-${Date.now()}.srm-export.tmp`);
-    const file = await open(tmp, 'w');
+    const sink = await openExportSink(out, io);
     let buffer = '';
     const emit = async (line: string) => {
       buffer += line + '\n';
       if (buffer.length >= FLUSH_AT) {
-        await file.write(buffer);
+        await sink.write(buffer);
         buffer = '';
       }
     };
@@ -74,18 +71,18 @@ export async function exportCommand(argv: readonly string[], io: CliIo): Promise
         }
         counts.glossary += done;
       }
-      await file.write(buffer);
-      await file.sync();
-      await file.close();
-      await rename(tmp, out);
+      await sink.write(buffer);
+      await sink.commit();
     } catch (err) {
-      await file.close().catch(() => undefined);
-      await rm(tmp, { force: true });
+      await sink.abort();
       throw err;
     } finally {
       progress.finish();
     }
-    io.stdout(`exported ${counts.srm} SRM items (${srms.length} store(s)) and ${counts.glossary} glossary entries (${glossaries.length} store(s)) to ${out}\n`);
+    // With --out -, stdout carries the data only; the summary goes to stderr.
+    const summary = `exported ${counts.srm} SRM items (${srms.length} store(s)) and ${counts.glossary} glossary entries (${glossaries.length} store(s)) to ${sink.name}\n`;
+    if (sink.toStdout) io.stderr(summary);
+    else io.stdout(summary);
     return 0;
   } finally {
     for (const { memory } of [...srms, ...glossaries]) await memory.close();

@@ -9,6 +9,9 @@ import { table } from '../format.js';
 import { ProgressLine, type CliIo } from '../io.js';
 import { MIGRATE_USAGE } from '../usage.js';
 
+/** Default `--timeout` of `srm migrate`, in ms. */
+export const MIGRATE_TIMEOUT_MS = 30_000;
+
 export async function migrateCommand(argv: readonly string[], io: CliIo): Promise<number> {
   const args = parseCommand(argv, {
     to: { type: 'string' },
@@ -17,6 +20,8 @@ export async function migrateCommand(argv: readonly string[], io: CliIo): Promis
     prefix: { type: 'string' },
     overwrite: { type: 'boolean' },
     'batch-size': { type: 'string' },
+    timeout: { type: 'string' },
+    retries: { type: 'string' },
   }, MIGRATE_USAGE, { min: 1, max: 1 });
   if (args.help) {
     io.stdout(MIGRATE_USAGE);
@@ -29,11 +34,20 @@ export async function migrateCommand(argv: readonly string[], io: CliIo): Promis
   const apiKey = optionalString(args, 'api-key') ?? io.env.QDRANT_API_KEY;
   const prefix = optionalString(args, 'prefix');
   const batchSize = optionalInt(args, 'batch-size', MIGRATE_USAGE, { min: 1, max: Limits.maxBatchSize });
+  // A batch copy, not an agent waiting: a longer per-request timeout than the library's default.
+  const timeoutMs = optionalInt(args, 'timeout', MIGRATE_USAGE, { min: 100, max: 600_000 }) ?? MIGRATE_TIMEOUT_MS;
+  const retries = optionalInt(args, 'retries', MIGRATE_USAGE, { min: 0, max: 10 });
 
   const from = await openDirectory(args.positionals[0]!, { create: false });
   const progress = new ProgressLine(io);
   try {
-    const dest = await QdrantStorage.connect({ url, ...(apiKey ? { apiKey } : {}), ...(prefix !== undefined ? { collectionPrefix: prefix } : {}) });
+    const dest = await QdrantStorage.connect({
+      url,
+      timeoutMs,
+      ...(retries !== undefined ? { retries } : {}),
+      ...(apiKey ? { apiKey } : {}),
+      ...(prefix !== undefined ? { collectionPrefix: prefix } : {}),
+    });
     try {
       const stores = await from.listStores();
       const specs: SrmStoreSpec[] = [];

@@ -217,6 +217,7 @@ export class QdrantGlossaryStore implements GlossaryStore {
   private async *scrollPages(operation: string, filter: Schemas['Filter'] | undefined, limit: number): AsyncIterable<StoredGlossaryEntry[]> {
     const c = this.location;
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       const page = await this.conn.call(operation, c, (cl) =>
         cl.scroll(c, {
@@ -227,7 +228,7 @@ export class QdrantGlossaryStore implements GlossaryStore {
           ...(offset !== undefined ? { offset } : {}),
         }),
       );
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
       if (page.points.length > 0) yield page.points.map((p) => this.toEntry(p));
     } while (offset !== undefined);
   }

@@ -20,15 +20,17 @@ export interface QdrantStorageOptions {
   collectionPrefix?: string;
   /**
    * Timeout of one HTTP request, in milliseconds. A request that takes longer
-   * is aborted and counts as a failed attempt. Default 30 000; range 100 to
-   * 600 000. Raise it for very large batches on a busy cluster.
+   * is aborted and counts as a failed attempt. Default 5 000, sized for an
+   * agent waiting on its memory: with the default retries, a server that never
+   * answers fails a call in about 15 s. Range 100 to 600 000. Raise it for very
+   * large batches on a busy cluster (`srm migrate` uses 30 000).
    */
   timeoutMs?: number;
   /**
    * How many times a failed request is retried (every request this backend
    * sends is idempotent: reads, upserts and deletes by id). Only transient
    * failures are retried: refused or reset connections, timeouts, HTTP 429
-   * and 5xx. Default 3; range 0 to 10. Worst-case latency of a failing call
+   * and 5xx. Default 2; range 0 to 10. Worst-case latency of a failing call
    * is about `(retries + 1) * timeoutMs` plus the backoff.
    */
   retries?: number;
@@ -75,8 +77,8 @@ export interface QdrantCollectionSettings {
 /** Defaults of {@link QdrantStorageOptions}. */
 export const defaultQdrantStorageOptions = {
   collectionPrefix: 'srm',
-  timeoutMs: 30_000,
-  retries: 3,
+  timeoutMs: 5_000,
+  retries: 2,
   backoffMs: 100,
   maxBackoffMs: 2_000,
   writeBatchSize: 256,

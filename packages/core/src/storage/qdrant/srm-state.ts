@@ -12,7 +12,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import { CorruptDataError, DimensionMismatchError, InvalidConfigError } from '../../errors.js';
+import { CorruptDataError, DimensionMismatchError, InvalidConfigError, LimitExceededError } from '../../errors.js';
 import type { SrmStoreSpec } from '../types.js';
 import type { QdrantConnection } from './connection.js';
 
@@ -24,6 +24,19 @@ const STATE_FORMAT = 1;
 const LAYOUT_FORMAT = 1;
 /** Raw bytes per chunk (about 5.3 MB of base64, well under Qdrant's 32 MiB request limit). */
 const CHUNK_BYTES = 4 * 1024 * 1024;
+/**
+ * Largest state blob written or read: 1 GiB, 256 chunks. A state holds the config, the codebook
+ * (K x d float32: 256 MiB at K = 16 384 and d = 4096) and the quantizer tables. The bound keeps a
+ * damaged or hostile head (say 2^31 chunks) from sizing an allocation.
+ */
+export const MAX_STATE_BYTES = 1024 * 1024 * 1024;
+/** Chunks read per scroll page. */
+const CHUNKS_PER_PAGE = 4;
+
+/** Chunks a blob of `bytes` bytes is cut into. */
+const chunkCount = (bytes: number) => Math.max(1, Math.ceil(bytes / CHUNK_BYTES));
+/** Raw size of chunk `index` of a blob of `bytes` bytes. */
+const chunkSize = (bytes: number, index: number) => Math.min(CHUNK_BYTES, bytes - index * CHUNK_BYTES);
 
 interface HeadPayload {
   store: string;
@@ -105,13 +118,25 @@ export class SrmStateStore {
     if (h.format !== STATE_FORMAT) {
       throw new CorruptDataError(c, `state of SRM store "${this.store}" has format ${String(h.format)}; this version reads format ${STATE_FORMAT}`);
     }
-    const parts = new Array<Buffer | undefined>(h.chunks!).fill(undefined);
+    // Every size below depends on these two remote numbers: check them before any allocation.
+    const { bytes, chunks } = h as HeadPayload;
+    if (bytes < 0 || bytes > MAX_STATE_BYTES || chunks !== chunkCount(bytes)) {
+      throw new CorruptDataError(c, `state head of SRM store "${this.store}" claims ${chunks} chunk(s) of ${bytes} bytes; expected at most ${MAX_STATE_BYTES} bytes in ${CHUNK_BYTES}-byte chunks`);
+    }
+    const parts = new Array<Buffer | undefined>(chunks).fill(undefined);
+    // A server that keeps handing out pages must not keep this loop going.
+    const maxPages = Math.ceil(chunks / CHUNKS_PER_PAGE) + 1;
+    let pages = 0;
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
+      if (++pages > maxPages) {
+        throw new CorruptDataError(c, `state of SRM store "${this.store}" did not end after ${maxPages} pages of ${CHUNKS_PER_PAGE} chunks`);
+      }
       const page = await this.conn.call('srm.readState', c, (cl) =>
         cl.scroll(c, {
           filter: { must: [storeIs(this.store), { key: 'generation', match: { value: h.generation! } }] },
-          limit: 4,
+          limit: CHUNKS_PER_PAGE,
           with_payload: true,
           with_vector: false,
           ...(offset !== undefined ? { offset } : {}),
@@ -120,28 +145,34 @@ export class SrmStateStore {
       for (const p of page.points) {
         const pl = p.payload as { kind?: unknown; index?: unknown; data?: unknown } | null | undefined;
         if (pl?.kind !== 'chunk') continue;
-        if (typeof pl.index !== 'number' || typeof pl.data !== 'string' || pl.index < 0 || pl.index >= parts.length) {
+        if (typeof pl.index !== 'number' || !Number.isInteger(pl.index) || typeof pl.data !== 'string' || pl.index < 0 || pl.index >= parts.length) {
           throw new CorruptDataError(c, `state chunk of SRM store "${this.store}" is malformed`);
+        }
+        // base64 is 4 characters per 3 bytes: check the length before decoding.
+        const size = chunkSize(bytes, pl.index);
+        if (pl.data.length !== 4 * Math.ceil(size / 3)) {
+          throw new CorruptDataError(c, `state chunk ${pl.index} of SRM store "${this.store}" has ${pl.data.length} base64 characters, expected ${4 * Math.ceil(size / 3)}`);
         }
         parts[pl.index] = Buffer.from(pl.data, 'base64');
       }
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
     } while (offset !== undefined);
     const missing = parts.findIndex((p) => p === undefined);
     if (missing >= 0) {
       throw new CorruptDataError(c, `state of SRM store "${this.store}" lacks chunk ${missing} of ${parts.length}`);
     }
     const joined = Buffer.concat(parts as Buffer[]);
-    if (joined.byteLength !== h.bytes) {
-      throw new CorruptDataError(c, `state of SRM store "${this.store}" has ${joined.byteLength} bytes, expected ${h.bytes}`);
+    if (joined.byteLength !== bytes) {
+      throw new CorruptDataError(c, `state of SRM store "${this.store}" has ${joined.byteLength} bytes, expected ${bytes}`);
     }
     return new Uint8Array(joined.buffer, joined.byteOffset, joined.byteLength);
   }
 
   async write(state: Uint8Array): Promise<void> {
     const c = this.collection;
+    if (state.byteLength > MAX_STATE_BYTES) throw new LimitExceededError('SRM state size on Qdrant (bytes)', MAX_STATE_BYTES, state.byteLength);
     const generation = randomUUID();
-    const chunks = Math.max(1, Math.ceil(state.byteLength / CHUNK_BYTES));
+    const chunks = chunkCount(state.byteLength);
     for (let i = 0; i < chunks; i++) {
       const bytes = state.subarray(i * CHUNK_BYTES, Math.min(state.byteLength, (i + 1) * CHUNK_BYTES));
       const data = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
@@ -183,7 +214,15 @@ export class SrmStateStore {
   }
 }
 
-/** The scroll cursor to continue from, or `undefined` at the end. */
-export function nextOffset(next: unknown): string | number | undefined {
-  return typeof next === 'string' || typeof next === 'number' ? next : undefined;
+/**
+ * The scroll cursor to continue from, or `undefined` at the end. `seen` holds the offsets of
+ * this scroll so far: an offset handed out twice would make the paging loop run forever.
+ * @throws CorruptDataError when the server repeats an offset.
+ */
+export function nextOffset(next: unknown, seen: Set<string | number>, collection: string): string | number | undefined {
+  const offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
+  if (offset === undefined) return undefined;
+  if (seen.has(offset)) throw new CorruptDataError(collection, `the server handed out the scroll offset ${JSON.stringify(offset)} twice; paging would never end`);
+  seen.add(offset);
+  return offset;
 }

@@ -201,6 +201,7 @@ export class QdrantSrmStore implements SrmStore {
     this.conn.assertOpen(this.what());
     const c = this.location;
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       // Scroll returns points in ascending id order, and ids are slots.
       const page = await this.conn.call('srm.scan', c, (cl) =>
@@ -211,7 +212,7 @@ export class QdrantSrmStore implements SrmStore {
           ...(offset !== undefined ? { offset } : {}),
         }),
       );
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
       if (page.points.length > 0) yield page.points.map((p) => this.toView(p, want));
     } while (offset !== undefined);
   }
@@ -285,6 +286,7 @@ export class QdrantSrmStore implements SrmStore {
     const c = this.location;
     const out: Schemas['Record'][] = [];
     let offset: string | number | undefined;
+    const seen = new Set<string | number>();
     do {
       const page = await this.conn.call(operation, c, (cl) =>
         cl.scroll(c, {
@@ -296,7 +298,7 @@ export class QdrantSrmStore implements SrmStore {
         }),
       );
       out.push(...page.points);
-      offset = nextOffset(page.next_page_offset);
+      offset = nextOffset(page.next_page_offset, seen, c);
     } while (offset !== undefined);
     return out;
   }
@@ -341,6 +343,10 @@ export class QdrantSrmStore implements SrmStore {
   private slotOf(p: { id: Schemas['ExtendedPointId'] }): number {
     if (typeof p.id !== 'number' || !isSlot(p.id)) {
       throw new CorruptDataError(this.location, `point id ${JSON.stringify(String(p.id))} is not a slot; the collection holds points the SRM backend did not write`);
+    }
+    // Slots are reused, so they stay below the item limit; a larger one would size the memory's slot tables.
+    if (p.id >= Limits.maxItems) {
+      throw new CorruptDataError(this.location, `point id ${p.id} is beyond any slot a memory of at most ${Limits.maxItems} items hands out`);
     }
     return p.id;
   }
