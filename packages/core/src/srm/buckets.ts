@@ -165,6 +165,24 @@ export class InvertedBuckets {
     return out;
   }
 
+  /**
+   * A copy that owns fresh copies of the lists in `copied` and shares the others with this one.
+   * Only the copied lists may be written through the copy: an adaptive update rebuilds those
+   * lists off to the side while this instance keeps serving, unchanged.
+   */
+  copyLists(copied: Iterable<number>): InvertedBuckets {
+    const out = new InvertedBuckets(this.K, this.layout);
+    out.slotLists = this.slotLists.slice();
+    out.rowLists = this.rowLists.slice();
+    out.lengths = this.lengths.slice();
+    out.changed = this.changed.slice();
+    for (const b of copied) {
+      out.slotLists[b] = this.slotLists[b]!.slice();
+      out.rowLists[b] = this.rowLists[b]!.slice();
+    }
+    return out;
+  }
+
   /** Allocated bytes of the slot lists and the length array: the routing layer's per-item part. */
   get slotBytes(): number {
     let bytes = this.lengths.byteLength;

@@ -1,0 +1,213 @@
+/**
+ * The background refit and the policy that starts it. A refit trains a new codebook on a sample
+ * of the stored items and routes every item into a new layer, without the lock, while queries and
+ * writes go on against the live layer. Writes made meanwhile are noted and routed into the new
+ * layer too before the swap, so none is lost or orphaned.
+ */
+import { InvalidInputError } from '../errors.js';
+import type { SrmStore } from '../storage/types.js';
+import type { RwLock } from '../util/rw-lock.js';
+import type { SRMConfig } from './config.js';
+import { RoutingLayer } from './routing-layer.js';
+import { presizedLists, routeInto, sampleStored, trainCodebook, type RouteSource } from './train.js';
+import type { ProgressCallback } from './types.js';
+
+/** Options that control one refit. */
+export interface RefitOptions {
+  onProgress?: ProgressCallback;
+}
+
+/**
+ * A refit catches up on the writes made while it routed, without the lock, until at most this
+ * many are left for the swap (which holds the write lock), in at most this many rounds.
+ */
+const REFIT_CATCH_UP_DONE = 1024;
+const REFIT_CATCH_UP_ROUNDS = 8;
+
+/** What a refit needs of its memory. */
+export interface RefitHost {
+  readonly config: SRMConfig;
+  readonly store: SrmStore;
+  readonly lock: RwLock;
+  /** The live layer. */
+  readonly layer: RoutingLayer;
+  /** Changes whenever a fit or refit installs a layer: a refit that sees it change was superseded. */
+  readonly epoch: number;
+  /** Set when the memory begins to close: no refit may start after that. */
+  readonly closing: boolean;
+  /** Commits `next` to the store and makes it the live layer. Caller holds the write lock. */
+  install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void>;
+  /** Fits a memory that has no codebook yet, on its stored items. Caller holds the write lock. */
+  fitStored(onProgress?: ProgressCallback): Promise<void>;
+}
+
+/**
+ * When to refit: when the memory has grown `growthRefitRatio` times since the last fit, or when
+ * recent items sit much farther from their centroids than the fitted ones did (drift).
+ */
+export class RefitPolicy {
+  /** Exponential moving average of new items' squared distance to their centroid (null: none since the fit). */
+  recentError: number | null = null;
+  private addsSinceFit = 0;
+
+  /** Notes `n` items added with squared centroid distances summing to `errSum` (window ~1000 items). */
+  track(errSum: number, n: number): void {
+    const mean = errSum / n;
+    const alpha = Math.min(1, n / 1000);
+    this.recentError = this.recentError === null ? mean : (1 - alpha) * this.recentError + alpha * mean;
+    this.addsSinceFit += n;
+  }
+
+  /** A new layer was installed: its fit is the new baseline. */
+  reset(): void {
+    this.recentError = null;
+    this.addsSinceFit = 0;
+  }
+
+  /** Whether `layer` calls for a refit. */
+  due(config: SRMConfig, layer: RoutingLayer): boolean {
+    if (!layer.codebook) return false;
+    const { driftRefitRatio, growthRefitRatio } = config;
+    const { fitError, sizeAtFit } = layer.fit;
+    const grown = growthRefitRatio !== 0 && layer.slots.live >= growthRefitRatio * Math.max(sizeAtFit, 1);
+    const drifted =
+      driftRefitRatio !== 0 &&
+      fitError !== null &&
+      this.recentError !== null &&
+      this.addsSinceFit >= Math.max(1000, 0.1 * sizeAtFit) &&
+      this.recentError > driftRefitRatio * Math.max(fitError, 1e-12);
+    return grown || drifted;
+  }
+}
+
+/** One background refit at a time, and the policy that starts them. */
+export class BackgroundRefit {
+  readonly policy = new RefitPolicy();
+  /** The last background refit's failure, for stats. */
+  lastError: unknown = null;
+  private task: Promise<void> | null = null;
+  /** Slots written since the running refit took its snapshot. */
+  private dirty: Set<number> | null = null;
+
+  constructor(private readonly host: RefitHost) {}
+
+  /** Whether a refit is running. */
+  get running(): boolean {
+    return this.task !== null;
+  }
+
+  /** Notes a write to `slot`, which a running refit must route again. */
+  noteWrite(slot: number): void {
+    this.dirty?.add(slot);
+  }
+
+  /** Starts a refit, or joins the running one. */
+  start(opts: RefitOptions = {}): Promise<void> {
+    if (this.task) return this.task;
+    const task = this.run(opts).finally(() => {
+      this.task = null;
+      this.dirty = null;
+    });
+    this.task = task;
+    // Items that arrived while it trained may already call for the next one.
+    task.then(
+      () => this.maybeStart(),
+      () => undefined,
+    );
+    return task;
+  }
+
+  /** Starts a background refit when the policy calls for one. */
+  maybeStart(): void {
+    if (this.task || this.host.closing || !this.policy.due(this.host.config, this.host.layer)) return;
+    this.start().catch((err: unknown) => {
+      this.lastError = err;
+    });
+  }
+
+  /** Resolves when no refit is running. */
+  async idle(): Promise<void> {
+    // A finished refit may start the next one (growth); wait for that too.
+    while (this.task) await this.task.catch(() => undefined);
+  }
+
+  private async run(opts: RefitOptions): Promise<void> {
+    const host = this.host;
+    const { config, lock } = host;
+    if (!host.layer.codebook) {
+      const live = host.layer.slots.live;
+      if (live < config.K) throw new InvalidInputError(`refit needs at least K=${config.K} items, the memory has ${live}`);
+      await lock.write(() => host.fitStored(opts.onProgress));
+      return;
+    }
+    const epoch = host.epoch;
+    const source = (): RouteSource => ({ config, layer: host.layer, store: host.store });
+    this.dirty = new Set();
+    // 1. The training sample, read without holding the lock.
+    const slots = await lock.read(() => host.layer.allSlots());
+    const sample = await sampleStored(config, host.layer, host.store, slots, config.trainSize);
+    const { codebook, inertia, shares } = await trainCodebook(config, sample, config.seed + 1, opts.onProgress, 'refit:kmeans');
+    // 2. Route every item with the new codebook into new lists, encoding its row (the codec's
+    //    parameters are kept), yielding so queries go on.
+    const { codec, slots: allocator } = host.layer;
+    const next = new RoutingLayer(config.d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), allocator, {
+      fitError: inertia,
+      // The baseline is what the codebook was trained on, not what arrived while it was trained.
+      sizeAtFit: slots.length,
+    });
+    const routed = { bucketOf: new Int32Array(allocator.end).fill(-1) };
+    await routeInto(next, source(), slots, 'refit:route', opts.onProgress, routed.bucketOf);
+    // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
+    //    re-routes only the last writes: queries and writes wait for it, not for every write
+    //    made during the refit (at a steady write rate, most of them).
+    let backlog = slots.length;
+    for (let round = 0; round < REFIT_CATCH_UP_ROUNDS && host.epoch === epoch; round++) {
+      // A round pays only while writes come slower than the routing: it must at least halve the
+      // backlog. Writes as fast as the routing are left to the swap, which makes them wait.
+      const pending = this.dirty.size;
+      if (pending <= REFIT_CATCH_UP_DONE || pending > backlog / 2) break;
+      backlog = pending;
+      const written = this.dirty;
+      this.dirty = new Set();
+      const { changed } = this.withdraw(written, next, routed);
+      await routeInto(next, source(), changed, 'refit:catch-up', opts.onProgress, routed.bucketOf);
+    }
+    // 4. Swap under the write lock, re-routing what changed since.
+    await lock.write(async () => {
+      // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
+      if (host.epoch !== epoch) return;
+      const { changed, live } = this.withdraw(this.dirty!, next, routed);
+      // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
+      const { bucketOf } = routed;
+      for (let s = 0; s < bucketOf.length; s++) {
+        if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
+      }
+      await routeInto(next, source(), changed, 'refit:reroute');
+      next.buckets.shrinkToFit();
+      await host.install(next, next.buckets.assignments());
+      opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
+    });
+  }
+
+  /**
+   * Takes the items written since they were routed into the refit's `next` layer back out of it,
+   * and returns those still stored (sorted by slot), to be routed again, with the live-slot map.
+   * `placed.bucketOf` (bucket in `next` by slot, -1 when absent) grows to cover every slot.
+   */
+  private withdraw(written: ReadonlySet<number>, next: RoutingLayer, placed: { bucketOf: Int32Array }): { changed: number[]; live: Uint8Array } {
+    const end = next.slots.end;
+    if (placed.bucketOf.length < end) {
+      const grown = new Int32Array(end).fill(-1);
+      grown.set(placed.bucketOf);
+      placed.bucketOf = grown;
+    }
+    const { bucketOf } = placed;
+    const live = this.host.layer.liveMask(end);
+    for (const s of written) {
+      if (bucketOf[s]! < 0) continue;
+      next.buckets.remove(bucketOf[s]!, s);
+      bucketOf[s] = -1;
+    }
+    return { changed: [...written].filter((s) => live[s] === 1).sort((a, b) => a - b), live };
+  }
+}

@@ -1,0 +1,158 @@
+/**
+ * The routing layer: what a memory holds in RAM to answer a query. A codebook (null before the
+ * fit: one flat list, exact search), the codec of the rerank rows, the bucket lists and the slot
+ * allocator. A fit, refit or adaptive update builds a new layer off to the side, commits it to the
+ * store and only then swaps it in by reference, so the live layer never holds half a change.
+ */
+import { normalizeInPlace } from '../util/vector-math.js';
+import { InvertedBuckets } from './buckets.js';
+import type { Codebook } from './codebook.js';
+import type { VectorCodec } from './codes.js';
+
+/**
+ * Which store slots hold an item. Slots outlive layers: a layer built by a refit takes over the
+ * allocator of the layer it replaces, so writes made meanwhile are counted once.
+ */
+export class SlotAllocator {
+  /** One past the highest slot in use. */
+  end = 0;
+  /** Released slots below `end`, reused before `end` grows. */
+  free: number[] = [];
+  /** Items stored. */
+  live = 0;
+
+  /** A slot for a new item. */
+  take(): number {
+    return this.free.length > 0 ? this.free.pop()! : this.end++;
+  }
+
+  /** Hands back slot `s` (its item was deleted, or its write failed). */
+  release(s: number): void {
+    if (s === this.end - 1) this.end--;
+    else this.free.push(s);
+  }
+
+  /** The allocator of a store whose items sit in the slots listed by `buckets`, below `end`. */
+  static ofLists(buckets: InvertedBuckets, end: number, live: number): SlotAllocator {
+    const out = new SlotAllocator();
+    const used = new Uint8Array(end);
+    for (let b = 0; b < buckets.K; b++) for (const s of buckets.slotsOf(b)) used[s] = 1;
+    for (let s = end - 1; s >= 0; s--) if (!used[s]) out.free.push(s);
+    out.end = end;
+    out.live = live;
+    return out;
+  }
+}
+
+/** The fit a layer came from: the quantisation-error baseline and how many items it stands for. */
+export interface FitRecord {
+  /** Mean squared distance of the training items to their centroids (null before the fit). */
+  fitError: number | null;
+  /** Items at the fit (the baseline of the growth-triggered refit). */
+  sizeAtFit: number;
+}
+
+/** A codebook, codec, bucket lists and slot allocator that answer queries together. */
+export class RoutingLayer {
+  private readonly residualScratch: Float32Array;
+
+  constructor(
+    readonly d: number,
+    readonly codebook: Codebook | null,
+    /** Encodes the rerank rows kept in the bucket lists (float32 before the fit). */
+    readonly codec: VectorCodec,
+    /** One list before the fit (flat, exact search), K after. */
+    readonly buckets: InvertedBuckets,
+    readonly slots: SlotAllocator,
+    readonly fit: FitRecord,
+  ) {
+    this.residualScratch = new Float32Array(d);
+  }
+
+  /** The same codebook and codec over other bucket lists (a rebuilt or restored layer). */
+  withBuckets(buckets: InvertedBuckets, slots: SlotAllocator = this.slots): RoutingLayer {
+    return new RoutingLayer(this.d, this.codebook, this.codec, buckets, slots, this.fit);
+  }
+
+  /** Bucket list index of a stored bucket code (everything is list 0 before the fit). */
+  listOf(bucket: number): number {
+    return this.codebook ? bucket : 0;
+  }
+
+  /** Appends `slot` to the list of `bucket` with row `off` of `v` as its rerank row. */
+  place(slot: number, bucket: number, v: Float32Array, off: number): void {
+    const list = this.listOf(bucket);
+    const at = this.buckets.add(list, slot); // may reallocate the list: take its rows after
+    this.encodeRow(v, off, bucket, this.buckets.rowsOf(list), at);
+  }
+
+  /**
+   * Encodes row `off` of `v` as item `index` of `rows`: as is, or for residual
+   * codecs (pq, sq4, pq4) as its difference from the centroid of `bucket`.
+   */
+  private encodeRow(v: Float32Array, off: number, bucket: number, rows: Uint8Array, index: number): void {
+    const { codec, codebook, d } = this;
+    if (!codec.residual || !codebook) {
+      codec.encode(v, off, rows, index);
+      return;
+    }
+    const r = this.residualScratch;
+    const c = codebook.centroids;
+    for (let j = 0; j < d; j++) r[j] = v[off + j]! - c[bucket * d + j]!;
+    codec.encode(r, 0, rows, index);
+  }
+
+  /** Makes room in each list for the items of a large batch about to be placed with these bucket codes. */
+  reserveFor(buckets: Int32Array, n: number): void {
+    if (n < 256) return;
+    const counts = new Map<number, number>();
+    for (let i = 0; i < n; i++) {
+      const b = this.listOf(buckets[i]!);
+      counts.set(b, (counts.get(b) ?? 0) + 1);
+    }
+    for (const [b, c] of counts) this.buckets.reserve(b, c, true);
+  }
+
+  /** Every listed slot, ascending. */
+  allSlots(): number[] {
+    const out: number[] = [];
+    // One push per slot: spreading a large bucket into push() would overflow the call stack.
+    for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) out.push(s);
+    return out.sort((a, b) => a - b);
+  }
+
+  /** 1 for every listed slot, indexed by slot, `end` long. */
+  liveMask(end: number): Uint8Array {
+    const live = new Uint8Array(end);
+    for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) live[s] = 1;
+    return live;
+  }
+
+  /** Where each slot sits in the flat list that holds every item before the fit. */
+  flatPositions(): Map<number, number> {
+    const position = new Map<number, number>();
+    this.buckets.slotsOf(0).forEach((s, i) => position.set(s, i));
+    return position;
+  }
+
+  /** The rows of `slots` decoded from the flat list (before the fit its float32 rows are exact), at `flat` positions when given. */
+  decodeFlat(slots: readonly number[], out: Float32Array, flat: Map<number, number> = this.flatPositions()): void {
+    const { d } = this;
+    const rows = this.buckets.rowsOf(0);
+    slots.forEach((s, i) => this.codec.decode(rows, flat.get(s)!, out.subarray(i * d, (i + 1) * d)));
+  }
+
+  /** Hot bytes by part, as `stats().hotBytes` reports them. */
+  hotBytes(): { codebook: number; routing: number; idMaps: number; rerank: number; routingLayer: number; total: number } {
+    const codebook = this.codebook?.byteLength ?? 0;
+    const routing = this.buckets.slotBytes;
+    const idMaps = this.slots.free.length * 8;
+    const rerank = this.buckets.rowBytesTotal + this.codec.tableBytes;
+    return { codebook, routing, idMaps, rerank, routingLayer: codebook + routing, total: codebook + routing + idMaps + rerank };
+  }
+}
+
+/** Normalises, in place when `normalize`, the stored vector at `rows[offset..offset + d)` (float32 round-off, so cosine stays exact). */
+export function prepareStored(normalize: boolean, d: number, rows: Float32Array, offset: number): void {
+  if (normalize) normalizeInPlace(rows, offset, d);
+}

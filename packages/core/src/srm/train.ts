@@ -1,0 +1,180 @@
+/**
+ * Training a routing layer: the training samples, k-means and quantizer training, and routing
+ * stored items into the new layer's lists. A fit and a refit both build their layer here, off to
+ * the side of the live one, which keeps answering queries meanwhile.
+ */
+import { readStoredVectors } from '../storage/read-vectors.js';
+import type { SrmStore } from '../storage/types.js';
+import { Rng } from '../util/rng.js';
+import { Yielder } from '../util/rw-lock.js';
+import { InvertedBuckets } from './buckets.js';
+import { Codebook } from './codebook.js';
+import { createCodec, type VectorCodec } from './codes.js';
+import type { SRMConfig } from './config.js';
+import { prepareStored, RoutingLayer } from './routing-layer.js';
+import { InvalidInputError } from '../errors.js';
+import type { ProgressCallback } from './types.js';
+
+/** Vectors are read from the store, and routed, this many at a time. */
+export const STORE_PAGE = 4096;
+
+/** Row-major training vectors. */
+export interface Sample {
+  data: Float32Array;
+  n: number;
+}
+
+/** At most `max` rows of `data`, drawn with `seed` (all of them when there are no more). */
+export function subsample(data: Float32Array, n: number, d: number, max: number, seed: number): Sample {
+  if (n <= max) return { data, n };
+  const pick = new Rng(seed).sample(n, max);
+  const out = new Float32Array(max * d);
+  pick.forEach((src, i) => out.set(data.subarray(src * d, src * d + d), i * d));
+  return { data: out, n: max };
+}
+
+/** The training sample of an automatic fit: the stored items (before the fit they are all in the flat list in RAM) plus the incoming batch. */
+export function flatTrainingSample(config: SRMConfig, layer: RoutingLayer, batch: Float32Array, n: number): Sample {
+  const { d } = config;
+  const live = layer.slots.live;
+  const all = new Float32Array((live + n) * d);
+  const rows = layer.buckets.rowsOf(0);
+  let row = 0;
+  for (; row < live; row++) layer.codec.decode(rows, row, all.subarray(row * d, (row + 1) * d));
+  all.set(batch, row * d);
+  return subsample(all, live + n, d, config.trainSize, config.seed);
+}
+
+/** The training sample of a refit: at most `max` stored items, drawn with the memory's seed, read by slot. */
+export async function sampleStored(config: SRMConfig, source: RoutingLayer, store: SrmStore, slots: readonly number[], max: number): Promise<Sample> {
+  const chosen = slots.length <= max ? slots : Array.from(new Rng(config.seed).sample(slots.length, max), (i) => slots[i]!);
+  return { data: await vectorsOfSlots(config, source, store, chosen), n: chosen.length };
+}
+
+/** `x - c(x)` for each of `n` rows: the training data of residual codes. */
+export function residuals(codebook: Codebook, data: Float32Array, n: number): Float32Array {
+  const d = codebook.d;
+  const out = new Float32Array(n * d);
+  for (let i = 0; i < n; i++) {
+    const b = codebook.assign(data, i * d);
+    for (let j = 0; j < d; j++) out[i * d + j] = data[i * d + j]! - codebook.centroids[b * d + j]!;
+  }
+  return out;
+}
+
+/** A trained codebook, with its inertia and each bucket's share of the sample. */
+export interface TrainedCodebook {
+  codebook: Codebook;
+  inertia: number;
+  shares: Float64Array;
+}
+
+/** k-means on `sample` with the memory's settings (`seed` differs between fit and refit). */
+export function trainCodebook(config: SRMConfig, sample: Sample, seed: number, onProgress?: ProgressCallback, phase?: string): Promise<TrainedCodebook> {
+  const { d, K, kmeansIterations, normalize } = config;
+  return Codebook.train(sample.data, sample.n, d, {
+    K, iterations: kmeansIterations, seed, spherical: normalize, onProgress, ...(phase ? { phase } : {}),
+  });
+}
+
+/** A new codec of the memory's rerank mode, trained on `sample` (its residuals from `codebook` for residual codecs). */
+export async function trainCodec(config: SRMConfig, codebook: Codebook, sample: Sample, onProgress?: ProgressCallback): Promise<VectorCodec> {
+  const { d, rerank, pqSubvectors, seed } = config;
+  const codec = createCodec(rerank, d, pqSubvectors);
+  await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed, (done, total) =>
+    onProgress?.({ phase: 'fit:quantizer', done, total }),
+  );
+  return codec;
+}
+
+/** Empty lists for a layer of `codebook` and `codec`, sized for `n` items by the training shares. */
+export function presizedLists(codebook: Codebook, codec: VectorCodec, shares: Float64Array, n: number): InvertedBuckets {
+  return InvertedBuckets.presized(codebook.K, codec, shares, n);
+}
+
+/**
+ * Exact vectors of the given slots, row-major: before the fit from the flat list of `source` in
+ * RAM (at `flat` positions when given), after it from the store.
+ */
+export async function vectorsOfSlots(
+  config: SRMConfig,
+  source: RoutingLayer,
+  store: SrmStore,
+  slots: readonly number[],
+  flat?: Map<number, number>,
+): Promise<Float32Array> {
+  const { d, normalize } = config;
+  const out = new Float32Array(slots.length * d);
+  if (!source.codebook) {
+    source.decodeFlat(slots, out, flat);
+    return out;
+  }
+  for (let start = 0; start < slots.length; start += STORE_PAGE) {
+    const page = Uint32Array.from(slots.slice(start, start + STORE_PAGE));
+    const rows = out.subarray(start * d, (start + page.length) * d);
+    const found = await readStoredVectors(store, page, rows);
+    found.forEach((f, i) => {
+      if (f) prepareStored(normalize, d, rows, i * d);
+    });
+  }
+  return out;
+}
+
+/** Where a route reads its vectors: the layer that lists them now (the flat list before the fit) and the store. */
+export interface RouteSource {
+  config: SRMConfig;
+  layer: RoutingLayer;
+  store: SrmStore;
+}
+
+/**
+ * Routes the given stored items into `target` with its codebook, encoding their rows with its
+ * codec, and records each one's bucket in `bucketOf` (indexed by slot) when given. It yields so
+ * queries go on. Vectors are read a page at a time and each row goes straight into its list, so a
+ * fit or refit of a large memory holds the old lists and the new ones: never the dense matrix
+ * (1M x 768 would be 3 GB), nor a flat copy of the new rows.
+ */
+export async function routeInto(
+  target: RoutingLayer,
+  from: RouteSource,
+  slots: readonly number[],
+  phase: string,
+  onProgress?: ProgressCallback,
+  bucketOf?: Int32Array,
+): Promise<void> {
+  const { d } = from.config;
+  const codebook = target.codebook!;
+  const flat = from.layer.codebook ? undefined : from.layer.flatPositions();
+  const yielder = new Yielder();
+  for (let start = 0; start < slots.length; start += STORE_PAGE) {
+    const page = slots.slice(start, start + STORE_PAGE);
+    const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
+    for (let i = 0; i < page.length; i++) {
+      if ((i & 1023) === 0) {
+        await yielder.maybe();
+        onProgress?.({ phase, done: start + i, total: slots.length });
+      }
+      const b = codebook.assign(vectors, i * d);
+      if (bucketOf) bucketOf[page[i]!] = b;
+      target.place(page[i]!, b, vectors, i * d);
+    }
+  }
+}
+
+/**
+ * A new layer with a codebook and quantizer trained on `sample`, every item of the live layer
+ * routed and encoded into it; the live layer is left as it is. `represents` is how many items the
+ * training data stands for (the baseline of the growth-triggered refit).
+ */
+export async function fitLayer(from: RouteSource, sample: Sample, represents: number, onProgress?: ProgressCallback): Promise<RoutingLayer> {
+  const { config, layer: current } = from;
+  const { d, K, seed } = config;
+  if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
+  const { codebook, inertia, shares } = await trainCodebook(config, sample, seed, onProgress);
+  const codec = await trainCodec(config, codebook, sample, onProgress);
+  const slots = current.codebook ? current.allSlots() : [...current.buckets.slotsOf(0)];
+  const next = new RoutingLayer(d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), current.slots, { fitError: inertia, sizeAtFit: represents });
+  await routeInto(next, from, slots, 'fit:route', onProgress);
+  next.buckets.shrinkToFit();
+  return next;
+}

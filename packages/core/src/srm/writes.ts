@@ -1,0 +1,87 @@
+/**
+ * The write path of a batch: slots and buckets for each item, one acknowledged store write,
+ * then the rows placed in the live layer, all at once so no query sees half a batch.
+ */
+import type { Payload, SrmRecord, SrmStore } from '../storage/types.js';
+import type { SRMConfig } from './config.js';
+import type { RoutingLayer } from './routing-layer.js';
+import type { ProgressCallback } from './types.js';
+
+/** A validated batch: `n` rows of `data` with their ids, payloads and the stored items they replace. */
+export interface Batch {
+  data: Float32Array;
+  n: number;
+  ids: string[];
+  payloads: Payload[];
+  existing: ({ slot: number; bucket?: number } | undefined)[];
+  /** Stored items deleted in the same store write (`addAndDelete`). */
+  removals: readonly { id: string; slot: number; bucket?: number }[];
+}
+
+/**
+ * Stores `batch` and places it in `layer`; `written` hears of every slot written. Returns each
+ * row's bucket (-1 before the fit) and the sum of their squared distances to their centroids.
+ * A failed store write changes nothing.
+ */
+export async function insertBatch(
+  store: SrmStore,
+  config: SRMConfig,
+  layer: RoutingLayer,
+  batch: Batch,
+  written: (slot: number) => void,
+  onProgress?: ProgressCallback,
+): Promise<{ buckets: Int32Array; errSum: number }> {
+  const { d } = config;
+  const { data, n, ids, payloads, existing, removals } = batch;
+  const { codebook, slots: allocator } = layer;
+  const slots = new Uint32Array(n);
+  const buckets = new Int32Array(n);
+  const dist = new Float64Array(1);
+  let errSum = 0;
+  const newSlots: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const prev = existing[i];
+    if (prev) slots[i] = prev.slot;
+    else {
+      const s = allocator.take();
+      slots[i] = s;
+      newSlots.push(s);
+    }
+    if (codebook) {
+      buckets[i] = codebook.assign(data, i * d, dist);
+      errSum += dist[0]!;
+    } else buckets[i] = -1;
+    if ((i & 4095) === 4095) onProgress?.({ phase: 'add:route', done: i + 1, total: n });
+  }
+  const records: SrmRecord[] = Array.from({ length: n }, (_, i) => ({
+    id: ids[i]!,
+    slot: slots[i]!,
+    bucket: buckets[i]!,
+    vector: data.subarray(i * d, (i + 1) * d),
+    payload: payloads[i]!,
+  }));
+  try {
+    await store.write(removals.length > 0 ? { upserts: records, deleteIds: removals.map((r) => r.id) } : { upserts: records });
+  } catch (err) {
+    // Nothing was acknowledged: hand the slots back.
+    for (const s of newSlots) allocator.release(s);
+    throw err;
+  }
+  // The store acknowledged: apply to RAM synchronously, so no query sees half a batch.
+  layer.reserveFor(buckets, n);
+  for (let i = 0; i < n; i++) {
+    const prev = existing[i];
+    if (prev) layer.buckets.remove(layer.listOf(prev.bucket ?? -1), slots[i]!);
+    layer.place(slots[i]!, buckets[i]!, data, i * d);
+    written(slots[i]!);
+  }
+  // Removed slots are freed only now, so none was reused by this batch's upserts.
+  for (const r of removals) {
+    layer.buckets.remove(layer.listOf(r.bucket ?? -1), r.slot);
+    allocator.release(r.slot);
+    written(r.slot);
+  }
+  allocator.live += newSlots.length - removals.length;
+  onProgress?.({ phase: 'add', done: n, total: n });
+  return { buckets, errSum };
+}
