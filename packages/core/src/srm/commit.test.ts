@@ -65,7 +65,8 @@ async function topIds(memory: SemanticRoutingMemory, from: number, to: number): 
 }
 
 describe('adaptive update against a failing state write', () => {
-  const options = { K: 16, autoFitAt: 0, adaptiveUpdate: true, tau: 0.2, eta: 0.1 };
+  // No background refit: it would commit over the state these tests leave.
+  const options = { K: 16, autoFitAt: 0, adaptiveUpdate: true, tau: 0.2, eta: 0.1, driftRefitRatio: 0, growthRefitRatio: 0 };
 
   it('a state write that fails before the buckets move leaves the live layer, and RAM agrees with the store', async () => {
     const { backend, fail } = failingStates(EmbeddedStorage.inMemory());

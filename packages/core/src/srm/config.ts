@@ -51,7 +51,7 @@ export const defaultSRMOptions = {
   seed: 42,
   kmeansIterations: 15,
   driftRefitRatio: 1.5,
-  growthRefitRatio: 4,
+  growthRefitRatio: 2,
 } as const;
 
 /**

@@ -9,6 +9,7 @@ import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/rw-lock.js';
 import { dot, normalizeInPlace, squaredNorm } from '../util/vector-math.js';
 import type { ProgressCallback } from './types.js';
+import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
 
 /** Options of {@link kmeans}. */
 export interface KMeansOptions {
@@ -154,7 +155,7 @@ async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number,
  * so every centroid ends up owning data when n >= K.
  */
 export async function kmeans(data: Float32Array, n: number, d: number, opts: KMeansOptions): Promise<KMeansResult> {
-  const yielder = new Yielder();
+  const yielder = new Yielder(WORK_SLICE_MS);
   const { K, iterations, spherical } = opts;
   const tolerance = opts.tolerance ?? 0.001;
   const rng = new Rng(opts.seed);
@@ -173,7 +174,7 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
     let changed = 0;
     inertia = 0;
     for (let i = 0; i < n; i++) {
-      if ((i & 1023) === 0) await yielder.maybe();
+      if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
       const c = nearestCentroid(data, i * d, centroids, half, K, d, one);
       dist[i] = one[0]!;
       inertia += one[0]!;
@@ -210,7 +211,7 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
   const half = halfSquaredNorms(centroids, K, d);
   inertia = 0;
   for (let i = 0; i < n; i++) {
-    if ((i & 1023) === 0) await yielder.maybe();
+    if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
     assignment[i] = nearestCentroid(data, i * d, centroids, half, K, d, one);
     inertia += one[0]!;
   }

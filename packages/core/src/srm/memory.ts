@@ -419,7 +419,7 @@ export class SemanticRoutingMemory {
    * Trains a new codebook on a sample of the stored items and re-routes every
    * item. Queries keep answering during the training and routing passes;
    * writes made meanwhile are re-routed before the swap, so no item is lost
-   * or orphaned. The quantizer (int8, pq, sq4 or pq4) is kept.
+   * or orphaned. The quantizer (int8, pq, sq4 or pq4) is retrained with the codebook.
    */
   async refit(opts: RefitOptions = {}): Promise<void> {
     opts = checkOptions(opts, 'refit');

@@ -1,6 +1,6 @@
 /**
- * The background refit and the policy that starts it. A refit trains a new codebook on a sample
- * of the stored items and routes every item into a new layer, without the lock, while queries and
+ * The background refit and the policy that starts it. A refit trains a new codebook and quantizer
+ * on a sample of the stored items and routes every item into a new layer, without the lock, while queries and
  * writes go on against the live layer. Writes made meanwhile are noted and routed into the new
  * layer too before the swap, so none is lost or orphaned.
  */
@@ -9,7 +9,7 @@ import type { SrmStore } from '../storage/types.js';
 import type { RwLock } from '../util/rw-lock.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
-import { presizedLists, routeInto, sampleStored, trainCodebook, type RouteSource } from './train.js';
+import { presizedLists, routeInto, sampleStored, trainCodebook, trainCodec, type RouteSource } from './train.js';
 import type { ProgressCallback } from './types.js';
 
 /** Options that control one refit. */
@@ -147,9 +147,12 @@ export class BackgroundRefit {
     const slots = await lock.read(() => host.layer.allSlots());
     const sample = await sampleStored(config, host.layer, host.store, slots, config.trainSize);
     const { codebook, inertia, shares } = await trainCodebook(config, sample, config.seed + 1, opts.onProgress, 'refit:kmeans');
-    // 2. Route every item with the new codebook into new lists, encoding its row (the codec's
-    //    parameters are kept), yielding so queries go on.
-    const { codec, slots: allocator } = host.layer;
+    // The quantizer learnt the residuals of the old codebook on the items of its time: it is
+    // retrained with the codebook, on the same sample.
+    const codec = await trainCodec(config, codebook, sample, opts.onProgress, 'refit:quantizer');
+    // 2. Route every item with the new codebook into new lists, encoding its row with the new
+    //    codec, yielding so queries go on.
+    const allocator = host.layer.slots;
     const next = new RoutingLayer(config.d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), allocator, {
       fitError: inertia,
       // The baseline is what the codebook was trained on, not what arrived while it was trained.

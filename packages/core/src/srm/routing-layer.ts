@@ -113,12 +113,12 @@ export class RoutingLayer {
     for (const [b, c] of counts) this.buckets.reserve(b, c, true);
   }
 
-  /** Every listed slot, ascending. */
+  /** Every listed slot, ascending (read off the live mask: a sort of a large memory's slots would hold the event loop). */
   allSlots(): number[] {
+    const live = this.liveMask(this.slots.end);
     const out: number[] = [];
-    // One push per slot: spreading a large bucket into push() would overflow the call stack.
-    for (let b = 0; b < this.buckets.K; b++) for (const s of this.buckets.slotsOf(b)) out.push(s);
-    return out.sort((a, b) => a - b);
+    for (let s = 0; s < live.length; s++) if (live[s] === 1) out.push(s);
+    return out;
   }
 
   /** 1 for every listed slot, indexed by slot, `end` long. */

@@ -14,9 +14,12 @@ import type { SRMConfig } from './config.js';
 import { prepareStored, RoutingLayer } from './routing-layer.js';
 import { InvalidInputError } from '../errors.js';
 import type { ProgressCallback } from './types.js';
+import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
 
 /** Vectors are read from the store, and routed, this many at a time. */
 export const STORE_PAGE = 4096;
+/** Background work reads stored vectors this many at a time: one read is work that cannot yield. */
+const WORK_PAGE = 512;
 
 /** Row-major training vectors. */
 export interface Sample {
@@ -51,11 +54,13 @@ export async function sampleStored(config: SRMConfig, source: RoutingLayer, stor
   return { data: await vectorsOfSlots(config, source, store, chosen), n: chosen.length };
 }
 
-/** `x - c(x)` for each of `n` rows: the training data of residual codes. */
-export function residuals(codebook: Codebook, data: Float32Array, n: number): Float32Array {
+/** `x - c(x)` for each of `n` rows: the training data of residual codes. It yields, as k-means does. */
+export async function residuals(codebook: Codebook, data: Float32Array, n: number): Promise<Float32Array> {
   const d = codebook.d;
   const out = new Float32Array(n * d);
+  const yielder = new Yielder(WORK_SLICE_MS);
   for (let i = 0; i < n; i++) {
+    if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
     const b = codebook.assign(data, i * d);
     for (let j = 0; j < d; j++) out[i * d + j] = data[i * d + j]! - codebook.centroids[b * d + j]!;
   }
@@ -78,12 +83,11 @@ export function trainCodebook(config: SRMConfig, sample: Sample, seed: number, o
 }
 
 /** A new codec of the memory's rerank mode, trained on `sample` (its residuals from `codebook` for residual codecs). */
-export async function trainCodec(config: SRMConfig, codebook: Codebook, sample: Sample, onProgress?: ProgressCallback): Promise<VectorCodec> {
+export async function trainCodec(config: SRMConfig, codebook: Codebook, sample: Sample, onProgress?: ProgressCallback, phase = 'fit:quantizer'): Promise<VectorCodec> {
   const { d, rerank, pqSubvectors, seed } = config;
   const codec = createCodec(rerank, d, pqSubvectors);
-  await codec.train(codec.residual ? residuals(codebook, sample.data, sample.n) : sample.data, sample.n, seed, (done, total) =>
-    onProgress?.({ phase: 'fit:quantizer', done, total }),
-  );
+  const data = codec.residual ? await residuals(codebook, sample.data, sample.n) : sample.data;
+  await codec.train(data, sample.n, seed, (done, total) => onProgress?.({ phase, done, total }));
   return codec;
 }
 
@@ -109,8 +113,10 @@ export async function vectorsOfSlots(
     source.decodeFlat(slots, out, flat);
     return out;
   }
-  for (let start = 0; start < slots.length; start += STORE_PAGE) {
-    const page = Uint32Array.from(slots.slice(start, start + STORE_PAGE));
+  const yielder = new Yielder(WORK_SLICE_MS);
+  for (let start = 0; start < slots.length; start += WORK_PAGE) {
+    await yielder.maybe();
+    const page = Uint32Array.from(slots.slice(start, start + WORK_PAGE));
     const rows = out.subarray(start * d, (start + page.length) * d);
     const found = await readStoredVectors(store, page, rows);
     found.forEach((f, i) => {
@@ -145,15 +151,13 @@ export async function routeInto(
   const { d } = from.config;
   const codebook = target.codebook!;
   const flat = from.layer.codebook ? undefined : from.layer.flatPositions();
-  const yielder = new Yielder();
-  for (let start = 0; start < slots.length; start += STORE_PAGE) {
-    const page = slots.slice(start, start + STORE_PAGE);
+  const yielder = new Yielder(WORK_SLICE_MS);
+  for (let start = 0; start < slots.length; start += WORK_PAGE) {
+    const page = slots.slice(start, start + WORK_PAGE);
     const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
+    onProgress?.({ phase, done: start, total: slots.length });
     for (let i = 0; i < page.length; i++) {
-      if ((i & 1023) === 0) {
-        await yielder.maybe();
-        onProgress?.({ phase, done: start + i, total: slots.length });
-      }
+      if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
       const b = codebook.assign(vectors, i * d);
       if (bucketOf) bucketOf[page[i]!] = b;
       target.place(page[i]!, b, vectors, i * d);

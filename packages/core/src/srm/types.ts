@@ -83,7 +83,8 @@ export interface SRMOptions {
    * Start a background refit once the memory holds this many times the items
    * it had at the last fit. An auto-fit trains on the first `autoFitAt` items,
    * which rarely represent what comes later; retraining as the memory grows
-   * keeps the buckets balanced. Default 4; `0` disables.
+   * keeps the buckets balanced. Default 2 (refits at 2x, 4x, 8x ... the first fit cost
+   * O(n) in all); `0` disables.
    */
   growthRefitRatio?: number;
 }
