@@ -10,7 +10,8 @@ import type { BenchSize } from '../config.js';
 import { benchCacheDir } from './paths.js';
 import { loadDriftData } from './drift.js';
 import { loadGloveDataset } from './glove.js';
-import { cachedGroundTruth, type GroundTruth } from '../ground-truth.js';
+import type { GroundTruth } from '../ground-truth.js';
+import { cachedStageTruths } from './growth-truth.js';
 import { sampleIndices } from '../rng.js';
 import { stageEnds } from '../suites/growth-plan.js';
 import { gatherRows } from '../vectors.js';
@@ -82,16 +83,7 @@ export async function loadGrowthData(order: GrowthOrder, size: BenchSize): Promi
   };
 }
 
-/** Exact top-k of stage s's queries over the items that arrived by the end of stage s (cached on disk). */
-export function stageGroundTruth(data: GrowthData, s: number, onProgress?: (done: number, total: number) => void): GroundTruth {
-  const { d } = data;
-  return cachedGroundTruth(
-    `${data.name}-s${s}`,
-    data.stream.subarray(0, data.stageEnds[s]! * d),
-    data.queries.subarray(0, data.stageQueryEnds[s]! * d),
-    d,
-    GROWTH_K,
-    benchCacheDir(),
-    onProgress,
-  );
+/** Exact top-k of every stage's queries over the items that arrived by the end of that stage (cached on disk). */
+export function growthTruths(data: GrowthData, onProgress?: (stage: number, done: number, total: number) => void): GroundTruth[] {
+  return cachedStageTruths(data, GROWTH_K, benchCacheDir(), onProgress);
 }

@@ -5,7 +5,8 @@
  * 75 / 100 % recall@10 and latency right after the adds and once settled,
  * hot bytes and add rate; hnswlib and LanceDB fed the same stream in the same run.
  */
-import { GROWTH_K, GROWTH_ORDERS, loadGrowthData, stageGroundTruth, type GrowthData, type GrowthOrder } from '../data/growth.js';
+import { GROWTH_K, GROWTH_ORDERS, growthTruths, loadGrowthData, type GrowthData, type GrowthOrder } from '../data/growth.js';
+import type { GroundTruth } from '../ground-truth.js';
 import { runInChild } from '../harness/fork.js';
 import { recallAtK } from '../recall.js';
 import { writeResult } from '../report/results.js';
@@ -25,9 +26,9 @@ export const GROWTH_RUNS: Record<GrowthOrder, GrowthSystemName[]> = {
 };
 
 /** recall@k of one pass against the stage's exact ground truth; the ids are dropped. */
-function scorePass(data: GrowthData, stage: number, pass: QueryPass): ScoredPass {
+function scorePass(data: GrowthData, truths: readonly GroundTruth[], stage: number, pass: QueryPass): ScoredPass {
   const { d } = data;
-  const gt = stageGroundTruth(data, stage);
+  const gt = truths[stage]!;
   const results = Array.from({ length: pass.queries }, (_, q) => pass.ids.subarray(q * GROWTH_K, (q + 1) * GROWTH_K).filter((id) => id >= 0));
   const base = data.stream.subarray(0, data.stageEnds[stage]! * d);
   const queries = data.queries.subarray(0, data.stageQueryEnds[stage]! * d);
@@ -35,14 +36,14 @@ function scorePass(data: GrowthData, stage: number, pass: QueryPass): ScoredPass
   return { ...rest, recall: recallAtK(results, gt, base, queries, d, GROWTH_K).mean };
 }
 
-function scoreRun(data: GrowthData, run: GrowthRun): ScoredRun {
+function scoreRun(data: GrowthData, truths: readonly GroundTruth[], run: GrowthRun): ScoredRun {
   return {
     ...run,
     stages: run.stages.map((s) => ({
       ...s,
       denseFloat32Bytes: s.items * data.d * 4,
-      afterAdds: scorePass(data, s.stage, s.afterAdds),
-      settled: scorePass(data, s.stage, s.settled),
+      afterAdds: scorePass(data, truths, s.stage, s.afterAdds),
+      settled: scorePass(data, truths, s.stage, s.settled),
     })),
   };
 }
@@ -55,15 +56,15 @@ export async function runGrowthSuite(ctx: SuiteContext): Promise<void> {
     const data = await loadGrowthData(order, ctx.size);
     descriptions[order] = data.description;
     ctx.progress.start(`growth ${order}: exact ground truth per stage`);
-    // Computed (or read from cache) here once, before the children time anything.
-    for (let s = 0; s < data.stageEnds.length; s++) stageGroundTruth(data, s, (done, total) => ctx.progress.update(`stage ${s + 1}`, done, total));
+    // Computed (or read from cache) before the children time anything.
+    const truths = growthTruths(data, (s, done, total) => ctx.progress.update(`stage ${s + 1}`, done, total));
     ctx.progress.stop();
     for (const system of GROWTH_RUNS[order]) {
       ctx.progress.start(`growth: ${system}, ${order} order`);
       const task: GrowthTask = { kind: 'growth', size: ctx.size, order, system, ...GROWTH_PARAMS };
       try {
         const run = await runInChild<GrowthRun>(task, (phase, done, total) => ctx.progress.update(phase, done, total));
-        runs.push(scoreRun(data, run));
+        runs.push(scoreRun(data, truths, run));
       } catch (error) {
         // One broken system must not sink the others; it is reported, never hidden.
         failures.push({ run: `${system} ${order}`, error: error instanceof Error ? error.message : String(error) });
