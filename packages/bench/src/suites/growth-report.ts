@@ -129,7 +129,7 @@ export function targetRows(runs: readonly ScoredRun[]): string[][] {
   const met = (ok: boolean) => (ok ? 'met' : '**missed**');
   return [
     [`recall@10 >= ${t.recall} after the adds and settled, every stage`, `min ${fixed(minRecall, 3)}`, met(minRecall >= t.recall)],
-    [`arrival order within ${t.orderGap} of shuffled`, `max gap ${fixed(maxGap, 3)}`, Number.isNaN(maxGap) ? '-' : met(maxGap <= t.orderGap)],
+    [`arrival order within ${t.orderGap} of shuffled`, Number.isNaN(maxGap) ? 'no shuffled run' : `max gap ${fixed(maxGap, 3)}`, Number.isNaN(maxGap) ? '-' : met(maxGap <= t.orderGap)],
     [`p95 <= ${t.p95Ms} ms every stage, during refits too`, `max ${fixed(worstP95.p.p95Ms, 2)} ms (${worstP95.where})`, met(worstP95.p.p95Ms <= t.p95Ms)],
     [
       `p95 <= ${t.p95OverP50}x p50, every stage`,
@@ -138,7 +138,7 @@ export function targetRows(runs: readonly ScoredRun[]): string[][] {
     ],
     [
       `settled p50 <= ${t.p50OverHnsw}x hnswlib's at 100%`,
-      `${fixed(hnswRatio, 2)}x (stages: ${hnswRatios.map((r) => fixed(r, 2)).join(', ')})`,
+      Number.isNaN(hnswRatio) ? 'no hnswlib run' : `${fixed(hnswRatio, 2)}x (stages: ${hnswRatios.map((r) => fixed(r, 2)).join(', ')})`,
       Number.isNaN(hnswRatio) ? '-' : met(hnswRatio <= t.p50OverHnsw),
     ],
     [`hot bytes <= ${100 * t.hotShare}% of dense float32 at 100%`, `${pct(hotShare)} (stages: ${hotShares.map(pct).join(', ')})`, met(hotShare <= t.hotShare)],
