@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --size quick|full [--suite dense,wall,drift,glossary,throughput]`
+ * `npm run bench -- --size quick|full [--suite dense,wall,throughput,drift,growth,glossary]`
  *
  * Runs the suites in order, prints a table per suite and writes
  * `docs/benchmarks/<suite>.json` plus SVG plots. A failing suite is reported
@@ -18,6 +18,7 @@ const SUITE_RUNNERS: Record<SuiteName, () => Promise<(ctx: SuiteContext) => Prom
   wall: async () => (await import('./suites/wall.js')).runWallSuite,
   throughput: async () => (await import('./suites/throughput.js')).runThroughputSuite,
   drift: async () => (await import('./suites/drift.js')).runDriftSuite,
+  growth: async () => (await import('./suites/growth.js')).runGrowthSuite,
   glossary: async () => (await import('./suites/glossary.js')).runGlossarySuite,
 };
 

@@ -4,9 +4,10 @@ import type { DenseTask } from './dense-task.js';
 import type { WallRestartTask, WallTask } from '../suites/wall-task.js';
 import type { ThroughputTask } from '../suites/throughput-task.js';
 import type { DriftTask } from '../suites/drift-task.js';
+import type { GrowthTask } from '../suites/growth-task.js';
 import type { RestartTask } from './restart-task.js';
 
-export type ChildTask = DenseTask | RestartTask | WallTask | WallRestartTask | ThroughputTask | DriftTask;
+export type ChildTask = DenseTask | RestartTask | WallTask | WallRestartTask | ThroughputTask | DriftTask | GrowthTask;
 
 /** Runs a task in the current process (the child side of {@link runInChild}). */
 export async function runTask(task: ChildTask, progress: StepProgress): Promise<unknown> {
@@ -23,5 +24,7 @@ export async function runTask(task: ChildTask, progress: StepProgress): Promise<
       return (await import('../suites/throughput-task.js')).runThroughputTask(task, progress);
     case 'drift':
       return (await import('../suites/drift-task.js')).runDriftTask(task, progress);
+    case 'growth':
+      return (await import('../suites/growth-task.js')).runGrowthTask(task, progress);
   }
 }
