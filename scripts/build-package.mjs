@@ -11,7 +11,8 @@ const tsc = require.resolve('typescript/bin/tsc');
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 try {
-  const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
+  // No source maps or declaration maps: they would point at src/, which the tarballs do not ship.
+  const run = (args) => execFileSync(process.execPath, [tsc, ...args, '--sourceMap', 'false', '--declarationMap', 'false'], { stdio: 'inherit' });
   run(['-p', 'tsconfig.build.json', '--outDir', `${tmp}/esm`]);
   run(['-p', 'tsconfig.build.json', '--outDir', `${tmp}/cjs`, '--module', 'CommonJS', '--moduleResolution', 'Node10', '--verbatimModuleSyntax', 'false']);
   mkdirSync(`${tmp}/cjs`, { recursive: true });

@@ -5,6 +5,14 @@
 import type { QdrantClient } from '@qdrant/js-client-rest';
 import { InvalidConfigError } from '../../errors.js';
 
+/**
+ * A `QdrantClient` of `@qdrant/js-client-rest`. Declared by shape, not imported, so that the
+ * published declarations type-check in apps without that optional package; every client fits.
+ */
+export interface QdrantClientInstance {
+  getCollections(): Promise<unknown>;
+}
+
 /** Options of {@link QdrantStorage.connect}. */
 export interface QdrantStorageOptions {
   /** Server URL, e.g. `http://localhost:6333`. Required unless `client` is given. */
@@ -46,7 +54,7 @@ export interface QdrantStorageOptions {
    * A client to use instead of creating one from `url`/`apiKey`/`timeoutMs`
    * (for custom headers, TLS or tests). Its own timeout applies.
    */
-  client?: QdrantClient;
+  client?: QdrantClientInstance;
   /**
    * Settings used when this backend creates a collection (never applied to an
    * existing one). See docs/backends.md for what they do at scale.
@@ -136,7 +144,8 @@ export function resolveQdrantOptions(options: QdrantStorageOptions): ResolvedQdr
     backoffMs,
     maxBackoffMs: intIn('maxBackoffMs', options.maxBackoffMs ?? Math.max(d.maxBackoffMs, backoffMs), backoffMs, 600_000),
     writeBatchSize: intIn('writeBatchSize', options.writeBatchSize ?? d.writeBatchSize, 1, 10_000),
-    client: options.client,
+    // Only a QdrantClient has this shape in practice; the declared type is narrower on purpose (above).
+    client: options.client as QdrantClient | undefined,
     collectionSettings: { ...s },
   };
 }
