@@ -2,7 +2,6 @@
  * Options of the Qdrant backend, MiniSearch-style: a public type where all is
  * optional but the server address, a defaults constant, and a resolved twin.
  */
-import type { QdrantClient } from '@qdrant/js-client-rest';
 import { InvalidConfigError } from '../../errors.js';
 
 /**
@@ -100,7 +99,7 @@ export interface ResolvedQdrantOptions {
   backoffMs: number;
   maxBackoffMs: number;
   writeBatchSize: number;
-  client: QdrantClient | undefined;
+  client: QdrantClientInstance | undefined;
   collectionSettings: QdrantCollectionSettings;
 }
 
@@ -144,8 +143,7 @@ export function resolveQdrantOptions(options: QdrantStorageOptions): ResolvedQdr
     backoffMs,
     maxBackoffMs: intIn('maxBackoffMs', options.maxBackoffMs ?? Math.max(d.maxBackoffMs, backoffMs), backoffMs, 600_000),
     writeBatchSize: intIn('writeBatchSize', options.writeBatchSize ?? d.writeBatchSize, 1, 10_000),
-    // Only a QdrantClient has this shape in practice; the declared type is narrower on purpose (above).
-    client: options.client as QdrantClient | undefined,
+    client: options.client,
     collectionSettings: { ...s },
   };
 }
