@@ -35,8 +35,8 @@ fi
 
 # Install exactly the committed lockfile when node_modules is missing or older than it. The
 # lockfile holds every platform's optional packages (@turbo/darwin-64, @rollup/rollup-win32-x64-msvc,
-# ...), so `npm ci` works on any machine; npm 11 runs only the install scripts that the root
-# package.json's allowScripts allows (the native builds).
+# ...), so `npm ci` works on any machine; the root package.json's allowScripts allows the native
+# builds' install scripts (npm 11 warns about unlisted ones and skips denied ones).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci (from package-lock.json)"
   npm ci --no-audit --no-fund
