@@ -77,7 +77,7 @@ function connect(file: string, options?: Database.Options): SqliteDatabase {
     throw new StorageUnavailableError(
       'open',
       file,
-      `the native binary of better-sqlite3 could not be loaded (${detail}); rebuild it for this Node.js ${process.version} with \`npm rebuild better-sqlite3\` in the app (npm runs its install script only when allowed; it builds from source when no prebuilt binary fits)`,
+      `the native binary of better-sqlite3 could not be loaded (${detail}); rebuild it for this Node.js ${process.version} with \`npm rebuild better-sqlite3\` in the app (its install script builds it; it must not be denied in allowScripts or skipped with --ignore-scripts)`,
       { cause: err },
     );
   }
