@@ -11,7 +11,11 @@ const tsc = require.resolve('typescript/bin/tsc');
 const tmp = `dist.tmp-${process.pid}`;
 rmSync(tmp, { recursive: true, force: true });
 try {
-  const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit' });
+  // No source maps or declaration maps: they would point at src/, which the tarballs do not ship.
+  // Declarations tagged @internal (constructors that take internal connections) are left out, so
+  // the published types reach no optional package's types (the Qdrant client's).
+  const emitOptions = ['--sourceMap', 'false', '--declarationMap', 'false', '--stripInternal'];
+  const run = (args) => execFileSync(process.execPath, [tsc, ...args, ...emitOptions], { stdio: 'inherit' });
   run(['-p', 'tsconfig.build.json', '--outDir', `${tmp}/esm`]);
   run(['-p', 'tsconfig.build.json', '--outDir', `${tmp}/cjs`, '--module', 'CommonJS', '--moduleResolution', 'Node10', '--verbatimModuleSyntax', 'false']);
   mkdirSync(`${tmp}/cjs`, { recursive: true });

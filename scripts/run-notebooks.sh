@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Executes every examples/notebooks/*.ipynb headless with the tslab kernel and
 # fails if any cell errors. The executed copies go to a temporary folder (or
-# $NOTEBOOK_OUT_DIR), so the committed notebooks stay clean.
+# $NOTEBOOK_OUT_DIR), so a test run never touches the committed notebooks.
+# With --write, the outputs of a run that had no error are written back into the
+# notebooks (they are committed executed, to read on GitHub); only outputs change,
+# and cell timings are dropped so that a rerun with the same outputs changes nothing.
 #
 #   bash scripts/run-notebooks.sh                 # all notebooks
 #   bash scripts/run-notebooks.sh path/to/x.ipynb # only these
+#   bash scripts/run-notebooks.sh --write         # all, and save their outputs
 #
 # Needs: Jupyter (Debian jupyter-nbconvert) and the tslab kernel (bash scripts/setup.sh),
 # and the built packages (npx turbo run build), which the notebooks import by name.
@@ -26,6 +30,11 @@ for pkg in core langchain llamaindex; do
   fi
 done
 
+write=0
+if [ "${1:-}" = "--write" ]; then
+  write=1
+  shift
+fi
 if [ $# -gt 0 ]; then
   notebooks=("$@")
 else
@@ -72,6 +81,25 @@ PY
     continue
   fi
   echo "run-notebooks: ok $nb ($(( $(date +%s) - start )) s) -> $out_dir/$name"
+  if [ "$write" = "1" ]; then
+    /usr/bin/python3 - "$nb" "$out_dir/$name" <<'PY'
+import json, sys
+committed_path, executed_path = sys.argv[1], sys.argv[2]
+committed = json.load(open(committed_path))
+executed = json.load(open(executed_path))
+assert len(committed["cells"]) == len(executed["cells"]), "the executed notebook has other cells"
+for mine, ran in zip(committed["cells"], executed["cells"]):
+    if mine.get("cell_type") != "code":
+        continue
+    mine["outputs"] = ran.get("outputs", [])
+    mine["execution_count"] = ran.get("execution_count")
+    mine.get("metadata", {}).pop("execution", None)
+text = json.dumps(committed, indent=1, ensure_ascii=False) + "\n"
+if open(committed_path).read() != text:
+    open(committed_path, "w").write(text)
+    print(f"run-notebooks: wrote the outputs into {committed_path}")
+PY
+  fi
 done
 
 if [ ${#failed[@]} -gt 0 ]; then

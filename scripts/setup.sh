@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Idempotent setup for a fresh machine: Debian packages (real glossaries, Jupyter for the
-# notebook checks, Xapian for the glossary benchmark), npm dependencies (with the native builds allowed in package.json), and
+# notebook checks, Xapian for the glossary benchmark), npm dependencies (`npm ci`, with the native builds allowed in package.json), and
 # the tslab kernel (with --with-jupyter). Safe to run before every demo, test or benchmark run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,13 +33,13 @@ if [ ${#need_apt[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need_apt[@]}" | sort -u) >/dev/null
 fi
 
-# Install from the committed lockfile when node_modules is missing or older than it. Not `npm ci`:
-# npm 11.19 writes lockfiles without other platforms' optional packages (@turbo/darwin-64, ...)
-# and then its own `npm ci` refuses them as "missing from lock file". `npm install` installs the
-# locked versions all the same.
+# Install exactly the committed lockfile when node_modules is missing or older than it. The
+# lockfile holds every platform's optional packages (@turbo/darwin-64, @rollup/rollup-win32-x64-msvc,
+# ...), so `npm ci` works on any machine; the root package.json's allowScripts allows the native
+# builds' install scripts (npm 11 warns about unlisted ones and skips denied ones).
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: npm install (from package-lock.json)"
-  npm install --no-audit --no-fund
+  echo "setup: npm ci (from package-lock.json)"
+  npm ci --no-audit --no-fund
 fi
 
 # Register the tslab kernel with the system Jupyter (used by the notebook checks).

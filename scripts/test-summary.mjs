@@ -1,4 +1,4 @@
-// Sums the vitest JSON reports of every workspace and prints the suite's closing line,
+// Sums the vitest JSON reports of every workspace (and the pack-and-install check's) and prints the suite's closing line,
 // e.g. "Tests: 412 passed, 0 failed, 6 skipped". Exits 1 when a package that has tests
 // wrote no report (it crashed before reporting) or when a test failed.
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -23,6 +23,16 @@ for (const root of roots) {
   failed += r.numFailedTests;
   skipped += r.numPendingTests + r.numTodoTests;
   console.log(`${pkg.name}: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+}
+// The pack-and-install check (scripts/pack-install-smoke.sh) writes the same counts; run-tests.sh runs it.
+const install = join('test', 'install', 'test-results', 'vitest.json');
+if (existsSync(install)) {
+  const r = JSON.parse(readFileSync(install, 'utf8'));
+  passed += r.numPassedTests;
+  failed += r.numFailedTests;
+  console.log(`pack-and-install: ${r.numPassedTests} passed, ${r.numFailedTests} failed, 0 skipped`);
+} else if (process.env.SRM_EXPECT_INSTALL_REPORT === '1') {
+  missing.push('pack-and-install');
 }
 for (const name of missing) console.log(`${name}: no test report (the test run did not finish)`);
 console.log(`Tests: ${passed} passed, ${failed + missing.length} failed, ${skipped} skipped`);

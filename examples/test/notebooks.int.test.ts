@@ -68,6 +68,18 @@ describe.skipIf(reason !== undefined)('notebooks (tslab, headless)', () => {
       expect(stdout).toContain(`all ${notebooks.length} notebook(s) ran without errors`);
       for (const nb of notebooks) expect(existsSync(join(outDir, nb))).toBe(true);
 
+      // The committed notebooks carry their outputs (scripts/run-notebooks.sh --write), so they read
+      // well on GitHub: every cell that printed something in this run has output in the committed copy.
+      for (const nb of notebooks) {
+        const committed = JSON.parse(readFileSync(join(notebooksDir, nb), 'utf8')) as Notebook;
+        const fresh = JSON.parse(readFileSync(join(outDir, nb), 'utf8')) as Notebook;
+        const blank = fresh.cells
+          .map((cell, i) => ({ i, printed: (cell.outputs ?? []).length > 0, saved: (committed.cells[i]?.outputs ?? []).length > 0 }))
+          .filter((c) => c.printed && !c.saved)
+          .map((c) => c.i);
+        expect({ notebook: nb, cellsWithoutSavedOutput: blank }).toEqual({ notebook: nb, cellsWithoutSavedOutput: [] });
+      }
+
       // The LangChain notebook printed what its cells compute.
       const executed = JSON.parse(readFileSync(join(outDir, 'langchain-agent-memory.ipynb'), 'utf8')) as Notebook;
       const text = streamText(executed);

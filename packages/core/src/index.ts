@@ -62,9 +62,9 @@ export { QdrantStorage } from './storage/qdrant/qdrant-storage.js';
 export { QdrantSrmStore } from './storage/qdrant/srm-store.js';
 export { QdrantGlossaryStore } from './storage/qdrant/glossary-store.js';
 export { defaultQdrantStorageOptions } from './storage/qdrant/options.js';
-export type { QdrantStorageOptions, QdrantCollectionSettings } from './storage/qdrant/options.js';
+export type { QdrantStorageOptions, QdrantCollectionSettings, QdrantClientInstance } from './storage/qdrant/options.js';
 export { toQdrantFilter, isQdrantTranslatable, untranslatableReason, qdrantKey } from './storage/qdrant/filter-translation.js';
-export type { QdrantFilter, QdrantCondition, FilterTranslationOptions } from './storage/qdrant/filter-translation.js';
+export type { QdrantFilter, QdrantCondition, QdrantFieldCondition, FilterTranslationOptions } from './storage/qdrant/filter-translation.js';
 export { migrateStorage, DEFAULT_MIGRATION_BATCH } from './storage/migrate.js';
 export type { MigrateStorageOptions, MigrationReport } from './storage/migrate.js';
 

@@ -63,6 +63,34 @@ export function sqliteCode(err: unknown): string | undefined {
 }
 
 /**
+ * A better-sqlite3 connection. Its native binary loads with the first connection: when it is
+ * missing (install scripts skipped) or built for another Node.js, the error says how to rebuild it.
+ *
+ * @throws StorageUnavailableError naming `npm rebuild better-sqlite3` when the binary cannot be loaded.
+ */
+function connect(file: string, options?: Database.Options): SqliteDatabase {
+  try {
+    return new Database(file, options);
+  } catch (err) {
+    if (!isNativeBindingFailure(err)) throw err;
+    const detail = err instanceof Error ? err.message.split('\n')[0] : String(err);
+    throw new StorageUnavailableError(
+      'open',
+      file,
+      `the native binary of better-sqlite3 could not be loaded (${detail}); rebuild it for this Node.js ${process.version} with \`npm rebuild better-sqlite3\` in the app (its install script builds it; it must not be denied in allowScripts or skipped with --ignore-scripts)`,
+      { cause: err },
+    );
+  }
+}
+
+/** A missing `better_sqlite3.node`, or one compiled for another Node.js ABI or platform. */
+function isNativeBindingFailure(err: unknown): boolean {
+  if (!(err instanceof Error)) return false;
+  const code = (err as { code?: unknown }).code;
+  return /Could not locate the bindings file|better_sqlite3\.node|NODE_MODULE_VERSION/.test(err.message) || code === 'ERR_DLOPEN_FAILED';
+}
+
+/**
  * Translates whatever a SQLite call threw into an {@link SrmError}:
  * corruption (`SQLITE_CORRUPT*`, `SQLITE_NOTADB`) into {@link CorruptDataError} naming `file`,
  * everything else into {@link StorageUnavailableError} naming the operation. `SrmError`s pass through.
@@ -97,7 +125,7 @@ export const RECOVERY_HINT =
  */
 export function openDatabase(file: string, settings: SqliteSettings): SqliteDatabase {
   if (file === ':memory:') {
-    const db = new Database(':memory:');
+    const db = connect(':memory:');
     initialiseSchema(db);
     return db;
   }
@@ -116,7 +144,7 @@ export function openDatabase(file: string, settings: SqliteSettings): SqliteData
 
   let db: SqliteDatabase | undefined;
   try {
-    db = new Database(file, { fileMustExist: true });
+    db = connect(file, { fileMustExist: true });
     // Exclusive locking: a process that bypassed the LOCK file still cannot write
     // concurrently, and WAL needs no shared-memory file.
     db.pragma('locking_mode = EXCLUSIVE');
@@ -210,7 +238,7 @@ function createDatabaseFile(file: string): void {
   rmSync(`${tmp}-wal`, { force: true });
   rmSync(`${tmp}-shm`, { force: true });
   try {
-    const db = new Database(tmp);
+    const db = connect(tmp);
     try {
       db.pragma('journal_mode = WAL');
       initialiseSchema(db);

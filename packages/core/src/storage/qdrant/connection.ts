@@ -58,7 +58,8 @@ export class QdrantConnection {
     this.options = options;
     this.clientModule = clientModule;
     this.client = checkedClient(
-      options.client ??
+      // A given client is a QdrantClient; the option is typed by shape only (see QdrantClientInstance).
+      (options.client as QdrantClient | undefined) ??
       new clientModule.QdrantClient({
         url: options.url!,
         ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),

@@ -27,14 +27,27 @@
  * into arrays of objects on dotted paths, applies ranges to each array
  * element, and treats an empty array as empty for `exists`.
  */
-import type { Schemas } from '@qdrant/js-client-rest';
 import { InvalidInputError } from '../../errors.js';
 import type { FieldCondition, FilterScalar, PayloadFilter } from '../../filter.js';
 
-/** A Qdrant filter as the REST client types it. */
-export type QdrantFilter = Schemas['Filter'];
-/** One Qdrant condition (field condition, is_empty, nested filter, ...). */
-export type QdrantCondition = Schemas['Condition'];
+// The Qdrant types below are the subset of the REST API's `Filter` that the translation writes,
+// declared here rather than imported so that the published declarations type-check in apps
+// without the optional `@qdrant/js-client-rest`; they are assignable to the client's own types.
+
+/** A Qdrant filter: every `must` condition holds, at least one `should`, no `must_not`. */
+export interface QdrantFilter {
+  must?: QdrantCondition[];
+  should?: QdrantCondition[];
+  must_not?: QdrantCondition[];
+}
+/** A condition on one payload key: an exact match, any of a list, a substring, or a numeric range. */
+export interface QdrantFieldCondition {
+  key: string;
+  match?: { value: string | number | boolean } | { any: string[] | number[] } | { text: string };
+  range?: { gt?: number; gte?: number; lt?: number; lte?: number };
+}
+/** One Qdrant condition: a field condition, an `is_empty` test, or a nested filter. */
+export type QdrantCondition = QdrantFieldCondition | { is_empty: { key: string } } | QdrantFilter;
 
 /** Options of {@link toQdrantFilter}. */
 export interface FilterTranslationOptions {

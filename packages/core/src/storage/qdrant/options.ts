@@ -2,8 +2,15 @@
  * Options of the Qdrant backend, MiniSearch-style: a public type where all is
  * optional but the server address, a defaults constant, and a resolved twin.
  */
-import type { QdrantClient } from '@qdrant/js-client-rest';
 import { InvalidConfigError } from '../../errors.js';
+
+/**
+ * A `QdrantClient` of `@qdrant/js-client-rest`. Declared by shape, not imported, so that the
+ * published declarations type-check in apps without that optional package; every client fits.
+ */
+export interface QdrantClientInstance {
+  getCollections(): Promise<unknown>;
+}
 
 /** Options of {@link QdrantStorage.connect}. */
 export interface QdrantStorageOptions {
@@ -48,7 +55,7 @@ export interface QdrantStorageOptions {
    * A client to use instead of creating one from `url`/`apiKey`/`timeoutMs`
    * (for custom headers, TLS or tests). Its own timeout applies.
    */
-  client?: QdrantClient;
+  client?: QdrantClientInstance;
   /**
    * Settings used when this backend creates a collection (never applied to an
    * existing one). See docs/backends.md for what they do at scale.
@@ -94,7 +101,7 @@ export interface ResolvedQdrantOptions {
   backoffMs: number;
   maxBackoffMs: number;
   writeBatchSize: number;
-  client: QdrantClient | undefined;
+  client: QdrantClientInstance | undefined;
   collectionSettings: QdrantCollectionSettings;
 }
 
