@@ -36,6 +36,7 @@ import { isFileSystemError, VectorFile } from './vector-file.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
+type WriteParam = string | number | Buffer | null;
 
 /** Most parameters of one `IN (...)` lookup; longer inputs are split into chunks of this size. */
 const IN_CHUNK = 256;
@@ -44,6 +45,10 @@ const IN_MIN = 8;
 /** Character codes in a `group_concat(slot)` list ("12,5,900"), parsed without splitting it. */
 const COMMA = 0x2c;
 const DIGIT_0 = 0x30;
+/** Ids per `DELETE ... IN (...)` statement of a write. */
+const WRITE_ROWS = 256;
+/** Rows per multi-row `INSERT` of a write (5 parameters each, far below SQLite's limit of 32766). */
+const INSERT_ROWS = 64;
 /** Default page size of {@link EmbeddedSrmStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
 
@@ -99,6 +104,8 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly clearTxn: () => void;
   /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
   private readonly inParamsByArity = new Map<number, (number | null)[]>();
+  /** Scratch of the write statements: parameter arrays by length. */
+  private readonly writeParamsByLength = new Map<number, WriteParam[]>();
   private readonly slotKeys = new Float64Array(IN_CHUNK);
   private decoded = Buffer.alloc(0);
   /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
@@ -122,18 +129,11 @@ export class EmbeddedSrmStore implements SrmStore {
     this.isOpen = isOpen;
 
     this.writeTxn = db.transaction((deletes: readonly string[], upserts: readonly PreparedUpsert[]) => {
-      const del = this.stmt('delete', () => `DELETE FROM ${this.table} WHERE id = ? RETURNING slot`).pluck(true);
       const freed: number[] = [];
-      const remove = (id: string) => {
-        const slot = del.get(id) as number | undefined;
-        if (slot !== undefined) freed.push(slot);
-      };
-      for (const id of deletes) remove(id);
       // Removing every upserted id first makes the batch order-independent: an id may move
       // to a slot that another id of the same batch leaves.
-      for (const u of upserts) remove(u.id);
-      const ins = this.stmt('insert', () => `INSERT INTO ${this.table} (slot, id, bucket, vector, payload) VALUES (?, ?, ?, ?, ?)`);
-      for (const u of upserts) ins.run(u.slot, u.id, u.bucket, u.vector, u.payload);
+      this.removeIds(deletes, upserts, freed);
+      this.insertRows(upserts);
       return freed;
     });
     this.setBucketsTxn = db.transaction((slots: Uint32Array, buckets: Int32Array) => {
@@ -403,6 +403,58 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   // --- internals ---
+
+  /**
+   * Deletes the rows of `deletes` and of the upserts' ids, `WRITE_ROWS` ids per statement
+   * (padded with NULL, which matches nothing), and appends the slots they held to `freed`.
+   * One statement per chunk rather than per id: each call into SQLite costs more than the
+   * index probe it runs.
+   */
+  private removeIds(deletes: readonly string[], upserts: readonly PreparedUpsert[], freed: number[]): void {
+    const total = deletes.length + upserts.length;
+    if (total === 0) return;
+    const del = this.stmt('deleteIds', () => `DELETE FROM ${this.table} WHERE id IN (${new Array<string>(WRITE_ROWS).fill('?').join(', ')}) RETURNING slot`).pluck(true);
+    const params = this.writeParams(WRITE_ROWS);
+    for (let start = 0; start < total; start += WRITE_ROWS) {
+      const end = Math.min(total, start + WRITE_ROWS);
+      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : upserts[i - deletes.length]!.id;
+      params.fill(null, end - start);
+      for (const slot of del.all(params) as number[]) freed.push(slot);
+    }
+  }
+
+  /** Inserts the upserts' rows, `INSERT_ROWS` rows per statement and the rest one by one. */
+  private insertRows(upserts: readonly PreparedUpsert[]): void {
+    const cols = `INSERT INTO ${this.table} (slot, id, bucket, vector, payload) VALUES `;
+    const many = this.stmt('insertMany', () => cols + new Array<string>(INSERT_ROWS).fill('(?, ?, ?, ?, ?)').join(', '));
+    const one = this.stmt('insert', () => `${cols}(?, ?, ?, ?, ?)`);
+    const params = this.writeParams(INSERT_ROWS * 5);
+    let i = 0;
+    for (; i + INSERT_ROWS <= upserts.length; i += INSERT_ROWS) {
+      for (let j = 0; j < INSERT_ROWS; j++) {
+        const u = upserts[i + j]!;
+        const at = j * 5;
+        params[at] = u.slot;
+        params[at + 1] = u.id;
+        params[at + 2] = u.bucket;
+        params[at + 3] = u.vector;
+        params[at + 4] = u.payload;
+      }
+      many.run(params);
+    }
+    for (; i < upserts.length; i++) {
+      const u = upserts[i]!;
+      one.run(u.slot, u.id, u.bucket, u.vector, u.payload);
+    }
+    params.fill(null);
+  }
+
+  /** A reused parameter array of `length` for the write statements (writes run one at a time). */
+  private writeParams(length: number): WriteParam[] {
+    let params = this.writeParamsByLength.get(length);
+    if (params === undefined) this.writeParamsByLength.set(length, (params = new Array<WriteParam>(length).fill(null)));
+    return params;
+  }
 
   /**
    * Runs a transaction that writes vectors. The first one after the vector file was vouched for
