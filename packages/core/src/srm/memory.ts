@@ -909,13 +909,14 @@ export class SemanticRoutingMemory {
   /**
    * Checks the routing layer against the store: every stored item is in
    * exactly one bucket list (the one its routing code names), no list holds a
-   * slot twice or a slot without an item, and the size matches. Read-only;
-   * meant for tests, debugging (`srm stats --verify`) and after a crash.
+   * slot twice or a slot without an item, and the size matches. With `deep`, the store's own
+   * deep check runs too (embedded: SQLite's `integrity_check` and every stored checksum), which
+   * reads everything. Read-only; meant for tests, debugging (`srm stats --verify`) and after a crash.
    */
-  async verify(): Promise<{ ok: boolean; items: number; problems: string[] }> {
+  async verify(opts: { deep?: boolean } = {}): Promise<{ ok: boolean; items: number; problems: string[] }> {
     await this.ensureOpen();
     return this.lock.read(async () => {
-      const problems: string[] = [];
+      const problems: string[] = opts?.deep === true && this.store.verifyStorage ? (await this.store.verifyStorage()).problems : [];
       const listOfSlot = new Map<number, number>();
       for (let b = 0; b < this.buckets.K; b++) {
         for (const s of this.buckets.slotsOf(b)) {
