@@ -16,10 +16,12 @@ export function vectorChecksum(slot: number, bytes: Uint8Array): number {
   return crc32(bytes, slot >>> 0);
 }
 
-/** CRC-32 of the id and the payload text of `slot` (the id's length keeps "ab"+"c" apart from "a"+"bc"). */
+/**
+ * CRC-32 of the id and the payload text of `slot`, in one call (each call into zlib costs more
+ * than the bytes); the id's length keeps "ab"+"c" apart from "a"+"bc".
+ */
 export function recordChecksum(slot: number, id: string, payloadJson: string): number {
-  const seed = (crc32(id, slot >>> 0) ^ Math.imul(id.length, 0x9e3779b1)) >>> 0;
-  return crc32(payloadJson, seed);
+  return crc32(`${id.length}:${id}${payloadJson}`, slot >>> 0);
 }
 
 /** Tag of an empty slot in a vector file. */
@@ -32,11 +34,19 @@ export const TAG_DAMAGED = 2;
  * `at`, with the high bit set so that it is never {@link TAG_EMPTY} or {@link TAG_DAMAGED}.
  */
 export function rowTag(slot: number, words: Uint32Array, at: number, count: number): number {
-  let a = slot ^ 0x5bd1e995;
+  let a = slot ^ TAG_SEED;
   let b = 0;
   for (let k = at; k < at + count; k++) {
     a = (a + words[k]!) | 0;
     b = (b + a) | 0;
   }
-  return ((a ^ Math.imul(b, 0x9e3779b1)) >>> 1 | 0x8000_0000) >>> 0;
+  return finishTag(a, b);
+}
+
+/** Starts the first running sum of {@link rowTag}, xored with the slot. */
+export const TAG_SEED = 0x5bd1e995;
+
+/** The tag from the two running sums of {@link rowTag} (the vector file's read computes them inline). */
+export function finishTag(a: number, b: number): number {
+  return (((a ^ Math.imul(b, 0x9e3779b1)) >>> 1) | 0x8000_0000) >>> 0;
 }

@@ -35,7 +35,7 @@ import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
-import { rowTag, TAG_DAMAGED, TAG_EMPTY, vectorChecksum } from './checksums.js';
+import { finishTag, rowTag, TAG_DAMAGED, TAG_EMPTY, TAG_SEED, vectorChecksum } from './checksums.js';
 import type { SqliteDatabase } from './sqlite.js';
 
 const MAGIC = Buffer.from('SRMVECS2', 'latin1');
@@ -133,14 +133,20 @@ export class VectorFile {
       const tag = words[at / 4]!;
       if (tag === TAG_EMPTY) continue;
       const from = at / 4 + 1;
-      if (tag !== rowTag(slot, words, from, dim)) return slot;
       const to = i * dim;
+      // One pass: copy, check finiteness (x - x is NaN for NaN and the infinities) and sum the
+      // words as rowTag does.
+      let a = slot ^ TAG_SEED;
+      let b = 0;
+      let finite = true;
       for (let k = 0; k < dim; k++) {
         const x = floats[from + k]!;
-        // x - x is NaN for NaN and the infinities.
-        if (x - x !== 0) return slot;
+        finite &&= x - x === 0;
         out[to + k] = x;
+        a = (a + words[from + k]!) | 0;
+        b = (b + a) | 0;
       }
+      if (!finite || tag !== finishTag(a, b)) return slot;
       found[i] = 1;
     }
     return -1;
