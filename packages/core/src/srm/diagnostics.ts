@@ -19,8 +19,9 @@ export interface Verdict {
  * Checks `layer` against the store: every stored item is in exactly one bucket list (the one its
  * routing code names), no list holds a slot twice or a slot without an item, and the size matches.
  */
-export async function verifyLayer(layer: RoutingLayer, store: SrmStore): Promise<Verdict> {
-  const problems: string[] = [];
+export async function verifyLayer(layer: RoutingLayer, store: SrmStore, deep = false): Promise<Verdict> {
+  // The store's own deep check (embedded: integrity_check and every checksum) reads everything.
+  const problems: string[] = deep && store.verifyStorage ? (await store.verifyStorage()).problems : [];
   const listOfSlot = new Map<number, number>();
   const { buckets, codebook } = layer;
   for (let b = 0; b < buckets.K; b++) {

@@ -445,12 +445,13 @@ export class SemanticRoutingMemory {
   /**
    * Checks the routing layer against the store: every stored item is in
    * exactly one bucket list (the one its routing code names), no list holds a
-   * slot twice or a slot without an item, and the size matches. Read-only;
-   * meant for tests, debugging (`srm stats --verify`) and after a crash.
+   * slot twice or a slot without an item, and the size matches. With `deep`, the store's own
+   * deep check runs too (embedded: SQLite's `integrity_check` and every stored checksum), which
+   * reads everything. Read-only; meant for tests, debugging (`srm stats --verify`) and after a crash.
    */
-  async verify(): Promise<{ ok: boolean; items: number; problems: string[] }> {
+  async verify(opts: { deep?: boolean } = {}): Promise<{ ok: boolean; items: number; problems: string[] }> {
     await this.ensureOpen();
-    return this.lock.read(() => verifyLayer(this.layer, this.store));
+    return this.lock.read(() => verifyLayer(this.layer, this.store, opts?.deep === true));
   }
 
   /** Item counts, bucket-size distribution, quantisation error and hot bytes by part. */

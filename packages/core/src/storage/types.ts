@@ -107,6 +107,12 @@ export interface SrmStore {
    * (Qdrant, an in-memory database); the memory then rebuilds from a scan.
    */
   readonly checkpoints?: RoutingCheckpointStore;
+  /**
+   * Optional deep check of the stored bytes, for `SemanticRoutingMemory.verify({ deep: true })`
+   * (embedded: SQLite's `integrity_check`, every record's checksums, the vector file against the
+   * database). Read-only. `unchecked` counts records stored without checksums.
+   */
+  verifyStorage?(): Promise<{ problems: string[]; unchecked: number }>;
 }
 
 /** One bucket list of a routing checkpoint: its slots (uint32, host byte order) and its rerank rows. */

@@ -139,11 +139,11 @@ describe('format version', () => {
   it('refuses an unknown format version with CorruptDataError naming the file', async () => {
     const file = await populated(2);
     const raw = new Database(file);
-    raw.prepare("UPDATE meta SET value = '2' WHERE key = 'format_version'").run();
+    raw.prepare("UPDATE meta SET value = '3' WHERE key = 'format_version'").run();
     raw.close();
     const err = await EmbeddedStorage.open(dir).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CorruptDataError);
-    expect(err).toMatchObject({ file, message: expect.stringMatching(/unknown format version "2".*reads version 1/) });
+    expect(err).toMatchObject({ file, message: expect.stringMatching(/unknown format version "3".*reads versions 1 and 2/) });
   });
 
   it('refuses a SQLite database that is not an SRM memory', async () => {
@@ -205,10 +205,10 @@ describe('damaged files', () => {
     const fd = openSync(file, 'r+');
     writeSync(fd, Buffer.alloc(4096 * 8, 0xab), 0, 4096 * 8, 4096 * 6);
     closeSync(fd);
-    const storage = await open(dir, { integrityCheck: false });
-    // Opening the store reads every vector (it builds the rerank's vector file), so the damage
-    // may be met there already, or else by the scan.
+    // Opening reads the commit counter, and opening the store reads every vector (it builds the
+    // rerank's vector file), so the damage may be met there already, or else by the scan.
     const scanAll = async () => {
+      const storage = await open(dir, { integrityCheck: false });
       const store = await storage.openSrmStore({ name: 's', dim: 64, metric: 'cosine' });
       for await (const page of store.scan({ vector: true, payload: true })) void page;
     };

@@ -22,6 +22,7 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import { packSparse, SparseIndex, type PackedSparse } from '../../glossary/sparse-index.js';
 import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
+import type { CommitLog } from './moment.js';
 import { toSrmError } from './sqlite.js';
 
 /** Format version of a glossary store's table; opening refuses any other. */
@@ -85,7 +86,7 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
   private readonly upsertTxn: (rows: readonly PreparedEntry[]) => void;
   private readonly deleteTxn: (ids: readonly string[]) => string[];
 
-  private constructor(db: Database, name: string, location: string, tableId: number) {
+  private constructor(db: Database, name: string, location: string, tableId: number, private readonly log: CommitLog) {
     this.db = db;
     this.name = name;
     this.location = location;
@@ -115,10 +116,11 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
    * @param db an open better-sqlite3 database (owned by the caller, usually `EmbeddedStorage`)
    * @param name the store's name; any non-empty string (it is only ever a bound SQL value)
    * @param location what error messages name: the database file
+   * @param log the database's commit log: every write transaction goes through it (moment.ts)
    * @throws CorruptDataError when the store has an unknown format version or a damaged row.
    * @throws StorageUnavailableError when SQLite fails.
    */
-  static async open(db: Database, name: string, location: string): Promise<EmbeddedGlossaryStore> {
+  static async open(db: Database, name: string, location: string, log: CommitLog): Promise<EmbeddedGlossaryStore> {
     if (typeof name !== 'string' || name.length === 0) throw new InvalidInputError(`glossary store name must be a non-empty string, got ${JSON.stringify(name)}`);
     if (!db.open) throw new ClosedError(`embedded glossary store "${name}" (${location})`);
     let tableId: number;
@@ -169,7 +171,7 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     } catch (err) {
       throw toSrmError(err, location, `glossary.open("${name}")`);
     }
-    const store = new EmbeddedGlossaryStore(db, name, location, tableId);
+    const store = new EmbeddedGlossaryStore(db, name, location, tableId, log);
     store.rebuildIndex();
     return store;
   }
@@ -185,7 +187,7 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     this.assertOpen();
     if (!Array.isArray(entries)) throw new InvalidInputError(`upsert expects an array of entries, got ${typeof entries}`);
     const rows = entries.map((e, i) => prepareEntry(e, i));
-    this.guard('upsert', () => this.upsertTxn(rows));
+    this.guard('upsert', () => this.log.commit(() => this.upsertTxn(rows)));
     // Committed: now the index. Later duplicates of an id win, as in the table.
     for (const { entry, packed } of rows) this.index.upsert(entry.id, entry.agentId, packed);
   }
@@ -194,7 +196,7 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     this.assertOpen();
     checkIds(ids, 'delete');
     const unique = [...new Set(ids)];
-    const deleted = this.guard('delete', () => this.deleteTxn(unique));
+    const deleted = this.guard('delete', () => this.log.commit(() => this.deleteTxn(unique)));
     for (const id of deleted) this.index.remove(id);
     return deleted.length;
   }
@@ -274,7 +276,7 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
 
   async clear(): Promise<void> {
     this.assertOpen();
-    this.guard('clear', () => this.stmt('clear', `DELETE FROM ${this.table}`).run());
+    this.guard('clear', () => this.log.commit(() => this.stmt('clear', `DELETE FROM ${this.table}`).run()));
     this.index.clear();
   }
 

@@ -3,18 +3,21 @@
  * version, the integrity check, and the translation of SQLite errors into
  * {@link SrmError}s.
  *
- * On-disk layout of a memory directory (format version 1):
+ * On-disk layout of a memory directory (format version 2):
  *
  * ```
  * <dir>/memory.sqlite       the database (WAL mode)
  * <dir>/memory.sqlite-wal   committed writes not yet checkpointed into memory.sqlite
+ * <dir>/memory.ack          the acknowledged-commit watermark (moment.ts)
  * <dir>/vectors-<n>.f32     SRM store n's vectors by slot for the rerank: a cache of the
  *                           database, rebuilt when missing or not vouched for (vector-file.ts)
  * <dir>/LOCK                pid, host and start time of the process that has the directory open
  * ```
  *
  * The `meta` table holds `format_version`; SQLite's `application_id` header
- * field marks the file as an SRM database.
+ * field marks the file as an SRM database. Version 2 added the `moment` row (database id and
+ * commit counter) and the checksum columns of the SRM items tables; a version 1 database is
+ * migrated when opened (its rows keep no checksum until rewritten: see srm-store.ts).
  */
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -25,7 +28,10 @@ import { CorruptDataError, SrmError, StorageUnavailableError } from '../../error
 export type SqliteDatabase = Database.Database;
 
 /** Format version of the embedded database that this build writes and reads. */
-export const EMBEDDED_FORMAT_VERSION = 1;
+export const EMBEDDED_FORMAT_VERSION = 2;
+
+/** Format versions this build opens; older ones are migrated to {@link EMBEDDED_FORMAT_VERSION} on open. */
+const READABLE_FORMAT_VERSIONS = new Set([1, EMBEDDED_FORMAT_VERSION]);
 
 /** SQLite `application_id` of SRM databases: ASCII "SRM1". */
 export const SRM_APPLICATION_ID = 0x53524d31;
@@ -50,7 +56,7 @@ export interface SqliteSettings {
   cacheSizeMiB: number;
   /** Memory-mapped I/O window, MiB (0 disables). */
   mmapSizeMiB: number;
-  /** Run `PRAGMA quick_check` on open. */
+  /** Run `PRAGMA integrity_check` on open. */
   integrityCheck: boolean;
 }
 
@@ -119,7 +125,7 @@ export const RECOVERY_HINT =
  * table is damaged, never "new": it is refused instead of being read as an empty memory.
  *
  * @throws CorruptDataError naming the file when it is not SQLite, truncated, fails
- *   `quick_check`, is not an SRM database, has an unknown format version, or is missing
+ *   `integrity_check`, is not an SRM database, has an unknown format version, or is missing
  *   while its WAL file exists.
  * @throws StorageUnavailableError when the file cannot be opened (permissions, disk full).
  */
@@ -150,7 +156,7 @@ export function openDatabase(file: string, settings: SqliteSettings): SqliteData
     db.pragma('locking_mode = EXCLUSIVE');
     db.pragma('journal_mode = WAL');
     applyPragmas(db, settings);
-    if (settings.integrityCheck) quickCheck(db, file);
+    if (settings.integrityCheck) integrityCheck(db, file);
     checkFormat(db, file);
     return db;
   } catch (err) {
@@ -168,9 +174,14 @@ function applyPragmas(db: SqliteDatabase, settings: SqliteSettings): void {
   db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
 }
 
-function quickCheck(db: SqliteDatabase, file: string): void {
-  const rows = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
-  const problems = rows.map((r) => r.quick_check).filter((s) => s !== 'ok');
+/**
+ * `integrity_check` rather than `quick_check`: it also checks every index against its table, so
+ * that a damaged id index cannot hide an item or let an id be stored twice, for about a third
+ * more time.
+ */
+function integrityCheck(db: SqliteDatabase, file: string): void {
+  const rows = db.pragma('integrity_check', { simple: false }) as { integrity_check: string }[];
+  const problems = rows.map((r) => r.integrity_check).filter((s) => s !== 'ok');
   if (problems.length > 0) {
     const shown = problems.slice(0, 3).join('; ').replace(/\s+/g, ' ');
     throw new CorruptDataError(file, `integrity check failed: ${shown}; ${RECOVERY_HINT}`);
@@ -185,20 +196,29 @@ function checkFormat(db: SqliteDatabase, file: string): void {
   }
   const row = db.prepare("SELECT value FROM meta WHERE key = 'format_version'").get() as { value: string } | undefined;
   const version = row === undefined ? NaN : Number(row.value);
-  if (version !== EMBEDDED_FORMAT_VERSION) {
+  if (!READABLE_FORMAT_VERSIONS.has(version)) {
     throw new CorruptDataError(
       file,
-      `unknown format version ${row === undefined ? '(missing)' : JSON.stringify(row.value)}; this build of @srm/core reads version ${EMBEDDED_FORMAT_VERSION}`,
+      `unknown format version ${row === undefined ? '(missing)' : JSON.stringify(row.value)}; this build of @srm/core reads versions ${[...READABLE_FORMAT_VERSIONS].join(' and ')}`,
     );
   }
-  initialiseSchema(db);
+  // Migrating version 1 only adds (the moment row here, checksum columns as each SRM store opens).
+  db.transaction(() => {
+    initialiseSchema(db);
+    if (version !== EMBEDDED_FORMAT_VERSION) db.prepare("UPDATE meta SET value = ? WHERE key = 'format_version'").run(String(EMBEDDED_FORMAT_VERSION));
+  })();
 }
 
+/** The `moment` table: one row with the database id and the commit counter (format version 2). */
+export const MOMENT_SCHEMA = `
+    CREATE TABLE IF NOT EXISTS moment (id INTEGER PRIMARY KEY CHECK (id = 0), database_id BLOB NOT NULL, commits INTEGER NOT NULL);
+    INSERT OR IGNORE INTO moment (id, database_id, commits) VALUES (0, randomblob(16), 0);`;
+
 /**
- * Creates the tables of format version 1 that do not exist yet. The routing-checkpoint tables,
- * the vector-file markers and their triggers came later within version 1: they only add, and
- * because the triggers live in the file, writes made by an older build still make a checkpoint
- * or a vector file stale.
+ * Creates the tables that do not exist yet. The routing-checkpoint tables, the vector-file
+ * markers and their triggers came later within version 1: they only add, and because the
+ * triggers live in the file, writes made by an older build still make a checkpoint or a vector
+ * file stale. The `moment` row (version 2) starts at commit 0 under a new random database id.
  */
 function initialiseSchema(db: SqliteDatabase): void {
   db.exec(`
@@ -228,6 +248,7 @@ function initialiseSchema(db: SqliteDatabase): void {
     CREATE TRIGGER IF NOT EXISTS srm_state_stales_checkpoint_del AFTER DELETE ON srm_state
       BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = OLD.store_id; END;
   `);
+  db.exec(MOMENT_SCHEMA);
   if (db.pragma('application_id', { simple: true }) !== SRM_APPLICATION_ID) db.pragma(`application_id = ${SRM_APPLICATION_ID}`);
 }
 

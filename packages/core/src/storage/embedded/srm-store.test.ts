@@ -13,6 +13,7 @@ import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../e
 import { Limits } from '../../limits.js';
 import type { SrmRecord, SrmStore, SrmStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
+import { CommitLog } from './moment.js';
 import { EmbeddedSrmStore } from './srm-store.js';
 
 const spec: SrmStoreSpec = { name: 'unit', dim: 3, metric: 'cosine' };
@@ -145,7 +146,7 @@ describe('EmbeddedSrmStore.readVectors', () => {
     db.exec('CREATE TABLE srm_checkpoint_head (store_id INTEGER PRIMARY KEY, header BLOB NOT NULL)');
     db.exec('CREATE TABLE srm_vector_files (store_id INTEGER PRIMARY KEY, generation BLOB NOT NULL)');
     EmbeddedSrmStore.createTable(db, 1);
-    const utf16 = new EmbeddedSrmStore(db, 1, spec, ':memory:', () => true);
+    const utf16 = new EmbeddedSrmStore(db, 1, spec, ':memory:', () => true, CommitLog.inMemory(db));
     await utf16.write({ upserts: Array.from({ length: 20 }, (_, i) => rec(`v${i}`, i, { vector: vectorOf(i) })) });
     const slots = Uint32Array.from([3, 19, 25, 3, 0]);
     expect(await viaRead(utf16, slots, 3)).toEqual(await viaFetch(utf16, slots, 3));

@@ -12,7 +12,12 @@
  * | bucket  | INTEGER             | routing code, -1 before the codebook is fitted       |
  * | vector  | BLOB                | `dim` float32 values, little-endian                  |
  * | payload | TEXT                | JSON object                                         |
+ * | vector_crc | INTEGER          | CRC-32 of the vector, seeded with the slot (checksums.ts) |
+ * | record_crc | INTEGER          | CRC-32 of the id and the payload, seeded with the slot    |
  *
+ * Every read checks the checksums of what it returns, and damage is a {@link CorruptDataError}.
+ * Rows written by format version 1 have no checksums (NULL) until they are rewritten; they are
+ * read as they are, and `verify()` counts them.
  * The slot is the rowid rather than a secondary unique index because the
  * query path reads by slot: one B-tree descent per record instead of two
  * (measured ~20% faster for `fetchSlots` of 100 vectors at d=100 in a 100k store).
@@ -28,14 +33,19 @@
  */
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
-import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isStorableId, type CheckedRecord } from '../srm-record-checks.js';
-import type { CheckpointList, FetchWants, IndexedCheckpointList, Payload, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
+import type { FetchWants, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
+import { deepCheck, type DeepCheckReport } from './deep-check.js';
+import { cloneView, columns, decodeRow, toPrepared, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
+import type { CommitLog } from './moment.js';
+import { EmbeddedCheckpoints } from './routing-checkpoints.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 import { isFileSystemError, VectorFile } from './vector-file.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
+type WriteParam = string | number | Buffer | null;
 
 /** Most parameters of one `IN (...)` lookup; longer inputs are split into chunks of this size. */
 const IN_CHUNK = 256;
@@ -44,17 +54,12 @@ const IN_MIN = 8;
 /** Character codes in a `group_concat(slot)` list ("12,5,900"), parsed without splitting it. */
 const COMMA = 0x2c;
 const DIGIT_0 = 0x30;
+/** Ids per `DELETE ... IN (...)` statement of a write. */
+const WRITE_ROWS = 256;
+/** Rows per multi-row `INSERT` of a write (7 parameters each, far below SQLite's limit of 32766). */
+const INSERT_ROWS = 64;
 /** Default page size of {@link EmbeddedSrmStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
-
-/** A validated upsert, with its payload already serialised. */
-interface PreparedUpsert {
-  id: string;
-  slot: number;
-  bucket: number;
-  vector: Buffer;
-  payload: string;
-}
 
 /**
  * Embedded (SQLite) implementation of {@link SrmStore}. Obtain one from
@@ -99,6 +104,8 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly clearTxn: () => void;
   /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
   private readonly inParamsByArity = new Map<number, (number | null)[]>();
+  /** Scratch of the write statements: parameter arrays by length. */
+  private readonly writeParamsByLength = new Map<number, WriteParam[]>();
   private readonly slotKeys = new Float64Array(IN_CHUNK);
   private decoded = Buffer.alloc(0);
   /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
@@ -112,7 +119,7 @@ export class EmbeddedSrmStore implements SrmStore {
    * @internal Use `EmbeddedStorage.openSrmStore`. `storeId` names the items table
    * (`srm_items_<storeId>`), which must exist.
    */
-  constructor(db: SqliteDatabase, storeId: number, spec: SrmStoreSpec, location: string, isOpen: () => boolean) {
+  constructor(db: SqliteDatabase, storeId: number, spec: SrmStoreSpec, location: string, isOpen: () => boolean, private readonly log: CommitLog) {
     if (!Number.isSafeInteger(storeId) || storeId < 0) throw new InvalidInputError(`store id must be a non-negative integer, got ${storeId}`);
     this.db = db;
     this.storeId = storeId;
@@ -122,18 +129,11 @@ export class EmbeddedSrmStore implements SrmStore {
     this.isOpen = isOpen;
 
     this.writeTxn = db.transaction((deletes: readonly string[], upserts: readonly PreparedUpsert[]) => {
-      const del = this.stmt('delete', () => `DELETE FROM ${this.table} WHERE id = ? RETURNING slot`).pluck(true);
       const freed: number[] = [];
-      const remove = (id: string) => {
-        const slot = del.get(id) as number | undefined;
-        if (slot !== undefined) freed.push(slot);
-      };
-      for (const id of deletes) remove(id);
       // Removing every upserted id first makes the batch order-independent: an id may move
       // to a slot that another id of the same batch leaves.
-      for (const u of upserts) remove(u.id);
-      const ins = this.stmt('insert', () => `INSERT INTO ${this.table} (slot, id, bucket, vector, payload) VALUES (?, ?, ?, ?, ?)`);
-      for (const u of upserts) ins.run(u.slot, u.id, u.bucket, u.vector, u.payload);
+      this.removeIds(deletes, upserts, freed);
+      this.insertRows(upserts);
       return freed;
     });
     this.setBucketsTxn = db.transaction((slots: Uint32Array, buckets: Int32Array) => {
@@ -148,7 +148,7 @@ export class EmbeddedSrmStore implements SrmStore {
     this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
     if (location !== ':memory:') {
       // A routing checkpoint is the moment a process makes its next open fast: the vector file is vouched for with it.
-      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, (op, fn) => this.guard(op, fn), () => this.withVectorFile((file) => file.vouch()));
+      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, log, (op, fn) => this.guard(op, fn), () => this.withVectorFile((file) => file.vouch()));
       // Without its file (a full or read-only disk) the store still works, reading from SQLite.
       this.vectorFile = this.guard('open', () => {
         try {
@@ -170,9 +170,14 @@ export class EmbeddedSrmStore implements SrmStore {
          id TEXT NOT NULL UNIQUE,
          bucket INTEGER NOT NULL,
          vector BLOB NOT NULL,
-         payload TEXT NOT NULL
+         payload TEXT NOT NULL,
+         vector_crc INTEGER,
+         record_crc INTEGER
        )`,
     );
+    // A table of format version 1 gains the checksum columns, NULL on its rows (see the module comment).
+    const have = new Set((db.prepare(`PRAGMA table_info(srm_items_${storeId})`).all() as { name: string }[]).map((c) => c.name));
+    for (const column of ['vector_crc', 'record_crc']) if (!have.has(column)) db.exec(`ALTER TABLE srm_items_${storeId} ADD COLUMN ${column} INTEGER`);
     // Any write to the items makes the routing checkpoint stale, in the same transaction; any
     // write of a vector does the same to the vector file (a bucket update leaves it alone).
     for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE'], ['del', 'DELETE']] as const) {
@@ -203,10 +208,11 @@ export class EmbeddedSrmStore implements SrmStore {
     // A view is enough: the statement runs before writeState() yields, and SQLite copies bound blobs.
     const bytes = Buffer.from(state.buffer, state.byteOffset, state.byteLength);
     this.guard('writeState', () => {
-      this.stmt(
+      const st = this.stmt(
         'writeState',
         () => 'INSERT INTO srm_state (store_id, state) VALUES (?, ?) ON CONFLICT (store_id) DO UPDATE SET state = excluded.state',
-      ).run(this.storeId, bytes);
+      );
+      this.log.commit(() => st.run(this.storeId, bytes));
     });
   }
 
@@ -218,7 +224,7 @@ export class EmbeddedSrmStore implements SrmStore {
     if (deletes.length === 0 && upserts.length === 0) return;
     const freed = this.guard('write', () => {
       try {
-        return this.changingVectors(() => this.writeTxn(deletes, upserts));
+        return this.changingVectors(() => this.log.commit(() => this.writeTxn(deletes, upserts)));
       } catch (err) {
         if (sqliteCode(err) === 'SQLITE_CONSTRAINT_PRIMARYKEY') throw this.slotClash(upserts, deletes, err);
         throw err;
@@ -272,11 +278,16 @@ export class EmbeddedSrmStore implements SrmStore {
           damaged = file.read(slots.subarray(start, end), out.subarray(start * dim, end * dim), found.subarray(start, end));
         }
       });
-      // A damaged vector: the database's own read names it (and if it no longer does, reads all).
-      if (damaged >= 0) this.guard('readVectors', () => this.lookup('slot', [damaged], WANT_VECTOR));
-      else if (read) return found;
+      // A damaged row: the database's own read names the damage. When the database's row is sound,
+      // the file is abandoned (the next open rebuilds it) and the vectors come from the database.
+      if (damaged >= 0) {
+        this.guard('readVectors', () => this.lookup('slot', [damaged], WANT_VECTOR));
+        this.abandonVectorFile();
+      } else if (read) return found;
     }
-    if (!this.blobsConcatenate) return readVectorsByRow(this, slots, out);
+    // Row by row, each vector checked against its checksum; the unchecked hex read below serves
+    // in-memory databases, where no file can be damaged.
+    if (!this.blobsConcatenate || this.location !== ':memory:') return readVectorsByRow(this, slots, out);
     return this.guard('readVectors', () => {
       const found = new Uint8Array(slots.length);
       const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
@@ -359,7 +370,7 @@ export class EmbeddedSrmStore implements SrmStore {
   async setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void> {
     checkBucketUpdate(slots, buckets);
     if (slots.length === 0) return;
-    this.guard('setBuckets', () => this.setBucketsTxn(slots, buckets));
+    this.guard('setBuckets', () => this.log.commit(() => this.setBucketsTxn(slots, buckets)));
   }
 
   async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
@@ -369,7 +380,7 @@ export class EmbeddedSrmStore implements SrmStore {
     for (;;) {
       const page = this.guard('scan', () => {
         const st = this.stmt(`scan:${mask}`, () => `SELECT ${columns(mask)} FROM ${this.table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
-        return (st.all(after, pageSize) as Row[]).map((row) => this.toView(row, mask));
+        return (st.all(after, pageSize) as Row[]).map((row) => decodeRow(row, mask, this.location, this.spec));
       });
       if (page.length === 0) return;
       after = (page[page.length - 1] as SrmRecordView).slot;
@@ -378,12 +389,21 @@ export class EmbeddedSrmStore implements SrmStore {
     }
   }
 
+  /**
+   * The deep check of `SemanticRoutingMemory.verify({ deep: true })`: SQLite's `integrity_check`,
+   * each id stored once, every record against its checksums, and every vector file row against
+   * the database (deep-check.ts). Read-only; reads the whole database.
+   */
+  async verifyStorage(): Promise<DeepCheckReport> {
+    return this.guard('verify', () => deepCheck(this.db, this.table, this.spec.dim, this.vectorFile));
+  }
+
   async count(): Promise<number> {
     return this.guard('count', () => this.stmt('count', () => `SELECT count(*) FROM ${this.table}`).pluck(true).get() as number);
   }
 
   async clear(): Promise<void> {
-    this.guard('clear', () => this.changingVectors(() => this.clearTxn()));
+    this.guard('clear', () => this.changingVectors(() => this.log.commit(() => this.clearTxn())));
     this.withVectorFile((file) => file.clear());
   }
 
@@ -403,6 +423,60 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   // --- internals ---
+
+  /**
+   * Deletes the rows of `deletes` and of the upserts' ids, `WRITE_ROWS` ids per statement
+   * (padded with NULL, which matches nothing), and appends the slots they held to `freed`.
+   * One statement per chunk rather than per id: each call into SQLite costs more than the
+   * index probe it runs.
+   */
+  private removeIds(deletes: readonly string[], upserts: readonly PreparedUpsert[], freed: number[]): void {
+    const total = deletes.length + upserts.length;
+    if (total === 0) return;
+    const del = this.stmt('deleteIds', () => `DELETE FROM ${this.table} WHERE id IN (${new Array<string>(WRITE_ROWS).fill('?').join(', ')}) RETURNING slot`).pluck(true);
+    const params = this.writeParams(WRITE_ROWS);
+    for (let start = 0; start < total; start += WRITE_ROWS) {
+      const end = Math.min(total, start + WRITE_ROWS);
+      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : upserts[i - deletes.length]!.id;
+      params.fill(null, end - start);
+      for (const slot of del.all(params) as number[]) freed.push(slot);
+    }
+  }
+
+  /** Inserts the upserts' rows, `INSERT_ROWS` rows per statement and the rest one by one. */
+  private insertRows(upserts: readonly PreparedUpsert[]): void {
+    const cols = `INSERT INTO ${this.table} (slot, id, bucket, vector, payload, vector_crc, record_crc) VALUES `;
+    const many = this.stmt('insertMany', () => cols + new Array<string>(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', '));
+    const one = this.stmt('insert', () => `${cols}(?, ?, ?, ?, ?, ?, ?)`);
+    const params = this.writeParams(INSERT_ROWS * 7);
+    let i = 0;
+    for (; i + INSERT_ROWS <= upserts.length; i += INSERT_ROWS) {
+      for (let j = 0; j < INSERT_ROWS; j++) {
+        const u = upserts[i + j]!;
+        const at = j * 7;
+        params[at] = u.slot;
+        params[at + 1] = u.id;
+        params[at + 2] = u.bucket;
+        params[at + 3] = u.vector;
+        params[at + 4] = u.payload;
+        params[at + 5] = u.vectorCrc;
+        params[at + 6] = u.recordCrc;
+      }
+      many.run(params);
+    }
+    for (; i < upserts.length; i++) {
+      const u = upserts[i]!;
+      one.run(u.slot, u.id, u.bucket, u.vector, u.payload, u.vectorCrc, u.recordCrc);
+    }
+    params.fill(null);
+  }
+
+  /** A reused parameter array of `length` for the write statements (writes run one at a time). */
+  private writeParams(length: number): WriteParam[] {
+    let params = this.writeParamsByLength.get(length);
+    if (params === undefined) this.writeParamsByLength.set(length, (params = new Array<WriteParam>(length).fill(null)));
+    return params;
+  }
 
   /**
    * Runs a transaction that writes vectors. The first one after the vector file was vouched for
@@ -434,10 +508,16 @@ export class EmbeddedSrmStore implements SrmStore {
       return true;
     } catch (err) {
       if (!isFileSystemError(err)) throw err;
-      this.vectorFile = undefined;
-      this.guard('abandonVectorFile', () => file.abandon());
+      this.abandonVectorFile();
       return false;
     }
+  }
+
+  /** Stops using the vector file and withdraws its marker, so that the next open rebuilds it. */
+  private abandonVectorFile(): void {
+    const file = this.vectorFile;
+    this.vectorFile = undefined;
+    if (file !== undefined) this.guard('abandonVectorFile', () => file.abandon());
   }
 
   private assertOpen(): void {
@@ -485,9 +565,9 @@ export class EmbeddedSrmStore implements SrmStore {
       for (const row of st.all(...chunk) as Row[]) {
         if (keyColumn === 'id') {
           const id = row[0] as string;
-          found.set(id, this.toView(row.slice(1), mask));
+          found.set(id, decodeRow(row.slice(1), mask, this.location, this.spec));
         } else {
-          const view = this.toView(row, mask);
+          const view = decodeRow(row, mask, this.location, this.spec);
           found.set(view.slot, view);
         }
       }
@@ -505,35 +585,6 @@ export class EmbeddedSrmStore implements SrmStore {
     return out;
   }
 
-  private toView(row: Row, mask: number): SrmRecordView {
-    let c = 0;
-    const view: SrmRecordView = { slot: row[c++] as number };
-    if (mask & WANT_ID) view.id = row[c++] as string;
-    if (mask & WANT_BUCKET) view.bucket = row[c++] as number;
-    if (mask & WANT_VECTOR) view.vector = this.decodeVector(row[c++] as Buffer, view.slot);
-    if (mask & WANT_PAYLOAD) view.payload = this.decodePayload(row[c++] as string, view.slot);
-    return view;
-  }
-
-  private decodeVector(buf: Buffer, slot: number): Float32Array {
-    if (buf.byteLength !== this.spec.dim * 4) {
-      throw new CorruptDataError(this.location, `vector of slot ${slot} in store "${this.spec.name}" has ${buf.byteLength} bytes, expected ${this.spec.dim * 4}`);
-    }
-    // better-sqlite3 hands each blob over in its own ArrayBuffer: a view over it aliases nothing.
-    if (buf.byteOffset === 0 && buf.buffer.byteLength === buf.byteLength) return new Float32Array(buf.buffer, 0, this.spec.dim);
-    const out = new Float32Array(this.spec.dim);
-    new Uint8Array(out.buffer).set(buf);
-    return out;
-  }
-
-  private decodePayload(text: string, slot: number): Payload {
-    try {
-      return JSON.parse(text) as Payload;
-    } catch (cause) {
-      throw new CorruptDataError(this.location, `payload of slot ${slot} in store "${this.spec.name}" is not valid JSON`, { cause });
-    }
-  }
-
   /** The error for an upsert whose slot is held by another id (the transaction has rolled back). */
   private slotClash(upserts: readonly PreparedUpsert[], deletes: readonly string[], cause: unknown): InvalidInputError {
     const leaving = new Set([...deletes, ...upserts.map((u) => u.id)]);
@@ -549,104 +600,6 @@ export class EmbeddedSrmStore implements SrmStore {
     }
     return new InvalidInputError('write: two records of the batch end up on one slot; nothing was written', { cause });
   }
-}
-
-const WANT_ID = 1;
-const WANT_BUCKET = 2;
-const WANT_VECTOR = 4;
-const WANT_PAYLOAD = 8;
-
-function wantMask(want: FetchWants): number {
-  checkWant(want);
-  return (want.id ? WANT_ID : 0) | (want.bucket ? WANT_BUCKET : 0) | (want.vector ? WANT_VECTOR : 0) | (want.payload ? WANT_PAYLOAD : 0);
-}
-
-function columns(mask: number): string {
-  const cols = ['slot'];
-  if (mask & WANT_ID) cols.push('id');
-  if (mask & WANT_BUCKET) cols.push('bucket');
-  if (mask & WANT_VECTOR) cols.push('vector');
-  if (mask & WANT_PAYLOAD) cols.push('payload');
-  return cols.join(', ');
-}
-
-function cloneView(v: SrmRecordView): SrmRecordView {
-  const c: SrmRecordView = { ...v };
-  if (v.vector) c.vector = v.vector.slice();
-  if (v.payload) c.payload = structuredClone(v.payload);
-  return c;
-}
-
-/** The SQLite row of a checked record. */
-function toPrepared(rec: CheckedRecord): PreparedUpsert {
-  const { id, slot, bucket, vector, payloadJson } = rec;
-  // A view, not a copy: the transaction runs before write() yields, and SQLite copies bound blobs.
-  return { id, slot, bucket, vector: Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength), payload: payloadJson };
-}
-
-/** The routing checkpoint of one embedded store (see the module comment). */
-class EmbeddedCheckpoints implements RoutingCheckpointStore {
-  private readonly writeTxn: (header: Buffer, listCount: number, lists: Iterable<IndexedCheckpointList>) => void;
-
-  constructor(
-    private readonly db: SqliteDatabase,
-    private readonly storeId: number,
-    private readonly location: string,
-    private readonly guard: <T>(operation: string, fn: () => T) => T,
-    private readonly afterWrite: () => void,
-  ) {
-    this.writeTxn = db.transaction((header: Buffer, listCount: number, lists: Iterable<IndexedCheckpointList>) => {
-      db.prepare('DELETE FROM srm_checkpoint_lists WHERE store_id = ? AND list >= ?').run(storeId, listCount);
-      const put = db.prepare(
-        'INSERT INTO srm_checkpoint_lists (store_id, list, slots, rows) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, list) DO UPDATE SET slots = excluded.slots, rows = excluded.rows',
-      );
-      for (const l of lists) {
-        if (!Number.isSafeInteger(l.list) || l.list < 0 || l.list >= listCount) throw new InvalidInputError(`checkpoint list index must be an integer in [0, ${listCount}), got ${describe(l.list)}`);
-        put.run(storeId, l.list, asBuffer(l.slots), asBuffer(l.rows));
-      }
-      db.prepare('INSERT INTO srm_checkpoint_head (store_id, header) VALUES (?, ?) ON CONFLICT (store_id) DO UPDATE SET header = excluded.header').run(storeId, header);
-    });
-  }
-
-  async read(): Promise<{ header: Uint8Array; lists: CheckpointList[] } | null> {
-    return this.guard('checkpoints.read', () =>
-      this.db.transaction(() => {
-        const header = this.db.prepare('SELECT header FROM srm_checkpoint_head WHERE store_id = ?').pluck(true).get(this.storeId) as Buffer | undefined;
-        if (header === undefined) return null;
-        if (!Buffer.isBuffer(header)) throw this.corrupt('its header is not a blob');
-        const rows = this.db.prepare('SELECT list, slots, rows FROM srm_checkpoint_lists WHERE store_id = ? ORDER BY list').raw(true).all(this.storeId) as [number, unknown, unknown][];
-        const lists: CheckpointList[] = [];
-        for (const [list, slots, rowBytes] of rows) {
-          // A gap would shift every later list onto the wrong bucket.
-          if (list !== lists.length) throw this.corrupt(`it has no list ${lists.length}`);
-          if (!Buffer.isBuffer(slots) || !Buffer.isBuffer(rowBytes)) throw this.corrupt(`list ${list} is not a blob`);
-          lists.push({ slots, rows: rowBytes });
-        }
-        return { header, lists };
-      })(),
-    );
-  }
-
-  private corrupt(detail: string): CorruptDataError {
-    return new CorruptDataError(this.location, `routing checkpoint of SRM store ${this.storeId}: ${detail}`);
-  }
-
-  async write(header: Uint8Array, listCount: number, lists: Iterable<IndexedCheckpointList>): Promise<void> {
-    if (!(header instanceof Uint8Array)) throw new InvalidInputError(`checkpoint header must be a Uint8Array, got ${describe(header)}`);
-    if (!Number.isSafeInteger(listCount) || listCount < 0) throw new InvalidInputError(`checkpoint list count must be a non-negative integer, got ${describe(listCount)}`);
-    this.guard('checkpoints.write', () => this.writeTxn(asBuffer(header), listCount, lists));
-    this.afterWrite();
-  }
-
-  async isCurrent(): Promise<boolean> {
-    return this.guard('checkpoints.isCurrent', () => this.db.prepare('SELECT 1 FROM srm_checkpoint_head WHERE store_id = ?').pluck(true).get(this.storeId) !== undefined);
-  }
-}
-
-/** A Buffer view of bytes (SQLite copies bound blobs, so no copy is needed here). */
-function asBuffer(bytes: Uint8Array): Buffer {
-  if (!(bytes instanceof Uint8Array)) throw new InvalidInputError(`checkpoint lists must hold Uint8Arrays, got ${describe(bytes)}`);
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** How many slots a non-empty `group_concat(slot)` list names. */

@@ -48,7 +48,8 @@ async function closeStorage(): Promise<void> {
 const rec = (id: string, slot: number, v = slot): SrmRecord => ({ id, slot, bucket: 0, vector: new Float32Array([v, 1, -1]), payload: {} });
 const vectorFile = () => join(dir, vectorFileName(1));
 /** The random bytes naming the current build of the vector file. */
-const generation = () => readFileSync(vectorFile()).subarray(16, 32).toString('hex');
+/** The header's build bytes and bound commit counter, as the marker row holds them. */
+const generation = () => readFileSync(vectorFile()).subarray(16, 40).toString('hex');
 /** The marker row of store 1, read straight from the database. */
 function marker(): string | undefined {
   const db = new Database(join(dir, 'memory.sqlite'), { readonly: true });

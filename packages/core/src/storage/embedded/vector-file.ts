@@ -10,34 +10,43 @@
  * nothing, and 100 random vectors take p50 120 to 137 µs against 329 to 361 µs for `fetchSlots`
  * (`test-fixtures/bench-fetch-slots.mjs` at 100k and 340k x 100).
  *
- * Layout: a 64-byte header (magic `SRMVECS1`, `dim` as uint32 LE, 16 random bytes naming this
- * build of the file), then one row per slot at `64 + slot * (4 + 4 * dim)`: a uint32 tag (1 when
- * the slot holds an item, 0 or a hole when not, 2 when the database's vector has the wrong size)
- * and the vector as float32 LE. Slots far apart leave holes, which sparse files do not store.
+ * Layout (format version 2): a 64-byte header (magic `SRMVECS2`, `dim` as uint32 LE, 16 random
+ * bytes naming this build of the file, and the database's commit counter when the file was last
+ * vouched for, uint64 LE, all ones while it is being changed), then one row per slot at
+ * `64 + slot * (4 + 4 * dim)`: a uint32 tag (0 or a hole when the slot holds no item, 2 when the
+ * database's vector was damaged, else a checksum of the slot and the row: checksums.ts) and the
+ * vector as float32 LE. Slots far apart leave holes, which sparse files do not store. A row read
+ * back whose tag does not match it, or holding a value that is not finite, is reported as
+ * damaged, and the store reads from the database instead.
  *
  * When the file is trusted: the marker row `srm_vector_files(store_id, generation)` holds the
- * header's random bytes. Triggers on the items table delete the marker in the transaction of any
- * write of a vector, and the first write of a session commits with `synchronous=FULL`, so that
- * the deletion is on disk before this file changes. Writing a routing checkpoint and closing the
- * storage fsync the file and put the marker back. A process that dies after writes since its last
- * checkpoint therefore leaves no marker, and the next open rebuilds the file from the database
- * (0.6 s for 340k x 100 in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or
- * foreign file is rebuilt the same way.
+ * header's build bytes and commit counter. Triggers on the items table delete the marker in the
+ * transaction of any write of a vector, and the first write of a session commits with
+ * `synchronous=FULL`, so that the deletion is on disk before this file changes; that first change
+ * also overwrites the header's counter with all ones. Writing a routing checkpoint and closing
+ * the storage fsync the file and bind it to the database's commit counter of that moment, in the
+ * header and in the marker. A process that dies after writes since its last checkpoint therefore
+ * leaves no marker, and the next open rebuilds the file from the database (0.6 s for 340k x 100
+ * in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the
+ * same way, and so is a file from another moment: an older copy of the file, or a file next to
+ * an older or newer copy of the database, carries another counter than the marker (moment.ts).
  */
 import fs from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { finishTag, rowTag, TAG_DAMAGED, TAG_EMPTY, TAG_SEED, vectorChecksum } from './checksums.js';
 import type { SqliteDatabase } from './sqlite.js';
 
-const MAGIC = Buffer.from('SRMVECS1', 'latin1');
+const MAGIC = Buffer.from('SRMVECS2', 'latin1');
 /** Bytes before slot 0's row. */
 export const HEADER_BYTES = 64;
 const GENERATION_AT = 16;
-const GENERATION_BYTES = 16;
-const PRESENT = 1;
-/** Tag of a slot whose stored vector has the wrong size: the database reports the damage. */
-const DAMAGED = 2;
+/** The build's random bytes and the commit counter it is bound to: what the marker row holds. */
+const GENERATION_BYTES = 24;
+const BOUND_AT = 32;
+/** The header's counter while the file is being changed: no marker ever holds it. */
+const UNBOUND = 0xffff_ffff_ffff_ffffn;
 /** Bytes staged per write call while rebuilding or writing runs of consecutive slots (at least one row: d ≤ 8192). */
 const STAGE_BYTES = 256 * 1024;
 /** Rows read per page while rebuilding. */
@@ -69,8 +78,11 @@ export class VectorFile {
   /** Rows staged for one read or write call, and a float view of them. */
   private stage = Buffer.alloc(0);
   private stageFloats = new Float32Array(0);
+  private stageWords = new Uint32Array(0);
   /** Whether this session has changed the file since it was vouched for. */
   private changed = false;
+  /** The header's build bytes and bound counter (`GENERATION_BYTES`), as the marker row holds them. */
+  private readonly generation: Buffer;
 
   private constructor(
     private readonly db: SqliteDatabase,
@@ -78,8 +90,9 @@ export class VectorFile {
     dim: number,
     readonly path: string,
     private fd: number,
-    private readonly generation: Buffer,
+    generation: Buffer,
   ) {
+    this.generation = Buffer.from(generation);
     this.stride = 4 + dim * 4;
   }
 
@@ -101,7 +114,7 @@ export class VectorFile {
   /**
    * Reads the vectors of `slots` into `out` (row i, `dim` floats, for `slots[i]`) and sets `found[i]` to 1 for
    * the slots that hold an item; other rows of `out` are left as they were. Returns a slot whose
-   * stored vector is damaged, for the caller to report, or -1. The caller chunks long lists: the
+   * row is damaged (its tag says so or does not match it, or a value is not finite), or -1. The caller chunks long lists: the
    * staging buffer grows to one call's rows.
    */
   read(slots: Uint32Array, out: Float32Array, found: Uint8Array): number {
@@ -111,16 +124,29 @@ export class VectorFile {
     // A float view of the staged rows (all 4-byte aligned): copying element by element allocates
     // nothing, where Buffer#copy makes a view per call (a quarter of a query's garbage with pq4).
     const floats = this.stageFloats;
+    const words = this.stageWords;
     for (let i = 0; i < slots.length; i++) {
       const at = i * stride;
-      const got = fs.readSync(this.fd, stage, at, stride, HEADER_BYTES + slots[i]! * stride);
+      const slot = slots[i]!;
+      const got = fs.readSync(this.fd, stage, at, stride, HEADER_BYTES + slot * stride);
       if (got !== stride) continue;
-      const tag = stage.readUInt32LE(at);
-      if (tag === DAMAGED) return slots[i]!;
-      if (tag !== PRESENT) continue;
+      const tag = words[at / 4]!;
+      if (tag === TAG_EMPTY) continue;
       const from = at / 4 + 1;
       const to = i * dim;
-      for (let k = 0; k < dim; k++) out[to + k] = floats[from + k]!;
+      // One pass: copy, check finiteness (x - x is NaN for NaN and the infinities) and sum the
+      // words as rowTag does.
+      let a = slot ^ TAG_SEED;
+      let b = 0;
+      let finite = true;
+      for (let k = 0; k < dim; k++) {
+        const x = floats[from + k]!;
+        finite &&= x - x === 0;
+        out[to + k] = x;
+        a = (a + words[from + k]!) | 0;
+        b = (b + a) | 0;
+      }
+      if (!finite || tag !== finishTag(a, b)) return slot;
       found[i] = 1;
     }
     return -1;
@@ -131,7 +157,7 @@ export class VectorFile {
    * writes `rows`. Runs of consecutive slots go out in one call each.
    */
   write(freed: readonly number[], rows: readonly VectorRow[]): void {
-    this.changed = true;
+    this.startChanging();
     const zero = Buffer.alloc(4);
     // An upsert usually keeps its slot: its row is about to be overwritten anyway.
     const retaken = freed.length === 0 ? undefined : new Set(rows.map((r) => r.slot));
@@ -142,10 +168,12 @@ export class VectorFile {
     for (let i = 1; i <= rows.length; i++) {
       const endsRun = i === rows.length || rows[i]!.slot !== rows[i - 1]!.slot + 1 || i - runStart === perStage;
       if (!endsRun) continue;
+      const words = this.stageWords;
+      const dim = this.stride / 4 - 1;
       for (let j = runStart; j < i; j++) {
         const at = (j - runStart) * this.stride;
-        stage.writeUInt32LE(PRESENT, at);
         stage.set(rows[j]!.vector, at + 4);
+        words[at / 4] = rowTag(rows[j]!.slot, words, at / 4 + 1, dim);
       }
       fs.writeSync(this.fd, stage, 0, (i - runStart) * this.stride, HEADER_BYTES + rows[runStart]!.slot * this.stride);
       runStart = i;
@@ -154,7 +182,7 @@ export class VectorFile {
 
   /** Empties the file after the items were deleted. */
   clear(): void {
-    this.changed = true;
+    this.startChanging();
     fs.ftruncateSync(this.fd, HEADER_BYTES);
   }
 
@@ -169,9 +197,23 @@ export class VectorFile {
    */
   vouch(): void {
     if (!this.changed) return;
+    this.bind(currentCommits(this.db));
     fs.fsyncSync(this.fd);
     putMarker(this.db, this.storeId, this.generation);
     this.changed = false;
+  }
+
+  /** Before the first change since the file was vouched for: no marker can match its header any more. */
+  private startChanging(): void {
+    if (this.changed) return;
+    this.changed = true;
+    this.bind(UNBOUND);
+  }
+
+  /** Writes `commits` as the header's bound counter. */
+  private bind(commits: bigint): void {
+    this.generation.writeBigUInt64LE(commits, BOUND_AT - GENERATION_AT);
+    fs.writeSync(this.fd, this.generation, 0, GENERATION_BYTES, GENERATION_AT);
   }
 
   /** Vouches for the file, then closes it. */
@@ -203,6 +245,7 @@ export class VectorFile {
     if (this.stage.byteLength < bytes) {
       this.stage = Buffer.allocUnsafeSlow(bytes);
       this.stageFloats = new Float32Array(this.stage.buffer, this.stage.byteOffset, this.stage.byteLength >> 2);
+      this.stageWords = new Uint32Array(this.stage.buffer, this.stage.byteOffset, this.stage.byteLength >> 2);
     }
     return this.stage;
   }
@@ -229,6 +272,7 @@ function readHeader(path: string): { dim: number; generation: Buffer; size: numb
 function vouchedFor(path: string, dim: number, marker: Buffer, maxSlot: number | null): boolean {
   const header = readHeader(path);
   if (header === undefined || header.dim !== dim || !header.generation.equals(marker)) return false;
+  if (header.generation.readBigUInt64LE(BOUND_AT - GENERATION_AT) === UNBOUND) return false;
   return maxSlot === null || header.size >= HEADER_BYTES + (maxSlot + 1) * (4 + dim * 4);
 }
 
@@ -242,13 +286,16 @@ function rebuild(db: SqliteDatabase, path: string, storeId: number, table: strin
   const header = Buffer.alloc(HEADER_BYTES);
   MAGIC.copy(header, 0);
   header.writeUInt32LE(dim, 8);
-  const generation = randomBytes(GENERATION_BYTES);
+  const generation = Buffer.alloc(GENERATION_BYTES);
+  randomBytes(BOUND_AT - GENERATION_AT).copy(generation, 0);
+  generation.writeBigUInt64LE(currentCommits(db), BOUND_AT - GENERATION_AT);
   generation.copy(header, GENERATION_AT);
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, header, 0, HEADER_BYTES, 0);
-    const page: Database.Statement<unknown[], unknown> = db.prepare(`SELECT slot, vector FROM ${table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
+    const page: Database.Statement<unknown[], unknown> = db.prepare(`SELECT slot, vector, vector_crc FROM ${table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
     const stage = Buffer.alloc(Math.max(stride, Math.floor(STAGE_BYTES / stride) * stride));
+    const words = new Uint32Array(stage.buffer, stage.byteOffset, stage.byteLength >> 2);
     let runSlot = -1;
     let staged = 0;
     const flush = () => {
@@ -257,14 +304,18 @@ function rebuild(db: SqliteDatabase, path: string, storeId: number, table: strin
     };
     let after = -1;
     for (;;) {
-      const rows = page.all(after, REBUILD_PAGE) as [number, Buffer][];
-      for (const [slot, vector] of rows) {
+      const rows = page.all(after, REBUILD_PAGE) as [number, Buffer, number | null][];
+      for (const [slot, vector, crc] of rows) {
         if (staged > 0 && (slot !== runSlot + staged || (staged + 1) * stride > stage.byteLength)) flush();
         if (staged === 0) runSlot = slot;
-        // Damage is reported by the read that meets it, as without the file.
-        const intact = Buffer.isBuffer(vector) && vector.byteLength === dim * 4;
-        stage.writeUInt32LE(intact ? PRESENT : DAMAGED, staged * stride);
-        if (intact) vector.copy(stage, staged * stride + 4);
+        // Damage is reported by the read that meets it, as without the file. A row written before
+        // checksums existed (crc NULL) is taken as it is.
+        const intact = Buffer.isBuffer(vector) && vector.byteLength === dim * 4 && (crc === null || crc === vectorChecksum(slot, vector));
+        const at = staged * stride;
+        if (intact) {
+          vector.copy(stage, at + 4);
+          words[at / 4] = rowTag(slot, words, at / 4 + 1, dim);
+        } else words[at / 4] = TAG_DAMAGED;
         staged++;
       }
       if (rows.length < REBUILD_PAGE) break;
@@ -280,6 +331,11 @@ function rebuild(db: SqliteDatabase, path: string, storeId: number, table: strin
   fs.closeSync(fd);
   fs.renameSync(tmp, path);
   putMarker(db, storeId, generation);
+}
+
+/** The database's commit counter (moment.ts). */
+function currentCommits(db: SqliteDatabase): bigint {
+  return BigInt(db.prepare('SELECT commits FROM moment WHERE id = 0').pluck(true).get() as number);
 }
 
 /** Records in the database that the file of build `generation` holds store `storeId`'s vectors as they are now. */

@@ -1,0 +1,52 @@
+/**
+ * Checksums of what an embedded SRM store reads back, so that flipped bytes in `memory.sqlite`
+ * or in a vector file give a {@link CorruptDataError} instead of a wrong answer.
+ *
+ * - In the items table, `vector_crc` is the CRC-32 of the vector's bytes and `record_crc` that of
+ *   the id and the payload text, both seeded with the slot, so a row that moved to another slot
+ *   fails too. CRC-32 comes from `node:zlib` (native): about 1 µs per record of d = 100.
+ * - In a vector file, a row's tag carries a 31-bit sum of its slot and its 32-bit words (two
+ *   running sums, Fletcher style): any single flipped byte and any swapped row changes it, and it
+ *   costs two additions per float on the query's hot path, where a CRC per row would not fit.
+ */
+import { crc32 } from 'node:zlib';
+
+/** CRC-32 of the vector bytes of `slot`. */
+export function vectorChecksum(slot: number, bytes: Uint8Array): number {
+  return crc32(bytes, slot >>> 0);
+}
+
+/**
+ * CRC-32 of the id and the payload text of `slot`, in one call (each call into zlib costs more
+ * than the bytes); the id's length keeps "ab"+"c" apart from "a"+"bc".
+ */
+export function recordChecksum(slot: number, id: string, payloadJson: string): number {
+  return crc32(`${id.length}:${id}${payloadJson}`, slot >>> 0);
+}
+
+/** Tag of an empty slot in a vector file. */
+export const TAG_EMPTY = 0;
+/** Tag of a slot whose database vector was damaged when the file was built: the database reports it. */
+export const TAG_DAMAGED = 2;
+
+/**
+ * Tag of a present row of a vector file: the sum of `slot` and the `count` words of `words` from
+ * `at`, with the high bit set so that it is never {@link TAG_EMPTY} or {@link TAG_DAMAGED}.
+ */
+export function rowTag(slot: number, words: Uint32Array, at: number, count: number): number {
+  let a = slot ^ TAG_SEED;
+  let b = 0;
+  for (let k = at; k < at + count; k++) {
+    a = (a + words[k]!) | 0;
+    b = (b + a) | 0;
+  }
+  return finishTag(a, b);
+}
+
+/** Starts the first running sum of {@link rowTag}, xored with the slot. */
+export const TAG_SEED = 0x5bd1e995;
+
+/** The tag from the two running sums of {@link rowTag} (the vector file's read computes them inline). */
+export function finishTag(a: number, b: number): number {
+  return (((a ^ Math.imul(b, 0x9e3779b1)) >>> 1) | 0x8000_0000) >>> 0;
+}
