@@ -48,10 +48,23 @@ export class Codebook {
     const { K, d, centroids, halfNorms } = this;
     const mm = Math.min(m, K);
     const top = new TopK(mm);
-    for (let k = 0; k < K; k++) top.push(k, dot(q, 0, centroids, k * d, d) - halfNorms[k]!);
-    const s = top.sorted();
-    out.set(s.ids.subarray(0, mm));
-    if (scores) scores.set(s.scores.subarray(0, mm));
+    for (let k = 0; k < K; k++) {
+      const score = dot(q, 0, centroids, k * d, d) - halfNorms[k]!;
+      if (top.size < mm || score > top.scores[0]!) top.push(k, score);
+    }
+    // Insertion sort of the kept entries into `out`, best first (ties by bucket number): m is small.
+    const sorted = scores ?? new Float32Array(mm);
+    for (let i = 0; i < top.size; i++) {
+      const id = top.ids[i]!;
+      const score = top.scores[i]!;
+      let j = i;
+      for (; j > 0 && (sorted[j - 1]! < score || (sorted[j - 1] === score && out[j - 1]! > id)); j--) {
+        sorted[j] = sorted[j - 1]!;
+        out[j] = out[j - 1]!;
+      }
+      sorted[j] = score;
+      out[j] = id;
+    }
     return mm;
   }
 

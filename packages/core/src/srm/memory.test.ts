@@ -65,9 +65,10 @@ describe('config', () => {
     }
   });
 
-  it('applies the defaults: K=256 like the Python SRM, m=24 for recall on real vectors, 4-bit residual codes', () => {
+  it('applies the defaults: K=256 like the Python SRM, m=24 for recall on real vectors, 4-bit residual codes per pair of dimensions', () => {
     const memory = new SemanticRoutingMemory({ d: 8 });
-    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'sq4', pqSubvectors: 4, refine: 64 });
+    expect(memory.config).toMatchObject({ d: 8, K: 256, m: 24, metric: 'cosine', normalize: true, rerank: 'pq4', pqSubvectors: 4, refine: 256 });
+    expect(new SemanticRoutingMemory({ d: 8, rerank: 'sq4' }).config.refine).toBe(64);
   });
 
   it('re-scores 256 candidates by default in pq4 mode, and what the caller asks for otherwise', () => {

@@ -105,21 +105,22 @@ export interface Candidates {
 
 const FETCH_PAGE = 1024;
 
+/** Step 1: the buckets to scan, best first, and the score offset of each (q . c_b for residual codes, else 0). */
+function probeBuckets(ix: SearchIndex, q: Float32Array, m: number): { probes: Uint32Array; offsets: Float32Array } {
+  const { codebook, codec } = ix;
+  if (!codebook) return { probes: Uint32Array.of(0), offsets: Float32Array.of(0) };
+  const probes = new Uint32Array(Math.min(m, codebook.K));
+  const offsets = new Float32Array(probes.length);
+  codebook.probe(q, m, probes, offsets);
+  // For residual codes, q . c_b is added to every item of bucket b: the probe score plus ||c_b||^2 / 2.
+  for (let i = 0; i < probes.length; i++) offsets[i] = codec.residual ? offsets[i]! + codebook.halfNorms[probes[i]!]! : 0;
+  return { probes, offsets };
+}
+
 /** Steps 1 and 2: probe the buckets and score their items. */
 export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, budget: number, scratch: SearchScratch): Candidates {
-  const { codebook, buckets, codec } = ix;
-  let probes: Uint32Array;
-  // For residual codes, q . c_b is added to every item of bucket b: the probe score plus ||c_b||^2 / 2.
-  let offsets: Float32Array;
-  if (codebook) {
-    probes = new Uint32Array(Math.min(m, codebook.K));
-    offsets = new Float32Array(probes.length);
-    codebook.probe(q, m, probes, offsets);
-    for (let i = 0; i < probes.length; i++) offsets[i] = codec.residual ? offsets[i]! + codebook.halfNorms[probes[i]!]! : 0;
-  } else {
-    probes = Uint32Array.of(0);
-    offsets = Float32Array.of(0);
-  }
+  const { buckets, codec } = ix;
+  const { probes, offsets } = probeBuckets(ix, q, m);
   let total = 0;
   for (const b of probes) total += buckets.sizeOf(b);
   const cap = Math.min(total, budget);
@@ -203,14 +204,44 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
   let slots = c.slots.subarray(0, c.count);
   if (codec.scores) {
     // Keep the `refine` best by approximate score, then score those exactly.
-    const r = Math.max(p.refine, p.k);
-    const top = new TopK(r);
-    for (let i = 0; i < c.count; i++) top.push(c.slots[i]!, c.scores[i]!);
+    const top = new TopK(Math.max(p.refine, p.k));
+    for (let i = 0; i < c.count; i++) pushIfBetter(top, c.slots[i]!, c.scores[i]!);
     slots = top.ids.slice(0, top.size);
   }
+  return rerankExactly(ix, q, slots, p.k, scratch);
+}
+
+/** `top.push(id, score)`, skipping the call for the usual candidate that cannot enter a full heap. */
+function pushIfBetter(top: TopK, id: number, score: number): void {
+  if (top.size < top.k || score > top.scores[0]!) top.push(id, score);
+}
+
+/** Step 3 on `slots` (distinct): exact scores from the store, the best `k` with their ties, then step 4. */
+async function rerankExactly(ix: SearchIndex, q: Float32Array, slots: Uint32Array, k: number, scratch: SearchScratch): Promise<QueryHit[]> {
   const exact = await exactFromStore(ix, q, slots, scratch);
-  const best = bestWithTies(slots, exact, slots.length, p.k);
-  return finalize(ix, best.slots, best.scores, p.k);
+  const best = bestWithTies(slots, exact, slots.length, k);
+  return finalize(ix, best.slots, best.scores, k);
+}
+
+/**
+ * Steps 1 to 3 of a plain query on approximate codes with no candidate budget: each probed
+ * bucket is scored into a scratch buffer and its items go straight into the `refine` heap, in
+ * the order {@link gatherCandidates} would list them, so the heap (ties included) is the same,
+ * without a list of every candidate and a second pass over it.
+ */
+async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scratch: SearchScratch): Promise<QueryHit[]> {
+  const { buckets, codec } = ix;
+  const { probes, offsets } = probeBuckets(ix, q, p.m);
+  codec.prepare(q);
+  const top = new TopK(Math.max(p.refine, p.k));
+  for (let b = 0; b < probes.length; b++) {
+    const list = buckets.slotsOf(probes[b]!);
+    if (list.length === 0) continue;
+    const scores = scratch.floats32('boundary', list.length);
+    codec.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
+    for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);
+  }
+  return rerankExactly(ix, q, top.ids.slice(0, top.size), p.k, scratch);
 }
 
 /** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */
@@ -250,6 +281,7 @@ export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams
   return ix.scratch.with(async (scratch) => {
     let m = p.m;
     let budget = p.maxCandidates;
+    if (!p.filter && ix.codec.scores && budget === Infinity) return scanPlain(ix, q, p, scratch);
     for (;;) {
       const cands = gatherCandidates(ix, q, m, budget, scratch);
       if (!p.filter) return rankPlain(ix, q, cands, p, scratch);

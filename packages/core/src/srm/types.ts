@@ -11,9 +11,10 @@ import type { Payload } from '../storage/types.js';
  * - `int8`: scalar-quantised codes in RAM (d bytes/item) score the candidates; the best `refine` are re-scored exactly from the store.
  * - `pq`: product-quantised codes in RAM (`pqSubvectors` bytes/item) score the candidates; the best `refine` are re-scored exactly from the store.
  * - `sq4`: 4-bit codes per dimension in RAM (d/2 bytes/item, as many as `pq` with its default sub-vectors), scored 32 at a time by a WebAssembly SIMD
- *   kernel (faiss's "fast scan"); the best `refine` are re-scored exactly from the store. The default: same recall as `pq`, much faster scan.
+ *   kernel (faiss's "fast scan"); the best `refine` are re-scored exactly from the store. Same recall as `pq`, much faster scan.
  * - `pq4`: 4-bit codes per pair of dimensions in RAM (d/4 bytes/item, half of `sq4`), scanned like `sq4`; coarser, so the best
- *   `refine` (default 256) are re-scored exactly from the store. The smallest hot memory that still scores candidates in RAM.
+ *   `refine` (default 256) are re-scored exactly from the store. The default: the smallest hot memory that still scores candidates in RAM
+ *   (under 10% of the dense float32 matrix).
  * - `none`: nothing in RAM but the routing layer; every candidate is re-scored from the store (slowest, smallest).
  */
 export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'sq4' | 'pq4' | 'none';
@@ -57,7 +58,7 @@ export interface SRMOptions {
   metric?: Metric;
   /** L2-normalise vectors on the way in. Default: true for cosine, false for dot. */
   normalize?: boolean;
-  /** How vectors are kept for reranking. Default `"sq4"`. */
+  /** How vectors are kept for reranking. Default `"pq4"`. */
   rerank?: RerankMode;
   /** For `int8`/`pq`/`sq4`/`pq4`: how many approximately-best candidates are re-scored exactly from the store. Default 64, 256 for `pq4` (at least k). */
   refine?: number;
