@@ -9,7 +9,7 @@ describe.skipIf(!built)('doc snippets', () => {
     for (const hit of /^rank>=3000 (.*)$/m.exec(out)![1]!.split(' ')) expect(Number(/\((\d+)\)/.exec(hit)![1])).toBeGreaterThanOrEqual(3000);
     expect(out).toMatch(/^refitting in the background: true$/m);
     expect(out).toMatch(/^during refit: guitar /m);
-    expect(out).toMatch(/^refit phases: refit:kmeans, refit:route$/m);
+    expect(out).toMatch(/^refit phases: refit:kmeans, refit:quantizer, refit:route$/m);
     expect(out).toMatch(/^same after reopen: true$/m);
     expect(out).toMatch(/^verify: true$/m);
     expect(out).toMatch(/^opened from: checkpoint$/m);
