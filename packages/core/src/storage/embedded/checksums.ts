@@ -1,6 +1,6 @@
 /**
- * Checksums of what an embedded SRM store reads back, so that flipped bytes in `memory.sqlite`
- * or in a vector file give a {@link CorruptDataError} instead of a wrong answer.
+ * Checksums of what an embedded SRM or glossary store reads back, so that flipped bytes in
+ * `memory.sqlite` or in a vector file give a {@link CorruptDataError} instead of a wrong answer.
  *
  * - In the items table, `vector_crc` is the CRC-32 of the vector's bytes and `record_crc` that of
  *   the id and the payload text, both seeded with the slot, so a row that moved to another slot
@@ -8,6 +8,8 @@
  * - In a vector file, a row's tag carries a 31-bit sum of its slot and its 32-bit words (two
  *   running sums, Fletcher style): any single flipped byte and any swapped row changes it, and it
  *   costs two additions per float on the query's hot path, where a CRC per row would not fit.
+ * - In a glossary entries table, `text_crc` covers the columns an entry is returned with and
+ *   `terms_crc` its terms blob, which the BM25 index is rebuilt from at open.
  */
 import { crc32 } from 'node:zlib';
 
@@ -22,6 +24,31 @@ export function vectorChecksum(slot: number, bytes: Uint8Array): number {
  */
 export function recordChecksum(slot: number, id: string, payloadJson: string): number {
   return crc32(`${id.length}:${id}${payloadJson}`, slot >>> 0);
+}
+
+/** The columns of a glossary entry row that its text checksum covers. */
+export interface GlossaryRowText {
+  id: string;
+  agent_id: string;
+  key: string;
+  category: string;
+  value: string;
+  aliases: string;
+  description: string;
+  updated_at: number;
+}
+
+/**
+ * CRC-32 of a glossary entry's text columns, which search, get and list return (the key's
+ * lowercase copy only orders the table's index, and the integrity check at open covers that).
+ */
+export function glossaryTextChecksum(r: GlossaryRowText): number {
+  return crc32(JSON.stringify([r.id, r.agent_id, r.key, r.category, r.value, r.aliases, r.description, r.updated_at]));
+}
+
+/** CRC-32 of a glossary entry's terms blob, seeded with its id and agent, so a blob moved to another entry fails. */
+export function glossaryTermsChecksum(id: string, agentId: string, terms: Uint8Array): number {
+  return crc32(terms, crc32(`${id.length}:${id}${agentId}`));
 }
 
 /** Tag of an empty slot in a vector file. */

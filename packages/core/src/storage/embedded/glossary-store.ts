@@ -4,7 +4,7 @@
  * table when the store opens. A write commits to SQLite first and updates the
  * index only after the commit, so the index never holds what the disk lacks.
  *
- * Schema (store format version 1), one table per glossary store:
+ * Schema (store format version 2), one table per glossary store:
  *
  * ```
  * glossary_stores (name TEXT PRIMARY KEY, table_id INTEGER UNIQUE, format_version INTEGER)
@@ -12,8 +12,11 @@
  *   id TEXT PRIMARY KEY, agent_id, key, key_lower, category, value,
  *   aliases TEXT (JSON array), description,
  *   terms BLOB (u32 n, then n u32 term ids, then n f32 weights; little-endian),
- *   updated_at INTEGER (ms since epoch))
+ *   updated_at INTEGER (ms since epoch),
+ *   text_crc INTEGER, terms_crc INTEGER (checksums.ts; checked on every read))
  * ```
+ *
+ * Version 1 lacked the two checksums: opening such a store adds them to every row, once.
  *
  * The user's store name never reaches SQL text: it is a bound value in
  * `glossary_stores`, and the entries table is named by the integer `table_id`.
@@ -22,11 +25,12 @@ import type { Database, Statement } from 'better-sqlite3';
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import { packSparse, SparseIndex, type PackedSparse } from '../../glossary/sparse-index.js';
 import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
+import { glossaryTermsChecksum, glossaryTextChecksum } from './checksums.js';
 import type { CommitLog } from './moment.js';
-import { toSrmError } from './sqlite.js';
+import { RECOVERY_HINT, toSrmError } from './sqlite.js';
 
-/** Format version of a glossary store's table; opening refuses any other. */
-export const GLOSSARY_STORE_FORMAT_VERSION = 1;
+/** Format version of a glossary store's table; opening migrates version 1 and refuses any other. */
+export const GLOSSARY_STORE_FORMAT_VERSION = 2;
 
 interface EntryRow {
   id: string;
@@ -38,13 +42,15 @@ interface EntryRow {
   description: string;
   terms: Buffer;
   updated_at: number;
+  text_crc: number;
+  terms_crc: number;
 }
 
 /** A row as search reads it: without the terms blob (see {@link GlossaryHitEntry}). */
-type HitRow = Omit<EntryRow, 'terms'>;
+type HitRow = Omit<EntryRow, 'terms' | 'terms_crc'>;
 
 /** The columns of a {@link HitRow}. */
-const HIT_COLUMNS = 'id, agent_id, key, category, value, aliases, description, updated_at';
+const HIT_COLUMNS = 'id, agent_id, key, category, value, aliases, description, updated_at, text_crc';
 
 interface PreparedEntry {
   entry: StoredGlossaryEntry;
@@ -94,11 +100,12 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     this.upsertTxn = db.transaction((rows: readonly PreparedEntry[]) => {
       const st = this.stmt(
         'upsert',
-        `INSERT OR REPLACE INTO ${this.table} (id, agent_id, key, key_lower, category, value, aliases, description, terms, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT OR REPLACE INTO ${this.table} (id, agent_id, key, key_lower, category, value, aliases, description, terms, updated_at, text_crc, terms_crc)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const { entry: e, blob, aliases } of rows) {
-        st.run(e.id, e.agentId, e.key, e.key.toLowerCase(), e.category, e.value, aliases, e.description, blob, e.updatedAt);
+        const text = { id: e.id, agent_id: e.agentId, key: e.key, category: e.category, value: e.value, aliases, description: e.description, updated_at: e.updatedAt };
+        st.run(e.id, e.agentId, e.key, e.key.toLowerCase(), e.category, e.value, aliases, e.description, blob, e.updatedAt, glossaryTextChecksum(text), glossaryTermsChecksum(e.id, e.agentId, blob));
       }
     });
     this.deleteTxn = db.transaction((ids: readonly string[]) => {
@@ -138,7 +145,10 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
           | undefined;
         let id: number;
         if (row) {
-          if (row.format_version !== GLOSSARY_STORE_FORMAT_VERSION) {
+          if (row.format_version === 1) {
+            addChecksums(db, `glossary_entries_${row.table_id}`);
+            db.prepare('UPDATE glossary_stores SET format_version = ? WHERE name = ?').run(GLOSSARY_STORE_FORMAT_VERSION, name);
+          } else if (row.format_version !== GLOSSARY_STORE_FORMAT_VERSION) {
             throw new CorruptDataError(
               location,
               `glossary store "${name}" has format version ${row.format_version}; this build reads version ${GLOSSARY_STORE_FORMAT_VERSION}`,
@@ -162,7 +172,9 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
              aliases TEXT NOT NULL,
              description TEXT NOT NULL,
              terms BLOB NOT NULL,
-             updated_at INTEGER NOT NULL
+             updated_at INTEGER NOT NULL,
+             text_crc INTEGER NOT NULL,
+             terms_crc INTEGER NOT NULL
            ) WITHOUT ROWID;
            CREATE INDEX IF NOT EXISTS ${table}_agent ON ${table} (agent_id, key_lower);`,
         );
@@ -284,10 +296,10 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
 
   private rebuildIndex(): void {
     const rows = this.guard('open', () =>
-      this.db.prepare(`SELECT id, agent_id, terms FROM ${this.table}`).iterate() as IterableIterator<Pick<EntryRow, 'id' | 'agent_id' | 'terms'>>,
+      this.db.prepare(`SELECT id, agent_id, terms, terms_crc FROM ${this.table}`).iterate() as IterableIterator<Pick<EntryRow, 'id' | 'agent_id' | 'terms' | 'terms_crc'>>,
     );
     try {
-      for (const r of rows) this.index.upsert(r.id, r.agent_id, decodeTerms(r.terms, this.location, r.id));
+      for (const r of rows) this.index.upsert(r.id, r.agent_id, this.checkedTerms(r));
     } catch (err) {
       throw toSrmError(err, this.location, `glossary.open("${this.name}")`);
     }
@@ -320,12 +332,23 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     });
   }
 
+  /** The terms of a row, once their checksum matched. */
+  private checkedTerms(r: Pick<EntryRow, 'id' | 'agent_id' | 'terms' | 'terms_crc'>): PackedSparse {
+    if (!Buffer.isBuffer(r.terms) || r.terms_crc !== glossaryTermsChecksum(r.id, r.agent_id, r.terms)) {
+      throw new CorruptDataError(this.location, `glossary "${this.name}": the terms of entry ${r.id} do not match their checksum; ${RECOVERY_HINT}`);
+    }
+    return decodeTerms(r.terms, this.location, r.id);
+  }
+
   private toEntry(r: EntryRow): StoredGlossaryEntry {
-    const packed = decodeTerms(r.terms, this.location, r.id);
+    const packed = this.checkedTerms(r);
     return { ...this.toHitEntry(r), terms: { indices: Array.from(packed.indices), values: Array.from(packed.values) } };
   }
 
   private toHitEntry(r: HitRow): GlossaryHitEntry {
+    if (r.text_crc !== glossaryTextChecksum(r)) {
+      throw new CorruptDataError(this.location, `glossary "${this.name}": entry ${r.id} does not match its checksum; ${RECOVERY_HINT}`);
+    }
     let aliases: unknown;
     try {
       aliases = JSON.parse(r.aliases);
@@ -366,6 +389,19 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
       this.stmts.set(key, st);
     }
     return st;
+  }
+}
+
+/**
+ * Migration of a version 1 table: adds the checksum columns and fills them for every row (a
+ * one-time pass in the open's transaction; a row damaged before this is vouched for, as every
+ * unchecked write was).
+ */
+function addChecksums(db: Database, table: string): void {
+  db.exec(`ALTER TABLE ${table} ADD COLUMN text_crc INTEGER; ALTER TABLE ${table} ADD COLUMN terms_crc INTEGER`);
+  const update = db.prepare(`UPDATE ${table} SET text_crc = ?, terms_crc = ? WHERE id = ?`);
+  for (const r of db.prepare(`SELECT * FROM ${table}`).all() as EntryRow[]) {
+    update.run(glossaryTextChecksum(r), glossaryTermsChecksum(r.id, r.agent_id, Buffer.isBuffer(r.terms) ? r.terms : Buffer.alloc(0)), r.id);
   }
 }
 
