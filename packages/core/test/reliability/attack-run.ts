@@ -69,6 +69,8 @@ try {
   const to = doc.indexOf(END);
   if (from < 0 || to < 0) throw new Error(`docs/reliability.md has no ${START} ... ${END} section`);
   writeFileSync(DOC, doc.slice(0, from) + text + doc.slice(to + END.length));
+  // A wrong answer fails the run (scripts/reliability-long-run.mjs reads the exit code).
+  if ([...Object.values(byKind), killed.clean, killed.damaged].some((t) => t.wrong > 0)) process.exitCode = 1;
 } finally {
   rmSync(root, { recursive: true, force: true });
 }

@@ -27,12 +27,13 @@ import {
   type CrashModel,
   type CrashOp,
 } from './fixtures/crash-ops.js';
-import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from './helpers.js';
+import { countFromEnv, expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from './helpers.js';
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const SEED = 8_2024;
-const ROUNDS = 12;
+/** Kill rounds: SRM_KILL_ROUNDS (default 12; the long run sets more). */
+const ROUNDS = countFromEnv('SRM_KILL_ROUNDS', 12);
 
 /** Runs the writer for one round and SIGKILLs it `killAfterMs` after it reported ready; returns the acknowledged operations. */
 async function writeUntilKilled(srmDir: string, glossaryDir: string, round: number, killAfterMs: number): Promise<{ i: number; kind: string }[]> {
@@ -148,5 +149,5 @@ describe('crash safety of both memories under SIGKILL', () => {
     expect([...kinds].sort()).toEqual(['add', 'delete', 'forget', 'forgetMany', 'memorize', 'memorizeMany', 'refit']);
     expect(model.srm.size).toBeGreaterThan(CRASH_SRM.autoFitAt); // the codebook was fitted mid-stream
     console.info(`crash test: ${ROUNDS} kills, ${totalAcked} acknowledged operations, in-flight operation found applied ${inFlightApplied} times`);
-  });
+  }, ROUNDS * 15_000); // each round starts a writer under tsx
 });

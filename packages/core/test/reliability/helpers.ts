@@ -13,6 +13,18 @@ import type { SemanticRoutingMemory } from '../../src/srm/memory.js';
 
 export { pick, prng } from './fixtures/random.js';
 
+/**
+ * A positive count from the environment variable `name`, or `fallback`: the suite runs the
+ * bounded count, scripts/reliability-long-run.mjs the long one.
+ */
+export function countFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  return n;
+}
+
 /** Temporary directories of one test file; `cleanup` removes them all. */
 export class TempDirs {
   private readonly dirs: string[] = [];

@@ -16,15 +16,10 @@ import { SrmError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
-import { outcome } from './helpers.js';
+import { countFromEnv, outcome } from './helpers.js';
 import { withOwnKey } from './hostile-arbitraries.js';
 
-const RUNS = (() => {
-  const raw = process.env.SRM_PROPERTY_RUNS ?? '150';
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`SRM_PROPERTY_RUNS must be a positive integer, got ${JSON.stringify(raw)}`);
-  return n;
-})();
+const RUNS = countFromEnv('SRM_PROPERTY_RUNS', 150);
 /** Long runs take minutes; the suite's bounded run takes seconds. */
 const TIMEOUT_MS = Math.max(60_000, RUNS * 60);
 
