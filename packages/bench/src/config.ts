@@ -4,7 +4,7 @@
 export type BenchSize = 'quick' | 'full';
 
 /** The suites `--suite` can name. */
-export const SUITES = ['dense', 'wall', 'throughput', 'drift', 'growth', 'glossary'] as const;
+export const SUITES = ['dense', 'wall', 'throughput', 'drift', 'growth', 'glossary', 'checks'] as const;
 export type SuiteName = (typeof SUITES)[number];
 
 /** Parsed command line. */

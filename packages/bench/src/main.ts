@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- --size quick|full [--suite dense,wall,throughput,drift,growth,glossary]`
+ * `npm run bench -- --size quick|full [--suite dense,wall,throughput,drift,growth,glossary,checks]`
  *
  * Runs the suites in order, prints a table per suite and writes
  * `docs/benchmarks/<suite>.json` plus SVG plots. A failing suite is reported
@@ -20,6 +20,7 @@ const SUITE_RUNNERS: Record<SuiteName, () => Promise<(ctx: SuiteContext) => Prom
   drift: async () => (await import('./suites/drift.js')).runDriftSuite,
   growth: async () => (await import('./suites/growth.js')).runGrowthSuite,
   glossary: async () => (await import('./suites/glossary.js')).runGlossarySuite,
+  checks: async () => (await import('./suites/checks.js')).runChecksSuite,
 };
 
 async function main(argv: string[]): Promise<number> {

@@ -6,8 +6,9 @@ import type { ThroughputTask } from '../suites/throughput-task.js';
 import type { DriftTask } from '../suites/drift-task.js';
 import type { GrowthTask } from '../suites/growth-task.js';
 import type { RestartTask } from './restart-task.js';
+import type { ChecksTask } from '../suites/checks-task.js';
 
-export type ChildTask = DenseTask | RestartTask | WallTask | WallRestartTask | ThroughputTask | DriftTask | GrowthTask;
+export type ChildTask = DenseTask | RestartTask | WallTask | WallRestartTask | ThroughputTask | DriftTask | GrowthTask | ChecksTask;
 
 /** Runs a task in the current process (the child side of {@link runInChild}). */
 export async function runTask(task: ChildTask, progress: StepProgress): Promise<unknown> {
@@ -26,5 +27,7 @@ export async function runTask(task: ChildTask, progress: StepProgress): Promise<
       return (await import('../suites/drift-task.js')).runDriftTask(task, progress);
     case 'growth':
       return (await import('../suites/growth-task.js')).runGrowthTask(task, progress);
+    case 'checks':
+      return (await import('../suites/checks-task.js')).runChecksTask(task, progress);
   }
 }
