@@ -4,7 +4,8 @@
 // 1. test/reliability/attack-run.ts: seeded byte flips and SIGKILLed store writers (its own table);
 // 2. crash.test.ts: SIGKILL of a process writing to both memories (SRM and glossary);
 // 3. store-kill.test.ts: SIGKILL during LangGraph SRMStore puts;
-// 4. properties.test.ts: fast-check properties over the public entry points.
+// 4. properties.test.ts: fast-check properties over the public entry points of both memories;
+// 5. the adapters' reliability.test.ts: fast-check properties over their public entry points.
 // Each step is a real run of a test whose checks fail on a lost or half-applied write; a failure
 // is reported in the table, never hidden, and the script exits 1.
 import { spawnSync } from 'node:child_process';
@@ -46,15 +47,18 @@ const attack = run(`${root}packages/core`, ['npx', 'tsx', 'test/reliability/atta
 const memory = vitest('core', 'test/reliability/crash.test.ts', { SRM_KILL_ROUNDS: values['memory-kills'] });
 const store = vitest('langchain', 'test/store-kill.test.ts', { SRM_KILL_ROUNDS: values['store-kills'] });
 const props = vitest('core', 'test/reliability/properties.test.ts', { SRM_PROPERTY_RUNS: values['property-runs'] });
+const adapters = ['langchain', 'llamaindex'].map((pkg) => vitest(pkg, 'test/reliability.test.ts', { SRM_PROPERTY_RUNS: values['property-runs'] }));
 
 const memoryFigures = found(memory.output, /crash test: (\d+) kills, (\d+) acknowledged operations/);
 const storeFigures = found(store.output, /store kill test: (\d+) kills, (\d+) acknowledged puts/);
 const propertyCount = (props.output.match(/✓ .*holds for/g) ?? []).length;
+const adapterTests = adapters.reduce((n, r) => n + Number(found(r.output, /Tests\s+(\d+) passed/)?.[0] ?? 0), 0);
 const rows = [
   `| byte flips and SIGKILLed store writers (\`attack-run.ts\`, table above) | ${values.flips} flips, ${values['attack-kills']} kills | | ${attack.seconds} s | ${attack.ok ? 'held: 0 wrong answers' : '**failed**'} |`,
   `| SIGKILL of a writer to both memories (\`crash.test.ts\`) | ${memoryFigures?.[0] ?? values['memory-kills']} kills | ${memoryFigures?.[1] ?? '-'} operations | ${memory.seconds} s | ${verdict(memory)}: 0 lost, 0 half-applied |`,
   `| SIGKILL during LangGraph \`SRMStore\` puts (\`store-kill.test.ts\`) | ${storeFigures?.[0] ?? values['store-kills']} kills | ${storeFigures?.[1] ?? '-'} puts | ${store.seconds} s | ${verdict(store)}: 0 lost, 0 half-applied |`,
   `| bad inputs give an \`SrmError\` and change nothing (\`properties.test.ts\`) | ${propertyCount} properties x ${values['property-runs']} cases | | ${props.seconds} s | ${verdict(props)} |`,
+  `| hostile calls to the LangChain, LangGraph and LlamaIndex adapters work or give an \`SrmError\`, the memory stays sound (\`reliability.test.ts\` of both) | ${adapterTests} tests passed, their properties at ${values['property-runs']} cases | | ${adapters.reduce((n, r) => n + r.seconds, 0)} s | ${adapters.every((r) => r.ok) ? 'held' : '**failed**'} |`,
 ];
 const text = [
   START,
@@ -72,4 +76,4 @@ const from = doc.indexOf(START);
 const to = doc.indexOf(END);
 if (from < 0 || to < 0) throw new Error(`docs/reliability.md has no ${START} ... ${END} section`);
 writeFileSync(DOC, doc.slice(0, from) + text + doc.slice(to + END.length));
-process.exitCode = attack.ok && memory.ok && store.ok && props.ok ? 0 : 1;
+process.exitCode = attack.ok && memory.ok && store.ok && props.ok && adapters.every((r) => r.ok) ? 0 : 1;

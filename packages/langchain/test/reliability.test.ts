@@ -24,6 +24,11 @@ import { SRMStore, SRMVectorStore } from '../src/index.js';
 import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
 import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
 
+/** Cases per property: SRM_PROPERTY_RUNS when set (scripts/reliability-long-run.mjs), else the bounded count. */
+const runs = (bounded: number): number => (process.env.SRM_PROPERTY_RUNS ? Number(process.env.SRM_PROPERTY_RUNS) : bounded);
+/** The long run's properties take minutes each. */
+const PROPERTY_TIMEOUT = process.env.SRM_PROPERTY_RUNS ? 3_600_000 : 60_000;
+
 const D = 8;
 
 // ---------- hostile arbitraries ----------
@@ -201,10 +206,10 @@ describe('SRMVectorStore under hostile input', () => {
           await store.close();
         }
       }),
-      { numRuns: 80, seed: 424_242 },
+      { numRuns: runs(80), seed: 424_242 },
     );
     if (makeEmbeddings().constructor === SyntheticEmbeddings) expect(accepted.n).toBeGreaterThan(20);
-  });
+  }, PROPERTY_TIMEOUT);
 });
 
 // ---------- SRMStore (LangGraph) ----------
@@ -312,9 +317,9 @@ describe('SRMStore namespace isolation', () => {
           await store.close();
         }
       }),
-      { numRuns: 60, seed: 99 },
+      { numRuns: runs(60), seed: 99 },
     );
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('hostile puts, gets and searches work or throw an SrmError, and change nothing when refused', async () => {
     const protos = prototypeSnapshot();
@@ -340,11 +345,11 @@ describe('SRMStore namespace isolation', () => {
         expectTyped(await outcome(() => store.listNamespaces({ prefix: ns as string[] })), 'listNamespaces');
         expectTyped(await outcome(() => store.delete(ns as string[], key)), 'delete');
       }),
-      { numRuns: 150, seed: 5 },
+      { numRuns: runs(150), seed: 5 },
     );
     await expectSrmInvariants(await store.memory());
     expectNoPollution(protos);
-  });
+  }, PROPERTY_TIMEOUT);
 
   it.each([null, undefined, 'users', { 0: 'users', length: 1 }])('put / get / search / delete with a namespace that is not an array (%j) throw a typed error', async (ns) => {
     const store = new SRMStore();

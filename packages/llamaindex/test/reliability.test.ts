@@ -20,6 +20,11 @@ import type { SRMQueryParams } from '../src/index.js';
 import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
 import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
 
+/** Cases per property: SRM_PROPERTY_RUNS when set (scripts/reliability-long-run.mjs), else the bounded count. */
+const runs = (bounded: number): number => (process.env.SRM_PROPERTY_RUNS ? Number(process.env.SRM_PROPERTY_RUNS) : bounded);
+/** The long run's properties take minutes each. */
+const PROPERTY_TIMEOUT = process.env.SRM_PROPERTY_RUNS ? 3_600_000 : 60_000;
+
 const D = 8;
 
 /** A deterministic bag-of-characters embedding: a real BaseEmbedding, so LlamaIndex's own batching and checks run. */
@@ -178,10 +183,10 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
           await store.close();
         }
       }),
-      { numRuns: 80, seed: 1_234 },
+      { numRuns: runs(80), seed: 1_234 },
     );
     expect(tally.stored).toBeGreaterThan(30);
-  });
+  }, PROPERTY_TIMEOUT);
 
   it('1 MB node texts are stored whole or refused with a typed error, never truncated', async () => {
     const model = new CharHashEmbedding();
@@ -218,13 +223,13 @@ describe('SemanticMemoryRetriever (LlamaIndex) under hostile input', () => {
           expectTyped(o, 'retrieve');
           if (o.ok) for (const hit of o.value) expect(hit.node.metadata.agentId ?? agentId).toBe(agentId);
         }),
-        { numRuns: 150, seed: 8 },
+        { numRuns: runs(150), seed: 8 },
       );
       expectNoPollution(protos);
     } finally {
       await glossary.close();
     }
-  });
+  }, PROPERTY_TIMEOUT);
 });
 
 // Type-only use, so that a changed LlamaIndex filter type shows at compile time.

@@ -449,9 +449,11 @@ export class SemanticRoutingMemory {
    * deep check runs too (embedded: SQLite's `integrity_check` and every stored checksum), which
    * reads everything. Read-only; meant for tests, debugging (`srm stats --verify`) and after a crash.
    */
-  async verify(opts: { deep?: boolean } = {}): Promise<{ ok: boolean; items: number; problems: string[] }> {
+  async verify(opts?: { deep?: boolean }): Promise<{ ok: boolean; items: number; problems: string[] }> {
+    const { deep } = checkOptions(opts, 'verify');
+    if (deep !== undefined && typeof deep !== 'boolean') throw new InvalidInputError(`verify: deep must be a boolean, got ${typeof deep}`);
     await this.ensureOpen();
-    return this.lock.read(() => verifyLayer(this.layer, this.store, opts?.deep === true));
+    return this.lock.read(() => verifyLayer(this.layer, this.store, deep === true));
   }
 
   /** Item counts, bucket-size distribution, quantisation error and hot bytes by part. */

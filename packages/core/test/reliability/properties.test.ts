@@ -1,8 +1,9 @@
 /**
  * Properties over the public entry points: a bad input gives an SrmError
  * subclass and leaves the stored state exactly as it was.
- * SemanticRoutingMemory.open/add/query/get/delete and SemanticMemory
- * memorize/recall/forget each get inputs that are bad by construction (one
+ * SemanticRoutingMemory open/add/addAndDelete/fit/query/get/has/delete/items/
+ * verify and SemanticMemory memorize/memorizeMany/recall/forget/forgetMany/
+ * get/listAll/entryCount each get inputs that are bad by construction (one
  * poisoned value in an otherwise good call: NaN, 1e39, a Date, a Map,
  * undefined, null options, bad ids, contradictory options), and after each
  * call the memory's items, payloads, answers and stores are compared with a
@@ -36,6 +37,22 @@ const badOptions = fc.constantFrom<unknown>(null, 'options', 7, true, [], [{ k: 
 const badId = fc.constantFrom<unknown>('', 'i'.repeat(513), '\uD800', 'a\uDC00', 1, null, undefined, {}, ['a'], Symbol.for('id'));
 /** Result counts the memory refuses (null and undefined mean "the default"). */
 const badK = fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, '3', 10_001, {}, true);
+/** Filters the filter language refuses. */
+const badFilter = fc.constantFrom<unknown>(
+  7,
+  'tag = a',
+  [],
+  { field: 'tag', op: 'like', value: 'a' },
+  { field: '', op: 'eq', value: 'a' },
+  { field: 'tag', op: 'in', value: 'a' },
+  { field: 'tag', op: 'eq', value: { nested: 1 } },
+  { field: 'tag', op: 'gt', value: NaN },
+  { and: 'x' },
+  { not: null },
+  { tag: new Date(0) },
+);
+/** Page sizes `items` refuses. */
+const badPageSize = fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, '10', null, {});
 
 const goodRow = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: D, maxLength: D }).filter((r) => r.some((x) => Math.abs(x) > 1e-3));
 const goodPayload = fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
@@ -86,6 +103,19 @@ const srmCall: fc.Arbitrary<SrmCall> = fc.oneof(
   badId.map((id) => srm({ name: `delete(${String(id).slice(0, 20)})`, run: (m) => m.delete(['item-1', id as string]) })),
   badOptions.map((o) => srm({ name: `delete(options ${JSON.stringify(o)})`, run: (m) => m.delete(['item-1'], o as never) })),
   fc.constant(srm({ name: 'delete(an unknown id among known ones)', run: (m: SemanticRoutingMemory) => m.delete(['item-2', 'never-stored']) })),
+  fc.tuple(goodRow, badFilter).map(([row, f]) => srm({ name: `query(filter ${JSON.stringify(f)})`, run: (m) => m.query(row, { filter: f as never }) })),
+  fc.tuple(goodRow, badK).map(([row, v]) => srm({ name: `query(m ${String(v)})`, run: (m) => m.query(row, { m: v as number }) })),
+  badId.map((id) => srm({ name: `has(${String(id).slice(0, 20)})`, run: (m) => m.has(id as string) })),
+  fc.tuple(fc.array(goodRow, { minLength: 1, maxLength: 3 }), badId).map(([rows, id]) =>
+    srm({ name: `addAndDelete(deleteIds with ${String(id).slice(0, 20)})`, run: (m) => m.addAndDelete(rows, { ids: freshIds(rows.length), deleteIds: ['item-4', id as string] }) }),
+  ),
+  fc.tuple(fc.array(goodRow, { maxLength: 3 }), badRow).map(([rows, bad]) =>
+    srm({ name: 'addAndDelete(a bad vector)', run: (m) => m.addAndDelete([...rows, bad as number[]], { ids: freshIds(rows.length + 1), deleteIds: ['item-4'] }) }),
+  ),
+  badOptions.map((o) => srm({ name: `addAndDelete(options ${JSON.stringify(o)})`, run: (m) => m.addAndDelete([[1, 0, 0, 0, 0, 0]], o as never) })),
+  fc.tuple(fc.array(goodRow, { minLength: 4, maxLength: 6 }), badRow).map(([rows, bad]) => srm({ name: 'fit(a bad vector)', run: (m) => m.fit([...rows, bad as number[]]) })),
+  badPageSize.map((n) => srm({ name: `items(pageSize ${String(n)})`, run: async (m) => { for await (const _page of m.items(n as number)) { /* drained */ } } })),
+  fc.oneof(badOptions, fc.constantFrom<unknown>({ deep: 'yes' }, { deep: 1 })).map((o) => srm({ name: `verify(options ${JSON.stringify(o)})`, run: (m) => m.verify(o as never) })),
   fc.oneof(
     badOptions.map((o) => srm({ name: `open(${JSON.stringify(o)})`, run: () => SemanticRoutingMemory.open(o as never) })),
     fc.constant(srm({ name: 'open(the same store again)', run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, d: D }) })),
@@ -128,7 +158,7 @@ describe('SemanticRoutingMemory: a bad input is an SrmError and changes nothing 
     await storage.close();
   });
 
-  it('holds for open, add, query, get and delete', async () => {
+  it('holds for open, add, addAndDelete, fit, query, get, has, delete, items and verify', async () => {
     await fc.assert(
       fc.asyncProperty(srmCall, async (call) => {
         const result = await outcome(() => call.run(memory, storage));
@@ -167,6 +197,12 @@ const glossaryCall: fc.Arbitrary<GlossaryCall> = fc.oneof(
   badK.map((k) => gl({ name: `recall(topK ${String(k)})`, run: (g) => g.recall('token', { agentId: AGENTS[0]!, topK: k as number }) })),
   fc.constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800').map((key) => gl({ name: `forget(key ${String(key)})`, run: (g) => g.forget(key as string, AGENTS[0]!) })),
   fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `forget(agentId ${String(a)})`, run: (g) => g.forget('JWT', a as string) })),
+  fc.constantFrom<unknown>(undefined, null, 'JWT', [7], ['JWT', null], ['JWT', '']).map((keys) => gl({ name: `forgetMany(keys ${String(keys)})`, run: (g) => g.forgetMany(keys as string[], AGENTS[0]!) })),
+  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `forgetMany(agentId ${String(a)})`, run: (g) => g.forgetMany(['JWT'], a as string) })),
+  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b', '\uD800').map((a) => gl({ name: `listAll(agentId ${String(a)})`, run: (g) => g.listAll(a as string) })),
+  fc.constantFrom<unknown>(null, 7, {}, ['x']).map((c) => gl({ name: `listAll(category ${String(c)})`, run: (g) => g.listAll(AGENTS[0]!, { category: c as string }) })),
+  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `entryCount(agentId ${String(a)})`, run: (g) => g.entryCount(a as string) })),
+  fc.constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800').map((key) => gl({ name: `get(key ${String(key)})`, run: (g) => g.get(key as string, AGENTS[0]!) })),
 );
 
 async function glossarySnapshot(g: SemanticMemory): Promise<string> {
@@ -189,7 +225,7 @@ describe('SemanticMemory: a bad input is an SrmError and changes nothing (proper
   });
   afterAll(() => glossary.close());
 
-  it('holds for memorize, recall and forget', async () => {
+  it('holds for memorize, memorizeMany, recall, forget, forgetMany, get, listAll and entryCount', async () => {
     await fc.assert(
       fc.asyncProperty(glossaryCall, async (call) => {
         const result = await outcome(() => call.run(glossary));
