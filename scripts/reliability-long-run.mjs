@@ -8,7 +8,7 @@
 // 5. the adapters' reliability.test.ts: fast-check properties over their public entry points.
 // Each step is a real run of a test whose checks fail on a lost or half-applied write; a failure
 // is reported in the table, never hidden, and the script exits 1.
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +43,7 @@ const found = (output, re) => output.match(re)?.slice(1) ?? null;
 const verdict = (r) => (r.ok ? 'held' : '**failed**');
 
 const load = loadavg().map((x) => x.toFixed(1)).join(' ');
+const commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: root, encoding: 'utf8' }).trim();
 const attack = run(`${root}packages/core`, ['npx', 'tsx', 'test/reliability/attack-run.ts', '--flips', values.flips, '--kills', values['attack-kills']]);
 const memory = vitest('core', 'test/reliability/crash.test.ts', { SRM_KILL_ROUNDS: values['memory-kills'] });
 const store = vitest('langchain', 'test/store-kill.test.ts', { SRM_KILL_ROUNDS: values['store-kills'] });
@@ -62,7 +63,7 @@ const rows = [
 ];
 const text = [
   START,
-  `Last run: ${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, load average at start ${load}`,
+  `Last run: ${new Date().toISOString().slice(0, 10)}, commit ${commit}, ${cpus().length} cores, load average at start ${load}`,
   '(`node scripts/reliability-long-run.mjs`).',
   '',
   '| attack | runs | acknowledged before the kills | time | result |',
