@@ -144,8 +144,9 @@ describe('crash safety of both memories under SIGKILL', () => {
       model = withInFlight;
       inFlightApplied++;
     }
-    // The kills must land mid-stream and the stream must exercise every kind of write, or the test proves little.
-    expect(totalAcked).toBeGreaterThan(ROUNDS * 3);
+    // The kills must land mid-stream (on a busy machine a writer may get only one operation done before
+    // its kill) and the stream must exercise every kind of write, or the test proves little.
+    expect(totalAcked).toBeGreaterThan(ROUNDS);
     expect([...kinds].sort()).toEqual(['add', 'delete', 'forget', 'forgetMany', 'memorize', 'memorizeMany', 'refit']);
     expect(model.srm.size).toBeGreaterThan(CRASH_SRM.autoFitAt); // the codebook was fitted mid-stream
     console.info(`crash test: ${ROUNDS} kills, ${totalAcked} acknowledged operations, in-flight operation found applied ${inFlightApplied} times`);
