@@ -11,7 +11,7 @@
  * reach an object's prototype chain.
  */
 import { InvalidInputError } from './errors.js';
-import type { Payload } from './storage/types.js';
+import type { Payload } from './vocabulary.js';
 
 /** Comparison operators of a {@link FieldCondition}. */
 export type FilterOp =

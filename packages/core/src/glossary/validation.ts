@@ -4,7 +4,7 @@
  */
 import { InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { GlossaryEntry } from '../storage/types.js';
+import type { GlossaryEntry } from '../vocabulary.js';
 
 /** What `memorize` accepts: a {@link GlossaryEntry} whose category, aliases and description are optional. */
 export interface MemorizeInput {

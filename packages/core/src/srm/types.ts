@@ -2,7 +2,9 @@
  * Public types of {@link SemanticRoutingMemory}.
  */
 import type { FilterInput } from '../filter.js';
-import type { Payload } from '../storage/types.js';
+import type { Payload, ProgressCallback } from '../vocabulary.js';
+
+export type { ProgressCallback, ProgressEvent } from '../vocabulary.js';
 
 /**
  * How full vectors are kept for the exact rerank of candidates.
@@ -21,17 +23,6 @@ export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'sq4' | 'pq4' |
 
 /** Similarity used for routing and reranking. */
 export type Metric = 'cosine' | 'dot';
-
-/** Progress of a long operation (fit, bulk add, refit, migration). */
-export interface ProgressEvent {
-  /** What is running, e.g. `"fit:kmeans"`, `"add"`, `"refit:route"`. */
-  phase: string;
-  done: number;
-  total: number;
-}
-
-/** Callback for {@link ProgressEvent}s. It must not throw. */
-export type ProgressCallback = (event: ProgressEvent) => void;
 
 /** A vector: a Float32Array or a plain array of numbers. */
 export type VectorLike = Float32Array | readonly number[];
