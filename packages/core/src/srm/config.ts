@@ -4,7 +4,7 @@
  */
 import { InvalidConfigError } from '../errors.js';
 import { Limits } from '../limits.js';
-import { defaultPqSubvectors } from './codes.js';
+import { defaultPqSubvectors } from './codecs/pq.js';
 import type { Metric, RerankMode, SRMOptions } from './types.js';
 
 /** The defaults-applied configuration. */
