@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,7 +66,10 @@ describe('scripts/check-cycles.mjs', () => {
   });
 
   it('finds no circle in the source of any package in the repo', () => {
-    const packages = readdirSync(join(repo, 'packages')).map((p) => join(repo, 'packages', p, 'src'));
+    const packages = readdirSync(join(repo, 'packages'))
+      .map((p) => join(repo, 'packages', p, 'src'))
+      .filter((src) => existsSync(src));
+    expect(packages.length).toBeGreaterThanOrEqual(4);
     const result = run(...packages);
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
