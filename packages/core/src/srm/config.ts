@@ -5,7 +5,7 @@
 import { InvalidConfigError } from '../errors.js';
 import { Limits } from '../limits.js';
 import { defaultPqSubvectors } from './codecs/pq.js';
-import type { Metric, RerankMode, SRMOptions } from './types.js';
+import type { Metric, RerankMode, SRMOpenOptions, SRMOptions } from './types.js';
 
 /** The defaults-applied configuration. */
 export interface SRMConfig {
@@ -88,6 +88,20 @@ function num(field: string, v: unknown, min: number, max: number): number {
 export function checkOptionsObject(options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidConfigError('options', `expected an object with at least { d } (or { path } / { storage } to reopen), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+}
+
+/** Checks the options only `open` takes; the rest are checked by {@link resolveConfig}. */
+export function checkOpenOptions(options: SRMOpenOptions): void {
+  checkOptionsObject(options);
+  const { path, storage, name, rebuild, durability } = options;
+  if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
+  if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
+  // Durability is a property of the embedded store this call opens at `path`; anywhere else it would be a promise nobody keeps.
+  if (durability !== undefined && (storage !== undefined || path === undefined)) {
+    const where = storage !== undefined ? 'a given `storage` keeps its own (set it when opening that backend)' : 'a memory without `path` keeps nothing on disk';
+    throw new InvalidConfigError('durability', `applies only to the embedded store opened at \`path\`; ${where}`);
   }
 }
 

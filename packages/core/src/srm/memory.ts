@@ -6,7 +6,7 @@
  * exactly.
  */
 import { randomUUID } from 'node:crypto';
-import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
+import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
@@ -15,7 +15,7 @@ import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import type { Codebook } from './codebook.js';
 import { commitLayer } from './commit.js';
-import { checkOptionsObject, resolveConfig, type SRMConfig } from './config.js';
+import { checkOpenOptions, resolveConfig, type SRMConfig } from './config.js';
 import { layerStats, verifyLayer } from './diagnostics.js';
 import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.js';
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
@@ -105,12 +105,8 @@ export class SemanticRoutingMemory {
 
   /** Opens the default in-memory backend when none was given, then attaches. */
   private async setUp(storage: StorageBackend | undefined, name: string, options: SRMOptions, rebuild: boolean): Promise<void> {
-    let backend = storage;
-    if (!backend) {
-      backend = this.ownedStorage = await openDefaultBackend();
-      this.claim(backend, name);
-    }
-    await this.attach(backend, name, options, rebuild);
+    if (!storage) this.claim((this.ownedStorage = await openDefaultBackend()), name);
+    await this.attach(storage ?? this.ownedStorage!, name, options, rebuild);
   }
 
   /**
@@ -119,16 +115,8 @@ export class SemanticRoutingMemory {
    * the codebook and routing layer without retraining and answers the same.
    */
   static async open(options: SRMOpenOptions): Promise<SemanticRoutingMemory> {
-    checkOptionsObject(options);
+    checkOpenOptions(options);
     const { path, storage, name, rebuild, durability, ...rest } = options;
-    if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
-    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
-    // Durability is a property of the embedded store this call opens at `path`; anywhere else it would be a promise nobody keeps.
-    if (durability !== undefined && (storage !== undefined || path === undefined)) {
-      const where = storage !== undefined ? 'a given `storage` keeps its own (set it when opening that backend)' : 'a memory without `path` keeps nothing on disk';
-      throw new InvalidConfigError('durability', `applies only to the embedded store opened at \`path\`; ${where}`);
-    }
     // Without d the options can only be checked once the stored d is known.
     if (rest.d !== undefined) resolveConfig(rest as SRMOptions);
     const owned = storage ? undefined : path !== undefined ? await openDefaultBackend({ path, durability }) : undefined;
