@@ -11,7 +11,8 @@
  * reach an object's prototype chain.
  */
 import { InvalidInputError } from './errors.js';
-import type { Payload } from './storage/types.js';
+import { describe } from './util/describe.js';
+import type { Payload } from './vocabulary.js';
 
 /** Comparison operators of a {@link FieldCondition}. */
 export type FilterOp =
@@ -130,13 +131,6 @@ function normalizeCondition(input: Record<string, unknown>, path: string): Field
 function checkField(field: string, path: string): void {
   if (field.length === 0 || field.length > 256) fail(path, 'field names must have 1 to 256 characters');
   if (field.split('.').some((p) => p.length === 0)) fail(path, `empty segment in field "${field}"`);
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return 'an array';
-  if (typeof x === 'number' && !Number.isFinite(x)) return String(x);
-  return typeof x === 'object' ? 'an object of another kind' : `${typeof x} ${JSON.stringify(x)}`;
 }
 
 /** Reads a dotted field path through own properties only. */

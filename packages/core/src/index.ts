@@ -105,15 +105,15 @@ export {
   documentVector,
   queryVector,
   nameToken,
-  idf,
   maxAttainableScore,
 } from './glossary/bm25.js';
+export { idf } from './sparse/idf.js';
 export type { Bm25Options, WeightedTokens } from './glossary/bm25.js';
 export { ENGLISH_STOP_WORDS, withoutStopWords } from './glossary/stop-words.js';
 export { termId, murmur3 } from './glossary/term-hash.js';
 export { GLOSSARY_NAMESPACE, glossaryId, glossaryIdName } from './glossary/ids.js';
-export { SparseIndex, packSparse } from './glossary/sparse-index.js';
-export type { PackedSparse, IndexHit } from './glossary/sparse-index.js';
+export { SparseIndex, packSparse } from './sparse/sparse-index.js';
+export type { PackedSparse, IndexHit } from './sparse/sparse-index.js';
 export {
   loadFoldocGlossary,
   headwordQueries,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../errors.js';
-import { defaultBm25Options, documentVector, idf, maxAttainableScore, nameToken, queryVector, resolveBm25Options } from './bm25.js';
+import { idf } from '../sparse/idf.js';
+import { defaultBm25Options, documentVector, maxAttainableScore, nameToken, queryVector, resolveBm25Options } from './bm25.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
 import { termId } from './term-hash.js';
 

@@ -17,7 +17,8 @@
  * `wink-bm25-text-search`.
  */
 import { InvalidConfigError } from '../errors.js';
-import type { SparseVector } from '../storage/types.js';
+import type { SparseVector } from '../vocabulary.js';
+import { idf } from '../sparse/idf.js';
 import { ENGLISH_STOP_WORDS } from './stop-words.js';
 import { termId } from './term-hash.js';
 
@@ -156,11 +157,6 @@ export function queryVector(tokens: readonly string[]): SparseVector {
   }
   const indices = [...counts.keys()].sort((x, y) => x - y);
   return { indices, values: indices.map((id) => counts.get(id)!) };
-}
-
-/** Qdrant's `idf` modifier: `ln(1 + (N − n + 0.5) / (n + 0.5))`. Always > 0. */
-export function idf(docCount: number, docFreq: number): number {
-  return Math.log(1 + (docCount - docFreq + 0.5) / (docFreq + 0.5));
 }
 
 /**

@@ -4,7 +4,7 @@
  * "jwt" and not for "session token".
  */
 import { ClosedError, InvalidConfigError, InvalidInputError } from '../errors.js';
-import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
+import { openDefaultBackend } from '../storage/default-backend.js';
 import type { GlossaryEntry, GlossaryHitEntry, GlossaryStore, SparseVector, StorageBackend, StoredGlossaryEntry } from '../storage/types.js';
 import { documentVector, maxAttainableScore, nameToken, queryVector, resolveBm25Options, type Bm25Options } from './bm25.js';
 import { HfTokenizer } from './hf-tokenizer.js';
@@ -143,7 +143,7 @@ export class SemanticMemory {
     // The tokenizer first: a bad tokenizer file must fail before any storage is touched.
     const tokenizer = options.tokenizer ?? (options.tokenizerPath !== undefined ? await HfTokenizer.load(options.tokenizerPath) : new WordTokenizer());
     const owns = options.storage === undefined;
-    const storage = options.storage ?? (await EmbeddedStorage.open(options.path));
+    const storage = options.storage ?? (await openDefaultBackend({ path: options.path }));
     let store: GlossaryStore;
     try {
       store = await storage.openGlossaryStore(name);

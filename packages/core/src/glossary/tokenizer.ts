@@ -34,8 +34,8 @@ export interface WordTokenizerOptions {
    * `C++`, `k8s`, `802.11a`, `/dev/null`, `TCP/IP` and words of other scripts stay as they are.
    * Default `false`: measured on FOLDOC it changes Jargon-definition MRR@10 within noise and costs
    * headword and unstated-alias MRR a little (see docs/glossary.md). Stored entries depend on it:
-   * turning it on for an existing glossary needs {@link SemanticMemory.reindex}. Costs about 0.2 µs
-   * per word and adds the stems to each entry's terms.
+   * turning it on for an existing glossary needs {@link SemanticMemory.reindex}. It adds a stemming
+   * step per word and the stems to each entry's terms.
    */
   stem?: boolean;
 }

@@ -4,7 +4,9 @@
  */
 import { InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { GlossaryEntry } from '../storage/types.js';
+import { describe } from '../util/describe.js';
+import { hasLoneSurrogate } from '../util/unicode.js';
+import type { GlossaryEntry } from '../vocabulary.js';
 
 /** What `memorize` accepts: a {@link GlossaryEntry} whose category, aliases and description are optional. */
 export interface MemorizeInput {
@@ -25,17 +27,8 @@ export interface MemorizeInput {
 /** Category given to entries memorized without one. */
 export const DEFAULT_CATEGORY = 'general';
 
-// In `u` mode a class of surrogates matches only unpaired ones.
-const LONE_SURROGATE = /[\uD800-\uDFFF]/u;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/u;
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'an array';
-  if (typeof v === 'string') return v.length > 40 ? `a string of ${v.length} chars` : JSON.stringify(v);
-  return typeof v;
-}
 
 function requireString(field: string, v: unknown): string {
   if (typeof v !== 'string') throw new InvalidInputError(`${field} must be a string, got ${describe(v)}`);
@@ -43,7 +36,7 @@ function requireString(field: string, v: unknown): string {
 }
 
 function requireWellFormed(field: string, v: string): void {
-  if (LONE_SURROGATE.test(v)) throw new InvalidInputError(`${field} contains a lone UTF-16 surrogate, which cannot be stored faithfully`);
+  if (hasLoneSurrogate(v)) throw new InvalidInputError(`${field} contains a lone UTF-16 surrogate, which cannot be stored faithfully`);
 }
 
 function requireMax(limit: string, v: string, max: number): void {

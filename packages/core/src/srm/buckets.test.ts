@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvertedBuckets } from './buckets.js';
-import type { RowLayout } from './codes.js';
-import { Sq4Codec } from './sq4.js';
+import type { RowLayout } from './codecs/codec.js';
+import { Sq4Codec } from './codecs/sq4.js';
 
 /** Rows of `w` bytes, one after the other (what every codec but sq4 uses). */
 function rowMajor(w: number): RowLayout & { w: number } {

@@ -8,7 +8,7 @@
  * is no per-item JS object.
  */
 
-import type { RowLayout } from './codes.js';
+import type { RowLayout } from './codecs/codec.js';
 
 const MIN_CAPACITY = 4;
 

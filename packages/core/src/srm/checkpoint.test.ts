@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { runUntilKilled } from '../test-support/kill-after-ready.js';
 import { tempDirs } from '../test-support/temp-dirs.js';
-import { createCodec } from './codes.js';
+import { createCodec } from './codecs/index.js';
 import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { gloveSample } from './glove.test-helper.js';

@@ -17,7 +17,7 @@
 import { crc32 } from 'node:zlib';
 import type { CheckpointList, IndexedCheckpointList } from '../storage/types.js';
 import { InvertedBuckets } from './buckets.js';
-import type { RowLayout } from './codes.js';
+import type { RowLayout } from './codecs/codec.js';
 
 /** Current checkpoint format. Any other version is refused (and the memory scans). */
 export const CHECKPOINT_VERSION = 1;

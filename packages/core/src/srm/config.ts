@@ -4,8 +4,8 @@
  */
 import { InvalidConfigError } from '../errors.js';
 import { Limits } from '../limits.js';
-import { defaultPqSubvectors } from './codes.js';
-import type { Metric, RerankMode, SRMOptions } from './types.js';
+import { defaultPqSubvectors } from './codecs/pq.js';
+import type { Metric, RerankMode, SRMOpenOptions, SRMOptions } from './types.js';
 
 /** The defaults-applied configuration. */
 export interface SRMConfig {
@@ -33,20 +33,17 @@ export interface SRMConfig {
 /** Defaults shared by every memory; `d`-dependent ones are derived in {@link resolveConfig}. */
 export const defaultSRMOptions = {
   K: 256,
-  // The Python SRM defaults to m=8. On real GloVe-100 vectors (340k, K=256, sq4) m=8 reaches
-  // recall@10 0.869, m=24 0.965 and m=32 0.978 at 1.2x m=24's latency (docs/benchmarks/dense.md), so we
-  // probe 24 buckets by default.
+  // Real embeddings spread a query's true neighbours over many buckets: 8 probes miss too many of
+  // them, while past 24 recall grows slowly and latency linearly (docs/benchmarks/dense.md).
   m: 24,
   topK: 10,
   maxCandidates: Infinity,
   metric: 'cosine' as Metric,
-  // pq4 keeps d/4 bytes per item: under 10% of the dense float32 matrix with the routing layer (sq4's
-  // d/2 bytes make ~14%). On a GloVe-100 memory grown in arrival order (340k words, K=256, m=24) pq4
-  // with its refine of 256 reached recall@10 0.959 against sq4's 0.941 at refine 64
-  // (packages/bench/scratch, one process): the default mode. See PQ4_REFINE.
+  // pq4 keeps d/4 bytes per item, half of sq4, so the hot memory stays a small fraction of the dense
+  // float32 matrix; its coarser ranking is made up by re-scoring more candidates (see PQ4_REFINE).
   rerank: 'pq4' as RerankMode,
-  // Refine of the other modes. Re-scoring 64, 200 or 500 candidates exactly gives the same recall@10 on
-  // GloVe with sq4 (0.939 at m=16, docs/benchmarks/dense.md); each one more is a read from the store.
+  // Refine of the other modes: past a few dozen, re-scoring more candidates exactly no longer lifts
+  // recall (docs/benchmarks/dense.md), and each one more is a read from the store.
   refine: 64,
   adaptiveUpdate: false,
   tau: 0.5,
@@ -58,11 +55,9 @@ export const defaultSRMOptions = {
 } as const;
 
 /**
- * Default `refine` of rerank mode `pq4`. Its candidate ranking is coarser than sq4's: on GloVe-100
- * (340k, K=256, m=24) recall@10 after re-scoring 64 / 128 / 256 / 512 candidates was
- * 0.900 / 0.941 / 0.959 / 0.964, against sq4's 0.965 at 64 (`npm run bench -- --size full --suite
- * dense`, docs/benchmarks/dense.md). Grown in arrival order, 192 gave 0.953 and 256 0.959: 256 keeps
- * a margin above 0.95.
+ * Default `refine` of rerank mode `pq4`. Its candidate ranking is coarser than sq4's, so the true
+ * neighbours sit deeper in its candidate list and more of them must be re-scored exactly to reach
+ * sq4's recall; 256 is where the gain levels off (docs/benchmarks/dense.md).
  */
 export const PQ4_REFINE = 256;
 
@@ -93,6 +88,20 @@ function num(field: string, v: unknown, min: number, max: number): number {
 export function checkOptionsObject(options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new InvalidConfigError('options', `expected an object with at least { d } (or { path } / { storage } to reopen), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+}
+
+/** Checks the options only `open` takes; the rest are checked by {@link resolveConfig}. */
+export function checkOpenOptions(options: SRMOpenOptions): void {
+  checkOptionsObject(options);
+  const { path, storage, name, rebuild, durability } = options;
+  if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
+  if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
+  // Durability is a property of the embedded store this call opens at `path`; anywhere else it would be a promise nobody keeps.
+  if (durability !== undefined && (storage !== undefined || path === undefined)) {
+    const where = storage !== undefined ? 'a given `storage` keeps its own (set it when opening that backend)' : 'a memory without `path` keeps nothing on disk';
+    throw new InvalidConfigError('durability', `applies only to the embedded store opened at \`path\`; ${where}`);
   }
 }
 

@@ -6,16 +6,16 @@
  * exactly.
  */
 import { randomUUID } from 'node:crypto';
-import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
+import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
-import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
+import { openDefaultBackend } from '../storage/default-backend.js';
 import type { Payload, SrmStore, StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import type { Codebook } from './codebook.js';
 import { commitLayer } from './commit.js';
-import { checkOptionsObject, resolveConfig, type SRMConfig } from './config.js';
+import { checkOpenOptions, resolveConfig, type SRMConfig } from './config.js';
 import { layerStats, verifyLayer } from './diagnostics.js';
 import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.js';
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
@@ -73,8 +73,8 @@ export class SemanticRoutingMemory {
   private checkpointChecksums: Uint32Array | null = null;
   /** Set once attach() succeeded: only then is there a routing layer worth checkpointing. */
   private attached = false;
-  /** Frees this memory's store for another open in this process (see `open-stores.ts`). */
-  private readonly releaseClaim: () => void;
+  /** Frees this memory's store for another open in this process (see `open-stores.ts`); set once the store is claimed. */
+  private releaseClaim: () => void = () => undefined;
 
   /**
    * Creates a memory. Without `storage` it lives in memory (nothing on disk);
@@ -90,13 +90,23 @@ export class SemanticRoutingMemory {
     this.config = resolveConfig(options);
     this.layer = emptyLayer(this.config);
     this.refits = new BackgroundRefit(this.refitHost());
-    const backend = storage ?? EmbeddedStorage.inMemory();
-    if (!storage) this.ownedStorage = backend;
-    claimStore(backend, name, this);
-    this.releaseClaim = () => releaseStore(backend, name, this);
-    this.ready = this.attach(backend, name, options, rebuild);
+    // A given backend is claimed now, so a second open of the same store fails at once; the default one is made in setup.
+    if (storage) this.claim(storage, name);
+    this.ready = this.setUp(storage, name, options, rebuild);
     // Setup errors surface on the first call; do not also report them as unhandled. A failed setup frees the store.
     this.ready.catch(() => this.releaseClaim());
+  }
+
+  /** Marks `backend`'s store `name` as this memory's until close (see `open-stores.ts`). */
+  private claim(backend: StorageBackend, name: string): void {
+    claimStore(backend, name, this);
+    this.releaseClaim = () => releaseStore(backend, name, this);
+  }
+
+  /** Opens the default in-memory backend when none was given, then attaches. */
+  private async setUp(storage: StorageBackend | undefined, name: string, options: SRMOptions, rebuild: boolean): Promise<void> {
+    if (!storage) this.claim((this.ownedStorage = await openDefaultBackend()), name);
+    await this.attach(storage ?? this.ownedStorage!, name, options, rebuild);
   }
 
   /**
@@ -105,14 +115,11 @@ export class SemanticRoutingMemory {
    * the codebook and routing layer without retraining and answers the same.
    */
   static async open(options: SRMOpenOptions): Promise<SemanticRoutingMemory> {
-    checkOptionsObject(options);
-    const { path, storage, name, rebuild, ...rest } = options;
-    if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
-    if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
-    if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
+    checkOpenOptions(options);
+    const { path, storage, name, rebuild, durability, ...rest } = options;
     // Without d the options can only be checked once the stored d is known.
     if (rest.d !== undefined) resolveConfig(rest as SRMOptions);
-    const owned = storage ? undefined : path !== undefined ? await EmbeddedStorage.open(path) : undefined;
+    const owned = storage ? undefined : path !== undefined ? await openDefaultBackend({ path, durability }) : undefined;
     try {
       const backend = storage ?? owned;
       const d = rest.d ?? (await storedDimension(backend, name ?? 'default'));

@@ -9,7 +9,7 @@ import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
 import { encodeLayerState } from './commit.js';
-import { createCodec } from './codes.js';
+import { createCodec } from './codecs/index.js';
 import { checkDependentOptions, type SRMConfig } from './config.js';
 import { prepareStored, RoutingLayer, SlotAllocator } from './routing-layer.js';
 import { decodeState } from './state.js';

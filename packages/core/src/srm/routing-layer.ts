@@ -7,7 +7,7 @@
 import { normalizeInPlace } from '../util/vector-math.js';
 import { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
-import type { VectorCodec } from './codes.js';
+import type { VectorCodec } from './codecs/codec.js';
 
 /**
  * Which store slots hold an item. Slots outlive layers: a layer built by a refit takes over the

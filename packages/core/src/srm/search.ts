@@ -16,7 +16,7 @@ import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
 import type { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
-import type { VectorCodec } from './codes.js';
+import { TableScratch, type VectorCodec } from './codecs/codec.js';
 import type { QueryHit } from './types.js';
 
 /** What a query reads: a consistent view of the index, taken under the read lock. */
@@ -43,6 +43,8 @@ const SCRATCH_MAX_ITEMS = 1 << 18;
  * index, not at its query rate.
  */
 export class SearchScratch {
+  /** The codec's per-query tables. */
+  readonly tables = new TableScratch();
   private readonly floats = new Map<string, Float32Array>();
   private slotBuf = new Uint32Array(0);
 
@@ -126,7 +128,7 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
   const cap = Math.min(total, budget);
   const slots = scratch.slots(cap);
   const scores = scratch.floats32('scores', cap);
-  codec.prepare(q);
+  const scorer = codec.scorer(q, scratch.tables);
   let count = 0;
   for (let p = 0; p < probes.length; p++) {
     const list = buckets.slotsOf(probes[p]!);
@@ -135,13 +137,13 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
     const room = cap - count;
     if (list.length <= room) {
       slots.set(list, count);
-      codec.scoreRows(rows, list.length, scores, count, offsets[p]);
+      scorer.scoreRows(rows, list.length, scores, count, offsets[p]);
       count += list.length;
       continue;
     }
     // Boundary bucket: keep its best `room` items by score.
     const tmp = scratch.floats32('boundary', list.length);
-    codec.scoreRows(rows, list.length, tmp, 0, offsets[p]);
+    scorer.scoreRows(rows, list.length, tmp, 0, offsets[p]);
     const top = new TopK(room);
     for (let i = 0; i < list.length; i++) top.push(list[i]!, tmp[i]!);
     slots.set(top.ids.subarray(0, top.size), count);
@@ -232,13 +234,13 @@ async function rerankExactly(ix: SearchIndex, q: Float32Array, slots: Uint32Arra
 async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scratch: SearchScratch): Promise<QueryHit[]> {
   const { buckets, codec } = ix;
   const { probes, offsets } = probeBuckets(ix, q, p.m);
-  codec.prepare(q);
+  const scorer = codec.scorer(q, scratch.tables);
   const top = new TopK(Math.max(p.refine, p.k));
   for (let b = 0; b < probes.length; b++) {
     const list = buckets.slotsOf(probes[b]!);
     if (list.length === 0) continue;
     const scores = scratch.floats32('boundary', list.length);
-    codec.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
+    scorer.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
     for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);
   }
   return rerankExactly(ix, q, top.ids.slice(0, top.size), p.k, scratch);

@@ -2,7 +2,11 @@
  * Public types of {@link SemanticRoutingMemory}.
  */
 import type { FilterInput } from '../filter.js';
-import type { Payload } from '../storage/types.js';
+import type { Durability } from '../storage/embedded/sqlite.js';
+import type { StorageBackend } from '../storage/types.js';
+import type { Payload, ProgressCallback } from '../vocabulary.js';
+
+export type { ProgressCallback, ProgressEvent } from '../vocabulary.js';
 
 /**
  * How full vectors are kept for the exact rerank of candidates.
@@ -22,17 +26,6 @@ export type RerankMode = 'float32' | 'float16' | 'int8' | 'pq' | 'sq4' | 'pq4' |
 /** Similarity used for routing and reranking. */
 export type Metric = 'cosine' | 'dot';
 
-/** Progress of a long operation (fit, bulk add, refit, migration). */
-export interface ProgressEvent {
-  /** What is running, e.g. `"fit:kmeans"`, `"add"`, `"refit:route"`. */
-  phase: string;
-  done: number;
-  total: number;
-}
-
-/** Callback for {@link ProgressEvent}s. It must not throw. */
-export type ProgressCallback = (event: ProgressEvent) => void;
-
 /** A vector: a Float32Array or a plain array of numbers. */
 export type VectorLike = Float32Array | readonly number[];
 
@@ -40,15 +33,18 @@ export type VectorLike = Float32Array | readonly number[];
 export type VectorBatch = readonly VectorLike[] | Float32Array;
 
 /**
- * Configuration of a {@link SemanticRoutingMemory}; mirrors `SRMConfig` of the
- * Python SRM. Everything but `d` is optional.
+ * Configuration of a {@link SemanticRoutingMemory}. Everything but `d` is optional.
  */
 export interface SRMOptions {
   /** Embedding dimension. Required; 1 to `Limits.maxDimension`. */
   d: number;
   /** Codebook size (number of buckets). Default 256. */
   K?: number;
-  /** Buckets probed per query (multi-probe). Default 24 (on GloVe-340k with sq4 the Python SRM's 8 gives recall@10 0.869, 24 gives 0.965 and 32 0.978; docs/benchmarks/dense.md); 1 to K. More probes: higher recall, linearly more candidates to scan. */
+  /**
+   * Buckets probed per query (multi-probe; faiss's nprobe), 1 to K. Default 24: on real embeddings
+   * a handful of probes misses too many true neighbours (docs/benchmarks/dense.md). More probes:
+   * higher recall, linearly more candidates to scan.
+   */
   m?: number;
   /** Default number of results of `query`. Default 10. */
   topK?: number;
@@ -64,9 +60,13 @@ export interface SRMOptions {
   refine?: number;
   /** Number of PQ sub-vectors (bytes per item) for `rerank: "pq"`; must divide d. Default: the divisor of d nearest d/2 (1/8 of float32). */
   pqSubvectors?: number;
-  /** Online centroid update on add (the Python SRM's adaptive mode). Default false (static routing). */
+  /** Online centroid update on add. Default false (static routing). */
   adaptiveUpdate?: boolean;
-  /** Adaptive update: only items whose similarity to their centroid is below tau move it. Default 0.5. */
+  /**
+   * Adaptive update: only an item whose squared L2 distance to its centroid is above tau moves
+   * that centroid (towards itself, by `eta`). 0 to 4 (the range of the squared distance between
+   * unit vectors). Default 0.5.
+   */
   tau?: number;
   /** Adaptive update: learning rate of the centroid move. Default 0.05. */
   eta?: number;
@@ -99,8 +99,15 @@ export interface SRMOpenOptions extends Omit<SRMOptions, 'd'> {
   d?: number;
   /** Directory of the embedded store; created if missing. Ignored when `storage` is given. */
   path?: string;
+  /**
+   * What a resolved write survives in the embedded store opened at `path`: `"process"` (default)
+   * a crash of the process, `"power"` a power loss too (an fsync per commit). See
+   * `EmbeddedStorageOptions.durability`. Refused with `InvalidConfigError` without `path` or with
+   * `storage`, where it could not be kept.
+   */
+  durability?: Durability;
   /** A storage backend (e.g. Qdrant). Default: embedded at `path`, or in memory without `path`. */
-  storage?: import('../storage/types.js').StorageBackend;
+  storage?: StorageBackend;
   /** Name of the memory inside the backend. Default `"default"`. */
   name?: string;
   /**

@@ -6,10 +6,9 @@
 import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
 import type { Payload } from '../storage/types.js';
+import { hasLoneSurrogate } from '../util/unicode.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import type { ProgressCallback, VectorBatch, VectorLike } from './types.js';
-
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 function isVectorLike(v: unknown): v is VectorLike {
   return v instanceof Float32Array || Array.isArray(v);
@@ -71,7 +70,7 @@ export function checkId(id: unknown, where: string): string {
   if (typeof id !== 'string') throw new InvalidInputError(`${where}: ids must be strings, got ${id === null ? 'null' : typeof id}`);
   if (id.length === 0) throw new InvalidInputError(`${where}: ids must not be empty`);
   if (id.length > Limits.maxIdLength) throw new LimitExceededError(`${where} length`, Limits.maxIdLength, id.length);
-  if (LONE_SURROGATE.test(id)) throw new InvalidInputError(`${where}: id contains a lone UTF-16 surrogate and would not survive storage`);
+  if (hasLoneSurrogate(id)) throw new InvalidInputError(`${where}: id contains a lone UTF-16 surrogate and would not survive storage`);
   return id;
 }
 

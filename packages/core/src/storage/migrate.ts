@@ -7,7 +7,7 @@
  */
 import { CorruptDataError, InvalidInputError, NotFoundError } from '../errors.js';
 import { Limits } from '../limits.js';
-import type { ProgressCallback } from '../srm/types.js';
+import type { ProgressCallback } from '../vocabulary.js';
 import type { GlossaryStore, SrmRecord, SrmStore, SrmStoreSpec, StorageBackend } from './types.js';
 
 /** Options of {@link migrateStorage}. */

@@ -5,7 +5,12 @@
  */
 import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
+import { describe } from '../util/describe.js';
+import { hasLoneSurrogate } from '../util/unicode.js';
 import type { FetchWants, SrmRecord, SrmStore } from './types.js';
+
+// The backends take the description helper from here with the checks that use it.
+export { describe } from '../util/describe.js';
 
 /** Largest slot (slots are uint32 handles). */
 export const MAX_UINT32 = 0xffff_ffff;
@@ -157,29 +162,18 @@ export function isSlot(s: unknown): s is number {
   return typeof s === 'number' && Number.isInteger(s) && s >= 0 && s <= MAX_UINT32;
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 /**
  * An id that can be stored and read back unchanged: non-empty, within `Limits.maxIdLength`,
  * and well-formed UTF-16 (both backends store UTF-8, which would mangle lone surrogates).
  */
 export function isStorableId(id: unknown): id is string {
-  return typeof id === 'string' && id.length > 0 && id.length <= Limits.maxIdLength && !LONE_SURROGATE.test(id);
+  return typeof id === 'string' && id.length > 0 && id.length <= Limits.maxIdLength && !hasLoneSurrogate(id);
 }
 
 function checkStorableId(id: unknown, where: string): asserts id is string {
   if (typeof id !== 'string') throw new InvalidInputError(`${where} must be a string, got ${describe(id)}`);
   if (id.length === 0) throw new InvalidInputError(`${where} must not be empty`);
   if (id.length > Limits.maxIdLength) throw new LimitExceededError('id length', Limits.maxIdLength, id.length);
-  if (LONE_SURROGATE.test(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
+  if (hasLoneSurrogate(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
 }
 
-/** A short description of a bad value for an error message (strings clipped to 40 characters). */
-export function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (ArrayBuffer.isView(x)) return `a ${x.constructor.name}`;
-  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
-  return String(x);
-}

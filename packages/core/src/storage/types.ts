@@ -1,6 +1,6 @@
 /**
  * The storage contract. One interface, two implementations (embedded SQLite,
- * Qdrant), one contract test suite (`storage/contract.ts`) run against both.
+ * Qdrant), one behavioural contract suite run against both.
  *
  * The memories own their in-RAM index; a store is the durable "cold" side:
  * full vectors, payloads, routing codes, glossary entries. Every method that
@@ -8,9 +8,10 @@
  * Qdrant: `wait: true`). Every failure is an {@link SrmError}.
  */
 import type { PayloadFilter } from '../filter.js';
+import type { Payload, SparseVector, StoredGlossaryEntry } from '../vocabulary.js';
 
-/** JSON-serialisable metadata stored next to an item. */
-export type Payload = Record<string, unknown>;
+// The domain types moved to vocabulary.ts; re-exported for the backends that import them from here.
+export type { GlossaryEntry, Payload, SparseVector, StoredGlossaryEntry } from '../vocabulary.js';
 
 /** Which columns a fetch should return; `slot` is always returned. */
 export interface FetchWants {
@@ -143,32 +144,6 @@ export interface RoutingCheckpointStore {
   write(header: Uint8Array, listCount: number, lists: Iterable<IndexedCheckpointList>): Promise<void>;
   /** Whether a checkpoint exists that no later write has made stale. */
   isCurrent(): Promise<boolean>;
-}
-
-/** A sparse vector: parallel arrays of term ids (uint32) and weights. */
-export interface SparseVector {
-  indices: number[];
-  values: number[];
-}
-
-/** A glossary entry as the user gives it. */
-export interface GlossaryEntry {
-  key: string;
-  value: string;
-  category: string;
-  aliases: string[];
-  description: string;
-  agentId: string;
-}
-
-/** A glossary entry as stored: its deterministic id and its BM25 term-frequency vector. */
-export interface StoredGlossaryEntry extends GlossaryEntry {
-  /** UUID5 of `"{agentId}::{key.toLowerCase()}"`. */
-  id: string;
-  /** Document side of BM25: per-term saturated TF weights (see `glossary/bm25.ts`). */
-  terms: SparseVector;
-  /** Milliseconds since the epoch of the last write. */
-  updatedAt: number;
 }
 
 /**

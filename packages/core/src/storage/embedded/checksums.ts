@@ -4,7 +4,7 @@
  *
  * - In the items table, `vector_crc` is the CRC-32 of the vector's bytes and `record_crc` that of
  *   the id and the payload text, both seeded with the slot, so a row that moved to another slot
- *   fails too. CRC-32 comes from `node:zlib` (native): about 1 µs per record of d = 100.
+ *   fails too. CRC-32 comes from `node:zlib` (native), cheap next to the SQLite read it guards.
  * - In a vector file, a row's tag carries a 31-bit sum of its slot and its 32-bit words (two
  *   running sums, Fletcher style): any single flipped byte and any swapped row changes it, and it
  *   costs two additions per float on the query's hot path, where a CRC per row would not fit.

@@ -6,6 +6,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ClosedError, DimensionMismatchError, InvalidConfigError, InvalidInputError, StorageUnavailableError } from '../../errors.js';
 import { Limits } from '../../limits.js';
+import { hasLoneSurrogate } from '../../util/unicode.js';
 import type { GlossaryStore, SrmStoreSpec, StorageBackend } from '../types.js';
 import { EmbeddedGlossaryStore } from './glossary-store.js';
 import { CommitLog } from './moment.js';
@@ -31,15 +32,14 @@ export interface EmbeddedStorageOptions {
    * SQLite page cache, in MiB. Default 2, SQLite's own default. Range 1 to a few thousand. It
    * counts towards the process's memory, bounded by this value. The rerank reads its vectors from
    * each SRM store's vector file, not through this cache, and the operating system's file cache
-   * already keeps recently read pages, so a larger cache mostly saves system calls. On the default
-   * GloVe memory (340k x 100) an 8 MiB cache, the previous default, gave the same query latency and
-   * 6 to 7 MiB more RSS once open (`npx tsx packages/bench/src/serve-rss.ts`,
-   * docs/benchmarks/serve-rss.md). Raise it when the operating system cannot cache the file.
+   * already keeps recently read pages, so a larger cache mostly saves system calls and costs
+   * resident memory (docs/benchmarks/serve-rss.md). Raise it when the operating system cannot
+   * cache the file.
    */
   cacheSizeMiB?: number;
   /**
-   * Memory-mapped I/O window of the database, in MiB. Default 0 (off). Measured ~25% faster
-   * `fetchSlots` on a warm 100k x 100-d store, but an I/O error or a file truncated by another
+   * Memory-mapped I/O window of the database, in MiB. Default 0 (off). It speeds up reads of a
+   * warm store by skipping a copy per page, but an I/O error or a file truncated by another
    * program while mapped kills the process with SIGBUS instead of raising an error, so it is
    * off unless you opt in.
    */
@@ -47,7 +47,7 @@ export interface EmbeddedStorageOptions {
   /**
    * Run SQLite's `PRAGMA integrity_check` when opening, so that a damaged file (a damaged index
    * included) is refused with a {@link CorruptDataError} up front instead of failing on some later
-   * read. Default true. It reads the whole file once: about 0.1 s of CPU per 100k items of d = 100. Turn it off for very
+   * read. Default true. It reads the whole file once, so opening costs time in proportion to its size. Turn it off for very
    * large memories that are reopened often; damage is then still reported as
    * `CorruptDataError` by the operation that meets it.
    */
@@ -325,12 +325,10 @@ function ensureDirectory(dir: string): void {
   }
 }
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-
 function checkStoreName(name: unknown): asserts name is string {
   if (typeof name !== 'string' || name.length === 0) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
   if (name.length > Limits.maxIdLength) throw new InvalidConfigError('name', `expected at most ${Limits.maxIdLength} characters, got ${name.length}`);
-  if (LONE_SURROGATE.test(name)) throw new InvalidConfigError('name', `${JSON.stringify(name)} contains a lone surrogate; expected well-formed UTF-16`);
+  if (hasLoneSurrogate(name)) throw new InvalidConfigError('name', `${JSON.stringify(name)} contains a lone surrogate; expected well-formed UTF-16`);
 }
 
 function checkSpec(spec: SrmStoreSpec): void {

@@ -23,7 +23,7 @@
  */
 import type { Database, Statement } from 'better-sqlite3';
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
-import { packSparse, SparseIndex, type PackedSparse } from '../../glossary/sparse-index.js';
+import { packSparse, SparseIndex, type PackedSparse } from '../../sparse/sparse-index.js';
 import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
 import { glossaryTermsChecksum, glossaryTextChecksum } from './checksums.js';
 import type { CommitLog } from './moment.js';

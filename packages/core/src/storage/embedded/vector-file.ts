@@ -5,10 +5,9 @@
  * is trusted only when a marker row in the database vouches for it, and is rebuilt from the
  * database otherwise.
  *
- * Why: the rerank reads a few hundred random vectors per query. Through SQLite each one costs
- * 4 to 5 µs and leaves a blob or a hex string for the garbage collector; positioned reads allocate
- * nothing, and 100 random vectors take p50 120 to 137 µs against 329 to 361 µs for `fetchSlots`
- * (`test-fixtures/bench-fetch-slots.mjs` at 100k and 340k x 100).
+ * Why: the rerank reads a few hundred random vectors per query. Through SQLite each one walks a
+ * B-tree and leaves a blob or a hex string for the garbage collector; a positioned read at a
+ * computed offset walks nothing and allocates nothing.
  *
  * Layout (format version 2): a 64-byte header (magic `SRMVECS2`, `dim` as uint32 LE, 16 random
  * bytes naming this build of the file, and the database's commit counter when the file was last

@@ -21,6 +21,7 @@
 import type { Schemas } from '@qdrant/js-client-rest';
 import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { Limits } from '../../limits.js';
+import { describe } from '../../util/describe.js';
 import type { GlossaryHit, GlossaryHitEntry, GlossaryStore, SparseVector, StoredGlossaryEntry, TermStats } from '../types.js';
 import { GLOSSARY_TERM_IDS_KEY, SPARSE_VECTOR_NAME } from './collections.js';
 import type { QdrantConnection } from './connection.js';
@@ -360,12 +361,4 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
     while (next < items.length) await fn(items[next++] as T);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-function describe(x: unknown): string {
-  if (x === null) return 'null';
-  if (Array.isArray(x)) return `an array of length ${x.length}`;
-  if (typeof x === 'object') return `an object (${Object.prototype.toString.call(x)})`;
-  if (typeof x === 'string') return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}...` : x);
-  return String(x);
 }

@@ -11,12 +11,12 @@
  * each extra one is a read from the store. It is the mode for the smallest
  * hot memory at a latency cost; sq4 stays the default.
  */
-import { CorruptDataError } from '../errors.js';
-import { Rng } from '../util/rng.js';
-import type { VectorCodec } from './codes.js';
-import type { FastScanKernel } from './fast-scan.js';
+import { CorruptDataError } from '../../errors.js';
+import { Rng } from '../../util/rng.js';
+import type { FastScanKernel } from '../fast-scan.js';
+import { kmeans } from '../kmeans.js';
+import type { VectorCodec } from './codec.js';
 import { FastScanCodec, NIBBLE_CODES as CODES } from './fast-scan-codec.js';
-import { kmeans } from './kmeans.js';
 
 /** Dimensions per sub-quantizer. */
 const PAIR = 2;

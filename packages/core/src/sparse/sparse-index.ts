@@ -23,8 +23,8 @@
  * common words carry real weight and leave thousands of candidates to complete.
  */
 import { InvalidInputError } from '../errors.js';
-import type { SparseVector } from '../storage/types.js';
-import { idf } from './bm25.js';
+import type { SparseVector } from '../vocabulary.js';
+import { idf } from './idf.js';
 
 /** A sparse vector in typed arrays, term ids strictly ascending. */
 export interface PackedSparse {

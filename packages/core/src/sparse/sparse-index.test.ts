@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.js';
-import { idf } from './bm25.js';
+import { idf } from './idf.js';
 import { packSparse, SparseIndex } from './sparse-index.js';
 
 interface Doc {

@@ -5,8 +5,8 @@
  * time by the SIMD kernel. A subclass decides what a sub-quantizer is (one
  * dimension for sq4, a pair for pq4) and what each table entry is.
  */
-import type { RowLayout } from './codes.js';
-import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKernel } from './fast-scan.js';
+import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKernel } from '../fast-scan.js';
+import { tableBuffer, type QueryScorer, type RowLayout, type TableScratch } from './codec.js';
 
 /** Codes per sub-quantizer: one nibble. */
 export const NIBBLE_CODES = 16;
@@ -18,29 +18,20 @@ export abstract class FastScanCodec implements RowLayout {
   readonly scores = true;
   readonly needsTraining = true;
   trained = false;
-  /** The prepared query's uint8 table (nSub x 16) and how to turn its sums back into dot products. */
-  private readonly table: Uint8Array;
-  /** Each sub-quantizer's smallest entry for the prepared query. */
-  private readonly mins: Float64Array;
-  private bias = 0;
-  private unit = 1;
-  private sums = new Uint32Array(0);
 
   /**
    * @param nSub - sub-quantizers, i.e. nibbles per item.
    * @param kernel - the scan kernel; default the fastest this runtime has (WebAssembly SIMD, else JS).
+   *   Its memory is scratch for one synchronous `scan` call, so every scorer may share it.
    */
   protected constructor(
     protected readonly nSub: number,
     private readonly kernel: FastScanKernel = createFastScan(),
-  ) {
-    this.table = new Uint8Array(nSub * NIBBLE_CODES);
-    this.mins = new Float64Array(nSub);
-  }
+  ) {}
 
-  /** Bytes of the query table, the sums and the kernel's memory (a subclass adds its parameters). */
+  /** Bytes of one query's table and minima, and the kernel's memory (a subclass adds its parameters). */
   protected get scanBytes(): number {
-    return this.table.byteLength + this.mins.byteLength + this.sums.byteLength + this.kernel.scratchBytes;
+    return this.nSub * NIBBLE_CODES + 8 * this.nSub + this.kernel.scratchBytes;
   }
 
   bytesFor(count: number): number {
@@ -71,8 +62,10 @@ export abstract class FastScanCodec implements RowLayout {
    * sub-quantizers; each sub-quantizer's minimum goes into the bias. Entries
    * are computed twice (range, then table) rather than kept in a float table.
    */
-  prepare(q: Float32Array): void {
-    const { nSub, table } = this;
+  scorer(q: Float32Array, scratch?: TableScratch): QueryScorer {
+    const { nSub, kernel } = this;
+    const table = tableBuffer(scratch, 'fast-scan:table', Uint8Array, nSub * NIBBLE_CODES);
+    const mins = tableBuffer(scratch, 'fast-scan:mins', Float64Array, nSub);
     let bias = 0;
     let widest = 0;
     for (let j = 0; j < nSub; j++) {
@@ -85,24 +78,23 @@ export abstract class FastScanCodec implements RowLayout {
       }
       bias += lo;
       widest = Math.max(widest, hi - lo);
-      this.mins[j] = lo;
+      mins[j] = lo;
     }
     const scale = widest > 0 ? 255 / widest : 1;
     for (let j = 0; j < nSub; j++) {
-      const lo = this.mins[j]!;
+      const lo = mins[j]!;
       for (let c = 0; c < NIBBLE_CODES; c++) table[j * NIBBLE_CODES + c] = Math.round((this.tableEntry(q, j, c) - lo) * scale);
     }
-    this.bias = bias;
-    this.unit = 1 / scale;
-  }
-
-  scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset = 0): void {
-    if (count === 0) return;
-    const blocks = Math.ceil(count / BLOCK_ITEMS);
-    if (this.sums.length < blocks * BLOCK_ITEMS) this.sums = new Uint32Array(blocks * BLOCK_ITEMS);
-    const { sums, unit } = this;
-    this.kernel.scan(rows, blocks, this.nSub, this.table, sums);
-    const base = offset + this.bias;
-    for (let i = 0; i < count; i++) out[outOff + i] = base + sums[i]! * unit;
+    const unit = 1 / scale;
+    return {
+      scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset = 0): void {
+        if (count === 0) return;
+        const blocks = Math.ceil(count / BLOCK_ITEMS);
+        const sums = tableBuffer(scratch, 'fast-scan:sums', Uint32Array, blocks * BLOCK_ITEMS);
+        kernel.scan(rows, blocks, nSub, table, sums);
+        const base = offset + bias;
+        for (let i = 0; i < count; i++) out[outOff + i] = base + sums[i]! * unit;
+      },
+    };
   }
 }
