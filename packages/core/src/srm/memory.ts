@@ -424,6 +424,7 @@ export class SemanticRoutingMemory {
   async refit(opts: RefitOptions = {}): Promise<void> {
     opts = checkOptions(opts, 'refit');
     const onProgress = guardProgress(opts.onProgress, 'refit');
+    if (opts.worker !== undefined && typeof opts.worker !== 'boolean') throw new InvalidInputError(`refit: worker must be a boolean, got ${JSON.stringify(opts.worker)}`);
     opts = { ...opts, ...(onProgress ? { onProgress } : {}) };
     await this.ensureOpen();
     return this.refits.start(opts);
@@ -473,6 +474,8 @@ export class SemanticRoutingMemory {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
+    // A running refit stops (its worker thread ends) rather than finish: the live layer serves on.
+    this.refits.abort();
     await this.ready.catch(() => undefined);
     await this.idle();
     await this.lock.write(async () => {

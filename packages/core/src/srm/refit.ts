@@ -4,18 +4,29 @@
  * writes go on against the live layer. Writes made meanwhile are noted and routed into the new
  * layer too before the swap, so none is lost or orphaned.
  */
-import { InvalidInputError } from '../errors.js';
+import { ClosedError, InvalidInputError } from '../errors.js';
 import type { SrmStore } from '../storage/types.js';
 import type { RwLock } from '../util/rw-lock.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
-import { presizedLists, routeInto, sampleStored, trainCodebook, trainCodec, type RouteSource } from './train.js';
+import type { LayerTrainer } from './layer-trainer.js';
+import { presizedLists, routeInto, sampleStored, type RouteSource } from './train.js';
+import { openTrainer, type TrainerChoice } from './training-worker.js';
 import type { ProgressCallback } from './types.js';
 
 /** Options that control one refit. */
 export interface RefitOptions {
   onProgress?: ProgressCallback;
+  /**
+   * Run the training and routing in a worker thread (default true), so queries never wait for
+   * them; false runs them on the main thread in slices. Where no worker can start, the refit
+   * runs in-process either way, with the same result.
+   */
+  worker?: boolean;
 }
+
+/** Progress phases of a refit's training. */
+const REFIT_PHASES = { kmeans: 'refit:kmeans', quantizer: 'refit:quantizer' } as const;
 
 /**
  * A refit catches up on the writes made while it routed, without the lock, until at most this
@@ -88,8 +99,14 @@ export class BackgroundRefit {
   private task: Promise<void> | null = null;
   /** Slots written since the running refit took its snapshot. */
   private dirty: Set<number> | null = null;
+  /** The running refit's trainer, which {@link abort} closes. */
+  private trainer: LayerTrainer | null = null;
 
-  constructor(private readonly host: RefitHost) {}
+  /** @param trainers - how a refit gets its trainer (a worker thread when one starts). */
+  constructor(
+    private readonly host: RefitHost,
+    private readonly trainers: (config: SRMConfig, choice: TrainerChoice) => Promise<LayerTrainer> = openTrainer,
+  ) {}
 
   /** Whether a refit is running. */
   get running(): boolean {
@@ -125,6 +142,14 @@ export class BackgroundRefit {
     });
   }
 
+  /**
+   * Stops the running refit's training or routing (its worker thread is terminated): the refit
+   * rejects with `ClosedError` and the live layer stays as it is. For close().
+   */
+  abort(): void {
+    this.trainer?.close();
+  }
+
   /** Resolves when no refit is running. */
   async idle(): Promise<void> {
     // A finished refit may start the next one (growth); wait for that too.
@@ -140,18 +165,32 @@ export class BackgroundRefit {
       await lock.write(() => host.fitStored(opts.onProgress));
       return;
     }
+    const trainer = await this.trainers(config, { worker: opts.worker !== false });
+    this.trainer = trainer;
+    try {
+      // close() may have begun while the worker started: it aborted nothing then.
+      if (host.closing) throw new ClosedError('memory');
+      await this.refitWith(trainer, opts);
+    } finally {
+      this.trainer = null;
+      trainer.close();
+    }
+  }
+
+  private async refitWith(trainer: LayerTrainer, opts: RefitOptions): Promise<void> {
+    const host = this.host;
+    const { config, lock } = host;
     const epoch = host.epoch;
     const source = (): RouteSource => ({ config, layer: host.layer, store: host.store });
     this.dirty = new Set();
     // 1. The training sample, read without holding the lock.
     const slots = await lock.read(() => host.layer.allSlots());
     const sample = await sampleStored(config, host.layer, host.store, slots, config.trainSize);
-    const { codebook, inertia, shares } = await trainCodebook(config, sample, config.seed + 1, opts.onProgress, 'refit:kmeans');
     // The quantizer learnt the residuals of the old codebook on the items of its time: it is
     // retrained with the codebook, on the same sample.
-    const codec = await trainCodec(config, codebook, sample, opts.onProgress, 'refit:quantizer');
+    const { codebook, codec, inertia, shares } = await trainer.train(sample, config.seed + 1, REFIT_PHASES, opts.onProgress);
     // 2. Route every item with the new codebook into new lists, encoding its row with the new
-    //    codec, yielding so queries go on.
+    //    codec, while queries go on.
     const allocator = host.layer.slots;
     const next = new RoutingLayer(config.d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), allocator, {
       fitError: inertia,
@@ -159,7 +198,7 @@ export class BackgroundRefit {
       sizeAtFit: slots.length,
     });
     const routed = { bucketOf: new Int32Array(allocator.end).fill(-1) };
-    await routeInto(next, source(), slots, 'refit:route', opts.onProgress, routed.bucketOf);
+    await routeInto(next, source(), slots, 'refit:route', trainer, opts.onProgress, routed.bucketOf);
     // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
     //    re-routes only the last writes: queries and writes wait for it, not for every write
     //    made during the refit (at a steady write rate, most of them).
@@ -173,8 +212,11 @@ export class BackgroundRefit {
       const written = this.dirty;
       this.dirty = new Set();
       const { changed } = this.withdraw(written, next, routed);
-      await routeInto(next, source(), changed, 'refit:catch-up', opts.onProgress, routed.bucketOf);
+      await routeInto(next, source(), changed, 'refit:catch-up', trainer, opts.onProgress, routed.bucketOf);
     }
+    // Trimming the lists copies every one of them: done before the swap, so queries do not wait
+    // for it (the few items re-routed at the swap may grow a list again).
+    next.buckets.shrinkToFit();
     // 4. Swap under the write lock, re-routing what changed since.
     await lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
@@ -185,8 +227,7 @@ export class BackgroundRefit {
       for (let s = 0; s < bucketOf.length; s++) {
         if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
       }
-      await routeInto(next, source(), changed, 'refit:reroute');
-      next.buckets.shrinkToFit();
+      await routeInto(next, source(), changed, 'refit:reroute', trainer);
       await host.install(next, next.buckets.assignments());
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
     });
