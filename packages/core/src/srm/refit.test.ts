@@ -1,5 +1,6 @@
 /** The refit policy's defaults, and what a refit retrains. */
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../errors.js';
 import { gloveSample } from './glove.test-helper.js';
 import { SemanticRoutingMemory } from './memory.js';
 
@@ -10,6 +11,7 @@ beforeAll(async () => {
 
 const rows = (from: number, to: number) => glove.data.slice(from * glove.d, to * glove.d);
 const idsFor = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
+const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codebook: { toBytes(): Uint8Array } } }).layer.codebook.toBytes();
 const quantizerOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codec: { paramsToBytes(): Uint8Array } } }).layer.codec.paramsToBytes();
 
 describe('background refit', () => {
@@ -36,6 +38,36 @@ describe('background refit', () => {
     expect(quantizerOf(memory)).not.toEqual(fitted);
     expect((await memory.verify()).problems).toEqual([]);
     for (let i = 0; i < 4000; i += 250) expect((await memory.query(rows(i, i + 1), { k: 1 }))[0]!.id).toBe(String(i));
+    await memory.close();
+  });
+
+  it('gives the same layer and answers in a worker thread as in-process, for the same seed', async () => {
+    const refitted = async (worker: boolean) => {
+      const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+      await memory.add(rows(0, 1000), { ids: idsFor(0, 1000) });
+      await memory.add(rows(1000, 4000), { ids: idsFor(1000, 4000) });
+      const fitted = codebookOf(memory);
+      await memory.refit({ worker });
+      const hits = [];
+      for (let i = 0; i < 10; i++) hits.push(await memory.query(glove.queries.subarray(i * glove.d, (i + 1) * glove.d), { k: 10 }));
+      const out = { fitted, codebook: codebookOf(memory), quantizer: quantizerOf(memory), hits, verify: await memory.verify() };
+      await memory.close();
+      return out;
+    };
+    const inWorker = await refitted(true);
+    expect(inWorker.codebook).not.toEqual(inWorker.fitted);
+    expect(inWorker.verify.problems).toEqual([]);
+    const inProcess = await refitted(false);
+    expect(inWorker).toEqual(inProcess);
+  });
+
+  it('rejects a worker option that is not a boolean, and changes nothing', async () => {
+    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000 });
+    await memory.add(rows(0, 1000), { ids: idsFor(0, 1000) });
+    const fitted = codebookOf(memory);
+    await expect(memory.refit({ worker: 'yes' as unknown as boolean })).rejects.toThrow(InvalidInputError);
+    expect(memory.stats().refitting).toBe(false);
+    expect(codebookOf(memory)).toEqual(fitted);
     await memory.close();
   });
 });
