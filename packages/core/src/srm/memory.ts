@@ -252,8 +252,8 @@ export class SemanticRoutingMemory {
     if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
     return this.lock.write(async () => {
       const finalIds = ids ?? (await this.freshIds(n));
-      let existing = await this.store.fetchIds(finalIds, { bucket: true });
-      let doomed = await this.store.fetchIds(deleteIds, { bucket: true });
+      let existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+      let doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       const added = existing.filter((e) => e === undefined).length;
       const deleted = doomed.filter((e) => e !== undefined).length;
       const live = this.layer.slots.live;
@@ -261,8 +261,8 @@ export class SemanticRoutingMemory {
       if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
         await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
         // The fit re-routed every stored item: read the buckets again.
-        existing = await this.store.fetchIds(finalIds, { bucket: true });
-        doomed = await this.store.fetchIds(deleteIds, { bucket: true });
+        existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+        doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       }
       const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
       await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
@@ -271,6 +271,11 @@ export class SemanticRoutingMemory {
       this.refits.maybeStart();
       return result;
     });
+  }
+
+  /** Records with their item's bucket in the live layer (the store's may lag it while a refit writes them back). */
+  private liveBuckets<R extends { slot: number; bucket?: number }>(recs: (R | undefined)[]): (R | undefined)[] {
+    return recs.map((r) => (r ? { ...r, bucket: this.refits.liveBucket(r.slot, r.bucket) } : r));
   }
 
   /** UUID v4 ids that are not in the store (a collision is astronomically rare, but checked). */
@@ -286,7 +291,8 @@ export class SemanticRoutingMemory {
     const { buckets, errSum } = await insertBatch(this.store, this.config, layer, batch, (slot) => this.refits.noteWrite(slot), onProgress);
     if (!layer.codebook || batch.n === 0) return;
     this.refits.policy.track(errSum, batch.n);
-    if (this.config.adaptiveUpdate) await this.adaptLocked(batch.data, batch.n, buckets);
+    // An adaptive commit would clear the store's pending mark while a refit's buckets are still being written.
+    if (this.config.adaptiveUpdate && !this.refits.bucketsLag) await this.adaptLocked(batch.data, batch.n, buckets);
   }
 
   /** Applies the adaptive update of `n` new rows: builds the moved layer, commits it, then swaps it in. */
@@ -362,7 +368,7 @@ export class SemanticRoutingMemory {
     const list = [...new Set(checkIds(ids, 'ids', false))];
     if (list.length === 0) return 0;
     return this.lock.write(async () => {
-      const recs = await this.store.fetchIds(list, { bucket: true });
+      const recs = this.liveBuckets(await this.store.fetchIds(list, { bucket: true }));
       const missing = list.filter((_, i) => recs[i] === undefined);
       if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
       const present = list.filter((_, i) => recs[i] !== undefined);
@@ -407,7 +413,7 @@ export class SemanticRoutingMemory {
   }
 
   /** Commits `next` (a fitted or refitted layer) and makes it the live one (see {@link commitLayer} for a commit that fails). */
-  private async install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void> {
+  private async install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array } | null): Promise<void> {
     await commitLayer(this.store, this.config, next, placed, () => {
       this.layer = next;
       this.epoch++;
@@ -452,6 +458,8 @@ export class SemanticRoutingMemory {
    */
   async verify(opts: { deep?: boolean } = {}): Promise<{ ok: boolean; items: number; problems: string[] }> {
     await this.ensureOpen();
+    // Stored buckets lag the live layer while a refit writes them back: check once they are written.
+    await this.refits.bucketsWritten();
     return this.lock.read(() => verifyLayer(this.layer, this.store, opts?.deep === true));
   }
 

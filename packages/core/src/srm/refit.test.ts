@@ -1,4 +1,7 @@
 /** The refit policy's defaults, and what a refit retrains. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.js';
 import { gloveSample } from './glove.test-helper.js';
@@ -69,5 +72,40 @@ describe('background refit', () => {
     expect(memory.stats().refitting).toBe(false);
     expect(codebookOf(memory)).toEqual(fitted);
     await memory.close();
+  });
+
+  it('writes its buckets back after the swap while deletes and upserts go on, and loses none of them', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'srm-refit-'));
+    try {
+      const memory = await SemanticRoutingMemory.open({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0, path });
+      await memory.add(rows(0, 4000), { ids: idsFor(0, 4000) });
+      let writes: Promise<unknown> | null = null;
+      let lagged = false;
+      // refit:route done == total is reported right after the swap, before the buckets are written back.
+      await memory.refit({
+        onProgress: (e) => {
+          if (e.phase !== 'refit:route' || e.done !== e.total || writes) return;
+          lagged = (memory as unknown as { refits: { bucketsLag: boolean } }).refits.bucketsLag;
+          writes = Promise.all([
+            memory.delete(idsFor(3000, 3500)),
+            memory.add(rows(0, 500), { ids: idsFor(3500, 4000) }),
+            memory.addAndDelete([], { deleteIds: idsFor(100, 200) }),
+          ]);
+        },
+      });
+      await writes;
+      expect(lagged).toBe(true);
+      expect(memory.size).toBe(3400);
+      expect((await memory.verify()).problems).toEqual([]);
+      expect((await memory.query(rows(0, 1), { k: 2 })).map((h) => h.id).sort()).toEqual(['0', '3500']);
+      await memory.close();
+      const reopened = await SemanticRoutingMemory.open({ path, rebuild: true });
+      expect(reopened.size).toBe(3400);
+      expect((await reopened.verify()).problems).toEqual([]);
+      expect(await reopened.get(idsFor(3000, 3001), { ignoreMissing: true })).toEqual([undefined]);
+      await reopened.close();
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 });

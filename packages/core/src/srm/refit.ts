@@ -7,6 +7,7 @@
 import { ClosedError, InvalidInputError } from '../errors.js';
 import type { SrmStore } from '../storage/types.js';
 import type { RwLock } from '../util/rw-lock.js';
+import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
 import type { LayerTrainer } from './layer-trainer.js';
@@ -18,11 +19,25 @@ import type { ProgressCallback } from './types.js';
 export interface RefitOptions {
   onProgress?: ProgressCallback;
   /**
-   * Run the training and routing in a worker thread (default true), so queries never wait for
-   * them; false runs them on the main thread in slices. Where no worker can start, the refit
-   * runs in-process either way, with the same result.
+   * Run the training and routing in a worker thread, so queries never wait for them (true), or
+   * on the main thread in slices (false). Default: in a worker unless the refit is so small that
+   * starting a thread costs more than the few slices it takes. Where no worker can start, the
+   * refit runs in-process either way, with the same result.
    */
   worker?: boolean;
+}
+
+/**
+ * Multiply-adds (k-means on the sample, then routing every item) below which a refit runs
+ * in-process by default: a few tens of milliseconds of work, two or three slices, less than a
+ * worker thread takes to start.
+ */
+const WORKER_MIN_WORK = 5e7;
+
+/** Whether a refit of `items` items is worth a worker thread. */
+function worthAWorker(config: SRMConfig, items: number): boolean {
+  const { K, d, trainSize, kmeansIterations } = config;
+  return (Math.min(items, trainSize) * kmeansIterations + items) * K * d >= WORKER_MIN_WORK;
 }
 
 /** Progress phases of a refit's training. */
@@ -34,6 +49,12 @@ const REFIT_PHASES = { kmeans: 'refit:kmeans', quantizer: 'refit:quantizer' } as
  */
 const REFIT_CATCH_UP_DONE = 1024;
 const REFIT_CATCH_UP_ROUNDS = 8;
+/**
+ * After the swap, a refit writes its items' buckets to the store this many at a time, each step
+ * under the read lock (writes wait for it, queries do not; a synchronous store still holds the
+ * event loop for one step, a few milliseconds).
+ */
+const WRITE_BACK_STEP = 1024;
 
 /** What a refit needs of its memory. */
 export interface RefitHost {
@@ -46,8 +67,11 @@ export interface RefitHost {
   readonly epoch: number;
   /** Set when the memory begins to close: no refit may start after that. */
   readonly closing: boolean;
-  /** Commits `next` to the store and makes it the live layer. Caller holds the write lock. */
-  install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void>;
+  /**
+   * Commits `next` to the store and makes it the live layer (see `commitLayer`; with `placed`
+   * null the buckets are written afterwards by the caller). Caller holds the write lock.
+   */
+  install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array } | null): Promise<void>;
   /** Fits a memory that has no codebook yet, on its stored items. Caller holds the write lock. */
   fitStored(onProgress?: ProgressCallback): Promise<void>;
 }
@@ -101,6 +125,14 @@ export class BackgroundRefit {
   private dirty: Set<number> | null = null;
   /** The running refit's trainer, which {@link abort} closes. */
   private trainer: LayerTrainer | null = null;
+  /**
+   * While a refit writes its buckets back after the swap: each slot's bucket in the live layer
+   * where the store's still lags it, else -1; valid while the epoch is `laggingEpoch`.
+   */
+  private lagging: Int32Array | null = null;
+  private laggingEpoch = -1;
+  /** Settles once the buckets of the last swap are written back. */
+  private writingBack: Promise<void> = Promise.resolve();
 
   /** @param trainers - how a refit gets its trainer (a worker thread when one starts). */
   constructor(
@@ -113,9 +145,30 @@ export class BackgroundRefit {
     return this.task !== null;
   }
 
-  /** Notes a write to `slot`, which a running refit must route again. */
+  /** Notes a write to `slot`, which a running refit must route again (and whose stored bucket the write itself made current). */
   noteWrite(slot: number): void {
     this.dirty?.add(slot);
+    if (this.lagging && slot < this.lagging.length) this.lagging[slot] = -1;
+  }
+
+  /**
+   * The bucket of `slot` in the live layer, given the one the store gave: they differ only while a
+   * refit writes its buckets back after its swap. Deletes and upserts find an item's list by it.
+   */
+  liveBucket(slot: number, stored: number | undefined): number | undefined {
+    const lagging = this.host.epoch === this.laggingEpoch ? this.lagging : null;
+    const live = lagging && slot < lagging.length ? lagging[slot]! : -1;
+    return live >= 0 ? live : stored;
+  }
+
+  /** Whether stored buckets lag the live layer (a refit is writing them back). */
+  get bucketsLag(): boolean {
+    return this.lagging !== null && this.host.epoch === this.laggingEpoch;
+  }
+
+  /** Resolves once the buckets of the last refit are written back to the store (or their write failed). */
+  bucketsWritten(): Promise<void> {
+    return this.writingBack;
   }
 
   /** Starts a refit, or joins the running one. */
@@ -165,7 +218,7 @@ export class BackgroundRefit {
       await lock.write(() => host.fitStored(opts.onProgress));
       return;
     }
-    const trainer = await this.trainers(config, { worker: opts.worker !== false });
+    const trainer = await this.trainers(config, { worker: opts.worker ?? worthAWorker(config, host.layer.slots.live) });
     this.trainer = trainer;
     try {
       // close() may have begun while the worker started: it aborted nothing then.
@@ -217,10 +270,11 @@ export class BackgroundRefit {
     // Trimming the lists copies every one of them: done before the swap, so queries do not wait
     // for it (the few items re-routed at the swap may grow a list again).
     next.buckets.shrinkToFit();
-    // 4. Swap under the write lock, re-routing what changed since.
-    await lock.write(async () => {
+    // 4. Swap under the write lock, re-routing what changed since. The stored buckets are written
+    //    after it, so queries do not wait for a write of every item.
+    const swapped = await lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
-      if (host.epoch !== epoch) return;
+      if (host.epoch !== epoch) return null;
       const { changed, live } = this.withdraw(this.dirty!, next, routed);
       // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
       const { bucketOf } = routed;
@@ -228,9 +282,49 @@ export class BackgroundRefit {
         if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
       }
       await routeInto(next, source(), changed, 'refit:reroute', trainer);
-      await host.install(next, next.buckets.assignments());
+      const placed = next.buckets.assignments();
+      const lagging = new Int32Array(next.slots.end).fill(-1);
+      placed.slots.forEach((slot, i) => (lagging[slot] = placed.buckets[i]!));
+      await host.install(next, null);
+      this.lagging = lagging;
+      this.laggingEpoch = host.epoch;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
+      return placed;
     });
+    if (!swapped) return;
+    // A failed write leaves the lag in place (deletes still find their lists) and the store's
+    // pending mark, so the next open re-routes: the refit rejects with its error.
+    const writing = this.writeBack(next, swapped);
+    this.writingBack = writing.catch(() => undefined);
+    await writing;
+  }
+
+  /**
+   * Writes the bucket of every item of the installed layer `next` to the store, a step at a time,
+   * skipping items written since the swap (their write stored their bucket), then clears the
+   * state's pending mark. Stops when another layer was installed: a fit writes every bucket itself.
+   */
+  private async writeBack(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void> {
+    const host = this.host;
+    const epoch = this.laggingEpoch;
+    const lagging = this.lagging!;
+    for (let start = 0; start < placed.slots.length; start += WRITE_BACK_STEP) {
+      const current = await host.lock.read(async () => {
+        if (host.epoch !== epoch) return false;
+        const slots: number[] = [];
+        for (let i = start; i < Math.min(placed.slots.length, start + WRITE_BACK_STEP); i++) {
+          if (lagging[placed.slots[i]!]! >= 0) slots.push(placed.slots[i]!);
+        }
+        if (slots.length > 0) await host.store.setBuckets(Uint32Array.from(slots), Int32Array.from(slots, (s) => lagging[s]!));
+        for (const s of slots) lagging[s] = -1;
+        return true;
+      });
+      if (!current) return;
+    }
+    await host.lock.read(async () => {
+      if (host.epoch === epoch) await host.store.writeState(encodeLayerState(host.config, next, false));
+    });
+    if (this.lagging === lagging) this.lagging = null;
   }
 
   /**
