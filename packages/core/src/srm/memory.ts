@@ -475,7 +475,8 @@ export class SemanticRoutingMemory {
   }
 
   /**
-   * Waits for background work, saves a routing checkpoint (see {@link checkpoint}), then
+   * Stops a running refit's training or routing (the layer in use stays; a refit already
+   * swapped in finishes writing its buckets), saves a routing checkpoint (see {@link checkpoint}), then
    * closes the storage this memory opened. Idempotent. A checkpoint that cannot be written
    * (a full disk) loses nothing: the next open scans instead.
    */
