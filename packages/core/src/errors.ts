@@ -18,6 +18,7 @@ export const ErrorCodes = {
   LIMIT_EXCEEDED: 'SRM_LIMIT_EXCEEDED',
   TOKENIZER: 'SRM_TOKENIZER',
   CLOSED: 'SRM_CLOSED',
+  BACKGROUND_WORK: 'SRM_BACKGROUND_WORK',
 } as const;
 
 /** One of the values of {@link ErrorCodes}. */
@@ -159,5 +160,16 @@ export class TokenizerError extends SrmError {
 export class ClosedError extends SrmError {
   constructor(what: string) {
     super(ErrorCodes.CLOSED, `${what} is closed`);
+  }
+}
+
+/**
+ * Background work (a refit's training and routing, run in a worker thread) failed: the worker
+ * crashed, or threw. The live routing layer keeps serving and the memory stays usable; the cause
+ * is in `cause`.
+ */
+export class BackgroundWorkError extends SrmError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(ErrorCodes.BACKGROUND_WORK, message, options);
   }
 }

@@ -20,6 +20,7 @@ export {
   LimitExceededError,
   TokenizerError,
   ClosedError,
+  BackgroundWorkError,
   SRM_ERROR_CLASS,
 } from './errors.js';
 export type { ErrorCode } from './errors.js';

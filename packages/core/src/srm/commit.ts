@@ -29,15 +29,24 @@ export function encodeLayerState(config: SRMConfig, layer: RoutingLayer, pending
  * list) agree whichever step fails: before the buckets are written the old layer stays live;
  * after it, the new one is live even if the last write fails (its open mark then makes the next
  * open re-route every item against the new codebook, which changes nothing).
+ *
+ * With `placed` null, only the state marked "pending reroute" is written before the swap: the
+ * caller writes the buckets afterwards, in short steps, and then the state without the mark
+ * ({@link encodeLayerState}); until then it must give the live buckets to whoever reads stored
+ * ones (a refit does, see refit.ts). A crash meanwhile leaves the mark, so the next open re-routes.
  */
 export async function commitLayer(
   store: SrmStore,
   config: SRMConfig,
   layer: RoutingLayer,
-  placed: { slots: Uint32Array; buckets: Int32Array },
+  placed: { slots: Uint32Array; buckets: Int32Array } | null,
   swap: () => void,
 ): Promise<void> {
   await store.writeState(encodeLayerState(config, layer, true));
+  if (!placed) {
+    swap();
+    return;
+  }
   if (placed.slots.length > 0) await store.setBuckets(placed.slots, placed.buckets);
   swap();
   await store.writeState(encodeLayerState(config, layer, false));

@@ -21,7 +21,8 @@ import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import { prepareStored, type RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
-import { fitLayer, flatTrainingSample, subsample, type Sample } from './train.js';
+import type { Sample } from './layer-trainer.js';
+import { fitLayer, flatTrainingSample, subsample } from './train.js';
 import type {
   AddOptions,
   MemoryItem,
@@ -259,8 +260,8 @@ export class SemanticRoutingMemory {
     if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
     return this.lock.write(async () => {
       const finalIds = ids ?? (await this.freshIds(n));
-      let existing = await this.store.fetchIds(finalIds, { bucket: true });
-      let doomed = await this.store.fetchIds(deleteIds, { bucket: true });
+      let existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+      let doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       const added = existing.filter((e) => e === undefined).length;
       const deleted = doomed.filter((e) => e !== undefined).length;
       const live = this.layer.slots.live;
@@ -268,8 +269,8 @@ export class SemanticRoutingMemory {
       if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
         await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
         // The fit re-routed every stored item: read the buckets again.
-        existing = await this.store.fetchIds(finalIds, { bucket: true });
-        doomed = await this.store.fetchIds(deleteIds, { bucket: true });
+        existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+        doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       }
       const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
       await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
@@ -278,6 +279,11 @@ export class SemanticRoutingMemory {
       this.refits.maybeStart();
       return result;
     });
+  }
+
+  /** Records with their item's bucket in the live layer (the store's may lag it while a refit writes them back). */
+  private liveBuckets<R extends { slot: number; bucket?: number }>(recs: (R | undefined)[]): (R | undefined)[] {
+    return recs.map((r) => (r ? { ...r, bucket: this.refits.liveBucket(r.slot, r.bucket) } : r));
   }
 
   /** UUID v4 ids that are not in the store (a collision is astronomically rare, but checked). */
@@ -293,7 +299,8 @@ export class SemanticRoutingMemory {
     const { buckets, errSum } = await insertBatch(this.store, this.config, layer, batch, (slot) => this.refits.noteWrite(slot), onProgress);
     if (!layer.codebook || batch.n === 0) return;
     this.refits.policy.track(errSum, batch.n);
-    if (this.config.adaptiveUpdate) await this.adaptLocked(batch.data, batch.n, buckets);
+    // An adaptive commit would clear the store's pending mark while a refit's buckets are still being written.
+    if (this.config.adaptiveUpdate && !this.refits.bucketsLag) await this.adaptLocked(batch.data, batch.n, buckets);
   }
 
   /** Applies the adaptive update of `n` new rows: builds the moved layer, commits it, then swaps it in. */
@@ -369,7 +376,7 @@ export class SemanticRoutingMemory {
     const list = [...new Set(checkIds(ids, 'ids', false))];
     if (list.length === 0) return 0;
     return this.lock.write(async () => {
-      const recs = await this.store.fetchIds(list, { bucket: true });
+      const recs = this.liveBuckets(await this.store.fetchIds(list, { bucket: true }));
       const missing = list.filter((_, i) => recs[i] === undefined);
       if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
       const present = list.filter((_, i) => recs[i] !== undefined);
@@ -414,7 +421,7 @@ export class SemanticRoutingMemory {
   }
 
   /** Commits `next` (a fitted or refitted layer) and makes it the live one (see {@link commitLayer} for a commit that fails). */
-  private async install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void> {
+  private async install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array } | null): Promise<void> {
     await commitLayer(this.store, this.config, next, placed, () => {
       this.layer = next;
       this.epoch++;
@@ -431,6 +438,7 @@ export class SemanticRoutingMemory {
   async refit(opts: RefitOptions = {}): Promise<void> {
     opts = checkOptions(opts, 'refit');
     const onProgress = guardProgress(opts.onProgress, 'refit');
+    if (opts.worker !== undefined && typeof opts.worker !== 'boolean') throw new InvalidInputError(`refit: worker must be a boolean, got ${JSON.stringify(opts.worker)}`);
     opts = { ...opts, ...(onProgress ? { onProgress } : {}) };
     await this.ensureOpen();
     return this.refits.start(opts);
@@ -460,6 +468,8 @@ export class SemanticRoutingMemory {
     const { deep } = checkOptions(opts, 'verify');
     if (deep !== undefined && typeof deep !== 'boolean') throw new InvalidInputError(`verify: deep must be a boolean, got ${typeof deep}`);
     await this.ensureOpen();
+    // Stored buckets lag the live layer while a refit writes them back: check once they are written.
+    await this.refits.bucketsWritten();
     return this.lock.read(() => verifyLayer(this.layer, this.store, deep === true));
   }
 
@@ -475,13 +485,16 @@ export class SemanticRoutingMemory {
   }
 
   /**
-   * Waits for background work, saves a routing checkpoint (see {@link checkpoint}), then
+   * Stops a running refit's training or routing (the layer in use stays; a refit already
+   * swapped in finishes writing its buckets), saves a routing checkpoint (see {@link checkpoint}), then
    * closes the storage this memory opened. Idempotent. A checkpoint that cannot be written
    * (a full disk) loses nothing: the next open scans instead.
    */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closing = true;
+    // A running refit stops (its worker thread ends) rather than finish: the live layer serves on.
+    this.refits.abort();
     await this.ready.catch(() => undefined);
     await this.idle();
     await this.lock.write(async () => {

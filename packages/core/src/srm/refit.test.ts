@@ -1,5 +1,9 @@
 /** The refit policy's defaults, and what a refit retrains. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { InvalidInputError } from '../errors.js';
 import { gloveSample } from './glove.test-helper.js';
 import { SemanticRoutingMemory } from './memory.js';
 
@@ -10,6 +14,7 @@ beforeAll(async () => {
 
 const rows = (from: number, to: number) => glove.data.slice(from * glove.d, to * glove.d);
 const idsFor = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
+const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codebook: { toBytes(): Uint8Array } } }).layer.codebook.toBytes();
 const quantizerOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codec: { paramsToBytes(): Uint8Array } } }).layer.codec.paramsToBytes();
 
 describe('background refit', () => {
@@ -37,5 +42,70 @@ describe('background refit', () => {
     expect((await memory.verify()).problems).toEqual([]);
     for (let i = 0; i < 4000; i += 250) expect((await memory.query(rows(i, i + 1), { k: 1 }))[0]!.id).toBe(String(i));
     await memory.close();
+  });
+
+  it('gives the same layer and answers in a worker thread as in-process, for the same seed', async () => {
+    const refitted = async (worker: boolean) => {
+      const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+      await memory.add(rows(0, 1000), { ids: idsFor(0, 1000) });
+      await memory.add(rows(1000, 4000), { ids: idsFor(1000, 4000) });
+      const fitted = codebookOf(memory);
+      await memory.refit({ worker });
+      const hits = [];
+      for (let i = 0; i < 10; i++) hits.push(await memory.query(glove.queries.subarray(i * glove.d, (i + 1) * glove.d), { k: 10 }));
+      const out = { fitted, codebook: codebookOf(memory), quantizer: quantizerOf(memory), hits, verify: await memory.verify() };
+      await memory.close();
+      return out;
+    };
+    const inWorker = await refitted(true);
+    expect(inWorker.codebook).not.toEqual(inWorker.fitted);
+    expect(inWorker.verify.problems).toEqual([]);
+    const inProcess = await refitted(false);
+    expect(inWorker).toEqual(inProcess);
+  });
+
+  it('rejects a worker option that is not a boolean, and changes nothing', async () => {
+    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000 });
+    await memory.add(rows(0, 1000), { ids: idsFor(0, 1000) });
+    const fitted = codebookOf(memory);
+    await expect(memory.refit({ worker: 'yes' as unknown as boolean })).rejects.toThrow(InvalidInputError);
+    expect(memory.stats().refitting).toBe(false);
+    expect(codebookOf(memory)).toEqual(fitted);
+    await memory.close();
+  });
+
+  it('writes its buckets back after the swap while deletes and upserts go on, and loses none of them', async () => {
+    const path = mkdtempSync(join(tmpdir(), 'srm-refit-'));
+    try {
+      const memory = await SemanticRoutingMemory.open({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0, path });
+      await memory.add(rows(0, 4000), { ids: idsFor(0, 4000) });
+      let writes: Promise<unknown> | null = null;
+      let lagged = false;
+      // refit:route done == total is reported right after the swap, before the buckets are written back.
+      await memory.refit({
+        onProgress: (e) => {
+          if (e.phase !== 'refit:route' || e.done !== e.total || writes) return;
+          lagged = (memory as unknown as { refits: { bucketsLag: boolean } }).refits.bucketsLag;
+          writes = Promise.all([
+            memory.delete(idsFor(3000, 3500)),
+            memory.add(rows(0, 500), { ids: idsFor(3500, 4000) }),
+            memory.addAndDelete([], { deleteIds: idsFor(100, 200) }),
+          ]);
+        },
+      });
+      await writes;
+      expect(lagged).toBe(true);
+      expect(memory.size).toBe(3400);
+      expect((await memory.verify()).problems).toEqual([]);
+      expect((await memory.query(rows(0, 1), { k: 2 })).map((h) => h.id).sort()).toEqual(['0', '3500']);
+      await memory.close();
+      const reopened = await SemanticRoutingMemory.open({ path, rebuild: true });
+      expect(reopened.size).toBe(3400);
+      expect((await reopened.verify()).problems).toEqual([]);
+      expect(await reopened.get(idsFor(3000, 3001), { ignoreMissing: true })).toEqual([undefined]);
+      await reopened.close();
+    } finally {
+      rmSync(path, { recursive: true, force: true });
+    }
   });
 });

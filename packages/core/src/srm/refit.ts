@@ -4,18 +4,44 @@
  * writes go on against the live layer. Writes made meanwhile are noted and routed into the new
  * layer too before the swap, so none is lost or orphaned.
  */
-import { InvalidInputError } from '../errors.js';
+import { ClosedError, InvalidInputError } from '../errors.js';
 import type { SrmStore } from '../storage/types.js';
 import type { RwLock } from '../util/rw-lock.js';
+import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
-import { presizedLists, routeInto, sampleStored, trainCodebook, trainCodec, type RouteSource } from './train.js';
+import type { LayerTrainer } from './layer-trainer.js';
+import { presizedLists, routeInto, sampleStored, type RouteSource } from './train.js';
+import { openTrainer, type TrainerChoice } from './training-worker.js';
 import type { ProgressCallback } from './types.js';
 
 /** Options that control one refit. */
 export interface RefitOptions {
   onProgress?: ProgressCallback;
+  /**
+   * Run the training and routing in a worker thread, so queries never wait for them (true), or
+   * on the main thread in slices (false). Default: in a worker unless the refit is so small that
+   * starting a thread costs more than the few slices it takes. Where no worker can start, the
+   * refit runs in-process either way, with the same result.
+   */
+  worker?: boolean;
 }
+
+/**
+ * Multiply-adds (k-means on the sample, then routing every item) below which a refit runs
+ * in-process by default: a few tens of milliseconds of work, two or three slices, less than a
+ * worker thread takes to start.
+ */
+const WORKER_MIN_WORK = 5e7;
+
+/** Whether a refit of `items` items is worth a worker thread. */
+function worthAWorker(config: SRMConfig, items: number): boolean {
+  const { K, d, trainSize, kmeansIterations } = config;
+  return (Math.min(items, trainSize) * kmeansIterations + items) * K * d >= WORKER_MIN_WORK;
+}
+
+/** Progress phases of a refit's training. */
+const REFIT_PHASES = { kmeans: 'refit:kmeans', quantizer: 'refit:quantizer' } as const;
 
 /**
  * A refit catches up on the writes made while it routed, without the lock, until at most this
@@ -23,6 +49,12 @@ export interface RefitOptions {
  */
 const REFIT_CATCH_UP_DONE = 1024;
 const REFIT_CATCH_UP_ROUNDS = 8;
+/**
+ * After the swap, a refit writes its items' buckets to the store this many at a time, each step
+ * under the read lock (writes wait for it, queries do not; a synchronous store still holds the
+ * event loop for one step, a few milliseconds).
+ */
+const WRITE_BACK_STEP = 1024;
 
 /** What a refit needs of its memory. */
 export interface RefitHost {
@@ -35,8 +67,11 @@ export interface RefitHost {
   readonly epoch: number;
   /** Set when the memory begins to close: no refit may start after that. */
   readonly closing: boolean;
-  /** Commits `next` to the store and makes it the live layer. Caller holds the write lock. */
-  install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void>;
+  /**
+   * Commits `next` to the store and makes it the live layer (see `commitLayer`; with `placed`
+   * null the buckets are written afterwards by the caller). Caller holds the write lock.
+   */
+  install(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array } | null): Promise<void>;
   /** Fits a memory that has no codebook yet, on its stored items. Caller holds the write lock. */
   fitStored(onProgress?: ProgressCallback): Promise<void>;
 }
@@ -88,17 +123,52 @@ export class BackgroundRefit {
   private task: Promise<void> | null = null;
   /** Slots written since the running refit took its snapshot. */
   private dirty: Set<number> | null = null;
+  /** The running refit's trainer, which {@link abort} closes. */
+  private trainer: LayerTrainer | null = null;
+  /**
+   * While a refit writes its buckets back after the swap: each slot's bucket in the live layer
+   * where the store's still lags it, else -1; valid while the epoch is `laggingEpoch`.
+   */
+  private lagging: Int32Array | null = null;
+  private laggingEpoch = -1;
+  /** Settles once the buckets of the last swap are written back. */
+  private writingBack: Promise<void> = Promise.resolve();
 
-  constructor(private readonly host: RefitHost) {}
+  /** @param trainers - how a refit gets its trainer (a worker thread when one starts). */
+  constructor(
+    private readonly host: RefitHost,
+    private readonly trainers: (config: SRMConfig, choice: TrainerChoice) => Promise<LayerTrainer> = openTrainer,
+  ) {}
 
   /** Whether a refit is running. */
   get running(): boolean {
     return this.task !== null;
   }
 
-  /** Notes a write to `slot`, which a running refit must route again. */
+  /** Notes a write to `slot`, which a running refit must route again (and whose stored bucket the write itself made current). */
   noteWrite(slot: number): void {
     this.dirty?.add(slot);
+    if (this.lagging && slot < this.lagging.length) this.lagging[slot] = -1;
+  }
+
+  /**
+   * The bucket of `slot` in the live layer, given the one the store gave: they differ only while a
+   * refit writes its buckets back after its swap. Deletes and upserts find an item's list by it.
+   */
+  liveBucket(slot: number, stored: number | undefined): number | undefined {
+    const lagging = this.host.epoch === this.laggingEpoch ? this.lagging : null;
+    const live = lagging && slot < lagging.length ? lagging[slot]! : -1;
+    return live >= 0 ? live : stored;
+  }
+
+  /** Whether stored buckets lag the live layer (a refit is writing them back). */
+  get bucketsLag(): boolean {
+    return this.lagging !== null && this.host.epoch === this.laggingEpoch;
+  }
+
+  /** Resolves once the buckets of the last refit are written back to the store (or their write failed). */
+  bucketsWritten(): Promise<void> {
+    return this.writingBack;
   }
 
   /** Starts a refit, or joins the running one. */
@@ -125,6 +195,14 @@ export class BackgroundRefit {
     });
   }
 
+  /**
+   * Stops the running refit's training or routing (its worker thread is terminated): the refit
+   * rejects with `ClosedError` and the live layer stays as it is. For close().
+   */
+  abort(): void {
+    this.trainer?.close();
+  }
+
   /** Resolves when no refit is running. */
   async idle(): Promise<void> {
     // A finished refit may start the next one (growth); wait for that too.
@@ -140,18 +218,32 @@ export class BackgroundRefit {
       await lock.write(() => host.fitStored(opts.onProgress));
       return;
     }
+    const trainer = await this.trainers(config, { worker: opts.worker ?? worthAWorker(config, host.layer.slots.live) });
+    this.trainer = trainer;
+    try {
+      // close() may have begun while the worker started: it aborted nothing then.
+      if (host.closing) throw new ClosedError('memory');
+      await this.refitWith(trainer, opts);
+    } finally {
+      this.trainer = null;
+      trainer.close();
+    }
+  }
+
+  private async refitWith(trainer: LayerTrainer, opts: RefitOptions): Promise<void> {
+    const host = this.host;
+    const { config, lock } = host;
     const epoch = host.epoch;
     const source = (): RouteSource => ({ config, layer: host.layer, store: host.store });
     this.dirty = new Set();
     // 1. The training sample, read without holding the lock.
     const slots = await lock.read(() => host.layer.allSlots());
     const sample = await sampleStored(config, host.layer, host.store, slots, config.trainSize);
-    const { codebook, inertia, shares } = await trainCodebook(config, sample, config.seed + 1, opts.onProgress, 'refit:kmeans');
     // The quantizer learnt the residuals of the old codebook on the items of its time: it is
     // retrained with the codebook, on the same sample.
-    const codec = await trainCodec(config, codebook, sample, opts.onProgress, 'refit:quantizer');
+    const { codebook, codec, inertia, shares } = await trainer.train(sample, config.seed + 1, REFIT_PHASES, opts.onProgress);
     // 2. Route every item with the new codebook into new lists, encoding its row with the new
-    //    codec, yielding so queries go on.
+    //    codec, while queries go on.
     const allocator = host.layer.slots;
     const next = new RoutingLayer(config.d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), allocator, {
       fitError: inertia,
@@ -159,7 +251,7 @@ export class BackgroundRefit {
       sizeAtFit: slots.length,
     });
     const routed = { bucketOf: new Int32Array(allocator.end).fill(-1) };
-    await routeInto(next, source(), slots, 'refit:route', opts.onProgress, routed.bucketOf);
+    await routeInto(next, source(), slots, 'refit:route', trainer, opts.onProgress, routed.bucketOf);
     // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
     //    re-routes only the last writes: queries and writes wait for it, not for every write
     //    made during the refit (at a steady write rate, most of them).
@@ -173,23 +265,66 @@ export class BackgroundRefit {
       const written = this.dirty;
       this.dirty = new Set();
       const { changed } = this.withdraw(written, next, routed);
-      await routeInto(next, source(), changed, 'refit:catch-up', opts.onProgress, routed.bucketOf);
+      await routeInto(next, source(), changed, 'refit:catch-up', trainer, opts.onProgress, routed.bucketOf);
     }
-    // 4. Swap under the write lock, re-routing what changed since.
-    await lock.write(async () => {
+    // Trimming the lists copies every one of them: done before the swap, so queries do not wait
+    // for it (the few items re-routed at the swap may grow a list again).
+    next.buckets.shrinkToFit();
+    // 4. Swap under the write lock, re-routing what changed since. The stored buckets are written
+    //    after it, so queries do not wait for a write of every item.
+    const swapped = await lock.write(async () => {
       // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
-      if (host.epoch !== epoch) return;
+      if (host.epoch !== epoch) return null;
       const { changed, live } = this.withdraw(this.dirty!, next, routed);
       // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
       const { bucketOf } = routed;
       for (let s = 0; s < bucketOf.length; s++) {
         if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
       }
-      await routeInto(next, source(), changed, 'refit:reroute');
-      next.buckets.shrinkToFit();
-      await host.install(next, next.buckets.assignments());
+      await routeInto(next, source(), changed, 'refit:reroute', trainer);
+      const placed = next.buckets.assignments();
+      const lagging = new Int32Array(next.slots.end).fill(-1);
+      placed.slots.forEach((slot, i) => (lagging[slot] = placed.buckets[i]!));
+      await host.install(next, null);
+      this.lagging = lagging;
+      this.laggingEpoch = host.epoch;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
+      return placed;
     });
+    if (!swapped) return;
+    // A failed write leaves the lag in place (deletes still find their lists) and the store's
+    // pending mark, so the next open re-routes: the refit rejects with its error.
+    const writing = this.writeBack(next, swapped);
+    this.writingBack = writing.catch(() => undefined);
+    await writing;
+  }
+
+  /**
+   * Writes the bucket of every item of the installed layer `next` to the store, a step at a time,
+   * skipping items written since the swap (their write stored their bucket), then clears the
+   * state's pending mark. Stops when another layer was installed: a fit writes every bucket itself.
+   */
+  private async writeBack(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void> {
+    const host = this.host;
+    const epoch = this.laggingEpoch;
+    const lagging = this.lagging!;
+    for (let start = 0; start < placed.slots.length; start += WRITE_BACK_STEP) {
+      const current = await host.lock.read(async () => {
+        if (host.epoch !== epoch) return false;
+        const slots: number[] = [];
+        for (let i = start; i < Math.min(placed.slots.length, start + WRITE_BACK_STEP); i++) {
+          if (lagging[placed.slots[i]!]! >= 0) slots.push(placed.slots[i]!);
+        }
+        if (slots.length > 0) await host.store.setBuckets(Uint32Array.from(slots), Int32Array.from(slots, (s) => lagging[s]!));
+        for (const s of slots) lagging[s] = -1;
+        return true;
+      });
+      if (!current) return;
+    }
+    await host.lock.read(async () => {
+      if (host.epoch === epoch) await host.store.writeState(encodeLayerState(host.config, next, false));
+    });
+    if (this.lagging === lagging) this.lagging = null;
   }
 
   /**

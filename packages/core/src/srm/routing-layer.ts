@@ -86,6 +86,13 @@ export class RoutingLayer {
     this.encodeRow(v, off, bucket, this.buckets.rowsOf(list), at);
   }
 
+  /** Appends `slot` to the list of `bucket` with item `index` of `encoded` (rows already encoded by this layer's codec, in its layout) as its rerank row. */
+  placeEncoded(slot: number, bucket: number, encoded: Uint8Array, index: number): void {
+    const list = this.listOf(bucket);
+    const at = this.buckets.add(list, slot); // may reallocate the list: take its rows after
+    this.codec.moveRow(encoded, index, this.buckets.rowsOf(list), at);
+  }
+
   /**
    * Encodes row `off` of `v` as item `index` of `rows`: as is, or for residual
    * codecs (pq, sq4, pq4) as its difference from the centroid of `bucket`.

@@ -13,20 +13,15 @@ import type { VectorCodec } from './codecs/codec.js';
 import { createCodec } from './codecs/index.js';
 import type { SRMConfig } from './config.js';
 import { prepareStored, RoutingLayer } from './routing-layer.js';
-import { InvalidInputError } from '../errors.js';
 import type { ProgressCallback } from './types.js';
 import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
+import type { LayerTrainer, RoutedPage, Sample, TrainedParts, TrainPhases } from './layer-trainer.js';
+import { ClosedError, InvalidInputError } from '../errors.js';
 
 /** Vectors are read from the store, and routed, this many at a time. */
 export const STORE_PAGE = 4096;
 /** Background work reads stored vectors this many at a time: one read is work that cannot yield. */
 const WORK_PAGE = 512;
-
-/** Row-major training vectors. */
-export interface Sample {
-  data: Float32Array;
-  n: number;
-}
 
 /** At most `max` rows of `data`, drawn with `seed` (all of them when there are no more). */
 export function subsample(data: Float32Array, n: number, d: number, max: number, seed: number): Sample {
@@ -92,6 +87,34 @@ export async function trainCodec(config: SRMConfig, codebook: Codebook, sample: 
   return codec;
 }
 
+/** A codec of the memory's rerank mode with the parameters `params` (from {@link VectorCodec.paramsToBytes}) of a trained one. */
+export function codecFromParams(config: SRMConfig, params: Uint8Array, where: string): VectorCodec {
+  const codec = createCodec(config.rerank, config.d, config.pqSubvectors);
+  codec.paramsFromBytes(params, where);
+  return codec;
+}
+
+/**
+ * Routes rows `[from, to)` of `vectors` with `codebook`: each one's bucket into `out.buckets[i]`
+ * and its row, encoded by `codec` (as its residual from its centroid for residual codecs), as item
+ * `i` of `out.rows` (laid out by `codec`, which sizes `out.rows` with `bytesFor`).
+ */
+export function encodeRoutedRows(codebook: Codebook, codec: VectorCodec, vectors: Float32Array, from: number, to: number, out: RoutedPage): void {
+  const { d, centroids } = codebook;
+  const residual = codec.residual ? new Float32Array(d) : null;
+  for (let i = from; i < to; i++) {
+    const off = i * d;
+    const b = codebook.assign(vectors, off);
+    out.buckets[i] = b;
+    if (!residual) {
+      codec.encode(vectors, off, out.rows, i);
+      continue;
+    }
+    for (let j = 0; j < d; j++) residual[j] = vectors[off + j]! - centroids[b * d + j]!;
+    codec.encode(residual, 0, out.rows, i);
+  }
+}
+
 /** Empty lists for a layer of `codebook` and `codec`, sized for `n` items by the training shares. */
 export function presizedLists(codebook: Codebook, codec: VectorCodec, shares: Float64Array, n: number): InvertedBuckets {
   return InvertedBuckets.presized(codebook.K, codec, shares, n);
@@ -135,34 +158,45 @@ export interface RouteSource {
 }
 
 /**
- * Routes the given stored items into `target` with its codebook, encoding their rows with its
- * codec, and records each one's bucket in `bucketOf` (indexed by slot) when given. It yields so
- * queries go on. Vectors are read a page at a time and each row goes straight into its list, so a
- * fit or refit of a large memory holds the old lists and the new ones: never the dense matrix
- * (1M x 768 would be 3 GB), nor a flat copy of the new rows.
+ * Routes the given stored items into `target` with `trainer` (which trained `target`'s codebook
+ * and codec), and records each one's bucket in `bucketOf` (indexed by slot) when given. Vectors
+ * are read a page at a time on this thread; the trainer routes and encodes them (in a worker
+ * thread, or in-process in slices), and each routed page goes straight into its lists, so a fit
+ * or refit of a large memory holds the old lists and the new ones: never the dense matrix (1M x
+ * 768 would be 3 GB), nor a flat copy of the new rows. One page is read while the previous one
+ * is routed.
  */
 export async function routeInto(
   target: RoutingLayer,
   from: RouteSource,
   slots: readonly number[],
   phase: string,
+  trainer: LayerTrainer,
   onProgress?: ProgressCallback,
   bucketOf?: Int32Array,
 ): Promise<void> {
-  const { d } = from.config;
-  const codebook = target.codebook!;
   const flat = from.layer.codebook ? undefined : from.layer.flatPositions();
-  const yielder = new Yielder(WORK_SLICE_MS);
-  for (let start = 0; start < slots.length; start += WORK_PAGE) {
-    const page = slots.slice(start, start + WORK_PAGE);
-    const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
-    onProgress?.({ phase, done: start, total: slots.length });
-    for (let i = 0; i < page.length; i++) {
-      if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
-      const b = codebook.assign(vectors, i * d);
-      if (bucketOf) bucketOf[page[i]!] = b;
-      target.place(page[i]!, b, vectors, i * d);
+  let inFlight: { page: readonly number[]; routed: Promise<RoutedPage> } | null = null;
+  const apply = async (done: { page: readonly number[]; routed: Promise<RoutedPage> }) => {
+    const { buckets, rows } = await done.routed;
+    done.page.forEach((slot, i) => {
+      if (bucketOf) bucketOf[slot] = buckets[i]!;
+      target.placeEncoded(slot, buckets[i]!, rows, i);
+    });
+  };
+  try {
+    for (let start = 0; start < slots.length; start += WORK_PAGE) {
+      const page = slots.slice(start, start + WORK_PAGE);
+      const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
+      onProgress?.({ phase, done: start, total: slots.length });
+      const next = { page, routed: trainer.route(vectors, page.length) };
+      if (inFlight) await apply(inFlight);
+      inFlight = next;
     }
+    if (inFlight) await apply(inFlight);
+  } finally {
+    // A page routed after a failure is not waited for; its rejection is not unhandled.
+    inFlight?.routed.catch(() => undefined);
   }
 }
 
@@ -171,15 +205,71 @@ export async function routeInto(
  * routed and encoded into it; the live layer is left as it is. `represents` is how many items the
  * training data stands for (the baseline of the growth-triggered refit).
  */
-export async function fitLayer(from: RouteSource, sample: Sample, represents: number, onProgress?: ProgressCallback): Promise<RoutingLayer> {
+export async function fitLayer(
+  from: RouteSource,
+  sample: Sample,
+  represents: number,
+  onProgress?: ProgressCallback,
+  trainer: LayerTrainer = new InProcessTrainer(from.config),
+): Promise<RoutingLayer> {
   const { config, layer: current } = from;
   const { d, K, seed } = config;
   if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
-  const { codebook, inertia, shares } = await trainCodebook(config, sample, seed, onProgress);
-  const codec = await trainCodec(config, codebook, sample, onProgress);
+  const { codebook, codec, inertia, shares } = await trainer.train(sample, seed, FIT_PHASES, onProgress);
   const slots = current.codebook ? current.allSlots() : [...current.buckets.slotsOf(0)];
   const next = new RoutingLayer(d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), current.slots, { fitError: inertia, sizeAtFit: represents });
-  await routeInto(next, from, slots, 'fit:route', onProgress);
+  await routeInto(next, from, slots, 'fit:route', trainer, onProgress);
   next.buckets.shrinkToFit();
   return next;
+}
+
+/** Progress phases of a fit's training. */
+export const FIT_PHASES = { kmeans: 'fit:kmeans', quantizer: 'fit:quantizer' } as const;
+
+/** Rows routed between looks at the clock on the main thread: as many as k-means checks. */
+const ROUTE_CHUNK = WORK_CHECK_MASK + 1;
+
+/**
+ * The trainer that works on the main thread, in slices that give queries a turn (see
+ * work-slice.ts): where no worker thread can start, and for the first fit, which holds the write
+ * lock anyway.
+ */
+export class InProcessTrainer implements LayerTrainer {
+  readonly inWorker = false;
+  private parts: TrainedParts | null = null;
+  private closed = false;
+
+  constructor(private readonly config: SRMConfig) {}
+
+  async train(sample: Sample, seed: number, phases: TrainPhases, onProgress?: ProgressCallback): Promise<TrainedParts> {
+    this.checkOpen();
+    const { codebook, inertia, shares } = await trainCodebook(this.config, sample, seed, onProgress, phases.kmeans);
+    this.checkOpen();
+    const codec = await trainCodec(this.config, codebook, sample, onProgress, phases.quantizer);
+    this.checkOpen();
+    this.parts = { codebook, codec, inertia, shares };
+    return this.parts;
+  }
+
+  async route(vectors: Float32Array, n: number): Promise<RoutedPage> {
+    this.checkOpen();
+    if (!this.parts) throw new InvalidInputError('route before train');
+    const { codebook, codec } = this.parts;
+    const out = { buckets: new Int32Array(n), rows: new Uint8Array(codec.bytesFor(n)) };
+    const yielder = new Yielder(WORK_SLICE_MS);
+    for (let from = 0; from < n; from += ROUTE_CHUNK) {
+      await yielder.maybe();
+      this.checkOpen();
+      encodeRoutedRows(codebook, codec, vectors, from, Math.min(n, from + ROUTE_CHUNK), out);
+    }
+    return out;
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+
+  private checkOpen(): void {
+    if (this.closed) throw new ClosedError('memory');
+  }
 }
