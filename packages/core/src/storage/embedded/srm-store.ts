@@ -33,11 +33,12 @@
  */
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
-import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
-import type { FetchWants, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
+import { matchesFilter } from '../../filter.js';
+import type { FetchWants, RoutingCheckpointStore, ScanOptions, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { deepCheck, type DeepCheckReport } from './deep-check.js';
-import { cloneView, columns, decodeRow, toPrepared, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
+import { cloneView, columns, decodeRow, toPrepared, WANT_PAYLOAD, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
 import type { CommitLog } from './moment.js';
 import { EmbeddedCheckpoints } from './routing-checkpoints.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
@@ -45,6 +46,7 @@ import { isFileSystemError, VectorFile } from './vector-file.js';
 import { HexVectorReader, IN_CHUNK, IN_MIN } from './hex-vectors.js';
 import { createItemsTable } from './items-table.js';
 import { ItemWriter } from './item-writes.js';
+import { toSqlFilter } from './sql-filter.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
@@ -266,19 +268,33 @@ export class EmbeddedSrmStore implements SrmStore {
     this.guard('setBuckets', () => this.log.commit(() => this.setBucketsTxn(slots, buckets)));
   }
 
-  async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
-    checkPageSize(pageSize);
+  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]> {
+    const { pageSize, filter } = checkScanOptions(options, DEFAULT_SCAN_PAGE);
     const mask = wantMask(want);
+    const where = filter === undefined ? undefined : toSqlFilter(filter);
+    // An inexact condition selects a superset: its rows are re-checked, which needs their payload.
+    const recheck = where !== undefined && !where.exact ? filter : undefined;
+    const readMask = recheck ? mask | WANT_PAYLOAD : mask;
+    // A filtered scan prepares its statement once per scan, not into the cache: filters are unbounded in number.
+    const st = this.guard('scan', () =>
+      (where === undefined
+        ? this.stmt(`scan:${mask}`, () => `SELECT ${columns(mask)} FROM ${this.table} WHERE slot > ? ORDER BY slot LIMIT ?`)
+        : this.db.prepare(`SELECT ${columns(readMask)} FROM ${this.table} WHERE slot > ? AND (${where.sql}) ORDER BY slot LIMIT ?`)
+      ).raw(true),
+    );
+    const params = where?.params ?? [];
     let after = -1;
     for (;;) {
-      const page = this.guard('scan', () => {
-        const st = this.stmt(`scan:${mask}`, () => `SELECT ${columns(mask)} FROM ${this.table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
-        return (st.all(after, pageSize) as Row[]).map((row) => decodeRow(row, mask, this.location, this.spec));
-      });
-      if (page.length === 0) return;
-      after = (page[page.length - 1] as SrmRecordView).slot;
-      yield page;
-      if (page.length < pageSize) return;
+      const rows = this.guard('scan', () => st.all(after, ...params, pageSize) as Row[]);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]![0] as number;
+      let page = this.guard('scan', () => rows.map((row) => decodeRow(row, readMask, this.location, this.spec)));
+      if (recheck) {
+        page = page.filter((v) => matchesFilter(v.payload!, recheck));
+        if (!(mask & WANT_PAYLOAD)) for (const v of page) delete v.payload;
+      }
+      if (page.length > 0) yield page;
+      if (rows.length < pageSize) return;
     }
   }
 
