@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { ClosedError, InvalidConfigError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
-import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
+import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import type { Payload, SrmStore, StorageBackend } from '../storage/types.js';
+import type { SrmStore, StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import type { Codebook } from './codebook.js';
@@ -22,9 +22,12 @@ import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import { prepareStored, type RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import { fitLayer, flatTrainingSample, subsample, type Sample } from './train.js';
+import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
+  ItemsOptions,
   MemoryItem,
+  PayloadItem,
   ProgressCallback,
   QueryHit,
   QueryOptions,
@@ -302,31 +305,21 @@ export class SemanticRoutingMemory {
    * The `k` nearest items to `vector`: probe the `m` nearest buckets, score
    * their items, rerank exactly, break ties by id. With a filter, probing
    * widens until `k` matching items are found or every bucket is probed, so a
-   * filter never returns fewer than `k` hits when `k` matching items exist.
+   * filter never returns fewer than `k` hits when `k` matching items exist. With `ids`, scores
+   * exactly within those items; with `withVectors`, each hit carries its stored vector.
    */
   async query(vector: VectorLike, opts: QueryOptions = {}): Promise<QueryHit[]> {
     opts = checkOptions(opts, 'query');
     await this.ensureOpen();
     const q = toQuery(vector, this.config.d, this.config.normalize);
-    const k = checkK(opts.k ?? this.config.topK, 'k');
-    const m = opts.m === undefined ? this.config.m : checkK(opts.m, 'm');
-    const codebook = this.codebook;
-    if (codebook && m > codebook.K) throw new InvalidInputError(`m must be <= K (${codebook.K}), got ${m}`);
-    const maxCandidates = opts.maxCandidates === undefined ? this.config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
-    const refine = opts.refine === undefined ? this.config.refine : checkK(opts.refine, 'refine');
-    let filter: ((p: Payload) => boolean) | undefined;
-    let filterAst: PayloadFilter | undefined;
-    if (typeof opts.filter === 'function') filter = opts.filter;
-    else if (opts.filter !== undefined) {
-      const ast = normalizeFilter(opts.filter);
-      filterAst = ast;
-      filter = (payload) => matchesFilter(payload, ast);
-    }
+    const params = resolveQueryParams(opts, this.config, this.codebook?.K);
+    const ids = checkQueryIds(opts.ids);
+    if (ids) return this.lock.read(() => queryWithin(this.store, this.config, q, ids, params));
     return this.lock.read(() => {
       const { d, normalize } = this.config;
-      const { codebook: cb, buckets, codec } = this.layer;
-      const index = { d, codebook: cb, buckets, codec, store: this.store, prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset), scratch: this.queryScratch };
-      return runQuery(index, q, { k, m, maxCandidates, refine, filter, filterAst });
+      const { codebook, buckets, codec } = this.layer;
+      const index = { d, codebook, buckets, codec, store: this.store, prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset), scratch: this.queryScratch };
+      return runQuery(index, q, params);
     });
   }
 
@@ -365,19 +358,34 @@ export class SemanticRoutingMemory {
       const recs = await this.store.fetchIds(list, { bucket: true });
       const missing = list.filter((_, i) => recs[i] === undefined);
       if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
-      const present = list.filter((_, i) => recs[i] !== undefined);
-      if (present.length === 0) return 0;
-      await this.store.write({ deleteIds: present });
-      const layer = this.layer;
-      for (const r of recs) {
-        if (!r) continue;
-        layer.buckets.remove(layer.listOf(r.bucket ?? -1), r.slot);
-        layer.slots.release(r.slot);
-        this.refits.noteWrite(r.slot);
-      }
-      layer.slots.live -= present.length;
-      return present.length;
+      return this.deleteLocked(list.flatMap((id, i) => (recs[i] ? [{ id, slot: recs[i]!.slot, bucket: recs[i]!.bucket! }] : [])));
     });
+  }
+
+  /**
+   * Deletes every item whose payload matches `filter`, in one durable write; resolves with how
+   * many were deleted. The store evaluates the filter (embedded: SQL on the payload column;
+   * Qdrant: its native filter), so the cost follows the matches, not the memory's size.
+   * @throws InvalidInputError for a bad filter (nothing is deleted).
+   */
+  async deleteWhere(filter: FilterInput): Promise<number> {
+    const ast = normalizeFilter(filter);
+    await this.ensureOpen();
+    return this.lock.write(async () => this.deleteLocked(await selectForDelete(this.store, ast)));
+  }
+
+  /** Deletes stored items from the store, then from the live layer. Caller holds the write lock. */
+  private async deleteLocked(doomed: readonly { id: string; slot: number; bucket: number }[]): Promise<number> {
+    if (doomed.length === 0) return 0;
+    await this.store.write({ deleteIds: doomed.map((r) => r.id) });
+    const layer = this.layer;
+    for (const r of doomed) {
+      layer.buckets.remove(layer.listOf(r.bucket), r.slot);
+      layer.slots.release(r.slot);
+      this.refits.noteWrite(r.slot);
+    }
+    layer.slots.live -= doomed.length;
+    return doomed.length;
   }
 
   /**
@@ -434,12 +442,19 @@ export class SemanticRoutingMemory {
     await this.refits.idle();
   }
 
-  /** Every stored item, in pages (ascending slot order). */
-  async *items(pageSize = 1000): AsyncIterable<MemoryItem[]> {
+  /**
+   * Every stored item, or with `filter` those whose payload matches (evaluated by the store), in
+   * pages, ascending slot order. A number is the page size (default 1000). With
+   * `withVectors: false` the items come without their vectors.
+   * @throws InvalidInputError for a bad page size, filter or option.
+   */
+  items(opts?: number | (ItemsOptions & { withVectors?: true })): AsyncIterable<MemoryItem[]>;
+  items(opts: ItemsOptions & { withVectors: false }): AsyncIterable<PayloadItem[]>;
+  items(opts?: number | ItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]>;
+  async *items(opts?: number | ItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
+    const checked = checkItemsOptions(opts);
     await this.ensureOpen();
-    for await (const page of this.store.scan({ id: true, vector: true, payload: true }, pageSize)) {
-      yield page.map((r) => ({ id: r.id!, vector: r.vector!, payload: r.payload ?? {} }));
-    }
+    yield* scanItems(this.store, checked);
   }
 
   /**
