@@ -33,6 +33,7 @@ export type { FilterOp, FilterScalar, FieldCondition, PayloadFilter, FilterInput
 export type {
   Payload,
   FetchWants,
+  ScanOptions,
   SrmRecord,
   SrmRecordView,
   SrmStoreSpec,
@@ -85,6 +86,8 @@ export type {
   QueryOptions,
   QueryHit,
   MemoryItem,
+  ItemsOptions,
+  PayloadItem,
   AddOptions,
   SRMStats,
 } from './srm/types.js';
