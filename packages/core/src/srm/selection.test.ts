@@ -151,3 +151,21 @@ for (const setup of setups) {
     });
   });
 }
+
+describe('selection in the docs (docs/getting-started.md)', () => {
+  it('runs the snippet: vectors with the hits, a query within ids, items and deletes by filter', async () => {
+    const memory = await SemanticRoutingMemory.open({ d: 3 });
+    await memory.add([[1, 0, 0], [0, 1, 0], [0.9, 0.1, 0]], { ids: ['a#0', 'a#1', 'b#0'], payloads: [{ doc: 'a' }, { doc: 'a' }, { doc: 'b' }] });
+    const hits = await memory.query([1, 0, 0], { k: 2, withVectors: true }); // each hit also has .vector
+    const within = await memory.query([1, 0, 0], { ids: ['a#1', 'b#0'] }); // scored only among these ids
+    const ofA: string[] = [];
+    for await (const page of memory.items({ filter: { doc: 'a' }, withVectors: false })) ofA.push(...page.map((item) => item.id));
+    const removed = await memory.deleteWhere({ doc: 'a' }); // 2: a#0 and a#1
+    expect(hits.map((h) => [h.id, h.vector?.length])).toEqual([['a#0', 3], ['b#0', 3]]);
+    expect(within.map((h) => h.id)).toEqual(['b#0', 'a#1']);
+    expect(ofA).toEqual(['a#0', 'a#1']);
+    expect(removed).toBe(2);
+    expect(memory.size).toBe(1);
+    await memory.close();
+  });
+});
