@@ -13,7 +13,8 @@
  *
  * The "before" paths are the adapters' old algorithms, kept here as baselines (not in product
  * code). Each repetition runs both, in alternating order, on the same embedded directory
- * memory (default options, fitted by the adds), and checks that they select the same items.
+ * memory (default options but K = 64, auto-fitted during the first batch of adds, and no
+ * background refit, so that none runs while the operations are timed), and checks that they select the same items.
  * Payloads are shaped like the adapters' (a LlamaIndex node's `_node_content` and text; a
  * LangGraph record's namespace fields and value); vectors are seeded Gaussian.
  *
@@ -59,11 +60,17 @@ function recordPayload(item: number, main: boolean): Payload {
   return { v: 2, ns: encoded, key: `k-${item}`, main, indexed: true, nsPrefixes: prefixes, value: { note: `remembered fact ${item}`.padEnd(120, '.') }, updatedAt: 1_700_000_000_000 + item };
 }
 
+/** Adds the items in batches; the memory fits itself at its `autoFitAt`, during the first batch. */
 async function fill(memory: SemanticRoutingMemory, ids: string[], payloads: Payload[], rng: Rng, d: number): Promise<void> {
   for (let i = 0; i < ids.length; i += ADD_BATCH) {
     const n = Math.min(ADD_BATCH, ids.length - i);
     await memory.add(gaussianVectors(rng, n, d), { ids: ids.slice(i, i + n), payloads: payloads.slice(i, i + n) });
   }
+}
+
+/** Default options but K, and no background refit (none may run while the operations are timed). */
+function memoryOptions(d: number, K: number, path: string) {
+  return { d, K, path, growthRefitRatio: 0, driftRefitRatio: 0 };
 }
 
 /** The old adapter algorithm: every item with its vector, matched in JS. */
@@ -103,6 +110,7 @@ async function main(): Promise<void> {
       items: { type: 'string', default: '100000' },
       d: { type: 'string', default: '64' },
       repeats: { type: 'string', default: '9' },
+      K: { type: 'string', default: '64' },
       seed: { type: 'string', default: '20261207' },
       out: { type: 'string', default: defaultOutDir() },
     },
@@ -111,15 +119,18 @@ async function main(): Promise<void> {
   const d = Number(values.d);
   const repeats = Number(values.repeats);
   const seed = Number(values.seed);
+  const K = Number(values.K);
+  const log = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
   const rng = new Rng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'srm-adapter-ops-'));
   const samples: Record<string, Samples> = { 'delete by ref doc': { before: [], after: [] }, 'replaceDocuments add': { before: [], after: [] }, listNamespaces: { before: [], after: [] } };
   try {
     // LlamaIndex nodes: n / 10 documents of 10 nodes.
-    const nodes = await SemanticRoutingMemory.open({ d, path: join(dir, 'nodes') });
+    const nodes = await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'nodes')));
     const docs = Math.floor(n / NODES_PER_DOC);
     const nodeIds = Array.from({ length: docs * NODES_PER_DOC }, (_, i) => `doc-${Math.floor(i / NODES_PER_DOC)}#${i % NODES_PER_DOC}`);
     await fill(nodes, nodeIds, nodeIds.map((_, i) => nodePayload(Math.floor(i / NODES_PER_DOC), i % NODES_PER_DOC, 0)), rng, d);
+    log(`nodes: ${nodes.size} items`);
     const picks = rng.sample(docs, 3 * repeats);
     for (let r = 0; r < repeats; r++) {
       // delete by ref doc: each side deletes its own document.
@@ -153,11 +164,12 @@ async function main(): Promise<void> {
         if (t.value !== NODES_PER_DOC) throw new Error(`replaceDocuments add (${side}) replaced ${t.value} nodes, expected ${NODES_PER_DOC}`);
         samples['replaceDocuments add']![side as 'before']!.push(t.ms);
       }
+      log(`nodes repetition ${r + 1} of ${repeats}`);
     }
     await nodes.close();
 
     // LangGraph records: n records, a main record per item and a second record for every other item.
-    const records = await SemanticRoutingMemory.open({ d, path: join(dir, 'records') });
+    const records = await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'records')));
     const recIds: string[] = [];
     const recPayloads: Payload[] = [];
     for (let item = 0; recIds.length < n; item++) {
@@ -169,6 +181,7 @@ async function main(): Promise<void> {
       }
     }
     await fill(records, recIds, recPayloads, rng, d);
+    log(`records: ${records.size} items`);
     for (let r = 0; r < repeats; r++) {
       const namespaces: Record<string, string[]> = {};
       for (const side of r % 2 === 0 ? ['before', 'after'] : ['after', 'before']) {
@@ -185,6 +198,7 @@ async function main(): Promise<void> {
         samples.listNamespaces![side as 'before']!.push(t.ms);
       }
       sameSet(namespaces.before!, namespaces.after!, 'listNamespaces');
+      log(`listNamespaces repetition ${r + 1} of ${repeats}`);
     }
     await records.close();
   } finally {
@@ -206,7 +220,7 @@ async function main(): Promise<void> {
     rows.map((r) => [r.operation, fixed(r.beforeMedianMs, 1), fixed(r.beforeP95Ms, 1), fixed(r.afterMedianMs, 1), fixed(r.afterP95Ms, 1), fixed(r.speedup, 1)]),
   );
   console.log(table);
-  const params = { items: n, d, repeats, seed, nodesPerDocument: NODES_PER_DOC };
+  const params = { items: n, d, K, repeats, seed, nodesPerDocument: NODES_PER_DOC };
   const run = { ...runInfo('full', process.argv.slice(2)), command: `${COMMAND} ${process.argv.slice(2).join(' ')}`.trim() };
   mkdirSync(values.out, { recursive: true });
   writeFileSync(join(values.out, 'adapter-ops.json'), `${JSON.stringify({ suite: 'adapter-ops', run, params, rows }, null, 2)}\n`);
@@ -229,7 +243,7 @@ async function main(): Promise<void> {
   writeFileSync(
     join(values.out, 'adapter-ops.md'),
     `<!-- generated by \`${COMMAND}\`; do not edit -->\n\n# Adapter operations: old scans against core push-down\n\nCommand: \`${run.command}\`  \n` +
-      `${n.toLocaleString('en-US')} items per memory (embedded directory, default options, d = ${d}), ${repeats} repetitions of each operation, before and after alternating within each repetition, seed ${seed}. ` +
+      `${n.toLocaleString('en-US')} items per memory (embedded directory, d = ${d}, default options but K = ${K}, auto-fitted during the first batch of adds, background refits off so that none runs while the operations are timed), ${repeats} repetitions of each operation, before and after alternating within each repetition, seed ${seed}. ` +
       `The machine was shared with other work while this ran (load average ${run.loadAverageAtStart.map((x) => x.toFixed(1)).join(' / ')} at the start): read the ratios within the run, not the absolute times. ` +
       `p95 of ${repeats} samples is close to their maximum.\n\n${table}\n\n![adapter operations](adapter-ops.svg)\n\n` +
       `- **delete by ref doc**: before, every item read with its vector and matched in JS, then \`delete(ids)\`; after, \`deleteWhere({ ref_doc_id })\`, the filter run as SQL on the payload column.\n` +
