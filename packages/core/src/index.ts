@@ -34,6 +34,7 @@ export type { FilterOp, FilterScalar, FieldCondition, PayloadFilter, FilterInput
 export type {
   Payload,
   FetchWants,
+  ScanOptions,
   SrmRecord,
   SrmRecordView,
   SrmStoreSpec,
@@ -86,6 +87,8 @@ export type {
   QueryOptions,
   QueryHit,
   MemoryItem,
+  ItemsOptions,
+  PayloadItem,
   AddOptions,
   SRMStats,
 } from './srm/types.js';

@@ -286,6 +286,19 @@ describe('bad input through LangChain callbacks', () => {
     expect((await store.memory())!.config.d).toBe(2);
   });
 
+  it('deletes by metadata filter (an object runs in the store, a function reads every document), and refuses ids with a filter', async () => {
+    const store = track(await SRMVectorStore.fromDocuments(docsWithMetadata(), new SyntheticEmbeddings()));
+    const contents = (r: [Document, number][]) => r.map(([d]) => d.pageContent).sort();
+    await store.delete({ filter: { year: { $lt: 2020 } } });
+    const q = await store.embeddings.embedQuery('foo');
+    expect(contents(await store.similaritySearchVectorWithScore(q, 3))).toEqual(['bar', 'baz']);
+    await store.delete({ filter: (doc: Document) => doc.metadata.lang === 'de' });
+    expect(contents(await store.similaritySearchVectorWithScore(q, 3))).toEqual(['baz']);
+    await expect(store.delete({ ids: ['x'], filter: { lang: 'en' } })).rejects.toThrow(InvalidInputError);
+    await expect(store.delete({ filter: { lang: { $like: 'e' } } as never })).rejects.toThrow(InvalidInputError);
+    expect(await store.count()).toBe(1);
+  });
+
   it('rejects mismatched counts and bad ids', async () => {
     const store = track(new SRMVectorStore(new FakeEmbeddings()));
     await expect(store.addVectors([[1, 2, 3, 4]], [])).rejects.toThrow(InvalidInputError);

@@ -12,7 +12,7 @@ import { maximalMarginalRelevance } from '@langchain/core/utils/math';
 import { SaveableVectorStore } from '@langchain/core/vectorstores';
 import type { MaxMarginalRelevanceSearchOptions } from '@langchain/core/vectorstores';
 import { DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInputError, Limits, NotFoundError, SemanticRoutingMemory } from '@srm/core';
-import type { FilterInput, MemoryItem, Payload, PayloadFilter, QueryHit, SRMOptions, StorageBackend } from '@srm/core';
+import type { FilterInput, Payload, PayloadFilter, QueryHit, SRMOptions, StorageBackend } from '@srm/core';
 import { translateMetadataFilter } from './metadata-filter.js';
 import type { MetadataFilter } from './metadata-filter.js';
 import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
@@ -66,10 +66,10 @@ const orderOf = (payload: Payload): number => (typeof payload.order === 'number'
  * The `k` nearest items, best first, exact score ties in insertion order (MemoryVectorStore's
  * order): asks the memory for more until every hit tied with the k-th is seen.
  */
-async function rankedHits(memory: SemanticRoutingMemory, vector: number[], k: number, filter: QueryFilter): Promise<QueryHit[]> {
+async function rankedHits(memory: SemanticRoutingMemory, vector: number[], k: number, filter: QueryFilter, withVectors = false): Promise<QueryHit[]> {
   let fetch = Math.min(Limits.maxK, k + 1);
   for (;;) {
-    const hits = await memory.query(vector, { k: fetch, filter });
+    const hits = await memory.query(vector, { k: fetch, filter, withVectors });
     const cut = hits[k - 1]?.score;
     if (hits.length < fetch || fetch >= Limits.maxK || cut === undefined || hits[hits.length - 1]!.score < cut) {
       return hits.sort((a, b) => b.score - a.score || orderOf(a.payload) - orderOf(b.payload)).slice(0, k);
@@ -316,18 +316,31 @@ export class SRMVectorStore extends SaveableVectorStore {
   }
 
   /**
-   * Deletes documents by id. Ids that are not stored are ignored.
-   * @throws InvalidInputError when `params.ids` is not an array of strings.
+   * Deletes documents by id, or every document whose metadata matches `filter` (the filter of
+   * the searches; as LangChain's Qdrant store). Ids that are not stored are ignored. A filter
+   * object runs in the memory's store (`deleteWhere`); a function filter reads every document.
+   * @throws InvalidInputError unless exactly one of `params.ids` (an array of strings) and
+   *   `params.filter` is given, or for a bad filter; nothing is deleted then.
    */
-  override async delete(params?: { ids?: string[] }): Promise<void> {
+  override async delete(params?: { ids?: string[]; filter?: SRMVectorStoreFilter }): Promise<void> {
     const ids = params?.ids;
-    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) {
-      throw new InvalidInputError(`delete expects { ids: string[] }, got ${describe(ids)}`);
+    if (params?.filter !== undefined && ids === undefined) return this.deleteMatching(toQueryFilter(params.filter)!);
+    if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string') || params?.filter !== undefined) {
+      throw new InvalidInputError(`delete expects { ids: string[] } or { filter }, got ${describe(params)}`);
     }
     if (ids.length === 0) return;
     const memory = await this.existingMemory();
     if (!memory) return;
     await memory.delete([...new Set(ids)], { ignoreMissing: true });
+  }
+
+  private async deleteMatching(filter: Exclude<QueryFilter, undefined>): Promise<void> {
+    const memory = await this.existingMemory();
+    if (!memory) return;
+    if (typeof filter !== 'function') return void (await memory.deleteWhere(filter));
+    const ids: string[] = [];
+    for await (const page of memory.items({ withVectors: false })) for (const it of page) if (filter(it.payload)) ids.push(it.id);
+    if (ids.length > 0) await memory.delete(ids, { ignoreMissing: true });
   }
 
   /** The stored documents with these ids, in the given order; ids that are not stored are skipped. */
@@ -391,12 +404,11 @@ export class SRMVectorStore extends SaveableVectorStore {
     const memory = await this.existingMemory();
     if (!memory) return [];
     const queryVector = await this.embeddings.embedQuery(query);
-    const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter);
+    // The hits carry their vectors: no second read, and no candidate deleted in between.
+    const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter, true);
     if (hits.length === 0) return [];
-    // Candidates deleted since the query are dropped, not invented.
-    const items = (await memory.get(hits.map((h) => h.id), { ignoreMissing: true })).filter((it): it is MemoryItem => it !== undefined);
-    const chosen = maximalMarginalRelevance(queryVector, items.map((it) => Array.from(it.vector)), lambda, k);
-    return chosen.map((i) => toDocument(items[i]!.id, items[i]!.payload));
+    const chosen = maximalMarginalRelevance(queryVector, hits.map((h) => Array.from(h.vector!)), lambda, k);
+    return chosen.map((i) => toDocument(hits[i]!.id, hits[i]!.payload));
   }
 
   /**

@@ -18,7 +18,7 @@ export const REF_DOC_ID_KEY = 'ref_doc_id';
 export const NODE_CONTENT_KEY = '_node_content';
 
 /** What `nodeToMetadata` writes as the ref doc id of a node without a source document. */
-const NO_REF_DOC = 'None';
+export const NO_REF_DOC = 'None';
 
 /**
  * The id of the node's source document, or `undefined` for a node without one. LlamaIndex

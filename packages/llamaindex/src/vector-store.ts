@@ -6,12 +6,12 @@ import { getTopKMMREmbeddings } from '@llamaindex/core/embeddings';
 import type { BaseNode } from '@llamaindex/core/schema';
 import { BaseVectorStore, VectorStoreQueryMode } from '@llamaindex/core/vector-store';
 import type { VectorStoreQuery, VectorStoreQueryResult } from '@llamaindex/core/vector-store';
-import { defaultSRMOptions, DimensionMismatchError, InvalidConfigError, InvalidInputError, Limits, matchesFilter, NotFoundError } from '@srm/core';
-import type { Payload, QueryHit, SemanticRoutingMemory, SRMOptions, StorageBackend } from '@srm/core';
+import { defaultSRMOptions, DimensionMismatchError, InvalidConfigError, InvalidInputError, Limits, NotFoundError } from '@srm/core';
+import type { Payload, PayloadFilter, QueryHit, SemanticRoutingMemory, SRMOptions, StorageBackend } from '@srm/core';
 import { toPayloadFilter } from './filters.js';
 import type { QueryFilter } from './filters.js';
 import { LazyMemory } from './lazy-memory.js';
-import { nodeToPayload, payloadToNode, REF_DOC_ID_KEY, refDocOf, storedVersion } from './node-payload.js';
+import { NO_REF_DOC, nodeToPayload, payloadToNode, REF_DOC_ID_KEY, refDocOf, storedVersion } from './node-payload.js';
 import { assertNodeOfOurCore, resolveEmbedModel } from './one-core.js';
 
 /**
@@ -230,10 +230,11 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
     // Added first, then the old nodes removed: an interruption leaves both versions, never neither.
     if (this.replaceDocuments && incoming.size > 0) {
       const batch = new Set(ids);
-      await this.deleteWhere(memory, (payload, id) => {
-        // The cheap field test first: refDocOf parses the node only for "None".
-        const ref = payload[REF_DOC_ID_KEY];
-        const seen = typeof ref === 'string' ? incoming.get(ref) : undefined;
+      // The memory selects the stored nodes of the incoming documents; the version test runs here.
+      const ofIncoming = { field: REF_DOC_ID_KEY, op: 'in' as const, value: [...incoming.keys()] };
+      await this.deleteSelected(memory, ofIncoming, (payload, id) => {
+        const ref = payload[REF_DOC_ID_KEY] as string;
+        const seen = incoming.get(ref);
         if (seen === undefined || batch.has(id) || refDocOf(payload) !== ref) return false;
         const stored = storedVersion(payload);
         return !seen.sourceHashes.has(stored.sourceHash) || (stored.hash !== undefined && seen.hashes.has(stored.hash));
@@ -247,8 +248,8 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
    * `index.deleteRefDoc`). Deleting a document with no nodes does nothing; a
    * node without a source document belongs to no document (not to `"None"`).
    *
-   * Cost: one scan of the memory's items (the memory has no index on payload
-   * fields); fine for occasional deletes, slow as a bulk operation on millions.
+   * The memory evaluates the filter on the document id in its store (`deleteWhere`), so the cost
+   * follows the document's nodes, not the memory's size.
    * @throws InvalidInputError when `refDocId` is not a non-empty string.
    */
   async delete(refDocId: string, _deleteOptions?: object): Promise<void> {
@@ -256,13 +257,17 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
       throw new InvalidInputError(`delete expects a non-empty ref doc id, got ${JSON.stringify(refDocId)}`);
     }
     const memory = await this.lazy.existing();
-    if (memory) await this.deleteWhere(memory, (payload) => payload[REF_DOC_ID_KEY] === refDocId && refDocOf(payload) === refDocId);
+    if (!memory) return;
+    const ofDocument = { field: REF_DOC_ID_KEY, op: 'eq' as const, value: refDocId };
+    // "None" is also what LlamaIndex writes for a node without a document: its relationships tell them apart.
+    if (refDocId === NO_REF_DOC) await this.deleteSelected(memory, ofDocument, (payload) => refDocOf(payload) === refDocId);
+    else await memory.deleteWhere(ofDocument);
   }
 
-  /** Deletes the items whose payload passes `match`, after one scan. */
-  private async deleteWhere(memory: SemanticRoutingMemory, match: (payload: Payload, id: string) => boolean): Promise<void> {
+  /** Deletes the items that the memory selects with `filter` and that then pass `match`. */
+  private async deleteSelected(memory: SemanticRoutingMemory, filter: PayloadFilter, match: (payload: Payload, id: string) => boolean): Promise<void> {
     const ids: string[] = [];
-    for await (const page of memory.items(SCAN_PAGE)) {
+    for await (const page of memory.items({ filter, withVectors: false, pageSize: SCAN_PAGE })) {
       for (const item of page) if (match(item.payload, item.id)) ids.push(item.id);
     }
     if (ids.length > 0) await memory.delete(ids, { ignoreMissing: true });
@@ -304,15 +309,18 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
       return { ...EMPTY_RESULT };
     }
 
+    const mmr = mode === VectorStoreQueryMode.MMR;
     let hits: QueryHit[];
     if (docIds !== undefined) {
-      hits = await this.scoreIds(memory, embedding, docIds, filter);
-      if (mode === VectorStoreQueryMode.DEFAULT) hits = hits.slice(0, k);
+      // Exactly within the node ids; MMR chooses among all of them (up to the memory's largest k).
+      const within = new Set(docIds).size;
+      if (within === 0) return { ...EMPTY_RESULT };
+      hits = await memory.query(embedding, { ids: docIds, k: mmr ? Math.min(Limits.maxK, within) : k, withVectors: mmr, ...(filter ? { filter } : {}) });
     } else {
-      const fetch = mode === VectorStoreQueryMode.MMR ? Math.min(Limits.maxK, k * this.mmrPrefetchFactor) : k;
-      hits = await memory.query(embedding, { ...params, k: fetch, ...(filter ? { filter } : {}) });
+      const fetch = mmr ? Math.min(Limits.maxK, k * this.mmrPrefetchFactor) : k;
+      hits = await memory.query(embedding, { ...params, k: fetch, withVectors: mmr, ...(filter ? { filter } : {}) });
     }
-    if (mode === VectorStoreQueryMode.MMR) hits = await this.selectMmr(memory, embedding, hits, k, query.mmrThreshold);
+    if (mmr) hits = selectMmr(embedding, hits, k, query.mmrThreshold);
     return {
       nodes: hits.map((h) => payloadToNode(h.payload, h.id)),
       similarities: hits.map((h) => h.score),
@@ -327,58 +335,15 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
   async close(): Promise<void> {
     await this.lazy.close();
   }
-
-  /** Exact scores of the given node ids that pass `filter`, best first. */
-  private async scoreIds(memory: SemanticRoutingMemory, embedding: readonly number[], docIds: readonly string[], filter: QueryFilter | undefined): Promise<QueryHit[]> {
-    const d = memory.config.d;
-    // The memory's own query checks its vector; this path scores here, so it checks the same way.
-    checkVector(embedding, 'query embedding', d);
-    const items = await memory.get([...new Set(docIds)], { ignoreMissing: true });
-    const q = Float32Array.from(embedding);
-    const hits: QueryHit[] = [];
-    for (const item of items) {
-      if (item === undefined || (filter && !passes(item.payload, filter))) continue;
-      hits.push({ id: item.id, score: similarity(q, item.vector, memory.config.metric), payload: item.payload });
-    }
-    return hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
-  }
-
-  /** Maximal marginal relevance over `candidates` (LlamaIndex's own MMR); similarities stay the query scores. */
-  private async selectMmr(memory: SemanticRoutingMemory, embedding: readonly number[], candidates: QueryHit[], k: number, threshold: number | undefined): Promise<QueryHit[]> {
-    if (candidates.length === 0) return candidates;
-    const items = await memory.get(
-      candidates.map((c) => c.id),
-      { ignoreMissing: true },
-    );
-    const present: QueryHit[] = [];
-    const vectors: number[][] = [];
-    items.forEach((item, i) => {
-      if (item === undefined) return; // deleted since the search
-      present.push(candidates[i]!);
-      vectors.push(Array.from(item.vector));
-    });
-    const [, chosen] = getTopKMMREmbeddings([...embedding], vectors, null, k, present.map((c) => c.id), null, threshold ?? null);
-    const byId = new Map(present.map((c) => [c.id, c]));
-    return (chosen as string[]).map((id) => byId.get(id)!);
-  }
-
 }
 
-function similarity(q: Float32Array, v: Float32Array, metric: string): number {
-  let dot = 0;
-  let qq = 0;
-  let vv = 0;
-  for (let j = 0; j < q.length; j++) {
-    dot += q[j]! * v[j]!;
-    qq += q[j]! * q[j]!;
-    vv += v[j]! * v[j]!;
-  }
-  if (metric === 'dot') return dot;
-  return qq === 0 || vv === 0 ? 0 : dot / Math.sqrt(qq * vv);
-}
-
-function passes(payload: Payload, filter: QueryFilter): boolean {
-  return typeof filter === 'function' ? filter(payload) : matchesFilter(payload, filter);
+/** Maximal marginal relevance over `candidates` (LlamaIndex's own MMR, on the vectors the query returned); similarities stay the query scores. */
+function selectMmr(embedding: readonly number[], candidates: QueryHit[], k: number, threshold: number | undefined): QueryHit[] {
+  if (candidates.length === 0) return candidates;
+  const vectors = candidates.map((c) => Array.from(c.vector!));
+  const [, chosen] = getTopKMMREmbeddings([...embedding], vectors, null, k, candidates.map((c) => c.id), null, threshold ?? null);
+  const byId = new Map(candidates.map((c) => [c.id, c]));
+  return (chosen as string[]).map((id) => byId.get(id)!);
 }
 
 /**

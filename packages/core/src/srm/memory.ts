@@ -1,19 +1,15 @@
 /**
- * SemanticRoutingMemory: a dense vector memory whose RAM holds a k-means
- * codebook and compact per-bucket slot lists (the routing layer), plus
- * optional compact rerank codes; full vectors, ids and payloads live in the
- * store. A query probes the `m` nearest buckets and reranks their items
- * exactly.
+ * SemanticRoutingMemory: a dense vector memory whose RAM holds a k-means codebook, compact
+ * per-bucket slot lists (the routing layer) and compact rerank codes; full vectors, ids and
+ * payloads live in the store. A query probes the `m` nearest buckets and reranks exactly.
  */
-import { randomUUID } from 'node:crypto';
 import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } from '../errors.js';
-import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
+import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
-import type { Payload, SrmStore, StorageBackend } from '../storage/types.js';
+import type { SrmStore, StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
-import type { Codebook } from './codebook.js';
 import { commitLayer } from './commit.js';
 import { checkOpenOptions, resolveConfig, type SRMConfig } from './config.js';
 import { layerStats, verifyLayer } from './diagnostics.js';
@@ -23,9 +19,12 @@ import { prepareStored, type RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
 import { fitLayer, flatTrainingSample, subsample } from './train.js';
+import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
+  ItemsOptions,
   MemoryItem,
+  PayloadItem,
   ProgressCallback,
   QueryHit,
   QueryOptions,
@@ -36,10 +35,13 @@ import type {
   VectorLike,
 } from './types.js';
 import { claimStore, releaseStore } from './open-stores.js';
-import { insertBatch, type Batch } from './writes.js';
+import { freshIds, insertBatch, type Batch } from './writes.js';
 import { checkId, checkIds, checkK, checkOptions, checkPayload, guardProgress, toMatrix, toQuery } from './validate.js';
 
 export type { RefitOptions } from './refit.js';
+
+/** An item a delete removes, with its bucket in the live layer. */
+type Doomed = { id: string; slot: number; bucket: number };
 
 /**
  * A dense memory that stays small in RAM.
@@ -72,7 +74,7 @@ export class SemanticRoutingMemory {
   private openedFrom: SRMStats['openedFrom'] = { source: 'scan', reason: 'not opened yet' };
   /** Checksums of the bucket lists the store's checkpoint holds (null: none known), so a checkpoint rewrites only changed lists. */
   private checkpointChecksums: Uint32Array | null = null;
-  /** Set once attach() succeeded: only then is there a routing layer worth checkpointing. */
+  /** Set once setUp() opened the store: only then is there a routing layer worth checkpointing. */
   private attached = false;
   /** Frees this memory's store for another open in this process (see `open-stores.ts`); set once the store is claimed. */
   private releaseClaim: () => void = () => undefined;
@@ -104,10 +106,16 @@ export class SemanticRoutingMemory {
     this.releaseClaim = () => releaseStore(backend, name, this);
   }
 
-  /** Opens the default in-memory backend when none was given, then attaches. */
+  /** Opens the default in-memory backend when none was given, then the store, its state and routing layer (from a checkpoint or a scan). */
   private async setUp(storage: StorageBackend | undefined, name: string, options: SRMOptions, rebuild: boolean): Promise<void> {
     if (!storage) this.claim((this.ownedStorage = await openDefaultBackend()), name);
-    await this.attach(storage ?? this.ownedStorage!, name, options, rebuild);
+    const opened = await openMemory(storage ?? this.ownedStorage!, name, this.config, options, rebuild);
+    this.store = opened.store;
+    this.config = opened.config;
+    this.layer = opened.layer;
+    this.openedFrom = opened.openedFrom;
+    this.checkpointChecksums = opened.checkpointChecksums;
+    this.attached = true;
   }
 
   /**
@@ -134,17 +142,6 @@ export class SemanticRoutingMemory {
     }
   }
 
-  /** Opens the store, restores the state and the routing layer (from a checkpoint or a scan). */
-  private async attach(backend: StorageBackend, name: string, options: SRMOptions, rebuild: boolean): Promise<void> {
-    const opened = await openMemory(backend, name, this.config, options, rebuild);
-    this.store = opened.store;
-    this.config = opened.config;
-    this.layer = opened.layer;
-    this.openedFrom = opened.openedFrom;
-    this.checkpointChecksums = opened.checkpointChecksums;
-    this.attached = true;
-  }
-
   /** The memory as its background refit sees it. */
   private refitHost(): RefitHost {
     // Getters: the host reads the live fields, which attach, fit and refit replace.
@@ -159,11 +156,6 @@ export class SemanticRoutingMemory {
       install: (next, placed) => this.install(next, placed),
       fitStored: (onProgress) => this.fitLocked(flatTrainingSample(this.config, this.layer, new Float32Array(0), 0), this.layer.slots.live, onProgress),
     };
-  }
-
-  /** The live codebook (null before the fit). */
-  private get codebook(): Codebook | null {
-    return this.layer.codebook;
   }
 
   /**
@@ -203,7 +195,7 @@ export class SemanticRoutingMemory {
 
   /** Whether the codebook is trained (before that, queries are exact scans). */
   get isFitted(): boolean {
-    return this.codebook !== null;
+    return this.layer.codebook !== null;
   }
 
   /** Where the memory lives: a file path, a collection name, or ":memory:". */
@@ -259,9 +251,9 @@ export class SemanticRoutingMemory {
     const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
     if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
     return this.lock.write(async () => {
-      const finalIds = ids ?? (await this.freshIds(n));
-      let existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
-      let doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
+      const finalIds = ids ?? (await freshIds(this.store, n));
+      let existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+      let doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       const added = existing.filter((e) => e === undefined).length;
       const deleted = doomed.filter((e) => e !== undefined).length;
       const live = this.layer.slots.live;
@@ -269,8 +261,8 @@ export class SemanticRoutingMemory {
       if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
         await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
         // The fit re-routed every stored item: read the buckets again.
-        existing = this.liveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
-        doomed = this.liveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
+        existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+        doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
       }
       const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
       await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
@@ -279,18 +271,6 @@ export class SemanticRoutingMemory {
       this.refits.maybeStart();
       return result;
     });
-  }
-
-  /** Records with their item's bucket in the live layer (the store's may lag it while a refit writes them back). */
-  private liveBuckets<R extends { slot: number; bucket?: number }>(recs: (R | undefined)[]): (R | undefined)[] {
-    return recs.map((r) => (r ? { ...r, bucket: this.refits.liveBucket(r.slot, r.bucket) } : r));
-  }
-
-  /** UUID v4 ids that are not in the store (a collision is astronomically rare, but checked). */
-  private async freshIds(n: number): Promise<string[]> {
-    const ids = Array.from({ length: n }, () => randomUUID());
-    const clash = await this.store.fetchIds(ids, {});
-    return clash.some((c) => c !== undefined) ? this.freshIds(n) : ids;
   }
 
   /** Writes a validated batch and places it in the live layer, then tracks drift and adapts. Caller holds the write lock. */
@@ -316,31 +296,21 @@ export class SemanticRoutingMemory {
    * The `k` nearest items to `vector`: probe the `m` nearest buckets, score
    * their items, rerank exactly, break ties by id. With a filter, probing
    * widens until `k` matching items are found or every bucket is probed, so a
-   * filter never returns fewer than `k` hits when `k` matching items exist.
+   * filter never returns fewer than `k` hits when `k` matching items exist. With `ids`, scores
+   * exactly within those items; with `withVectors`, each hit carries its stored vector.
    */
   async query(vector: VectorLike, opts: QueryOptions = {}): Promise<QueryHit[]> {
     opts = checkOptions(opts, 'query');
     await this.ensureOpen();
     const q = toQuery(vector, this.config.d, this.config.normalize);
-    const k = checkK(opts.k ?? this.config.topK, 'k');
-    const m = opts.m === undefined ? this.config.m : checkK(opts.m, 'm');
-    const codebook = this.codebook;
-    if (codebook && m > codebook.K) throw new InvalidInputError(`m must be <= K (${codebook.K}), got ${m}`);
-    const maxCandidates = opts.maxCandidates === undefined ? this.config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
-    const refine = opts.refine === undefined ? this.config.refine : checkK(opts.refine, 'refine');
-    let filter: ((p: Payload) => boolean) | undefined;
-    let filterAst: PayloadFilter | undefined;
-    if (typeof opts.filter === 'function') filter = opts.filter;
-    else if (opts.filter !== undefined) {
-      const ast = normalizeFilter(opts.filter);
-      filterAst = ast;
-      filter = (payload) => matchesFilter(payload, ast);
-    }
+    const params = resolveQueryParams(opts, this.config, this.layer.codebook?.K);
+    const ids = checkQueryIds(opts.ids);
+    if (ids) return this.lock.read(() => queryWithin(this.store, this.config, q, ids, params));
     return this.lock.read(() => {
       const { d, normalize } = this.config;
-      const { codebook: cb, buckets, codec } = this.layer;
-      const index = { d, codebook: cb, buckets, codec, store: this.store, prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset), scratch: this.queryScratch };
-      return runQuery(index, q, { k, m, maxCandidates, refine, filter, filterAst });
+      const { codebook, buckets, codec } = this.layer;
+      const index = { d, codebook, buckets, codec, store: this.store, prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset), scratch: this.queryScratch };
+      return runQuery(index, q, params);
     });
   }
 
@@ -376,22 +346,37 @@ export class SemanticRoutingMemory {
     const list = [...new Set(checkIds(ids, 'ids', false))];
     if (list.length === 0) return 0;
     return this.lock.write(async () => {
-      const recs = this.liveBuckets(await this.store.fetchIds(list, { bucket: true }));
+      const recs = this.refits.withLiveBuckets(await this.store.fetchIds(list, { bucket: true }));
       const missing = list.filter((_, i) => recs[i] === undefined);
       if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
-      const present = list.filter((_, i) => recs[i] !== undefined);
-      if (present.length === 0) return 0;
-      await this.store.write({ deleteIds: present });
-      const layer = this.layer;
-      for (const r of recs) {
-        if (!r) continue;
-        layer.buckets.remove(layer.listOf(r.bucket ?? -1), r.slot);
-        layer.slots.release(r.slot);
-        this.refits.noteWrite(r.slot);
-      }
-      layer.slots.live -= present.length;
-      return present.length;
+      return this.deleteLocked(list.flatMap((id, i) => (recs[i] ? [{ id, slot: recs[i]!.slot, bucket: recs[i]!.bucket! }] : [])));
     });
+  }
+
+  /**
+   * Deletes every item whose payload matches `filter`, in one durable write; resolves with how
+   * many were deleted. The store evaluates the filter (embedded: SQL on the payload column;
+   * Qdrant: its native filter), so the cost follows the matches, not the memory's size.
+   * @throws InvalidInputError for a bad filter (nothing is deleted).
+   */
+  async deleteWhere(filter: FilterInput): Promise<number> {
+    const ast = normalizeFilter(filter);
+    await this.ensureOpen();
+    return this.lock.write(async () => this.deleteLocked(this.refits.withLiveBuckets(await selectForDelete(this.store, ast)) as Doomed[]));
+  }
+
+  /** Deletes stored items from the store, then from the live layer. Caller holds the write lock. */
+  private async deleteLocked(doomed: readonly Doomed[]): Promise<number> {
+    if (doomed.length === 0) return 0;
+    await this.store.write({ deleteIds: doomed.map((r) => r.id) });
+    const layer = this.layer;
+    for (const r of doomed) {
+      layer.buckets.remove(layer.listOf(r.bucket), r.slot);
+      layer.slots.release(r.slot);
+      this.refits.noteWrite(r.slot);
+    }
+    layer.slots.live -= doomed.length;
+    return doomed.length;
   }
 
   /**
@@ -449,12 +434,19 @@ export class SemanticRoutingMemory {
     await this.refits.idle();
   }
 
-  /** Every stored item, in pages (ascending slot order). */
-  async *items(pageSize = 1000): AsyncIterable<MemoryItem[]> {
+  /**
+   * Every stored item, or with `filter` those whose payload matches (evaluated by the store), in
+   * pages, ascending slot order. A number is the page size (default 1000). With
+   * `withVectors: false` the items come without their vectors.
+   * @throws InvalidInputError for a bad page size, filter or option.
+   */
+  items(opts?: number | (ItemsOptions & { withVectors?: true })): AsyncIterable<MemoryItem[]>;
+  items(opts: ItemsOptions & { withVectors: false }): AsyncIterable<PayloadItem[]>;
+  items(opts?: number | ItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]>;
+  async *items(opts?: number | ItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
+    const checked = checkItemsOptions(opts);
     await this.ensureOpen();
-    for await (const page of this.store.scan({ id: true, vector: true, payload: true }, pageSize)) {
-      yield page.map((r) => ({ id: r.id!, vector: r.vector!, payload: r.payload ?? {} }));
-    }
+    yield* scanItems(this.store, checked);
   }
 
   /**

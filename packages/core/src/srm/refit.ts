@@ -161,6 +161,11 @@ export class BackgroundRefit {
     return live >= 0 ? live : stored;
   }
 
+  /** Records with their item's bucket in the live layer (see {@link liveBucket}). */
+  withLiveBuckets<R extends { slot: number; bucket?: number }>(recs: (R | undefined)[]): (R | undefined)[] {
+    return recs.map((r) => (r ? { ...r, bucket: this.liveBucket(r.slot, r.bucket) } : r));
+  }
+
   /** Whether stored buckets lag the live layer (a refit is writing them back). */
   get bucketsLag(): boolean {
     return this.lagging !== null && this.host.epoch === this.laggingEpoch;

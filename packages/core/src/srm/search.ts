@@ -96,6 +96,8 @@ export interface SearchParams {
   filter: ((payload: Payload) => boolean) | undefined;
   /** The filter as an AST when it came as one (a function filter cannot be sent to a server). */
   filterAst: PayloadFilter | undefined;
+  /** Return each hit's stored vector, read in the same fetch as its payload. */
+  withVectors: boolean;
 }
 
 /** Candidate slots with their in-RAM scores. */
@@ -183,11 +185,14 @@ function bestWithTies(slots: Uint32Array, scores: Float32Array, count: number, k
 }
 
 /** Step 4: ids and payloads, ordered by score (desc) then id (asc), cut to k. */
-async function finalize(ix: SearchIndex, slots: Uint32Array, scores: Float32Array, k: number): Promise<QueryHit[]> {
-  const recs = await ix.store.fetchSlots(slots, { id: true, payload: true });
+async function finalize(ix: SearchIndex, slots: Uint32Array, scores: Float32Array, k: number, withVectors: boolean): Promise<QueryHit[]> {
+  const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: withVectors });
   const hits: QueryHit[] = [];
   recs.forEach((r, i) => {
-    if (r?.id !== undefined) hits.push({ id: r.id, score: scores[i]!, payload: r.payload ?? {} });
+    if (r?.id === undefined) return;
+    const hit: QueryHit = { id: r.id, score: scores[i]!, payload: r.payload ?? {} };
+    if (withVectors) hit.vector = r.vector!;
+    hits.push(hit);
   });
   return sortHits(hits).slice(0, k);
 }
@@ -201,7 +206,7 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
   const { codec } = ix;
   if (codec.exact) {
     const best = bestWithTies(c.slots, c.scores, c.count, p.k);
-    return finalize(ix, best.slots, best.scores, p.k);
+    return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
   }
   let slots = c.slots.subarray(0, c.count);
   if (codec.scores) {
@@ -210,7 +215,7 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
     for (let i = 0; i < c.count; i++) pushIfBetter(top, c.slots[i]!, c.scores[i]!);
     slots = top.ids.slice(0, top.size);
   }
-  return rerankExactly(ix, q, slots, p.k, scratch);
+  return rerankExactly(ix, q, slots, p, scratch);
 }
 
 /** `top.push(id, score)`, skipping the call for the usual candidate that cannot enter a full heap. */
@@ -219,10 +224,10 @@ function pushIfBetter(top: TopK, id: number, score: number): void {
 }
 
 /** Step 3 on `slots` (distinct): exact scores from the store, the best `k` with their ties, then step 4. */
-async function rerankExactly(ix: SearchIndex, q: Float32Array, slots: Uint32Array, k: number, scratch: SearchScratch): Promise<QueryHit[]> {
+async function rerankExactly(ix: SearchIndex, q: Float32Array, slots: Uint32Array, p: SearchParams, scratch: SearchScratch): Promise<QueryHit[]> {
   const exact = await exactFromStore(ix, q, slots, scratch);
-  const best = bestWithTies(slots, exact, slots.length, k);
-  return finalize(ix, best.slots, best.scores, k);
+  const best = bestWithTies(slots, exact, slots.length, p.k);
+  return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
 }
 
 /**
@@ -243,7 +248,7 @@ async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scra
     scorer.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
     for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);
   }
-  return rerankExactly(ix, q, top.ids.slice(0, top.size), p.k, scratch);
+  return rerankExactly(ix, q, top.ids.slice(0, top.size), p, scratch);
 }
 
 /** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */
@@ -258,15 +263,16 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
   for (let start = 0; start < order.length && matched < need; start += page) {
     const idx = order.slice(start, start + page);
     const slots = Uint32Array.from(idx, (i) => c.slots[i]!);
-    const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codec.exact });
+    const recs = await ix.store.fetchSlots(slots, { id: true, payload: true, vector: !codec.exact || p.withVectors });
     recs.forEach((r, j) => {
       if (!r?.id || !filter(r.payload ?? {})) return;
-      let score = c.scores[idx[j]!]!;
+      // The hit keeps the vector as stored; the score reads a prepared copy.
+      const hit: QueryHit = { id: r.id, score: c.scores[idx[j]!]!, payload: r.payload ?? {}, ...(p.withVectors ? { vector: r.vector!.slice() } : {}) };
       if (!codec.exact) {
         ix.prepareStored(r.vector!, 0);
-        score = dot(q, 0, r.vector!, 0, ix.d);
+        hit.score = dot(q, 0, r.vector!, 0, ix.d);
       }
-      hits.push({ id: r.id, score, payload: r.payload ?? {} });
+      hits.push(hit);
       matched++;
     });
   }
@@ -309,7 +315,7 @@ async function runOnServer(ix: SearchIndex, q: Float32Array, p: SearchParams): P
     codebook.probe(q, m, probes);
     // A few extra hits so that ties at the cut-off can be ordered by id here.
     const scored = await ix.store.searchBuckets!(q, Array.from(probes), p.k + 8, p.filterAst);
-    const hits = await finalize(ix, Uint32Array.from(scored, (h) => h.slot), Float32Array.from(scored, (h) => h.score), p.k);
+    const hits = await finalize(ix, Uint32Array.from(scored, (h) => h.slot), Float32Array.from(scored, (h) => h.score), p.k, p.withVectors);
     if (hits.length >= p.k || !p.filterAst || m >= codebook.K) return hits;
     m = Math.min(codebook.K, m * 4);
   }

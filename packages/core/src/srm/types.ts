@@ -129,6 +129,18 @@ export interface QueryOptions {
   maxCandidates?: number;
   /** Exact re-scoring budget for int8/pq/sq4/pq4. Default: config `refine`. */
   refine?: number;
+  /**
+   * Return each hit's stored vector (as `get` returns it) in {@link QueryHit.vector}, read in the
+   * same fetch as the payload: for MMR and other re-ranking that needs the vectors. Default false.
+   */
+  withVectors?: boolean;
+  /**
+   * Score exactly within these ids only (like Qdrant's `has_id`): every stored item among them
+   * that passes `filter` is scored from its stored vector, and the best `k` are returned. No
+   * bucket is probed, so `m`, `maxCandidates` and `refine` do not apply. Ids not stored are
+   * left out; at most `Limits.maxBatchSize` ids.
+   */
+  ids?: readonly string[];
 }
 
 /** One query result. */
@@ -137,6 +149,27 @@ export interface QueryHit {
   /** Cosine similarity (metric cosine) or dot product (metric dot); higher is closer. */
   score: number;
   payload: Payload;
+  /** The stored vector, when the query asked for it with `withVectors`. */
+  vector?: Float32Array;
+}
+
+/** A stored item read without its vector (`items({ withVectors: false })`). */
+export interface PayloadItem {
+  id: string;
+  payload: Payload;
+}
+
+/** Options of `items`. */
+export interface ItemsOptions {
+  /** Items per page. Default 1000. */
+  pageSize?: number;
+  /**
+   * Only the items whose payload matches. The store evaluates it (embedded: SQL on the payload
+   * column; Qdrant: its native filter), so the items that do not match are not decoded.
+   */
+  filter?: FilterInput;
+  /** Read the vectors too. Default true; false yields {@link PayloadItem}s and reads less. */
+  withVectors?: boolean;
 }
 
 /** One stored item. */

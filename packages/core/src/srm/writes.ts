@@ -2,6 +2,7 @@
  * The write path of a batch: slots and buckets for each item, one acknowledged store write,
  * then the rows placed in the live layer, all at once so no query sees half a batch.
  */
+import { randomUUID } from 'node:crypto';
 import type { Payload, SrmRecord, SrmStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
@@ -84,4 +85,11 @@ export async function insertBatch(
   allocator.live += newSlots.length - removals.length;
   onProgress?.({ phase: 'add', done: n, total: n });
   return { buckets, errSum };
+}
+
+/** `n` UUID v4 ids that are not in `store` (a collision is astronomically rare, but checked). */
+export async function freshIds(store: SrmStore, n: number): Promise<string[]> {
+  const ids = Array.from({ length: n }, () => randomUUID());
+  const clash = await store.fetchIds(ids, {});
+  return clash.some((c) => c !== undefined) ? freshIds(store, n) : ids;
 }

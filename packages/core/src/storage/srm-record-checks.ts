@@ -4,10 +4,11 @@
  * either touches its storage.
  */
 import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
+import { normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { describe } from '../util/describe.js';
 import { hasLoneSurrogate } from '../util/unicode.js';
-import type { FetchWants, SrmRecord, SrmStore } from './types.js';
+import type { FetchWants, ScanOptions, SrmRecord, SrmStore } from './types.js';
 
 // The backends take the description helper from here with the checks that use it.
 export { describe } from '../util/describe.js';
@@ -142,6 +143,26 @@ export function checkBucketUpdate(slots: Uint32Array, buckets: Int32Array): void
 /** Checks the page size of {@link SrmStore.scan}. */
 export function checkPageSize(pageSize: number): void {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scan: pageSize must be a positive integer, got ${describe(pageSize)}`);
+}
+
+/**
+ * Checks the options of {@link SrmStore.scan} (a page size, or `{ pageSize, filter }`) and
+ * returns them with the filter normalised.
+ */
+export function checkScanOptions(options: unknown, defaultPageSize: number): { pageSize: number; filter: PayloadFilter | undefined } {
+  if (options === undefined) return { pageSize: defaultPageSize, filter: undefined };
+  if (typeof options === 'number') {
+    checkPageSize(options);
+    return { pageSize: options, filter: undefined };
+  }
+  if (typeof options !== 'object' || options === null || Array.isArray(options)) {
+    throw new InvalidInputError(`scan: options must be a page size or { pageSize, filter }, got ${describe(options)}`);
+  }
+  const { pageSize = defaultPageSize, filter, ...rest } = options as ScanOptions;
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new InvalidInputError(`scan: unknown option ${JSON.stringify(unknown[0])}; expected pageSize or filter`);
+  checkPageSize(pageSize);
+  return { pageSize, filter: filter === undefined ? undefined : normalizeFilter(filter) };
 }
 
 /** Checks that `want` of a read is an object. */

@@ -7,7 +7,7 @@
  * resolves has made its write durable (embedded: committed to the WAL;
  * Qdrant: `wait: true`). Every failure is an {@link SrmError}.
  */
-import type { PayloadFilter } from '../filter.js';
+import type { FilterInput, PayloadFilter } from '../filter.js';
 import type { Payload, SparseVector, StoredGlossaryEntry } from '../vocabulary.js';
 
 // The domain types moved to vocabulary.ts; re-exported for the backends that import them from here.
@@ -19,6 +19,14 @@ export interface FetchWants {
   bucket?: boolean;
   vector?: boolean;
   payload?: boolean;
+}
+
+/** Options of {@link SrmStore.scan}. */
+export interface ScanOptions {
+  /** Records per page; default 1000. */
+  pageSize?: number;
+  /** Only the records whose payload matches (the AST or the equality shorthand; checked). */
+  filter?: FilterInput;
 }
 
 /** One SRM item as stored: the user id, its slot in the in-RAM index, its bucket, vector and payload. */
@@ -86,8 +94,14 @@ export interface SrmStore {
    * Slots that hold no item are skipped (an item deleted while a refit ran).
    */
   setBuckets(slots: Uint32Array, buckets: Int32Array): Promise<void>;
-  /** Every record, in ascending slot order, in pages of at most `pageSize`. */
-  scan(want: FetchWants, pageSize?: number): AsyncIterable<SrmRecordView[]>;
+  /**
+   * Every record, in ascending slot order, in pages of at most `pageSize` (a number is the page
+   * size). With `filter`, only the records whose payload matches it, with the semantics of
+   * `matchesFilter`: the backend evaluates it where it can (embedded: SQL on the payload column;
+   * Qdrant: its native filter) and re-checks in process what it cannot evaluate exactly. Pages
+   * of a filtered scan may be shorter than `pageSize`; none is empty.
+   */
+  scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]>;
   /** Exact number of stored items. */
   count(): Promise<number>;
   /**

@@ -18,7 +18,7 @@
  */
 import { createHash } from 'node:crypto';
 import { CorruptDataError } from '@srm/core';
-import type { MemoryItem, Payload } from '@srm/core';
+import type { MemoryItem, Payload, PayloadItem } from '@srm/core';
 import type { Item } from '@langchain/langgraph-checkpoint';
 import { decodeNamespace, encodeNamespace, namespacePrefixes } from './namespace.js';
 
@@ -127,7 +127,7 @@ export function toItem(payload: StoreRecordPayload): Item {
  * The payload of a stored record.
  * @throws CorruptDataError for a record of an unknown layout version.
  */
-export function readPayload(item: MemoryItem): StoreRecordPayload {
+export function readPayload(item: PayloadItem): StoreRecordPayload {
   const p = item.payload as Partial<StoreRecordPayload>;
   if (!READABLE_RECORD_VERSIONS.includes(p.v as number) || typeof p.ns !== 'string' || typeof p.key !== 'string') {
     throw new CorruptDataError(`SRMStore record ${item.id}`, `unknown record layout (v=${JSON.stringify(p.v)}); this release reads v=${READABLE_RECORD_VERSIONS.join(', ')} and writes v=${RECORD_FORMAT_VERSION}`);

@@ -2,7 +2,7 @@
  * The two reads of SRMStore's search: a listing of live items (no query) and the ranking of
  * items for a query vector.
  */
-import { Limits, matchesFilter } from '@srm/core';
+import { Limits } from '@srm/core';
 import type { PayloadFilter, SemanticRoutingMemory } from '@srm/core';
 import { mainRecordIdOf, orderOf, readPayload } from './records.js';
 import type { StoreRecordPayload } from './records.js';
@@ -11,20 +11,20 @@ import { liveAt } from './ttl.js';
 /** Page size of full scans (listing without a query, namespace index). */
 export const SCAN_PAGE = 1024;
 
+/** The main record of each item (the one that holds its value). */
+export const MAIN_RECORDS: PayloadFilter = { field: 'main', op: 'eq', value: true };
+
 /** The AND of the given filters (undefined ones left out). */
 export function and(...filters: (PayloadFilter | undefined)[]): PayloadFilter {
   return { and: filters.filter((f): f is PayloadFilter => f !== undefined) };
 }
 
-/** Every live main record whose payload matches `filter`, newest first. */
+/** Every live main record whose payload matches `filter`, newest first; the memory's store runs the filter. */
 export async function listItems(memory: SemanticRoutingMemory, filter: PayloadFilter, now: number): Promise<StoreRecordPayload[]> {
-  const live = and(filter, liveAt(now));
+  const live = and(MAIN_RECORDS, filter, liveAt(now));
   const out: StoreRecordPayload[] = [];
-  for await (const page of memory.items(SCAN_PAGE)) {
-    for (const it of page) {
-      const p = readPayload(it);
-      if (p.main && matchesFilter(p, live)) out.push(p);
-    }
+  for await (const page of memory.items({ filter: live, withVectors: false, pageSize: SCAN_PAGE })) {
+    for (const it of page) out.push(readPayload(it));
   }
   // Newest first (PostgresStore's order), then in insertion order: stable for pagination.
   return out.sort((a, b) => b.updatedAt - a.updatedAt || orderOf(a) - orderOf(b));

@@ -13,7 +13,7 @@ import { prepareOperations } from './operations.js';
 import type { PreparedGet, PreparedList, PreparedOperation, PreparedPut, PreparedSearch } from './operations.js';
 import { checkPutBytes, planPuts, putsById } from './put-plan.js';
 import { mainRecordId, mainRecordIdOf, readPayload, recordIdsOf, toItem } from './records.js';
-import { SCAN_PAGE, and, listItems, rankItems } from './search.js';
+import { MAIN_RECORDS, SCAN_PAGE, and, listItems, rankItems } from './search.js';
 import type { StoreRecordPayload } from './records.js';
 import { expiryOf, isExpired, liveAt, resolveTtlConfig } from './ttl.js';
 import type { ResolvedTtlConfig, SRMStoreTtlConfig } from './ttl.js';
@@ -252,10 +252,11 @@ export class SRMStore extends BaseStore {
 
   private async sweep(memory: SemanticRoutingMemory, now: number): Promise<number> {
     const expired: { id: string; p: StoreRecordPayload }[] = [];
-    for await (const page of memory.items(SCAN_PAGE)) {
+    const filter = and(MAIN_RECORDS, { field: 'expiresAt', op: 'lte', value: now });
+    for await (const page of memory.items({ filter, withVectors: false, pageSize: SCAN_PAGE })) {
       for (const it of page) {
         const p = readPayload(it);
-        if (p.main && isExpired(p.expiresAt ?? null, now)) expired.push({ id: it.id, p });
+        if (isExpired(p.expiresAt ?? null, now)) expired.push({ id: it.id, p });
       }
     }
     if (expired.length === 0) return 0;
@@ -470,10 +471,10 @@ export class SRMStore extends BaseStore {
   private async loadNamespaceIndex(memory: SemanticRoutingMemory): Promise<NamespaceIndex> {
     if (!this.namespaces) {
       const index = new NamespaceIndex();
-      for await (const page of memory.items(SCAN_PAGE)) {
+      for await (const page of memory.items({ filter: MAIN_RECORDS, withVectors: false, pageSize: SCAN_PAGE })) {
         for (const it of page) {
           const p = readPayload(it);
-          if (p.main) index.add(p.ns, p.expiresAt ?? null);
+          index.add(p.ns, p.expiresAt ?? null);
         }
       }
       this.namespaces = index;

@@ -8,7 +8,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, DimensionMismatchError, InvalidInputError, SrmError } from '../../errors.js';
-import type { SrmRecord, SrmStore, SrmStoreSpec, StorageBackend } from '../types.js';
+import { matchesFilter, normalizeFilter, type FilterInput } from '../../filter.js';
+import type { Payload, SrmRecord, SrmStore, SrmStoreSpec, StorageBackend } from '../types.js';
 
 /**
  * How a contract suite gets backends.
@@ -404,6 +405,85 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
       it('yields nothing for an empty store', async () => {
         const store = await openStore();
         expect(await collect(store.scan({ id: true }))).toEqual([]);
+      });
+    });
+
+    describe('scan with a filter', () => {
+      /** Payloads whose shapes tell the filter semantics apart: arrays, nested objects, null, empty arrays, 1 and true, non-ASCII text. */
+      const shapes: Payload[] = [
+        { tag: 'a', n: 1, flag: true, tags: ['x', 'y'], meta: { src: 'web', rank: 2.5 } },
+        { tag: 'b', n: 2, flag: false, tags: [], meta: { src: 'pdf' } },
+        { tag: 'A', n: 1.5, tags: ['y', 1], meta: null, title: 'Ärger im Büro' },
+        { n: '1', flag: 1, tags: 'xyz', items: [{ k: 'v' }] },
+        { tag: null, n: -3, meta: { src: ['web', 'pdf'] }, title: 'ärger' },
+        { tag: 'a', n: 10, tags: [['x']], 'dotted.key': 'no' },
+        {},
+      ];
+      const filters: unknown[] = [
+        { tag: 'a' },
+        { field: 'tag', op: 'ne', value: 'a' },
+        { field: 'n', op: 'eq', value: 1 },
+        { field: 'n', op: 'gt', value: 1 },
+        { field: 'n', op: 'lte', value: 1.5 },
+        { field: 'n', op: 'gte', value: '1' },
+        { field: 'flag', op: 'eq', value: true },
+        { field: 'flag', op: 'ne', value: true },
+        { field: 'tags', op: 'contains', value: 'y' },
+        { field: 'tags', op: 'contains', value: 'yz' },
+        { field: 'tags', op: 'eq', value: 'x' },
+        { field: 'tags', op: 'in', value: [1, 'z'] },
+        { field: 'tags', op: 'nin', value: ['x'] },
+        { field: 'tag', op: 'in', value: [] },
+        { field: 'tag', op: 'nin', value: [] },
+        { field: 'meta.src', op: 'eq', value: 'web' },
+        { field: 'meta.rank', op: 'lt', value: 3 },
+        { field: 'meta', op: 'exists', value: true },
+        { field: 'meta', op: 'exists', value: false },
+        { field: 'tags', op: 'exists', value: true },
+        { field: 'items.k', op: 'eq', value: 'v' },
+        { field: 'title', op: 'text', value: 'ÄRGER' },
+        { field: 'title', op: 'contains', value: 'rger' },
+        { field: 'tags.0', op: 'eq', value: 'x' },
+        { not: { tag: 'a' } },
+        { not: { field: 'title', op: 'text', value: 'büro' } },
+        { or: [{ tag: 'b' }, { field: 'n', op: 'lt', value: 0 }] },
+        { and: [{ field: 'tag', op: 'exists', value: true }, { not: { field: 'meta.src', op: 'eq', value: 'pdf' } }] },
+        { or: [] },
+        { and: [] },
+      ];
+
+      it('returns exactly the records that matchesFilter accepts, for every operator and shape', async () => {
+        const store = await openStore();
+        const recs = shapes.map((payload, n) => record(n, { payload }));
+        await store.write({ upserts: recs });
+        for (const f of filters) {
+          const ast = normalizeFilter(f);
+          const want = recs.filter((r) => matchesFilter(r.payload, ast)).map((r) => r.slot);
+          const got = (await collect(store.scan({ id: true }, { filter: f as FilterInput }))).flat().map((v) => v.slot);
+          expect({ filter: f, slots: got }).toEqual({ filter: f, slots: want });
+        }
+      });
+
+      it('pages the matches in ascending slot order and returns only the fields asked for', async () => {
+        const store = await openStore();
+        await store.write({ upserts: records(0, 45) });
+        const pages = await collect(store.scan({ id: true, payload: true }, { filter: { tag: 'even' }, pageSize: 7 }));
+        expect(pages.every((p) => p.length > 0 && p.length <= 7)).toBe(true);
+        const views = pages.flat();
+        expect(views.map((v) => v.slot)).toEqual(records(0, 45).filter((r) => r.slot % 2 === 0).map((r) => r.slot));
+        expect(views[1]).toEqual({ slot: 2, id: 'item-2', payload: { n: 2, tag: 'even' } });
+        const bare = (await collect(store.scan({}, { filter: { tag: 'odd' } }))).flat();
+        expect(bare[0]).toEqual({ slot: 1 });
+      });
+
+      it('refuses a bad filter or bad options with InvalidInputError', async () => {
+        const store = await openStore();
+        await store.write({ upserts: records(0, 3) });
+        await expect(collect(store.scan({}, { filter: { field: 'n', op: 'like', value: 1 } as never }))).rejects.toThrow(InvalidInputError);
+        await expect(collect(store.scan({}, { filter: { n: [1] } as never }))).rejects.toThrow(InvalidInputError);
+        await expect(collect(store.scan({}, { pageSize: 0 }))).rejects.toThrow(InvalidInputError);
+        await expect(collect(store.scan({}, { size: 3 } as never))).rejects.toThrow(InvalidInputError);
+        expect(await store.count()).toBe(3);
       });
     });
 

@@ -33,31 +33,24 @@
  */
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type Database from 'better-sqlite3';
-import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
-import type { FetchWants, RoutingCheckpointStore, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
+import { matchesFilter } from '../../filter.js';
+import type { FetchWants, RoutingCheckpointStore, ScanOptions, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { deepCheck, type DeepCheckReport } from './deep-check.js';
-import { cloneView, columns, decodeRow, toPrepared, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
+import { cloneView, columns, decodeRow, toPrepared, WANT_PAYLOAD, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
 import type { CommitLog } from './moment.js';
 import { EmbeddedCheckpoints } from './routing-checkpoints.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
 import { isFileSystemError, VectorFile } from './vector-file.js';
+import { HexVectorReader, IN_CHUNK, IN_MIN } from './hex-vectors.js';
+import { createItemsTable } from './items-table.js';
+import { ItemWriter } from './item-writes.js';
+import { toSqlFilter } from './sql-filter.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
-type WriteParam = string | number | Buffer | null;
 
-/** Most parameters of one `IN (...)` lookup; longer inputs are split into chunks of this size. */
-const IN_CHUNK = 256;
-/** Smallest `IN (...)` arity prepared; shorter lists are padded with NULL (which matches nothing). */
-const IN_MIN = 8;
-/** Character codes in a `group_concat(slot)` list ("12,5,900"), parsed without splitting it. */
-const COMMA = 0x2c;
-const DIGIT_0 = 0x30;
-/** Ids per `DELETE ... IN (...)` statement of a write. */
-const WRITE_ROWS = 256;
-/** Rows per multi-row `INSERT` of a write (7 parameters each, far below SQLite's limit of 32766). */
-const INSERT_ROWS = 64;
 /** Default page size of {@link EmbeddedSrmStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
 
@@ -102,12 +95,9 @@ export class EmbeddedSrmStore implements SrmStore {
   private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => number[];
   private readonly setBucketsTxn: (slots: Uint32Array, buckets: Int32Array) => void;
   private readonly clearTxn: () => void;
-  /** Scratch of {@link EmbeddedSrmStore.readVectors}: parameter arrays by arity, and sorted slot keys. */
-  private readonly inParamsByArity = new Map<number, (number | null)[]>();
-  /** Scratch of the write statements: parameter arrays by length. */
-  private readonly writeParamsByLength = new Map<number, WriteParam[]>();
-  private readonly slotKeys = new Float64Array(IN_CHUNK);
-  private decoded = Buffer.alloc(0);
+  private readonly writer: ItemWriter;
+  /** The in-memory database's vector read (see hex-vectors.ts). */
+  private readonly hexReader: HexVectorReader;
   /** Whether blobs concatenate byte for byte (a UTF-8 database: text conversion leaves the bytes alone). */
   private readonly blobsConcatenate: boolean;
   /** Absent for an in-memory database: a checkpoint of something that dies with the process is wasted work. */
@@ -127,13 +117,16 @@ export class EmbeddedSrmStore implements SrmStore {
     this.spec = Object.freeze({ ...spec });
     this.location = location;
     this.isOpen = isOpen;
+    const stmt = (key: string, sql: () => string): Statement => this.stmt(key, sql);
+    this.writer = new ItemWriter(stmt, this.table);
+    this.hexReader = new HexVectorReader(stmt, this.table, location, spec.name, spec.dim, (slots) => this.lookup('slot', slots, WANT_VECTOR));
 
     this.writeTxn = db.transaction((deletes: readonly string[], upserts: readonly PreparedUpsert[]) => {
       const freed: number[] = [];
       // Removing every upserted id first makes the batch order-independent: an id may move
       // to a slot that another id of the same batch leaves.
-      this.removeIds(deletes, upserts, freed);
-      this.insertRows(upserts);
+      this.writer.removeIds(deletes, upserts, freed);
+      this.writer.insertRows(upserts);
       return freed;
     });
     this.setBucketsTxn = db.transaction((slots: Uint32Array, buckets: Int32Array) => {
@@ -163,35 +156,7 @@ export class EmbeddedSrmStore implements SrmStore {
 
   /** Creates the items table of store `storeId` if it does not exist (inside the caller's transaction). */
   static createTable(db: SqliteDatabase, storeId: number): void {
-    if (!Number.isSafeInteger(storeId) || storeId < 0) throw new InvalidInputError(`store id must be a non-negative integer, got ${storeId}`);
-    db.exec(
-      `CREATE TABLE IF NOT EXISTS srm_items_${storeId} (
-         slot INTEGER PRIMARY KEY,
-         id TEXT NOT NULL UNIQUE,
-         bucket INTEGER NOT NULL,
-         vector BLOB NOT NULL,
-         payload TEXT NOT NULL,
-         vector_crc INTEGER,
-         record_crc INTEGER
-       )`,
-    );
-    // A table of format version 1 gains the checksum columns, NULL on its rows (see the module comment).
-    const have = new Set((db.prepare(`PRAGMA table_info(srm_items_${storeId})`).all() as { name: string }[]).map((c) => c.name));
-    for (const column of ['vector_crc', 'record_crc']) if (!have.has(column)) db.exec(`ALTER TABLE srm_items_${storeId} ADD COLUMN ${column} INTEGER`);
-    // Any write to the items makes the routing checkpoint stale, in the same transaction; any
-    // write of a vector does the same to the vector file (a bucket update leaves it alone).
-    for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE'], ['del', 'DELETE']] as const) {
-      db.exec(
-        `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_checkpoint_${suffix} AFTER ${event} ON srm_items_${storeId}
-           BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = ${storeId}; END`,
-      );
-    }
-    for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE OF slot, vector'], ['del', 'DELETE']] as const) {
-      db.exec(
-        `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_vector_file_${suffix} AFTER ${event} ON srm_items_${storeId}
-           BEGIN DELETE FROM srm_vector_files WHERE store_id = ${storeId}; END`,
-      );
-    }
+    createItemsTable(db, storeId);
   }
 
   async readState(): Promise<Uint8Array | null> {
@@ -255,12 +220,9 @@ export class EmbeddedSrmStore implements SrmStore {
   /**
    * The rerank's read. In a memory directory the vectors come from the store's vector file (see
    * vector-file.ts): one positioned read per slot into a reused buffer, and no garbage. In an
-   * in-memory database, and after the file failed, the vectors of a chunk of slots come back from
-   * SQLite as one hex text (`hex` of the `group_concat` of their blobs), decoded into a reused
-   * buffer and copied into place; text rather than a blob because a blob arrives as
-   * a malloc'd Buffer that lives until the next garbage collection (docs/limits.md, "A serving
-   * process"). From the file, 100 random vectors of a 100k x 100-d store take p50 120 µs against
-   * 329 µs for `fetchSlots` (`test-fixtures/bench-fetch-slots.mjs`).
+   * in-memory database the vectors come back from SQLite as hex text (hex-vectors.ts); after the
+   * file failed, row by row with their checksums checked (`test-fixtures/bench-fetch-slots.mjs`
+   * compares the file's read with `fetchSlots`).
    */
   async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
     if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`readVectors expects a Uint32Array of slots, got ${describe(slots)}`);
@@ -288,74 +250,7 @@ export class EmbeddedSrmStore implements SrmStore {
     // Row by row, each vector checked against its checksum; the unchecked hex read below serves
     // in-memory databases, where no file can be damaged.
     if (!this.blobsConcatenate || this.location !== ':memory:') return readVectorsByRow(this, slots, out);
-    return this.guard('readVectors', () => {
-      const found = new Uint8Array(slots.length);
-      const bytes = new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-      const rowBytes = dim * 4;
-      for (let start = 0; start < slots.length; start += IN_CHUNK) {
-        const n = Math.min(IN_CHUNK, slots.length - start);
-        let arity = IN_MIN;
-        while (arity < n) arity *= 2;
-        const params = this.inParams(arity);
-        // Every position of each slot, as `slot * IN_CHUNK + position` sorted: a returned row
-        // finds its positions by binary search, with no object per row.
-        const keys = this.slotKeys;
-        for (let i = 0; i < n; i++) {
-          params[i] = slots[start + i]!;
-          keys[i] = slots[start + i]! * IN_CHUNK + i;
-        }
-        params.fill(null, n);
-        const sorted = keys.subarray(0, n).sort();
-        const [list, hex] = this.stmt(`vectors:${arity}`, () => {
-          const marks = new Array<string>(arity).fill('?').join(', ');
-          return `SELECT group_concat(slot), hex(group_concat(vector, '')) FROM ${this.table} WHERE slot IN (${marks})`;
-        })
-          .raw(true)
-          .get(...params) as [string | null, string | null];
-        if (list === null || hex === null) continue;
-        const rows = countListed(list);
-        if (hex.length !== rows * rowBytes * 2) {
-          // A vector blob of the wrong size: the row-by-row read names it.
-          this.lookup('slot', list.split(',').map(Number), WANT_VECTOR);
-          throw new CorruptDataError(this.location, `vectors of store "${this.spec.name}" do not add up to ${rows} x ${dim} floats`);
-        }
-        const blob = this.vectorBytes(rows * rowBytes);
-        blob.write(hex, 0, 'hex');
-        let k = 0;
-        let slot = 0;
-        for (let c = 0; c <= list.length; c++) {
-          const code = c < list.length ? list.charCodeAt(c) : COMMA;
-          if (code !== COMMA) {
-            slot = slot * 10 + (code - DIGIT_0);
-            continue;
-          }
-          for (let j = lowerBound(sorted, slot * IN_CHUNK); j < n && Math.floor(sorted[j]! / IN_CHUNK) === slot; j++) {
-            const row = start + (sorted[j]! % IN_CHUNK);
-            blob.copy(bytes, row * rowBytes, k * rowBytes, (k + 1) * rowBytes);
-            found[row] = 1;
-          }
-          k++;
-          slot = 0;
-        }
-      }
-      return found;
-    });
-  }
-
-  /**
-   * The reused buffer that a chunk's hex text decodes into, at least `bytes` long. It lives as
-   * long as the store: at most 256 vectors, 100 KiB at d = 100 and 768 KiB at d = 768.
-   */
-  private vectorBytes(bytes: number): Buffer {
-    if (this.decoded.byteLength < bytes) this.decoded = Buffer.allocUnsafeSlow(bytes);
-    return this.decoded;
-  }
-
-  /** The reused parameter array of the `IN (...)` statement of `arity` (reads run one at a time: SQLite calls are synchronous). */
-  private inParams(arity: number): (number | null)[] {
-    let params = this.inParamsByArity.get(arity);
-    if (params === undefined) this.inParamsByArity.set(arity, (params = new Array<number | null>(arity).fill(null)));
-    return params;
+    return this.guard('readVectors', () => this.hexReader.read(slots, out));
   }
 
   async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
@@ -373,19 +268,33 @@ export class EmbeddedSrmStore implements SrmStore {
     this.guard('setBuckets', () => this.log.commit(() => this.setBucketsTxn(slots, buckets)));
   }
 
-  async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
-    checkPageSize(pageSize);
+  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]> {
+    const { pageSize, filter } = checkScanOptions(options, DEFAULT_SCAN_PAGE);
     const mask = wantMask(want);
+    const where = filter === undefined ? undefined : toSqlFilter(filter);
+    // An inexact condition selects a superset: its rows are re-checked, which needs their payload.
+    const recheck = where !== undefined && !where.exact ? filter : undefined;
+    const readMask = recheck ? mask | WANT_PAYLOAD : mask;
+    // A filtered scan prepares its statement once per scan, not into the cache: filters are unbounded in number.
+    const st = this.guard('scan', () =>
+      (where === undefined
+        ? this.stmt(`scan:${mask}`, () => `SELECT ${columns(mask)} FROM ${this.table} WHERE slot > ? ORDER BY slot LIMIT ?`)
+        : this.db.prepare(`SELECT ${columns(readMask)} FROM ${this.table} WHERE slot > ? AND (${where.sql}) ORDER BY slot LIMIT ?`)
+      ).raw(true),
+    );
+    const params = where?.params ?? [];
     let after = -1;
     for (;;) {
-      const page = this.guard('scan', () => {
-        const st = this.stmt(`scan:${mask}`, () => `SELECT ${columns(mask)} FROM ${this.table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
-        return (st.all(after, pageSize) as Row[]).map((row) => decodeRow(row, mask, this.location, this.spec));
-      });
-      if (page.length === 0) return;
-      after = (page[page.length - 1] as SrmRecordView).slot;
-      yield page;
-      if (page.length < pageSize) return;
+      const rows = this.guard('scan', () => st.all(after, ...params, pageSize) as Row[]);
+      if (rows.length === 0) return;
+      after = rows[rows.length - 1]![0] as number;
+      let page = this.guard('scan', () => rows.map((row) => decodeRow(row, readMask, this.location, this.spec)));
+      if (recheck) {
+        page = page.filter((v) => matchesFilter(v.payload!, recheck));
+        if (!(mask & WANT_PAYLOAD)) for (const v of page) delete v.payload;
+      }
+      if (page.length > 0) yield page;
+      if (rows.length < pageSize) return;
     }
   }
 
@@ -423,60 +332,6 @@ export class EmbeddedSrmStore implements SrmStore {
   }
 
   // --- internals ---
-
-  /**
-   * Deletes the rows of `deletes` and of the upserts' ids, `WRITE_ROWS` ids per statement
-   * (padded with NULL, which matches nothing), and appends the slots they held to `freed`.
-   * One statement per chunk rather than per id: each call into SQLite costs more than the
-   * index probe it runs.
-   */
-  private removeIds(deletes: readonly string[], upserts: readonly PreparedUpsert[], freed: number[]): void {
-    const total = deletes.length + upserts.length;
-    if (total === 0) return;
-    const del = this.stmt('deleteIds', () => `DELETE FROM ${this.table} WHERE id IN (${new Array<string>(WRITE_ROWS).fill('?').join(', ')}) RETURNING slot`).pluck(true);
-    const params = this.writeParams(WRITE_ROWS);
-    for (let start = 0; start < total; start += WRITE_ROWS) {
-      const end = Math.min(total, start + WRITE_ROWS);
-      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : upserts[i - deletes.length]!.id;
-      params.fill(null, end - start);
-      for (const slot of del.all(params) as number[]) freed.push(slot);
-    }
-  }
-
-  /** Inserts the upserts' rows, `INSERT_ROWS` rows per statement and the rest one by one. */
-  private insertRows(upserts: readonly PreparedUpsert[]): void {
-    const cols = `INSERT INTO ${this.table} (slot, id, bucket, vector, payload, vector_crc, record_crc) VALUES `;
-    const many = this.stmt('insertMany', () => cols + new Array<string>(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', '));
-    const one = this.stmt('insert', () => `${cols}(?, ?, ?, ?, ?, ?, ?)`);
-    const params = this.writeParams(INSERT_ROWS * 7);
-    let i = 0;
-    for (; i + INSERT_ROWS <= upserts.length; i += INSERT_ROWS) {
-      for (let j = 0; j < INSERT_ROWS; j++) {
-        const u = upserts[i + j]!;
-        const at = j * 7;
-        params[at] = u.slot;
-        params[at + 1] = u.id;
-        params[at + 2] = u.bucket;
-        params[at + 3] = u.vector;
-        params[at + 4] = u.payload;
-        params[at + 5] = u.vectorCrc;
-        params[at + 6] = u.recordCrc;
-      }
-      many.run(params);
-    }
-    for (; i < upserts.length; i++) {
-      const u = upserts[i]!;
-      one.run(u.slot, u.id, u.bucket, u.vector, u.payload, u.vectorCrc, u.recordCrc);
-    }
-    params.fill(null);
-  }
-
-  /** A reused parameter array of `length` for the write statements (writes run one at a time). */
-  private writeParams(length: number): WriteParam[] {
-    let params = this.writeParamsByLength.get(length);
-    if (params === undefined) this.writeParamsByLength.set(length, (params = new Array<WriteParam>(length).fill(null)));
-    return params;
-  }
 
   /**
    * Runs a transaction that writes vectors. The first one after the vector file was vouched for
@@ -600,23 +455,4 @@ export class EmbeddedSrmStore implements SrmStore {
     }
     return new InvalidInputError('write: two records of the batch end up on one slot; nothing was written', { cause });
   }
-}
-
-/** How many slots a non-empty `group_concat(slot)` list names. */
-function countListed(list: string): number {
-  let count = 1;
-  for (let c = 0; c < list.length; c++) if (list.charCodeAt(c) === COMMA) count++;
-  return count;
-}
-
-/** First index of ascending `keys` whose value is at least `key`. */
-function lowerBound(keys: Float64Array, key: number): number {
-  let lo = 0;
-  let hi = keys.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (keys[mid]! < key) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }

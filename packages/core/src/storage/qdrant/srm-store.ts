@@ -20,13 +20,13 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExceededError } from '../../errors.js';
-import { normalizeFilter, type PayloadFilter } from '../../filter.js';
+import { matchesFilter, normalizeFilter, type PayloadFilter } from '../../filter.js';
 import { Limits } from '../../limits.js';
-import { checkBucketUpdate, checkIdList, checkPageSize, checkSlotList, checkWant, checkWriteBatch, describe, isSlot, isStorableId, MAX_INT32, type CheckedRecord } from '../srm-record-checks.js';
-import type { FetchWants, Payload, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWant, checkWriteBatch, describe, isSlot, isStorableId, MAX_INT32, type CheckedRecord } from '../srm-record-checks.js';
+import type { FetchWants, Payload, ScanOptions, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
 import type { QdrantConnection } from './connection.js';
-import { toQdrantFilter, type QdrantCondition } from './filter-translation.js';
+import { isQdrantTranslatable, toQdrantFilter, type QdrantCondition, type QdrantFilter } from './filter-translation.js';
 import { nextOffset, type SrmStateStore } from './srm-state.js';
 
 /** Ids or slots per lookup request. */
@@ -195,10 +195,18 @@ export class QdrantSrmStore implements SrmStore {
     }
   }
 
-  async *scan(want: FetchWants, pageSize = DEFAULT_SCAN_PAGE): AsyncIterable<SrmRecordView[]> {
-    checkPageSize(pageSize);
+  /**
+   * With a filter, Qdrant scrolls with the native translation when it selects a superset of the
+   * matches (see {@link pushableFilter}), and every point is re-checked in process: Qdrant walks
+   * into arrays of objects and treats an empty array as empty, where `matchesFilter` does not.
+   */
+  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]> {
+    const { pageSize, filter } = checkScanOptions(options, DEFAULT_SCAN_PAGE);
     checkWant(want);
     this.conn.assertOpen(this.what());
+    const pushed = filter === undefined ? undefined : pushableFilter(filter);
+    if (pushed === false) return;
+    const read = filter === undefined ? want : { ...want, payload: true };
     const c = this.location;
     let offset: string | number | undefined;
     const seen = new Set<string | number>();
@@ -207,13 +215,19 @@ export class QdrantSrmStore implements SrmStore {
       const page = await this.conn.call('srm.scan', c, (cl) =>
         cl.scroll(c, {
           limit: pageSize,
-          with_payload: payloadSelector(want),
+          with_payload: payloadSelector(read),
           with_vector: want.vector === true,
+          ...(pushed !== undefined ? { filter: pushed } : {}),
           ...(offset !== undefined ? { offset } : {}),
         }),
       );
       offset = nextOffset(page.next_page_offset, seen, c);
-      if (page.points.length > 0) yield page.points.map((p) => this.toView(p, want));
+      let views = page.points.map((p) => this.toView(p, read));
+      if (filter !== undefined) {
+        views = views.filter((v) => matchesFilter(v.payload!, filter));
+        if (!want.payload) for (const v of views) delete v.payload;
+      }
+      if (views.length > 0) yield views;
     } while (offset !== undefined);
   }
 
@@ -384,6 +398,27 @@ export class QdrantSrmStore implements SrmStore {
     }
     return Float32Array.from(v as number[]);
   }
+}
+
+/**
+ * The Qdrant filter a scan may send for `filter`: one whose matches are a superset of
+ * `matchesFilter`'s, so that the in-process re-check loses nothing; `false` when nothing can
+ * match; undefined when the scan must read every point. Qdrant's known differences (arrays of
+ * objects on dotted paths, ranges on each array element, `is_empty` on an empty array) only add
+ * matches to a condition, so the translation is sent unless a negation (`not`, `ne`, `nin`) or
+ * `exists: true` could turn an added match into a lost one, a field path names an array element
+ * (`tags.0`, which Qdrant reads otherwise), or Qdrant cannot express the filter.
+ */
+function pushableFilter(filter: PayloadFilter): QdrantFilter | false | undefined {
+  const unsafe = (f: PayloadFilter): boolean => {
+    if ('and' in f) return f.and.some(unsafe);
+    if ('or' in f) return f.or.some(unsafe);
+    if ('not' in f) return true;
+    if (f.field.split('.').some((s) => /^\d+$/.test(s) || s === 'length')) return true;
+    return f.op === 'ne' || f.op === 'nin' || (f.op === 'exists' && f.value === true);
+  };
+  if (unsafe(filter) || !isQdrantTranslatable(filter, { keyPrefix: SRM_USER_KEY })) return undefined;
+  return toQdrantFilter(filter, { keyPrefix: SRM_USER_KEY });
 }
 
 /** `want.payload` etc. as a payload selector: only the fields that will be read. */

@@ -1,0 +1,109 @@
+/**
+ * The memory's reads and deletes by selection rather than by nearness: items by payload filter
+ * (pushed down into the store's scan), a query scored exactly within a set of ids, and the
+ * checks of their options. `SemanticRoutingMemory` calls these under its lock.
+ */
+import { InvalidInputError } from '../errors.js';
+import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
+import type { Payload, SrmStore } from '../storage/types.js';
+import { dot } from '../util/vector-math.js';
+import type { SRMConfig } from './config.js';
+import { prepareStored } from './routing-layer.js';
+import type { ItemsOptions, MemoryItem, PayloadItem, QueryHit, QueryOptions } from './types.js';
+import type { SearchParams } from './search.js';
+import { checkIds, checkK, checkOptions } from './validate.js';
+
+/** Default page size of `items`. */
+const ITEMS_PAGE = 1000;
+
+/** Checked options of `items`. */
+export interface CheckedItemsOptions {
+  pageSize: number;
+  filter: PayloadFilter | undefined;
+  withVectors: boolean;
+}
+
+/** Checks the options of `items`: a page size, or {@link ItemsOptions}. */
+export function checkItemsOptions(opts: number | ItemsOptions | undefined): CheckedItemsOptions {
+  if (typeof opts === 'number' || opts === undefined) return { pageSize: checkPageSize(opts ?? ITEMS_PAGE), filter: undefined, withVectors: true };
+  const { pageSize = ITEMS_PAGE, filter, withVectors = true, ...rest } = checkOptions(opts, 'items');
+  const unknown = Object.keys(rest);
+  if (unknown.length > 0) throw new InvalidInputError(`items: unknown option ${JSON.stringify(unknown[0])}; expected pageSize, filter or withVectors`);
+  if (typeof withVectors !== 'boolean') throw new InvalidInputError(`items: withVectors must be a boolean, got ${JSON.stringify(withVectors)}`);
+  return { pageSize: checkPageSize(pageSize), filter: filter === undefined ? undefined : normalizeFilter(filter), withVectors };
+}
+
+function checkPageSize(pageSize: unknown): number {
+  if (typeof pageSize !== 'number' || !Number.isSafeInteger(pageSize) || pageSize < 1) {
+    throw new InvalidInputError(`items: pageSize must be a positive integer, got ${JSON.stringify(pageSize)}`);
+  }
+  return pageSize;
+}
+
+/** The stored items matching `opts.filter`, in pages, ascending slot order; the filter runs in the store. */
+export async function* scanItems(store: SrmStore, opts: CheckedItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
+  const want = { id: true, payload: true, vector: opts.withVectors };
+  for await (const page of store.scan(want, { pageSize: opts.pageSize, ...(opts.filter ? { filter: opts.filter } : {}) })) {
+    yield page.map((r) => (opts.withVectors ? { id: r.id!, vector: r.vector!, payload: r.payload ?? {} } : { id: r.id!, payload: r.payload ?? {} }));
+  }
+}
+
+/** The ids, slots and buckets of the stored items matching `filter` (for `deleteWhere`). */
+export async function selectForDelete(store: SrmStore, filter: PayloadFilter): Promise<{ id: string; slot: number; bucket: number }[]> {
+  const out: { id: string; slot: number; bucket: number }[] = [];
+  for await (const page of store.scan({ id: true, bucket: true }, { filter })) {
+    for (const r of page) out.push({ id: r.id!, slot: r.slot, bucket: r.bucket! });
+  }
+  return out;
+}
+
+/** A query's checked parameters (what `runQuery` and {@link queryWithin} take). */
+export function resolveQueryParams(opts: QueryOptions, config: Readonly<SRMConfig>, K: number | undefined): SearchParams {
+  const k = checkK(opts.k ?? config.topK, 'k');
+  const m = opts.m === undefined ? config.m : checkK(opts.m, 'm');
+  if (K !== undefined && m > K) throw new InvalidInputError(`m must be <= K (${K}), got ${m}`);
+  const maxCandidates = opts.maxCandidates === undefined ? config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
+  const refine = opts.refine === undefined ? config.refine : checkK(opts.refine, 'refine');
+  const { withVectors = false } = opts;
+  if (typeof withVectors !== 'boolean') throw new InvalidInputError(`query: withVectors must be a boolean, got ${JSON.stringify(withVectors)}`);
+  const input = opts.filter;
+  if (input === undefined || typeof input === 'function') return { k, m, maxCandidates, refine, filter: input, filterAst: undefined, withVectors };
+  // An AST (not a function) can also be evaluated by a server.
+  const filterAst = normalizeFilter(input);
+  return { k, m, maxCandidates, refine, filter: (payload) => matchesFilter(payload, filterAst), filterAst, withVectors };
+}
+
+/** The `ids` of a query, checked and deduplicated; undefined when not given. */
+export function checkQueryIds(ids: QueryOptions['ids']): string[] | undefined {
+  return ids === undefined ? undefined : [...new Set(checkIds(ids, 'query: ids', false))];
+}
+
+/**
+ * The query within `ids`: every stored item among them that passes `filter`, scored exactly
+ * from its stored vector (prepared as the memory prepares its inputs), best first, ties by id,
+ * cut to `k`. Ids that are not stored are left out.
+ */
+export async function queryWithin(
+  store: SrmStore,
+  config: Readonly<SRMConfig>,
+  q: Float32Array,
+  ids: readonly string[],
+  params: Pick<SearchParams, 'k' | 'filter' | 'withVectors'>,
+): Promise<QueryHit[]> {
+  const { d, normalize } = config;
+  const recs = await store.fetchIds(ids, { id: true, vector: true, payload: true });
+  const hits: QueryHit[] = [];
+  const row = new Float32Array(d);
+  for (const r of recs) {
+    if (r === undefined) continue;
+    const payload = r.payload ?? {};
+    if (params.filter && !params.filter(payload)) continue;
+    row.set(r.vector!);
+    prepareStored(normalize, d, row, 0);
+    const hit: QueryHit = { id: r.id!, score: dot(q, 0, row, 0, d), payload };
+    if (params.withVectors) hit.vector = r.vector!;
+    hits.push(hit);
+  }
+  hits.sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return hits.slice(0, params.k);
+}
