@@ -22,7 +22,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { defaultOutDir } from './data/paths.js';
 import { runInfo } from './report/env.js';
 import { fixed, markdownTable } from './report/format.js';
