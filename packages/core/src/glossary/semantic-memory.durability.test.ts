@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilKilled } from '../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { SemanticMemory } from './semantic-memory.js';
 import { AGENT, keysAfter, operationOf } from './test-fixtures/glossary-model.mjs';
 

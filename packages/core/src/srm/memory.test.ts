@@ -14,7 +14,7 @@ import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from './memory.js';
 import { exactTopK, gloveSample, recallAt } from './glove.test-helper.js';
 import type { RerankMode } from './types.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
+import { tempDirs } from '@srm/testkit/temp-dirs';
 
 const tempDir = tempDirs('srm-mem-');
 

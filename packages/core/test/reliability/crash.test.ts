@@ -13,7 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
-import { runUntilKilled } from '../../src/test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import {
   applyToModel,

@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilKilled } from '../../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { Rng } from '../../util/rng.js';
 import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidInputError } from '../../errors.js';
-import { runUntilKilled } from '../../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import type { SrmRecord, SrmStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import type { EmbeddedSrmStore } from './srm-store.js';

@@ -1,4 +1,4 @@
-/** Temporary directories for a test file, all removed after its last test. Test-only; not built. */
+/** Temporary directories for a test file, all removed after its last test. */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

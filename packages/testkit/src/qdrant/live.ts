@@ -5,8 +5,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import { QdrantClient } from '@qdrant/js-client-rest';
-import type { BackendFactory } from '../../contract/srm-store.contract.js';
-import { QdrantStorage } from '../qdrant-storage.js';
+import type { BackendFactory } from '../contract/srm-store.js';
+import { QdrantStorage } from '@srm/core';
 
 /** `QDRANT_URL`, e.g. `http://localhost:6333`; live tests are skipped without it. */
 export const QDRANT_URL = process.env.QDRANT_URL;

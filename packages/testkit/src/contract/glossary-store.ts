@@ -5,15 +5,15 @@
  * as the SrmStore half.
  *
  * The suite talks to the store only, with hand-made sparse vectors, and checks
- * every score against the BM25 formula of `storage/types.ts` computed here by
+ * every score against the BM25 formula documented on `GlossaryStore` (`@srm/core/storage`) computed here by
  * brute force, so "a score means the same on every backend" is tested, not assumed.
  *
- * Not exported from the package index: it imports vitest.
+ * Run by `@srm/core`'s backend tests; any other backend's tests can run it the same way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { InvalidInputError } from '../../errors.js';
-import type { GlossaryStore, SparseVector, StorageBackend, StoredGlossaryEntry } from '../types.js';
-import type { BackendFactory } from './srm-store.contract.js';
+import { InvalidInputError, type StorageBackend } from '@srm/core';
+import type { GlossaryStore, SparseVector, StoredGlossaryEntry } from '@srm/core/storage';
+import type { BackendFactory } from './srm-store.js';
 
 const f32 = Math.fround;
 

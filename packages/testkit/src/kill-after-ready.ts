@@ -1,7 +1,7 @@
 /**
  * The crash tests' child-process harness: run a writer script under tsx, let
  * it print `ready`, SIGKILL it `killAfterMs` later, and hand back every other
- * line it printed (each one an acknowledged write). Test-only; not built.
+ * line it printed (each one an acknowledged write).
  */
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';

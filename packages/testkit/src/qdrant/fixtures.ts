@@ -5,17 +5,17 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
-import { glossaryId } from '../../../glossary/ids.js';
-import type { SrmRecord, StoredGlossaryEntry } from '../../types.js';
-import { createOpenApiContract, type OpenApiContract } from './openapi-validator.test-helper.js';
-import { QdrantEmulator } from './qdrant-emulator.test-helper.js';
+import { glossaryId } from '@srm/core/glossary';
+import type { SrmRecord, StoredGlossaryEntry } from '@srm/core/storage';
+import { createOpenApiContract, type OpenApiContract } from './openapi-validator.js';
+import { QdrantEmulator } from './emulator.js';
 
 let contract: OpenApiContract | undefined;
 
-/** The validators built from `test-fixtures/openapi.json` (built once per test file). */
+/** The validators built from `fixtures/qdrant/openapi.json` (built once per test file). */
 export function openApiContract(): OpenApiContract {
   if (!contract) {
-    const url = new URL('../test-fixtures/openapi.json', import.meta.url);
+    const url = new URL('../../fixtures/qdrant/openapi.json', import.meta.url);
     contract = createOpenApiContract(JSON.parse(readFileSync(url, 'utf8')));
   }
   return contract;

@@ -2,13 +2,12 @@
  * The SrmStore half of the storage backend contract: what every backend's
  * {@link SrmStore} must do, as vitest suites. A backend's test file calls
  * {@link srmStoreContract} with a {@link BackendFactory}; the glossary half
- * (`glossary-store.contract.ts`) takes the same factory.
- *
- * Not exported from the package index: it imports vitest.
+ * (`./glossary-store.ts`) takes the same factory. Run by `@srm/core`'s backend
+ * tests; any other backend's tests can run it the same way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClosedError, DimensionMismatchError, InvalidInputError, SrmError } from '../../errors.js';
-import type { SrmRecord, SrmStore, SrmStoreSpec, StorageBackend } from '../types.js';
+import { ClosedError, DimensionMismatchError, InvalidInputError, SrmError, type StorageBackend } from '@srm/core';
+import type { SrmRecord, SrmStore, SrmStoreSpec } from '@srm/core/storage';
 
 /**
  * How a contract suite gets backends.

@@ -1,6 +1,6 @@
 /**
  * Checks HTTP exchanges against Qdrant's own OpenAPI description with ajv, for
- * the offline wire-contract tests. Test-only (ajv is a dev dependency).
+ * the offline wire-contract tests. Test-only (ajv is a dependency of this private package only).
  *
  * The description is OpenAPI 3.0, not plain JSON Schema, so it is adapted once:
  * `{ "nullable": true }` on its own (OpenAPI's "or null" inside `anyOf`)
@@ -11,7 +11,7 @@
  */
 import { Ajv, type ValidateFunction } from 'ajv';
 import * as formatsModule from 'ajv-formats';
-import type { RecordedRequest } from './qdrant-emulator.test-helper.js';
+import type { RecordedRequest } from './emulator.js';
 
 type Json = any;
 
