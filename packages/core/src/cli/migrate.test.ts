@@ -11,7 +11,7 @@ import { SemanticRoutingMemory } from '../srm/memory.js';
 import { QdrantStorage } from '../storage/qdrant/qdrant-storage.js';
 import { startValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
 import type { QdrantEmulator } from '@srm/testkit/qdrant/emulator';
-import { AGENT, buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from './cli.test-helper.js';
+import { AGENT, buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from '../../test/helpers/cli.js';
 
 let emu: QdrantEmulator;
 let srmOnly: string;

@@ -14,12 +14,12 @@ import { tempDirs } from '@srm/testkit/temp-dirs';
 import { createCodec } from './codes.js';
 import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, checkpointOf, restoreCheckpoint } from './checkpoint.js';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
 import type { RerankMode } from './types.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const ADD_THEN_HANG = fileURLToPath(new URL('./test-fixtures/add-then-hang.mjs', import.meta.url));
+const ADD_THEN_HANG = fileURLToPath(new URL('../../test/fixtures/srm/add-then-hang.mjs', import.meta.url));
 
 const tempDir = tempDirs('srm-checkpoint-');
 

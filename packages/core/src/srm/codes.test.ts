@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { createCodec, defaultPqSubvectors, type VectorCodec } from './codes.js';
 import { dot } from '../util/vector-math.js';
 import { CorruptDataError, InvalidConfigError } from '../errors.js';

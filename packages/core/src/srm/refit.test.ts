@@ -1,6 +1,6 @@
 /** The refit policy's defaults, and what a refit retrains. */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
 
 let glove: Awaited<ReturnType<typeof gloveSample>>;

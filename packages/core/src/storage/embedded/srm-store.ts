@@ -260,7 +260,7 @@ export class EmbeddedSrmStore implements SrmStore {
    * buffer and copied into place; text rather than a blob because a blob arrives as
    * a malloc'd Buffer that lives until the next garbage collection (docs/limits.md, "A serving
    * process"). From the file, 100 random vectors of a 100k x 100-d store take p50 120 µs against
-   * 329 µs for `fetchSlots` (`test-fixtures/bench-fetch-slots.mjs`).
+   * 329 µs for `fetchSlots` (`test/fixtures/embedded/bench-fetch-slots.mjs`).
    */
   async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {
     if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`readVectors expects a Uint32Array of slots, got ${describe(slots)}`);

@@ -18,7 +18,7 @@ import { HEADER_BYTES, vectorFileName } from './vector-file.js';
 
 const spec: SrmStoreSpec = { name: 'vf', dim: 3, metric: 'cosine' };
 const STRIDE = 4 + spec.dim * 4;
-const CHILD = fileURLToPath(new URL('./test-fixtures/vector-file-child.mjs', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../../test/fixtures/embedded/vector-file-child.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 
 let dir: string;

@@ -8,7 +8,7 @@
  * Why: the rerank reads a few hundred random vectors per query. Through SQLite each one costs
  * 4 to 5 µs and leaves a blob or a hex string for the garbage collector; positioned reads allocate
  * nothing, and 100 random vectors take p50 120 to 137 µs against 329 to 361 µs for `fetchSlots`
- * (`test-fixtures/bench-fetch-slots.mjs` at 100k and 340k x 100).
+ * (`test/fixtures/embedded/bench-fetch-slots.mjs` at 100k and 340k x 100).
  *
  * Layout (format version 2): a 64-byte header (magic `SRMVECS2`, `dim` as uint32 LE, 16 random
  * bytes naming this build of the file, and the database's commit counter when the file was last
@@ -27,7 +27,7 @@
  * the storage fsync the file and bind it to the database's commit counter of that moment, in the
  * header and in the marker. A process that dies after writes since its last checkpoint therefore
  * leaves no marker, and the next open rebuilds the file from the database (0.6 s for 340k x 100
- * in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the
+ * in `test/fixtures/embedded/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the
  * same way, and so is a file from another moment: an older copy of the file, or a file next to
  * an older or newer copy of the database, carries another counter than the marker (moment.ts).
  */

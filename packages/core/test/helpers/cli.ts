@@ -7,13 +7,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readDictd, DICTD_DIR } from '../datasets/dictd.js';
-import { loadGloveVectors } from '../embeddings/glove.js';
-import { SemanticMemory } from '../glossary/semantic-memory.js';
-import { SemanticRoutingMemory } from '../srm/memory.js';
-import type { RerankMode } from '../srm/types.js';
-import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import { main, type CliIo } from './cli.js';
+import { readDictd, DICTD_DIR } from '../../src/datasets/dictd.js';
+import { loadGloveVectors } from '../../src/embeddings/glove.js';
+import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
+import { SemanticRoutingMemory } from '../../src/srm/memory.js';
+import type { RerankMode } from '../../src/srm/types.js';
+import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
+import { main, type CliIo } from '../../src/cli/cli.js';
 
 /** Words 2000.. of GloVe (frequent, but past the stop words). */
 export const FIRST_WORD = 2000;

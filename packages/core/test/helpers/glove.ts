@@ -3,8 +3,8 @@
  * ground truth, so recall is measured on real embeddings, not on Gaussian
  * blobs that flatter IVF routing.
  */
-import { loadGloveVectors } from '../embeddings/glove.js';
-import { dot } from '../util/vector-math.js';
+import { loadGloveVectors } from '../../src/embeddings/glove.js';
+import { dot } from '../../src/util/vector-math.js';
 
 /** `n` data rows and `q` held-out query rows, taken from a band of frequent words, unit-normalised. */
 export async function gloveSample(n: number, q: number, offset = 0): Promise<{ d: number; data: Float32Array; queries: Float32Array; words: string[] }> {
