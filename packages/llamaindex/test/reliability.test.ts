@@ -17,8 +17,8 @@ import { SemanticMemory, SrmError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SemanticMemoryRetriever, SRMVectorStore } from '../src/index.js';
 import type { SRMQueryParams } from '../src/index.js';
-import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
-import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
+import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '@srm/testkit/reliability/helpers';
+import { withOwnKey } from '@srm/testkit/reliability/hostile-arbitraries';
 
 const D = 8;
 

@@ -27,7 +27,7 @@ import {
   type CrashModel,
   type CrashOp,
 } from './fixtures/crash-ops.js';
-import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from './helpers.js';
+import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));

@@ -16,8 +16,8 @@ import { SrmError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
-import { outcome } from './helpers.js';
-import { withOwnKey } from './hostile-arbitraries.js';
+import { outcome } from '@srm/testkit/reliability/helpers';
+import { withOwnKey } from '@srm/testkit/reliability/hostile-arbitraries';
 
 const RUNS = (() => {
   const raw = process.env.SRM_PROPERTY_RUNS ?? '150';

@@ -7,11 +7,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { SrmError } from '../../src/errors.js';
-import type { SemanticMemory } from '../../src/glossary/semantic-memory.js';
-import type { SemanticRoutingMemory } from '../../src/srm/memory.js';
+import { SrmError, type SemanticMemory, type SemanticRoutingMemory } from '@srm/core';
 
-export { pick, prng } from './fixtures/random.js';
+export { pick, prng } from './random.js';
 
 /** Temporary directories of one test file; `cleanup` removes them all. */
 export class TempDirs {

@@ -11,25 +11,57 @@
  *   kernel's memory and conversion of the sums to scores included.
  *
  * Synthetic codes and tables, fixed seed: the layout and the kernel, not the
- * data, are measured. The kernel is imported from core's source: it is not
- * public API.
+ * data, are measured. The kernel is not public API, so this benchmark lives in
+ * core (outside src/, not shipped) instead of packages/bench, which imports only
+ * published entry points.
  *
- *   npx tsx packages/bench/src/scan-layout.ts
- *   npx tsx packages/bench/src/scan-layout.ts --items 340000 --candidates 48000 --subvectors 50
+ *   npx tsx packages/core/bench/scan-layout.ts
+ *   npx tsx packages/core/bench/scan-layout.ts --items 340000 --candidates 48000 --subvectors 50
  *
  * Writes docs/benchmarks/scan-layout.json and docs/benchmarks/scan-layout.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, platform, release } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Rng } from '@srm/core/datasets';
-import { defaultOutDir } from './data/paths.js';
-import { runInfo } from './report/env.js';
-import { fixed, markdownTable } from './report/format.js';
-import { median } from './stats.js';
-import { BLOCK_ITEMS, JsFastScan, createFastScan, type FastScanKernel } from '../../core/src/srm/fast-scan.js';
+import { BLOCK_ITEMS, JsFastScan, createFastScan, type FastScanKernel } from '../src/srm/fast-scan.js';
+import { Rng } from '../src/util/rng.js';
 
-const COMMAND = 'npx tsx packages/bench/src/scan-layout.ts';
+const COMMAND = 'npx tsx packages/core/bench/scan-layout.ts';
+
+/** The facts about the machine and checkout that packages/bench's result files carry too. */
+function runInfo(argv: readonly string[]) {
+  let gitCommit: string | null = null;
+  try {
+    gitCommit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    // not a git checkout
+  }
+  const cpuList = cpus();
+  return {
+    date: new Date().toISOString(),
+    command: `${COMMAND} ${argv.join(' ')}`.trim(),
+    node: process.version,
+    platform: `${platform()} ${release()}`,
+    cpu: cpuList[0]?.model ?? 'unknown',
+    cores: cpuList.length,
+    gitCommit,
+  };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function markdownTable(headers: readonly string[], rows: readonly (readonly string[])[]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: readonly string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(' | ')} |`;
+  return [line(headers), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+}
 
 /** Sum of row `base`'s M table entries, with two accumulators as `PqCodec.scoreRows` does. */
 function rowScore(codes: Uint8Array, base: number, M: number, lut: Float32Array): number {
@@ -80,7 +112,7 @@ function main(): void {
       subvectors: { type: 'string', default: '50' },
       repeats: { type: 'string', default: '50' },
       seed: { type: 'string', default: '20240611' },
-      out: { type: 'string', default: defaultOutDir() },
+      out: { type: 'string', default: fileURLToPath(new URL('../../../docs/benchmarks/', import.meta.url)) },
     },
   });
   const n = Number(values.items);
@@ -121,12 +153,12 @@ function main(): void {
   ].map((r) => ({ ...r, nsPerCandidate: (r.ms * 1e6) / C, vsContiguous: r.ms / contiguousMs }));
   const table = markdownTable(
     ['scan', 'median ms', 'ns / candidate', 'x PQ contiguous'],
-    rows.map((r) => [r.layout, fixed(r.ms, 3), fixed(r.nsPerCandidate, 1), fixed(r.vsContiguous, 2)]),
+    rows.map((r) => [r.layout, r.ms.toFixed(3), r.nsPerCandidate.toFixed(1), r.vsContiguous.toFixed(2)]),
   );
   const params = { items: n, candidates: C, subvectors: M, repeats, seed: Number(values.seed) };
   console.log(table);
   mkdirSync(values.out, { recursive: true });
-  const run = { ...runInfo('full', process.argv.slice(2)), command: `${COMMAND} ${process.argv.slice(2).join(' ')}`.trim() };
+  const run = runInfo(process.argv.slice(2));
   writeFileSync(join(values.out, 'scan-layout.json'), `${JSON.stringify({ suite: 'scan-layout', run, params, rows }, null, 2)}\n`);
   writeFileSync(
     join(values.out, 'scan-layout.md'),
