@@ -1,16 +1,20 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-const src = (pkg: string) => fileURLToPath(new URL(`./packages/${pkg}/src/index.ts`, import.meta.url));
+const src = (path: string) => fileURLToPath(new URL(`./packages/${path}`, import.meta.url));
 
-/** Shared vitest settings: tests import sibling packages from source, so no stale dist is ever tested. */
+/**
+ * Shared vitest settings: tests import sibling packages from source, so no stale dist is ever tested.
+ * Each published entry point maps to its source file (`@srm/core/storage` to `src/entries/storage.ts`).
+ */
 export default defineConfig({
   resolve: {
-    alias: {
-      '@srm/core': src('core'),
-      '@srm/langchain': src('langchain'),
-      '@srm/llamaindex': src('llamaindex'),
-    },
+    alias: [
+      { find: /^@srm\/core$/, replacement: src('core/src/index.ts') },
+      { find: /^@srm\/core\/(storage|glossary|datasets)$/, replacement: src('core/src/entries/$1.ts') },
+      { find: /^@srm\/langchain$/, replacement: src('langchain/src/index.ts') },
+      { find: /^@srm\/llamaindex$/, replacement: src('llamaindex/src/index.ts') },
+    ],
   },
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],

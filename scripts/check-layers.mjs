@@ -4,7 +4,7 @@
 //   1  filter.ts, sparse/, datasets/, embeddings/   the filter language, the BM25 engine, data loaders
 //   2  storage/                                     the store interfaces and their backends
 //   3  srm/, glossary/                              the memories, on top of the store interfaces
-//   4  cli/, index.ts                               entry points
+//   4  cli/, index.ts, entries/                     entry points (the CLI, the root and the subpaths)
 //
 // A module may import from a lower floor or from its own room, never from a higher floor or from
 // another room of its floor. Static, type-only and dynamic imports all count: a lazy or type-only
@@ -19,7 +19,7 @@ const FLOORS = {
   'filter.ts': 1, sparse: 1, datasets: 1, embeddings: 1,
   storage: 2,
   srm: 3, glossary: 3,
-  cli: 4, 'index.ts': 4,
+  cli: 4, 'index.ts': 4, entries: 4,
 };
 
 const STATIC_RE = /^\s*(?:import|export)\s+(?:[^'";]*?\bfrom\s+)?['"](\.[^'"]+)['"]/gm;

@@ -1,6 +1,7 @@
 // Checks what users download: each `npm pack` tarball given on the command line must carry
 // LICENSE and README.md, the repository/homepage/bugs fields, real version ranges on our own
-// packages (not "*"), and no source map whose sources are not shipped with it.
+// packages (not "*"), every file its `exports` map names (each subpath, each condition), no test
+// code, and no source map whose sources are not shipped with it.
 //
 //   node scripts/check-tarballs.mjs path/to/srm-core-0.1.0.tgz ...
 import { execFileSync } from 'node:child_process';
@@ -28,6 +29,12 @@ for (const tarball of process.argv.slice(2)) {
         if (name.startsWith('@srm/') && (range === '*' || range === '' || range === 'latest')) say(`${field}.${name} is "${range}", not a version range`);
       }
     }
+    for (const target of exportTargets(pkg.exports)) {
+      if (!files.includes(target.replace(/^\.\//, ''))) say(`exports names ${target}, which is not in the tarball`);
+    }
+    for (const f of files.filter((f) => /(^|\/)(test|test-fixtures|test-support)\/|\.(test|test-helper|contract)\.(js|d\.ts)$/.test(f))) {
+      say(`${f} is test code`);
+    }
     for (const map of files.filter((f) => f.endsWith('.map'))) {
       const { sources = [] } = JSON.parse(readFileSync(join(root, map), 'utf8'));
       for (const source of sources) {
@@ -45,6 +52,13 @@ for (const tarball of process.argv.slice(2)) {
 }
 for (const p of problems) console.error(`check-tarballs: ${p}`);
 process.exit(problems.length > 0 ? 1 : 0);
+
+/** Every file path in an `exports` value (strings in nested condition objects). */
+function exportTargets(exports) {
+  if (typeof exports === 'string') return [exports];
+  if (exports === null || typeof exports !== 'object') return [];
+  return Object.values(exports).flatMap(exportTargets);
+}
 
 function walk(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -8,7 +8,7 @@
 #     source maps without sources;
 #   - the install: no ERESOLVE, `npm ls` exits 0, one copy of @langchain/core and @llamaindex/core;
 #   - a strict NodeNext consumer (ESM and CJS, skipLibCheck false) type-checks our declarations;
-#   - a CommonJS require of the three packages;
+#   - a CommonJS require of the three packages and an ESM import of each @srm/core subpath;
 #   - the smoke app (test/install/app/smoke.mjs) in one process, then again in a new one on the same
 #     directory (a restart), with the same answers;
 #   - the lowest set: installed with better-sqlite3's install script denied, opening a memory fails
@@ -145,6 +145,7 @@ for set in "${sets[@]}"; do
     check "$set: npm rebuild better-sqlite3 (as the error says)" "$app" rebuild.log npm rebuild better-sqlite3
   fi
   check "$set: CommonJS require" "$app" require.log node require.cjs
+  check "$set: ESM import of every @srm/core subpath" "$app" subpaths.log node subpaths.mjs
   data="$app/data"
   rm -rf "$data"
   check "$set: smoke app (agent, glossary tools, retrieval chain, LangGraph store, LlamaIndex query engine)" "$app" first.log \

@@ -12,14 +12,12 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  DICTD_DIR,
   EmbeddedStorage,
-  GloveEmbedder,
-  readDictd,
   SemanticMemory,
   SemanticRoutingMemory,
   type SRMStats,
 } from '@srm/core';
+import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
 
 const dir = process.env.SRM_DEMO_DIR ?? join(process.cwd(), '.data', 'demo');
 const started = performance.now();

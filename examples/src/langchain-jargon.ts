@@ -4,8 +4,8 @@
  * Not an example itself: the other langchain-*.ts files import it.
  */
 import { Document } from '@langchain/core/documents';
-import { DICTD_DIR, readDictd } from '@srm/core';
-import type { DictdEntry } from '@srm/core';
+import { DICTD_DIR, readDictd } from '@srm/core/datasets';
+import type { DictdEntry } from '@srm/core/datasets';
 
 /** One Jargon File entry, cleaned up for display. */
 export interface JargonTerm {

@@ -9,7 +9,8 @@
  */
 import { BaseLLM, createMemory, Settings, vectorBlock } from 'llamaindex';
 import type { ChatMessage, ChatResponse, ChatResponseChunk, LLMChatParamsNonStreaming, LLMChatParamsStreaming, LLMMetadata } from 'llamaindex';
-import { DICTD_DIR, readDictd, SemanticMemory } from '@srm/core';
+import { SemanticMemory } from '@srm/core';
+import { DICTD_DIR, readDictd } from '@srm/core/datasets';
 import { glossaryBlock, GloveEmbedding, SRMVectorStore } from '@srm/llamaindex';
 
 const AGENT = 'support-bot';

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseLLM, Document, getResponseSynthesizer, MetadataMode, ModalityType, Settings, storageContextFromDefaults, VectorStoreIndex } from 'llamaindex';
 import type { ChatResponse, ChatResponseChunk, LLMChatParamsNonStreaming, LLMChatParamsStreaming, LLMMetadata, NodeWithScore } from 'llamaindex';
-import { DICTD_DIR, readDictd } from '@srm/core';
+import { DICTD_DIR, readDictd } from '@srm/core/datasets';
 import { GloveEmbedding, SRMVectorStore } from '@srm/llamaindex';
 
 /**

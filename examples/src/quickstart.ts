@@ -4,7 +4,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { EmbeddedStorage, GloveEmbedder, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { EmbeddedStorage, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { GloveEmbedder } from '@srm/core/datasets';
 
 const dir = join(process.cwd(), '.data', 'quickstart');
 rmSync(dir, { recursive: true, force: true });

@@ -2,7 +2,7 @@
  * Runs the sources of the code blocks of docs/backends.md, docs/llamaindex.md
  * and docs/reliability.md (examples/src/snippets/{backends,llamaindex,reliability}-*.ts)
  * as child processes against the built packages, and checks what they print.
- * The Qdrant snippets run against the in-process emulator of the core tests
+ * The Qdrant snippets run against `@srm/testkit`'s in-process emulator
  * (it checks every request against Qdrant's OpenAPI description), and also
  * against a real server when QDRANT_URL is set.
  * Build first: `npx turbo run build --filter=@srm/core --filter=@srm/llamaindex`.
@@ -11,6 +11,8 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { QdrantStorage } from '@srm/core';
+import type { QdrantEmulator } from '@srm/testkit/qdrant/emulator';
+import { startValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { built, examplesDir, run } from './run-snippet.js';
 
@@ -18,19 +20,6 @@ const tsxCli = createRequire(join(examplesDir, 'noop.js')).resolve('tsx/cli');
 const llamaindexDist = join(examplesDir, '..', 'packages/llamaindex/dist/esm/index.js');
 const llamaindexBuilt = existsSync(llamaindexDist);
 if (built && !llamaindexBuilt) console.warn(`skipping the LlamaIndex doc snippets: @srm/llamaindex is not built (missing ${llamaindexDist}); run npx turbo run build --filter=@srm/llamaindex`);
-
-/** What these tests use of the core tests' Qdrant emulator (packages/core/src/storage/qdrant/test-support). */
-interface QdrantEmulator {
-  url: string;
-  /** Requests and responses that do not match Qdrant's OpenAPI description. */
-  violations: string[];
-  collectionNames(): string[];
-  storedPoints(collection: string): { id: number | string; payload: Record<string, unknown> }[];
-  close(): Promise<void>;
-}
-// Imported from the core package's source at run time: the examples' tsconfig (rootDir ".") cannot include it.
-const emulatorHelper = '../../packages/core/src/storage/qdrant/test-support/fixtures.test-helper.js';
-const { startValidatingEmulator } = (await import(emulatorHelper)) as { startValidatingEmulator(): Promise<QdrantEmulator> };
 
 const QDRANT_URL = process.env.QDRANT_URL;
 if (!QDRANT_URL) {

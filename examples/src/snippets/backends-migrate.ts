@@ -9,8 +9,10 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DICTD_DIR, GloveEmbedder, readDictd, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
-import { EmbeddedStorage, QdrantStorage, migrateStorage } from '@srm/core';
+import { SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
+import { EmbeddedStorage, QdrantStorage } from '@srm/core';
+import { migrateStorage } from '@srm/core/storage';
 
 // The docs use relative paths: work in a fresh folder under examples/.data (gitignored),
 // from where node_modules (and the GloVe vectors in it) still resolve.

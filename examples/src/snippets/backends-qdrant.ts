@@ -7,7 +7,7 @@
  * The test runs it against the in-process emulator of the core tests too.
  */
 import { join } from 'node:path';
-import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core';
+import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
 import { QdrantStorage, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
 
 const storage = await QdrantStorage.connect({

@@ -6,7 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { DICTD_DIR, EmbeddedStorage, GloveEmbedder, readDictd, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { EmbeddedStorage, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
 
 const dir = process.env.SRM_SNIPPET_DIR ?? join(process.cwd(), '.data', 'getting-started');
 rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DICTD_DIR, readDictd } from '@srm/core';
+import { DICTD_DIR, readDictd } from '@srm/core/datasets';
 import { Document, ModalityType, Settings, storageContextFromDefaults, VectorStoreIndex } from 'llamaindex';
 import { GloveEmbedding, SRMVectorStore } from '@srm/llamaindex';
 

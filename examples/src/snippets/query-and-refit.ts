@@ -6,7 +6,8 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadGloveVectors, SemanticRoutingMemory } from '@srm/core';
+import { SemanticRoutingMemory } from '@srm/core';
+import { loadGloveVectors } from '@srm/core/datasets';
 
 const glove = await loadGloveVectors();
 const d = glove.dim;

@@ -7,7 +7,8 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DICTD_DIR, EmbeddedStorage, GloveEmbedder, readDictd, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { EmbeddedStorage, SemanticMemory, SemanticRoutingMemory } from '@srm/core';
+import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
 
 // The docs use relative paths: work in a fresh folder under examples/.data (gitignored),
 // from where node_modules (and the GloVe vectors in it) still resolve.

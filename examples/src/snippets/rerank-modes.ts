@@ -4,7 +4,8 @@
  * recall@10 against exact search. Run from examples/:
  * `npx tsx src/snippets/rerank-modes.ts`.
  */
-import { loadGloveVectors, SemanticRoutingMemory, type RerankMode } from '@srm/core';
+import { SemanticRoutingMemory, type RerankMode } from '@srm/core';
+import { loadGloveVectors } from '@srm/core/datasets';
 
 const glove = await loadGloveVectors();
 const d = glove.dim;

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { cachedGroundTruth, exactTopK } from './ground-truth.js';
 import { TopK } from './top-k.js';
 import { normalizeRows } from './vectors.js';

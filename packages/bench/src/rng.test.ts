@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { sampleIndices } from './rng.js';
 
 describe('sampleIndices', () => {

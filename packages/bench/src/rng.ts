@@ -2,7 +2,7 @@
  * Seeded sampling for the benchmarks. Every sample, split and synthetic vector
  * draws from core's `Rng` (mulberry32), so a run with the same seed sees the same data.
  */
-import type { Rng } from '@srm/core';
+import type { Rng } from '@srm/core/datasets';
 
 /**
  * `count` distinct integers from [0, n), in random order (partial Fisher-Yates).

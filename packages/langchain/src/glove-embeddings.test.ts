@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GloveEmbedder, InvalidInputError } from '@srm/core';
+import { InvalidInputError } from '@srm/core';
+import { GloveEmbedder } from '@srm/core/datasets';
 import { GloveEmbeddings } from './glove-embeddings.js';
 
 const cosine = (a: number[], b: number[]) => a.reduce((s, x, i) => s + x * b[i]!, 0);

@@ -3,8 +3,8 @@
  */
 import { Embeddings } from '@langchain/core/embeddings';
 import type { EmbeddingsParams } from '@langchain/core/embeddings';
-import { GloveEmbedder } from '@srm/core';
-import type { GloveEmbedderOptions } from '@srm/core';
+import { GloveEmbedder } from '@srm/core/datasets';
+import type { GloveEmbedderOptions } from '@srm/core/datasets';
 
 /** Options of {@link GloveEmbeddings}. */
 export interface GloveEmbeddingsOptions extends GloveEmbedderOptions, EmbeddingsParams {

@@ -5,7 +5,8 @@ import { BaseRetriever } from '@langchain/core/retrievers';
 import type { BaseRetrieverInput } from '@langchain/core/retrievers';
 import type { CallbackManagerForRetrieverRun } from '@langchain/core/callbacks/manager';
 import { Document } from '@langchain/core/documents';
-import { formatGlossaryEntry, InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
+import { InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
+import { formatGlossaryEntry } from '@srm/core/glossary';
 import type { RecalledEntry, SemanticMemory } from '@srm/core';
 
 /** Metadata of a glossary document: the recalled entry's fields (`relevance` only when recall computed it). */

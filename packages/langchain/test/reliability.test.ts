@@ -21,8 +21,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SrmError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SRMStore, SRMVectorStore } from '../src/index.js';
-import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '../../core/test/reliability/helpers.js';
-import { withOwnKey } from '../../core/test/reliability/hostile-arbitraries.js';
+import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '@srm/testkit/reliability/helpers';
+import { withOwnKey } from '@srm/testkit/reliability/hostile-arbitraries';
 
 /** Cases per property: SRM_PROPERTY_RUNS when set (scripts/reliability-long-run.mjs), else the bounded count. */
 const runs = (bounded: number): number => (process.env.SRM_PROPERTY_RUNS ? Number(process.env.SRM_PROPERTY_RUNS) : bounded);

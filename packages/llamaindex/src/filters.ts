@@ -7,7 +7,8 @@
  * LlamaIndex `nodeToMetadata` layout), so a filter key is a payload field.
  * A key with dots (`"meta.source"`) reads a nested metadata object.
  */
-import { InvalidInputError, matchesFilter, normalizeFilter, readField } from '@srm/core';
+import { InvalidInputError, matchesFilter, normalizeFilter } from '@srm/core';
+import { readField } from '@srm/core/storage';
 import type { FieldCondition, FilterOp, FilterScalar, Payload, PayloadFilter } from '@srm/core';
 import type { MetadataFilter, MetadataFilters } from '@llamaindex/core/vector-store';
 

@@ -3,7 +3,7 @@
  */
 import { TextNode } from '@llamaindex/core/schema';
 import type { NodeWithScore } from '@llamaindex/core/schema';
-import { formatGlossaryEntry } from '@srm/core';
+import { formatGlossaryEntry } from '@srm/core/glossary';
 import type { RecalledEntry } from '@srm/core';
 
 /** Metadata keys of a glossary node that an LLM does not need to see again (the text already says them). */

@@ -1,5 +1,6 @@
 import { BaseEmbedding, Document, MetadataMode, SentenceSplitter, similarity } from 'llamaindex';
-import { GloveEmbedder, InvalidInputError } from '@srm/core';
+import { InvalidInputError } from '@srm/core';
+import { GloveEmbedder } from '@srm/core/datasets';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GloveEmbedding } from './glove-embedding.js';
 

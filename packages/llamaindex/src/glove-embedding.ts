@@ -5,8 +5,9 @@
 import { BaseEmbedding } from '@llamaindex/core/embeddings';
 import type { MessageContentDetail } from '@llamaindex/core/llms';
 import { extractSingleText } from '@llamaindex/core/utils';
-import { GloveEmbedder, InvalidInputError } from '@srm/core';
-import type { GloveEmbedderOptions } from '@srm/core';
+import { InvalidInputError } from '@srm/core';
+import { GloveEmbedder } from '@srm/core/datasets';
+import type { GloveEmbedderOptions } from '@srm/core/datasets';
 
 /**
  * `BaseEmbedding` that embeds text as the SIF-weighted average of GloVe word

@@ -2,8 +2,8 @@
  * Real test data (Debian's Jargon File, FOLDOC and V.E.R.A. dictionaries)
  * and the minimal LLM the tests answer with. No network.
  */
-import { DICTD_DIR, readDictd } from '@srm/core';
-import type { DictdEntry } from '@srm/core';
+import { DICTD_DIR, readDictd } from '@srm/core/datasets';
+import type { DictdEntry } from '@srm/core/datasets';
 import { BaseEmbedding, BaseLLM, Document } from 'llamaindex';
 import type { ChatMessage, ChatResponse, ChatResponseChunk, LLMChatParamsNonStreaming, LLMChatParamsStreaming, LLMMetadata } from 'llamaindex';
 

@@ -8,6 +8,12 @@ assert.equal(typeof core.SemanticRoutingMemory.open, 'function');
 assert.equal(typeof langchain.SRMVectorStore, 'function');
 assert.equal(typeof llamaindex.SRMVectorStore.open, 'function');
 
+// Each subpath of @srm/core, through its CommonJS build.
+assert.equal(typeof require('@srm/core/storage').migrateStorage, 'function');
+assert.equal(typeof require('@srm/core/glossary').WordTokenizer, 'function');
+assert.equal(typeof require('@srm/core/datasets').readDictd, 'function');
+assert.equal(core.murmur3, undefined, 'BM25 internals are not on the root entry point');
+
 // A refit runs its k-means and routing in a worker thread, whose entry the CommonJS build must
 // find next to its own files; the refit then answers as before.
 (async () => {

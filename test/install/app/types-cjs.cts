@@ -1,5 +1,8 @@
 // The same check for a CommonJS consumer: these imports resolve through the "require" condition.
 import { SemanticRoutingMemory, type SrmError } from '@srm/core';
+import type { SrmStore } from '@srm/core/storage';
+import { WordTokenizer } from '@srm/core/glossary';
+import { Rng } from '@srm/core/datasets';
 import { SRMVectorStore, GloveEmbeddings } from '@srm/langchain';
 import { SRMVectorStore as LlamaVectorStore } from '@srm/llamaindex';
 
@@ -7,4 +10,7 @@ const memory: Promise<SemanticRoutingMemory> = SemanticRoutingMemory.open({ d: 1
 const store: SRMVectorStore = new SRMVectorStore(new GloveEmbeddings());
 const llamaStore: Promise<LlamaVectorStore> = LlamaVectorStore.open({ path: './li' });
 const error: SrmError | undefined = undefined;
-export = { memory, store, llamaStore, error };
+const backend: SrmStore | undefined = undefined;
+const tokenizer = new WordTokenizer();
+const rng: Rng = new Rng(1);
+export = { memory, store, llamaStore, error, backend, tokenizer, rng };

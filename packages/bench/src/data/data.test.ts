@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { FIORI_QUERIES, loadFioriDataset, readFioriVectors } from './fiori.js';
 import { firstPrincipalDirection } from './drift.js';
 import { WALL_DATA, syntheticCentres, syntheticChunk } from './synthetic.js';

@@ -5,7 +5,7 @@
  * away from it. Within a phase the order is shuffled. A seeded sample of each
  * phase is held out as that phase's queries.
  */
-import { loadGloveVectors, Rng } from '@srm/core';
+import { loadGloveVectors, Rng } from '@srm/core/datasets';
 import type { BenchSize } from '../config.js';
 import { sampleIndices } from '../rng.js';
 import { normalizeRows } from '../vectors.js';

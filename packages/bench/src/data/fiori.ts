@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { sampleIndices } from '../rng.js';
 import { gatherRows, normalizeRows } from '../vectors.js';
 import type { DenseDataset } from './dense-dataset.js';

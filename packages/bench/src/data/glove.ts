@@ -3,7 +3,7 @@
  * benchmark: a seeded sample of words is held out as queries and never indexed.
  * Quick size indexes a seeded 20k sample of the rest, full indexes all of it.
  */
-import { loadGloveVectors, Rng } from '@srm/core';
+import { loadGloveVectors, Rng } from '@srm/core/datasets';
 import type { BenchSize } from '../config.js';
 import { sampleIndices } from '../rng.js';
 import { gatherRows, normalizeRows } from '../vectors.js';

@@ -1,4 +1,4 @@
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { describe, expect, it } from 'vitest';
 import { exactTopK } from '../ground-truth.js';
 import { normalizeRows } from '../vectors.js';

@@ -5,7 +5,7 @@
  * - `drift`: the drift suite's stream (GloVe along its first principal component).
  * Row i of a stream gets id `String(i)`; the held-out queries are never added.
  */
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import type { BenchSize } from '../config.js';
 import { benchCacheDir } from './paths.js';
 import { loadDriftData } from './drift.js';

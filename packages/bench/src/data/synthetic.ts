@@ -4,7 +4,7 @@
  * once. Memory footprints barely depend on the distribution; recall would,
  * which is why no recall is quoted on this data.
  */
-import { Rng } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { normalizeRows } from '../vectors.js';
 
 /** Shape of the synthetic mixture. */

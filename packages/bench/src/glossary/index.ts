@@ -21,18 +21,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { SemanticMemory, type MemorizeInput } from '@srm/core';
+import { WordTokenizer } from '@srm/core/glossary';
 import {
-  SemanticMemory,
   headwordQueries,
   jargonQueries,
   loadFoldocGlossary,
   meanReciprocalRank,
   Rng,
   unstatedAliasQueries,
-  WordTokenizer,
   type LabeledQuery,
-  type MemorizeInput,
-} from '@srm/core';
+} from '@srm/core/datasets';
 import { markdownTable } from '../report/format.js';
 import { sampleIndices } from '../rng.js';
 import { median, percentile } from '../stats.js';

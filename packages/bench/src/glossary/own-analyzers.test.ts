@@ -4,7 +4,7 @@
  * operators, parentheses) is searched as words, not parsed.
  */
 import { describe, expect, it } from 'vitest';
-import { headwordQueries, loadFoldocGlossary, meanReciprocalRank, Rng } from '@srm/core';
+import { headwordQueries, loadFoldocGlossary, meanReciprocalRank, Rng } from '@srm/core/datasets';
 import { sampleIndices } from '../rng.js';
 import { runFts5, runXapian, xapianMissing, type OwnAnalyzerRun, type TopKeys } from './own-analyzers.js';
 

@@ -7,7 +7,8 @@
  */
 import { createRequire } from 'node:module';
 import MiniSearch from 'minisearch';
-import { defaultBm25Options, SemanticMemory, withoutStopWords, WordTokenizer, type MemorizeInput, type SemanticMemoryOptions } from '@srm/core';
+import { SemanticMemory, type MemorizeInput, type SemanticMemoryOptions } from '@srm/core';
+import { defaultBm25Options, withoutStopWords, WordTokenizer } from '@srm/core/glossary';
 
 const require = createRequire(import.meta.url);
 

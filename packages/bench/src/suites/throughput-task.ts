@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SemanticRoutingMemory, loadGloveVectors, type SRMStats } from '@srm/core';
+import { SemanticRoutingMemory, type SRMStats } from '@srm/core';
+import { loadGloveVectors } from '@srm/core/datasets';
 import type { BenchSize } from '../config.js';
 import { normalizeRows } from '../vectors.js';
 import { SRM_ADD_BATCH, addAll, fitRows, settle } from '../systems/srm.js';

@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Limits, Rng, SemanticRoutingMemory } from '@srm/core';
+import { Limits, SemanticRoutingMemory } from '@srm/core';
+import { Rng } from '@srm/core/datasets';
 import { sampleIndices } from '../rng.js';
 import { gatherRows, splitRows } from '../vectors.js';
 import type { SRMOptions } from '@srm/core';

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT, buildMemoryDir, gloveRow, removeTemps, SRM_ITEMS, storedWord, tempDir } from './cli.test-helper.js';
+import { AGENT, buildMemoryDir, gloveRow, removeTemps, SRM_ITEMS, storedWord, tempDir } from '../../test/helpers/cli.js';
 
 const packageDir = resolve(__dirname, '../..');
 const pkg = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8')) as { bin: { srm: string } };

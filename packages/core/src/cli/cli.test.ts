@@ -13,7 +13,7 @@ import type { QueryHit } from '../srm/types.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import {
   AGENT, buildMemoryDir, FIRST_WORD, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, storedWord, tempDir, withMemories,
-} from './cli.test-helper.js';
+} from '../../test/helpers/cli.js';
 
 let dir: string;
 

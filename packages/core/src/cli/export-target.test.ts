@@ -7,7 +7,7 @@ import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSy
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EXPORT_FORMAT } from './export-format.js';
-import { buildMemoryDir, removeTemps, runCli, tempDir } from './cli.test-helper.js';
+import { buildMemoryDir, removeTemps, runCli, tempDir } from '../../test/helpers/cli.js';
 
 const ITEMS = 1000;
 let source: string;

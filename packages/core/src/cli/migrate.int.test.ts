@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GloveEmbedder } from '../embeddings/glove.js';
 import { SemanticRoutingMemory } from '../srm/memory.js';
-import { announceSkip, connectLive, dropPrefix, QDRANT_API_KEY, QDRANT_URL, runPrefix } from '../storage/qdrant/test-support/live.test-helper.js';
-import { buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from './cli.test-helper.js';
+import { announceSkip, connectLive, dropPrefix, QDRANT_API_KEY, QDRANT_URL, runPrefix } from '@srm/testkit/qdrant/live';
+import { buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from '../../test/helpers/cli.js';
 
 announceSkip('cli/migrate.int.test.ts');
 const prefix = runPrefix('cli');

@@ -1,7 +1,7 @@
 /**
  * `srm migrate --to qdrant`, in-process, against the Qdrant emulator of the
  * storage tests (a stand-in that checks every request against Qdrant's
- * OpenAPI description; see `storage/qdrant/test-support`). The same command
+ * OpenAPI description; see `@srm/testkit/qdrant`). The same command
  * against a real server is in `migrate.int.test.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,9 +9,9 @@ import { GloveEmbedder } from '../embeddings/glove.js';
 import { SemanticMemory } from '../glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../srm/memory.js';
 import { QdrantStorage } from '../storage/qdrant/qdrant-storage.js';
-import { startValidatingEmulator } from '../storage/qdrant/test-support/fixtures.test-helper.js';
-import type { QdrantEmulator } from '../storage/qdrant/test-support/qdrant-emulator.test-helper.js';
-import { AGENT, buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from './cli.test-helper.js';
+import { startValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
+import type { QdrantEmulator } from '@srm/testkit/qdrant/emulator';
+import { AGENT, buildMemoryDir, removeTemps, runCli, tempDir, withMemories } from '../../test/helpers/cli.js';
 
 let emu: QdrantEmulator;
 let srmOnly: string;

@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SemanticRoutingMemory } from '../srm/memory.js';
-import { AGENT, buildMemoryDir, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, tempDir, withMemories } from './cli.test-helper.js';
+import { AGENT, buildMemoryDir, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, tempDir, withMemories } from '../../test/helpers/cli.js';
 import { EXPORT_FORMAT, EXPORT_FORMAT_VERSION } from './export-format.js';
 
 afterAll(removeTemps);

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilKilled } from '../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { SemanticMemory } from './semantic-memory.js';
-import { AGENT, keysAfter, operationOf } from './test-fixtures/glossary-model.mjs';
+import { AGENT, keysAfter, operationOf } from '../../test/fixtures/glossary/glossary-model.mjs';
 
-const WRITER = fileURLToPath(new URL('./test-fixtures/glossary-writer.mjs', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../test/fixtures/glossary/glossary-writer.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const KILL_DELAYS_MS = [300, 700, 450];
 

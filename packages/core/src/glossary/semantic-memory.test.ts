@@ -9,11 +9,11 @@ import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { nameToken, queryVector } from './bm25.js';
 import { glossaryId } from './ids.js';
 import { SemanticMemory } from './semantic-memory.js';
-import { FIXTURE_ENTRIES } from './test-fixtures/glossary-v1-entries.mjs';
+import { FIXTURE_ENTRIES } from '../../test/fixtures/glossary/glossary-v1-entries.mjs';
 import { WordTokenizer } from './tokenizer.js';
 import type { MemorizeInput } from './validation.js';
 
-const FIXTURE_V1 = fileURLToPath(new URL('./test-fixtures/glossary-v1', import.meta.url));
+const FIXTURE_V1 = fileURLToPath(new URL('../../test/fixtures/glossary/glossary-v1', import.meta.url));
 
 const A = 'agent-a';
 const B = 'agent-b';

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DimensionMismatchError, InvalidInputError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { EmbeddedSrmStore } from '../storage/embedded/srm-store.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
+import { tempDirs } from '@srm/testkit/temp-dirs';
 import { Rng } from '../util/rng.js';
 import { SemanticRoutingMemory } from './memory.js';
 

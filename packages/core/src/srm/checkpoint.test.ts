@@ -9,17 +9,17 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import { runUntilKilled } from '../test-support/kill-after-ready.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
+import { tempDirs } from '@srm/testkit/temp-dirs';
 import { createCodec } from './codecs/index.js';
 import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, checkpointOf, restoreCheckpoint } from './checkpoint.js';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
 import type { RerankMode } from './types.js';
 
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
-const ADD_THEN_HANG = fileURLToPath(new URL('./test-fixtures/add-then-hang.mjs', import.meta.url));
+const ADD_THEN_HANG = fileURLToPath(new URL('../../test/fixtures/srm/add-then-hang.mjs', import.meta.url));
 
 const tempDir = tempDirs('srm-checkpoint-');
 

@@ -5,8 +5,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import type { SrmStore, StorageBackend } from '../storage/types.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
-import { gloveSample } from './glove.test-helper.js';
+import { tempDirs } from '@srm/testkit/temp-dirs';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
 
 const tempDir = tempDirs('srm-commit-');

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidConfigError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
+import { tempDirs } from '@srm/testkit/temp-dirs';
 import { SemanticRoutingMemory } from './memory.js';
 
 const tempDir = tempDirs('srm-durability-');

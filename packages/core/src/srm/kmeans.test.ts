@@ -1,6 +1,6 @@
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { halfSquaredNorms, kmeans, nearestCentroid } from './kmeans.js';
 import { Codebook } from './codebook.js';
 import { InvalidInputError } from '../errors.js';

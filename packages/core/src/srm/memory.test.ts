@@ -12,9 +12,9 @@ import {
 } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from './memory.js';
-import { exactTopK, gloveSample, recallAt } from './glove.test-helper.js';
+import { exactTopK, gloveSample, recallAt } from '../../test/helpers/glove.js';
 import type { RerankMode } from './types.js';
-import { tempDirs } from '../test-support/temp-dirs.js';
+import { tempDirs } from '@srm/testkit/temp-dirs';
 
 const tempDir = tempDirs('srm-mem-');
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.js';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
 
 let glove: Awaited<ReturnType<typeof gloveSample>>;

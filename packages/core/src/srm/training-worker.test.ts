@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BackgroundWorkError, ClosedError } from '../errors.js';
 import { resolveConfig } from './config.js';
-import { gloveSample } from './glove.test-helper.js';
+import { gloveSample } from '../../test/helpers/glove.js';
 import type { LayerTrainer } from './layer-trainer.js';
 import { InProcessTrainer } from './train.js';
 import { openTrainer, startWorkerTrainer } from './training-worker.js';

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { useValidatingEmulator } from './qdrant/test-support/fixtures.test-helper.js';
+import { useValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
 
 const emulator = useValidatingEmulator();
 const packageDir = fileURLToPath(new URL('../../', import.meta.url));

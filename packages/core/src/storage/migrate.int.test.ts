@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { EmbeddedStorage } from './embedded/embedded-storage.js';
 import { migrateStorage } from './migrate.js';
-import { entry, srmRecord, vectorOf } from './qdrant/test-support/fixtures.test-helper.js';
-import { announceSkip, connectLive, dropPrefix, QDRANT_URL, runPrefix } from './qdrant/test-support/live.test-helper.js';
+import { entry, srmRecord, vectorOf } from '@srm/testkit/qdrant/fixtures';
+import { announceSkip, connectLive, dropPrefix, QDRANT_URL, runPrefix } from '@srm/testkit/qdrant/live';
 import type { SrmRecordView, SrmStore } from './types.js';
 
 announceSkip('migrate.int.test.ts');

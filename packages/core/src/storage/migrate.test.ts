@@ -4,7 +4,7 @@ import type { ProgressEvent } from '../srm/types.js';
 import { EmbeddedStorage } from './embedded/embedded-storage.js';
 import { migrateStorage } from './migrate.js';
 import { QdrantStorage } from './qdrant/qdrant-storage.js';
-import { entry, srmRecord, useValidatingEmulator, vectorOf } from './qdrant/test-support/fixtures.test-helper.js';
+import { entry, srmRecord, useValidatingEmulator, vectorOf } from '@srm/testkit/qdrant/fixtures';
 import type { SrmRecordView, SrmStore, SrmStoreSpec, StorageBackend, StoredGlossaryEntry } from './types.js';
 
 const DIM = 5;

@@ -12,7 +12,7 @@ import { CorruptDataError } from '../../src/errors.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
 import { flipTrial, judge, killTrial, makeReference, type FileKind, type Reference } from './fixtures/attacks.js';
-import { prng, TempDirs } from './helpers.js';
+import { prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const dirs = new TempDirs();
 let ref: Reference;

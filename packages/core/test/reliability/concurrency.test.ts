@@ -15,7 +15,7 @@ import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import type { QueryHit } from '../../src/srm/types.js';
-import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from './helpers.js';
+import { expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const D = 16;
 const K = 8;

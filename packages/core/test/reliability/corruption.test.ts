@@ -13,7 +13,7 @@ import { CorruptDataError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
-import { expectSrmInvariants, prng, TempDirs } from './helpers.js';
+import { expectSrmInvariants, prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const D = 8;
 const ITEMS = 300;

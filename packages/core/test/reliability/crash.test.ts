@@ -13,7 +13,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
-import { runUntilKilled } from '../../src/test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import {
   applyToModel,
@@ -27,7 +27,7 @@ import {
   type CrashModel,
   type CrashOp,
 } from './fixtures/crash-ops.js';
-import { countFromEnv, expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from './helpers.js';
+import { countFromEnv, expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));

@@ -11,8 +11,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
-import { expectGlossaryInvariants, expectNoPollution, expectTyped, outcome, prototypeSnapshot } from './helpers.js';
-import { BIG_TEXTS, hostileId, hostileK, hostileString } from './hostile-arbitraries.js';
+import { expectGlossaryInvariants, expectNoPollution, expectTyped, outcome, prototypeSnapshot } from '@srm/testkit/reliability/helpers';
+import { BIG_TEXTS, hostileId, hostileK, hostileString } from '@srm/testkit/reliability/hostile-arbitraries';
 
 /** Agent ids the property keeps coming back to, so that writes and reads meet; some are invalid. */
 const AGENT_POOL = ['alice', 'Alice', 'a:b', 'a', 'a::b', 'a:', '../bob', 'nul\u0000', '\uD800', '__proto__', 'constructor', 'ß', 'SS', '%', "' OR 1=1 --"];

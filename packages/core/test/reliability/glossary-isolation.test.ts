@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
-import { expectGlossaryInvariants, TempDirs } from './helpers.js';
+import { expectGlossaryInvariants, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());

@@ -13,7 +13,7 @@ import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { PROGRESS_WARNING_CODE } from '../../src/srm/validate.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
-import { TempDirs } from './helpers.js';
+import { TempDirs } from '@srm/testkit/reliability/helpers';
 
 const D = 4;
 const dirs = new TempDirs();

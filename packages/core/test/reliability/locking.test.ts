@@ -15,7 +15,7 @@ import { StorageLockedError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
-import { expectSrmInvariants, TempDirs } from './helpers.js';
+import { expectSrmInvariants, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const HOLDER = fileURLToPath(new URL('./fixtures/lock-holder.ts', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));

@@ -17,8 +17,8 @@ import { SrmError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
-import { countFromEnv, outcome } from './helpers.js';
-import { withOwnKey } from './hostile-arbitraries.js';
+import { countFromEnv, outcome } from '@srm/testkit/reliability/helpers';
+import { withOwnKey } from '@srm/testkit/reliability/hostile-arbitraries';
 
 const RUNS = countFromEnv('SRM_PROPERTY_RUNS', 150);
 /** Long runs take minutes; the suite's bounded run takes seconds. */

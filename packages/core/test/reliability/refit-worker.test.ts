@@ -6,11 +6,11 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BackgroundWorkError, ClosedError } from '../../src/errors.js';
-import { gloveSample } from '../../src/srm/glove.test-helper.js';
+import { gloveSample } from '../helpers/glove.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import type { SRMConfig } from '../../src/srm/config.js';
 import { openTrainer } from '../../src/srm/training-worker.js';
-import { expectSrmInvariants, TempDirs } from './helpers.js';
+import { expectSrmInvariants, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const CRASHING = fileURLToPath(new URL('./fixtures/crashing-refit-worker.mjs', import.meta.url));
 const CLOSER = fileURLToPath(new URL('./fixtures/refit-closer.ts', import.meta.url));

@@ -12,8 +12,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../src/errors.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
-import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from './helpers.js';
-import { hostileFilter, hostileId, hostileK, hostilePayload, hostileVector, withOwnKey } from './hostile-arbitraries.js';
+import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '@srm/testkit/reliability/helpers';
+import { hostileFilter, hostileId, hostileK, hostilePayload, hostileVector, withOwnKey } from '@srm/testkit/reliability/hostile-arbitraries';
 
 const D = 6;
 

@@ -10,7 +10,7 @@ import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryStore, InvalidNamespaceError } from '@langchain/langgraph-checkpoint';
 import { FakeEmbeddings, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import { EmbeddedStorage, ErrorCodes, InvalidInputError, LimitExceededError, SrmError } from '@srm/core';
-import { EmbeddedSrmStore } from '../../../core/src/storage/embedded/srm-store.js';
+import { EmbeddedSrmStore } from '@srm/core/storage';
 import { SRMInvalidNamespaceError } from './namespace-error.js';
 import { MAX_PUT_BYTES } from './put-plan.js';
 import { SRMStore } from './srm-store.js';

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gloveSample } from '../glove.test-helper.js';
+import { gloveSample } from '../../../test/helpers/glove.js';
 import { TableScratch, type VectorCodec } from './codec.js';
 import { createCodec } from './index.js';
 import { defaultPqSubvectors } from './pq.js';

@@ -9,7 +9,7 @@ import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { HEADER_BYTES, vectorFileName } from './vector-file.js';
 
-const FIXTURE_V1 = fileURLToPath(new URL('./test-fixtures/v1', import.meta.url));
+const FIXTURE_V1 = fileURLToPath(new URL('../../../test/fixtures/embedded/v1', import.meta.url));
 const DIM = 4;
 const SPEC = { name: 'c', dim: DIM, metric: 'cosine' as const };
 const N = 6;

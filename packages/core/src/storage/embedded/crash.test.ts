@@ -13,13 +13,13 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runUntilKilled } from '../../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { Rng } from '../../util/rng.js';
 import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
-import { CRASH_SPEC, modelAfter } from './test-fixtures/crash-model.mjs';
+import { CRASH_SPEC, modelAfter } from '../../../test/fixtures/embedded/crash-model.mjs';
 
-const WRITER = fileURLToPath(new URL('./test-fixtures/crash-writer.mjs', import.meta.url));
+const WRITER = fileURLToPath(new URL('../../../test/fixtures/embedded/crash-writer.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 const ROUNDS = 8;
 const SEED = 20240611;

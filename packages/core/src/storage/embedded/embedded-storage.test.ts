@@ -9,7 +9,7 @@ import { ClosedError, CorruptDataError, DimensionMismatchError, InvalidConfigErr
 import type { SrmRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 
-const FIXTURE_V1 = fileURLToPath(new URL('./test-fixtures/v1', import.meta.url));
+const FIXTURE_V1 = fileURLToPath(new URL('../../../test/fixtures/embedded/v1', import.meta.url));
 
 let dir: string;
 const opened: EmbeddedStorage[] = [];

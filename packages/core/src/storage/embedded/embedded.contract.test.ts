@@ -5,8 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { glossaryStoreContract } from '../contract/glossary-store.contract.js';
-import { srmStoreContract, type BackendFactory } from '../contract/srm-store.contract.js';
+import { glossaryStoreContract } from '@srm/testkit/contract/glossary-store';
+import { srmStoreContract, type BackendFactory } from '@srm/testkit/contract/srm-store';
 import { EmbeddedStorage } from './embedded-storage.js';
 
 function tempDirFactory(): BackendFactory {

@@ -1,6 +1,6 @@
 /**
  * The directory lock between real processes: children run
- * test-fixtures/lock-child.mjs under `node --import tsx`.
+ * test/fixtures/embedded/lock-child.mjs under `node --import tsx`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { StorageLockedError } from '../../errors.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 
-const CHILD = fileURLToPath(new URL('./test-fixtures/lock-child.mjs', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../../test/fixtures/embedded/lock-child.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 
 interface Child {

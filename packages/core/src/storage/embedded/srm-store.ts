@@ -221,7 +221,7 @@ export class EmbeddedSrmStore implements SrmStore {
    * The rerank's read. In a memory directory the vectors come from the store's vector file (see
    * vector-file.ts): one positioned read per slot into a reused buffer, and no garbage. In an
    * in-memory database the vectors come back from SQLite as hex text (hex-vectors.ts); after the
-   * file failed, row by row with their checksums checked (`test-fixtures/bench-fetch-slots.mjs`
+   * file failed, row by row with their checksums checked (`test/fixtures/embedded/bench-fetch-slots.mjs`
    * compares the file's read with `fetchSlots`).
    */
   async readVectors(slots: Uint32Array, out: Float32Array): Promise<Uint8Array> {

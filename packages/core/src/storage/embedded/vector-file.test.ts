@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidInputError } from '../../errors.js';
-import { runUntilKilled } from '../../test-support/kill-after-ready.js';
+import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import type { SrmRecord, SrmStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import type { EmbeddedSrmStore } from './srm-store.js';
@@ -18,7 +18,7 @@ import { HEADER_BYTES, vectorFileName } from './vector-file.js';
 
 const spec: SrmStoreSpec = { name: 'vf', dim: 3, metric: 'cosine' };
 const STRIDE = 4 + spec.dim * 4;
-const CHILD = fileURLToPath(new URL('./test-fixtures/vector-file-child.mjs', import.meta.url));
+const CHILD = fileURLToPath(new URL('../../../test/fixtures/embedded/vector-file-child.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
 
 let dir: string;

@@ -26,7 +26,7 @@
  * the storage fsync the file and bind it to the database's commit counter of that moment, in the
  * header and in the marker. A process that dies after writes since its last checkpoint therefore
  * leaves no marker, and the next open rebuilds the file from the database (0.6 s for 340k x 100
- * in `test-fixtures/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the
+ * in `test/fixtures/embedded/bench-fetch-slots.mjs`). A missing, truncated or foreign file is rebuilt the
  * same way, and so is a file from another moment: an older copy of the file, or a file next to
  * an older or newer copy of the database, carries another counter than the marker (moment.ts).
  */

@@ -5,11 +5,11 @@
  * run against a real server in `qdrant.int.test.ts` when QDRANT_URL is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glossaryStoreContract } from '../contract/glossary-store.contract.js';
-import { srmStoreContract, type BackendFactory } from '../contract/srm-store.contract.js';
+import { glossaryStoreContract } from '@srm/testkit/contract/glossary-store';
+import { srmStoreContract, type BackendFactory } from '@srm/testkit/contract/srm-store';
 import { QdrantStorage } from './qdrant-storage.js';
-import { startValidatingEmulator } from './test-support/fixtures.test-helper.js';
-import type { QdrantEmulator } from './test-support/qdrant-emulator.test-helper.js';
+import { startValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
+import type { QdrantEmulator } from '@srm/testkit/qdrant/emulator';
 
 let emu: QdrantEmulator;
 beforeAll(async () => {

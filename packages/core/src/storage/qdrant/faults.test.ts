@@ -9,8 +9,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidConfigError, StorageUnavailableError } from '../../errors.js';
 import { SemanticRoutingMemory } from '../../srm/memory.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { entry, openApiContract, srmRecord } from './test-support/fixtures.test-helper.js';
-import { QdrantEmulator, type FaultAction, type RecordedRequest } from './test-support/qdrant-emulator.test-helper.js';
+import { entry, openApiContract, srmRecord } from '@srm/testkit/qdrant/fixtures';
+import { QdrantEmulator, type FaultAction, type RecordedRequest } from '@srm/testkit/qdrant/emulator';
 
 const DIM = 4;
 const SRM = 'faults-srm-items';

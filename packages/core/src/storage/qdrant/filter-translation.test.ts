@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../errors.js';
 import { matchesFilter, normalizeFilter, type FilterScalar, type PayloadFilter } from '../../filter.js';
 import { isQdrantTranslatable, qdrantKey, toQdrantFilter, untranslatableReason } from './filter-translation.js';
-import { qdrantFilterMatches } from './test-support/qdrant-emulator.test-helper.js';
+import { qdrantFilterMatches } from '@srm/testkit/qdrant/emulator';
 
 const t = (f: unknown, keyPrefix?: string) => toQdrantFilter(normalizeFilter(f), keyPrefix ? { keyPrefix } : {});
 

@@ -9,7 +9,7 @@ import { SemanticMemory } from '../../glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../srm/memory.js';
 import { EmbeddedStorage } from '../embedded/embedded-storage.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { unitVectorOf, useValidatingEmulator } from './test-support/fixtures.test-helper.js';
+import { unitVectorOf, useValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
 
 const emulator = useValidatingEmulator();
 

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClosedError, InvalidConfigError } from '../../errors.js';
 import { defaultQdrantStorageOptions, resolveQdrantOptions } from './options.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { srmRecord } from './test-support/fixtures.test-helper.js';
-import { QdrantEmulator } from './test-support/qdrant-emulator.test-helper.js';
+import { srmRecord } from '@srm/testkit/qdrant/fixtures';
+import { QdrantEmulator } from '@srm/testkit/qdrant/emulator';
 
 let emu: QdrantEmulator;
 beforeAll(async () => {

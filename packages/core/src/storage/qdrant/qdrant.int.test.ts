@@ -4,11 +4,11 @@
  * unless QDRANT_URL is set.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { glossaryStoreContract } from '../contract/glossary-store.contract.js';
-import { srmStoreContract } from '../contract/srm-store.contract.js';
+import { glossaryStoreContract } from '@srm/testkit/contract/glossary-store';
+import { srmStoreContract } from '@srm/testkit/contract/srm-store';
 import type { QdrantStorage } from './qdrant-storage.js';
-import { srmRecord, unitVectorOf } from './test-support/fixtures.test-helper.js';
-import { announceSkip, connectLive, dropPrefix, liveFactory, QDRANT_URL, runPrefix } from './test-support/live.test-helper.js';
+import { srmRecord, unitVectorOf } from '@srm/testkit/qdrant/fixtures';
+import { announceSkip, connectLive, dropPrefix, liveFactory, QDRANT_URL, runPrefix } from '@srm/testkit/qdrant/live';
 
 announceSkip('qdrant.int.test.ts');
 

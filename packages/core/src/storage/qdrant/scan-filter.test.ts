@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import type { FilterInput } from '../../filter.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { srmRecord, useValidatingEmulator } from './test-support/fixtures.test-helper.js';
+import { srmRecord, useValidatingEmulator } from '@srm/testkit/qdrant/fixtures';
 
 const emulator = useValidatingEmulator();
 const DIM = 4;

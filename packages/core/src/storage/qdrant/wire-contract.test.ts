@@ -1,15 +1,15 @@
 /**
  * The wire contract, offline: everything the Qdrant backend sends must
  * validate against the schema of its operation in Qdrant's own OpenAPI
- * description (test-fixtures/openapi.json, Qdrant 1.19.0), and must mean what
+ * description (`@srm/testkit`'s fixtures/qdrant/openapi.json, Qdrant 1.19.0), and must mean what
  * we rely on (idf modifier, tenant index, agent filters, waiting writes).
  */
 import { QdrantClient } from '@qdrant/js-client-rest';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DimensionMismatchError, InvalidConfigError } from '../../errors.js';
 import { QdrantStorage } from './qdrant-storage.js';
-import { entry, openApiContract, srmRecord, startValidatingEmulator, unitVectorOf } from './test-support/fixtures.test-helper.js';
-import type { QdrantEmulator, RecordedRequest } from './test-support/qdrant-emulator.test-helper.js';
+import { entry, openApiContract, srmRecord, startValidatingEmulator, unitVectorOf } from '@srm/testkit/qdrant/fixtures';
+import type { QdrantEmulator, RecordedRequest } from '@srm/testkit/qdrant/emulator';
 
 const WRITES = new Set(['upsert_points', 'delete_points', 'batch_update', 'set_payload', 'create_field_index']);
 

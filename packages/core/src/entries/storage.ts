@@ -1,0 +1,41 @@
+/**
+ * `@srm/core/storage`: for authors of a storage backend. The interfaces a
+ * backend implements (the item store of a dense memory, the glossary store,
+ * the routing checkpoint store), the record types they exchange, the stores
+ * of the two built-in backends, Qdrant filter translation, the filter
+ * evaluation a backend uses where it cannot push a filter down, and migration
+ * between two storages.
+ *
+ * @packageDocumentation
+ */
+
+export type {
+  FetchWants,
+  SrmRecord,
+  SrmRecordView,
+  SrmStoreSpec,
+  SrmStore,
+  RoutingCheckpointStore,
+  CheckpointList,
+  IndexedCheckpointList,
+  SparseVector,
+  GlossaryEntry,
+  StoredGlossaryEntry,
+  GlossaryHit,
+  GlossaryHitEntry,
+  TermStats,
+  GlossaryStore,
+} from '../storage/types.js';
+export { compileFilter, readField } from '../filter.js';
+
+// --- the built-in backends' stores ---
+export { EmbeddedSrmStore } from '../storage/embedded/srm-store.js';
+export { EMBEDDED_FORMAT_VERSION } from '../storage/embedded/sqlite.js';
+export { QdrantSrmStore } from '../storage/qdrant/srm-store.js';
+export { QdrantGlossaryStore } from '../storage/qdrant/glossary-store.js';
+export { toQdrantFilter, isQdrantTranslatable, untranslatableReason, qdrantKey } from '../storage/qdrant/filter-translation.js';
+export type { QdrantCondition, QdrantFieldCondition, FilterTranslationOptions } from '../storage/qdrant/filter-translation.js';
+
+// --- migration ---
+export { migrateStorage, DEFAULT_MIGRATION_BATCH } from '../storage/migrate.js';
+export type { MigrateStorageOptions, MigrationReport } from '../storage/migrate.js';
