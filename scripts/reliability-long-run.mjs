@@ -58,8 +58,8 @@ const rows = [
   `| byte flips and SIGKILLed store writers (\`attack-run.ts\`, table above) | ${values.flips} flips, ${values['attack-kills']} kills | | ${attack.seconds} s | ${attack.ok ? 'held: 0 wrong answers' : '**failed**'} |`,
   `| SIGKILL of a writer to both memories (\`crash.test.ts\`) | ${memoryFigures?.[0] ?? values['memory-kills']} kills | ${memoryFigures?.[1] ?? '-'} operations | ${memory.seconds} s | ${verdict(memory)}: 0 lost, 0 half-applied |`,
   `| SIGKILL during LangGraph \`SRMStore\` puts (\`store-kill.test.ts\`) | ${storeFigures?.[0] ?? values['store-kills']} kills | ${storeFigures?.[1] ?? '-'} puts | ${store.seconds} s | ${verdict(store)}: 0 lost, 0 half-applied |`,
-  `| bad inputs give an \`SrmError\` and change nothing (\`properties.test.ts\`) | ${propertyCount} properties x ${values['property-runs']} cases | | ${props.seconds} s | ${verdict(props)} |`,
-  `| hostile calls to the LangChain, LangGraph and LlamaIndex adapters work or give an \`SrmError\`, the memory stays sound (\`reliability.test.ts\` of both) | ${adapterTests} tests passed, their properties at ${values['property-runs']} cases | | ${adapters.reduce((n, r) => n + r.seconds, 0)} s | ${adapters.every((r) => r.ok) ? 'held' : '**failed**'} |`,
+  `| bad inputs give an \`SRMError\` and change nothing (\`properties.test.ts\`) | ${propertyCount} properties x ${values['property-runs']} cases | | ${props.seconds} s | ${verdict(props)} |`,
+  `| hostile calls to the LangChain, LangGraph and LlamaIndex adapters work or give an \`SRMError\`, the memory stays sound (\`reliability.test.ts\` of both) | ${adapterTests} tests passed, their properties at ${values['property-runs']} cases | | ${adapters.reduce((n, r) => n + r.seconds, 0)} s | ${adapters.every((r) => r.ok) ? 'held' : '**failed**'} |`,
 ];
 const text = [
   START,

@@ -1,5 +1,5 @@
 /**
- * Every error that `@srm/core` throws on purpose is an {@link SrmError}: one
+ * Every error that `@srm/core` throws on purpose is an {@link SRMError}: one
  * base class with a stable `.code`, subclasses by cause, and a message that
  * says what was expected and what came. Adapters rethrow these unchanged.
  *
@@ -27,13 +27,13 @@ export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
 /**
  * Marks an error that must extend a framework's own error class (so that the framework's
  * `instanceof` checks hold, e.g. LangGraph's `InvalidNamespaceError`) and therefore cannot
- * extend {@link SrmError}. Its value is the SrmError subclass the error stands for; `instanceof`
- * that class (and its bases, `SrmError` included) then holds. The error must also carry `code`.
+ * extend {@link SRMError}. Its value is the SRMError subclass the error stands for; `instanceof`
+ * that class (and its bases, `SRMError` included) then holds. The error must also carry `code`.
  */
 export const SRM_ERROR_CLASS: unique symbol = Symbol.for('@srm/core.SrmErrorClass');
 
 /** Base class of every error thrown on purpose by `@srm/core`. */
-export class SrmError extends Error {
+export class SRMError extends Error {
   /** Stable code from {@link ErrorCodes}; match on this rather than on the message. */
   readonly code: ErrorCode;
 
@@ -56,14 +56,14 @@ export class SrmError extends Error {
 }
 
 /** An argument has the wrong type, shape or value (NaN, empty text, duplicate id in a batch, ...). */
-export class InvalidInputError extends SrmError {
+export class InvalidInputError extends SRMError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.INVALID_INPUT, message, options);
   }
 }
 
 /** A configuration field is invalid. `field` names it, e.g. `"m"`. */
-export class InvalidConfigError extends SrmError {
+export class InvalidConfigError extends SRMError {
   readonly field: string;
   constructor(field: string, message: string) {
     super(ErrorCodes.INVALID_CONFIG, `invalid config field "${field}": ${message}`);
@@ -72,7 +72,7 @@ export class InvalidConfigError extends SrmError {
 }
 
 /** A vector's length differs from the memory's dimension `d`. */
-export class DimensionMismatchError extends SrmError {
+export class DimensionMismatchError extends SRMError {
   readonly expected: number;
   readonly actual: number;
   constructor(expected: number, actual: number, where = 'vector') {
@@ -83,7 +83,7 @@ export class DimensionMismatchError extends SrmError {
 }
 
 /** An id (or key) that must exist does not. */
-export class NotFoundError extends SrmError {
+export class NotFoundError extends SRMError {
   readonly ids: readonly string[];
   constructor(what: string, ids: readonly string[]) {
     const shown = ids.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
@@ -97,7 +97,7 @@ export class NotFoundError extends SrmError {
  * (Qdrant down, timeout, HTTP 4xx/5xx, disk full). `operation` and
  * `collection` say what was being done where; nothing was acknowledged.
  */
-export class StorageUnavailableError extends SrmError {
+export class StorageUnavailableError extends SRMError {
   readonly operation: string;
   readonly collection: string | undefined;
   readonly status: number | undefined;
@@ -119,7 +119,7 @@ export class StorageUnavailableError extends SrmError {
 }
 
 /** Another live process holds the memory directory. */
-export class StorageLockedError extends SrmError {
+export class StorageLockedError extends SRMError {
   readonly path: string;
   constructor(path: string, detail: string) {
     super(ErrorCodes.STORAGE_LOCKED, `memory directory "${path}" is locked: ${detail}`);
@@ -128,7 +128,7 @@ export class StorageLockedError extends SrmError {
 }
 
 /** A persisted file is truncated, corrupted or of an unknown format version. `file` names it. */
-export class CorruptDataError extends SrmError {
+export class CorruptDataError extends SRMError {
   readonly file: string;
   constructor(file: string, detail: string, options?: { cause?: unknown }) {
     super(ErrorCodes.CORRUPT_DATA, `corrupt data in "${file}": ${detail}`, options);
@@ -137,7 +137,7 @@ export class CorruptDataError extends SrmError {
 }
 
 /** A documented limit (dimension, text size, batch size, items) was exceeded. */
-export class LimitExceededError extends SrmError {
+export class LimitExceededError extends SRMError {
   readonly limit: string;
   readonly max: number;
   readonly actual: number;
@@ -150,14 +150,14 @@ export class LimitExceededError extends SrmError {
 }
 
 /** A tokenizer file is missing or corrupt, or a text cannot be tokenized. */
-export class TokenizerError extends SrmError {
+export class TokenizerError extends SRMError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.TOKENIZER, message, options);
   }
 }
 
 /** The memory or storage was closed and cannot be used any more. */
-export class ClosedError extends SrmError {
+export class ClosedError extends SRMError {
   constructor(what: string) {
     super(ErrorCodes.CLOSED, `${what} is closed`);
   }
@@ -168,7 +168,7 @@ export class ClosedError extends SrmError {
  * crashed, or threw. The live routing layer keeps serving and the memory stays usable; the cause
  * is in `cause`.
  */
-export class BackgroundWorkError extends SrmError {
+export class BackgroundWorkError extends SRMError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(ErrorCodes.BACKGROUND_WORK, message, options);
   }

@@ -19,7 +19,7 @@
 // --- errors and limits ---
 export {
   ErrorCodes,
-  SrmError,
+  SRMError,
   InvalidInputError,
   InvalidConfigError,
   DimensionMismatchError,

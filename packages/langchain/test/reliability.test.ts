@@ -8,7 +8,7 @@
  *   delete with NaN and wrong-length vectors, ill-formed and 1 MB texts,
  *   __proto__ / constructor / prototype metadata keys, ids with "::", "/",
  *   "..", NUL, and filters of the wrong shape. Each call works or throws an
- *   SrmError; the memory's invariants hold; no prototype is polluted.
+ *   SRMError; the memory's invariants hold; no prototype is polluted.
  * - SRMStore: a namespace never reads, lists or deletes another's items,
  *   whatever its labels contain (separators, quotes, JSON, prefixes of
  *   other namespaces) and whatever filter a search adds.
@@ -18,7 +18,7 @@ import { FakeEmbeddings, SyntheticEmbeddings } from '@langchain/core/utils/testi
 import { InvalidNamespaceError } from '@langchain/langgraph-checkpoint';
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SrmError } from '@srm/core';
+import { SRMError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SRMStore, SRMVectorStore } from '../src/index.js';
 import { expectNoPollution, expectSrmInvariants, expectTyped, outcome, prototypeSnapshot } from '@srm/testkit/reliability/helpers';
@@ -187,7 +187,7 @@ describe('SRMVectorStore under hostile input', () => {
   it.each([
     ['SyntheticEmbeddings', () => new SyntheticEmbeddings({ vectorSize: D })],
     ['FakeEmbeddings (4-d, so every add of a text is a dimension mismatch on a d=8 store)', () => new FakeEmbeddings()],
-  ])('with %s: every call works or throws an SrmError, and the memory stays sound', async (_name, makeEmbeddings) => {
+  ])('with %s: every call works or throws an SRMError, and the memory stays sound', async (_name, makeEmbeddings) => {
     const protos = prototypeSnapshot();
     const accepted = { n: 0 };
     await fc.assert(
@@ -321,7 +321,7 @@ describe('SRMStore namespace isolation', () => {
     );
   }, PROPERTY_TIMEOUT);
 
-  it('hostile puts, gets and searches work or throw an SrmError, and change nothing when refused', async () => {
+  it('hostile puts, gets and searches work or throw an SRMError, and change nothing when refused', async () => {
     const protos = prototypeSnapshot();
     const store = new SRMStore({ index: { dims: D, embeddings: new SyntheticEmbeddings({ vectorSize: D }), fields: ['text'] } });
     stores.push(store);
@@ -336,7 +336,7 @@ describe('SRMStore namespace isolation', () => {
         const put = await outcome(() => store.put(ns as string[], key, value as Record<string, unknown>));
         if (!put.ok && !(put.error instanceof InvalidNamespaceError)) expectTyped(put, 'put');
         if (!put.ok) expect(memory.size).toBe(before);
-        // SRMStore.batch, which LangGraph's graph runtime calls directly, refuses the same input with an SrmError.
+        // SRMStore.batch, which LangGraph's graph runtime calls directly, refuses the same input with an SRMError.
         const batch = await outcome(() => store.batch([{ namespace: ns as string[], key, value: value as Record<string, unknown> }]));
         expectTyped(batch, 'batch([put])');
         expect(batch.ok).toBe(put.ok);
@@ -359,7 +359,7 @@ describe('SRMStore namespace isolation', () => {
         .then(p)
         .then(
           () => 'ok',
-          (e: unknown) => (e instanceof SrmError || e instanceof InvalidNamespaceError ? 'typed' : `${(e as Error).name}: ${(e as Error).message}`),
+          (e: unknown) => (e instanceof SRMError || e instanceof InvalidNamespaceError ? 'typed' : `${(e as Error).name}: ${(e as Error).message}`),
         );
     const results = {
       put: await how(() => store.put(ns as never, 'k', { v: 1 })),

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseVectorStore, Document, SentenceSplitter, Settings, TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { BaseNode, MetadataFilters, VectorStoreQuery } from 'llamaindex';
-import { DimensionMismatchError, InvalidInputError, NotFoundError, SemanticRoutingMemory, SrmError } from '@srm/core';
+import { DimensionMismatchError, InvalidInputError, NotFoundError, SemanticRoutingMemory, SRMError } from '@srm/core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dictionaryDocuments } from '../test/fixtures.js';
 import { GloveEmbedding } from './glove-embedding.js';
@@ -389,7 +389,7 @@ describe('hostile input', () => {
         expect((await store.memory.get([id]))[0]!.id).toBe(id);
         await store.memory.delete([id]);
       } else {
-        expect(outcome).toBeInstanceOf(SrmError);
+        expect(outcome).toBeInstanceOf(SRMError);
       }
       expect(store.memory.size).toBe(nodes.length);
     }

@@ -4,7 +4,7 @@
  * and wrong-length embeddings, ill-formed and 1 MB texts, __proto__ /
  * constructor / prototype metadata keys, node ids with "::", "/", "..", NUL,
  * and MetadataFilters of the wrong shape. Each call works or throws an
- * SrmError; the memory's invariants hold; accepted nodes read back intact;
+ * SRMError; the memory's invariants hold; accepted nodes read back intact;
  * no prototype is polluted. The embedding model is a small, real
  * BaseEmbedding subclass defined here (no network, no download).
  */
@@ -13,7 +13,7 @@ import { TextNode, VectorStoreQueryMode } from 'llamaindex';
 import type { BaseNode, MetadataFilters, VectorStoreQuery } from 'llamaindex';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SemanticMemory, SrmError } from '@srm/core';
+import { SemanticMemory, SRMError } from '@srm/core';
 import type { SemanticRoutingMemory } from '@srm/core';
 import { SemanticMemoryRetriever, SRMVectorStore } from '../src/index.js';
 import type { SRMQueryParams } from '../src/index.js';
@@ -165,7 +165,7 @@ async function run(store: SRMVectorStore, model: CharHashEmbedding, c: Cmd, stor
 }
 
 describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
-  it('every call works or throws an SrmError; the memory stays sound and prototypes clean', async () => {
+  it('every call works or throws an SRMError; the memory stays sound and prototypes clean', async () => {
     const protos = prototypeSnapshot();
     const model = new CharHashEmbedding();
     const tally = { stored: 0 };
@@ -197,7 +197,7 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
       await store.add([fits]);
       const huge = new TextNode({ text: ONE_MIB, id_: 'huge' });
       huge.embedding = await model.getTextEmbedding('huge');
-      await expect(store.add([huge])).rejects.toThrow(SrmError);
+      await expect(store.add([huge])).rejects.toThrow(SRMError);
       const { nodes } = await store.query({ queryEmbedding: fits.embedding, similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT });
       expect(nodes!.map((n) => n.id_)).toEqual(['fits']);
       expect((nodes![0] as TextNode).text).toHaveLength(900_000);
@@ -208,7 +208,7 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
 });
 
 describe('SemanticMemoryRetriever (LlamaIndex) under hostile input', () => {
-  it('hostile queries and agent ids retrieve only the agent’s entries or throw an SrmError', async () => {
+  it('hostile queries and agent ids retrieve only the agent’s entries or throw an SRMError', async () => {
     const protos = prototypeSnapshot();
     const glossary = await SemanticMemory.open();
     try {

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import * as core from '@srm/core';
 import { readDictd, Rng } from '@srm/core/datasets';
 import { murmur3, WordTokenizer } from '@srm/core/glossary';
-import { migrateStorage, EmbeddedSrmStore } from '@srm/core/storage';
+import { migrateStorage, EmbeddedItemStore } from '@srm/core/storage';
 
 assert.equal(typeof migrateStorage, 'function');
-assert.equal(typeof EmbeddedSrmStore, 'function');
+assert.equal(typeof EmbeddedItemStore, 'function');
 assert.deepEqual(new WordTokenizer().tokenize('Routing Memory'), ['routing', 'memory']);
 assert.equal(typeof murmur3('srm'), 'number');
 assert.equal(typeof readDictd, 'function');

@@ -1,7 +1,7 @@
 // Type-checked by the pack-and-install check with skipLibCheck false: our published
 // declarations must compile in a strict ESM (NodeNext) app that has none of our devDependencies.
 import { SemanticMemory, SemanticRoutingMemory, StorageUnavailableError, type QdrantStorageOptions } from '@srm/core';
-import type { SrmStore, MigrationReport } from '@srm/core/storage';
+import type { SRMItemStore, MigrationReport } from '@srm/core/storage';
 import { WordTokenizer, type GlossaryTokenizer } from '@srm/core/glossary';
 import { GloveEmbedder, type DictdEntry } from '@srm/core/datasets';
 import { GloveEmbeddings, SRMStore, SRMVectorStore } from '@srm/langchain';
@@ -15,7 +15,7 @@ const llamaStore: Promise<LlamaVectorStore> = LlamaVectorStore.open({ path: './l
 const embedding: Promise<GloveEmbedding> = GloveEmbedding.load();
 const qdrant: QdrantStorageOptions = { url: 'http://127.0.0.1:6333', timeoutMs: 1000 };
 const failure: StorageUnavailableError | undefined = undefined;
-const backend: SrmStore | undefined = undefined;
+const backend: SRMItemStore | undefined = undefined;
 const report: MigrationReport | undefined = undefined;
 const tokenizer: GlossaryTokenizer = new WordTokenizer();
 const embedder: Promise<GloveEmbedder> = GloveEmbedder.load();

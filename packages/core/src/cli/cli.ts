@@ -3,7 +3,7 @@
  * for debugging an agent's memory. `main` is callable in-process (tests) and
  * from the `srm` bin (`main.ts`).
  */
-import { SrmError } from '../errors.js';
+import { SRMError } from '../errors.js';
 import { UsageError } from './args.js';
 import { exportCommand } from './commands/export.js';
 import { glossaryCommand } from './commands/glossary.js';
@@ -19,7 +19,7 @@ export type { CliIo } from './io.js';
 /** Exit codes of {@link main}. */
 export const ExitCode = {
   ok: 0,
-  /** The command ran and failed: an SrmError or an I/O error, message on stderr. */
+  /** The command ran and failed: an SRMError or an I/O error, message on stderr. */
   error: 1,
   /** Bad arguments: usage message on stderr. */
   usage: 2,
@@ -59,7 +59,7 @@ export async function main(argv: readonly string[], io: CliIo = processIo()): Pr
       io.stderr(`srm: ${err.message}\n\n${err.usage}`);
       return ExitCode.usage;
     }
-    if (err instanceof SrmError) {
+    if (err instanceof SRMError) {
       io.stderr(`srm: ${err.name}: ${err.message}\n`);
       return ExitCode.error;
     }

@@ -12,7 +12,7 @@ import { SemanticMemory } from '../glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../srm/memory.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { DATABASE_FILE } from '../storage/embedded/sqlite.js';
-import type { SrmStoreSpec, StorageBackend } from '../storage/types.js';
+import type { SRMItemStoreSpec, StorageBackend } from '../storage/types.js';
 
 /** Store name `SemanticRoutingMemory.open` uses when none is given. */
 export const DEFAULT_SRM_NAME = 'default';
@@ -44,7 +44,7 @@ export async function openDirectory(dir: string, opts: { create: boolean }): Pro
  * The spec (dimension, metric) an SRM store was created with, or undefined
  * when the backend has no store of that name.
  */
-export async function describeSrm(storage: StorageBackend, name: string): Promise<SrmStoreSpec | undefined> {
+export async function describeSrm(storage: StorageBackend, name: string): Promise<SRMItemStoreSpec | undefined> {
   const { srm } = await storage.listStores();
   if (!srm.includes(name)) return undefined;
   return storage.describeSrmStore(name);

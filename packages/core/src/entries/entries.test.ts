@@ -47,7 +47,7 @@ describe('entry points', () => {
   });
 
   it('the backend-author interface and migration are on the storage subpath', () => {
-    expect(names.storage).toEqual(expect.arrayContaining(['SrmStore', 'GlossaryStore', 'RoutingCheckpointStore', 'migrateStorage']));
-    expect(names.root).not.toContain('SrmStore');
+    expect(names.storage).toEqual(expect.arrayContaining(['SRMItemStore', 'GlossaryStore', 'RoutingCheckpointStore', 'migrateStorage']));
+    expect(names.root).not.toContain('SRMItemStore');
   });
 });

@@ -11,10 +11,10 @@
 
 export type {
   FetchWants,
-  SrmRecord,
-  SrmRecordView,
-  SrmStoreSpec,
-  SrmStore,
+  SRMRecord,
+  SRMRecordView,
+  SRMItemStoreSpec,
+  SRMItemStore,
   RoutingCheckpointStore,
   CheckpointList,
   IndexedCheckpointList,
@@ -29,9 +29,9 @@ export type {
 export { compileFilter, readField } from '../filter.js';
 
 // --- the built-in backends' stores ---
-export { EmbeddedSrmStore } from '../storage/embedded/srm-store.js';
+export { EmbeddedItemStore } from '../storage/embedded/srm-store.js';
 export { EMBEDDED_FORMAT_VERSION } from '../storage/embedded/sqlite.js';
-export { QdrantSrmStore } from '../storage/qdrant/srm-store.js';
+export { QdrantItemStore } from '../storage/qdrant/srm-store.js';
 export { QdrantGlossaryStore } from '../storage/qdrant/glossary-store.js';
 export { toQdrantFilter, isQdrantTranslatable, untranslatableReason, qdrantKey } from '../storage/qdrant/filter-translation.js';
 export type { QdrantCondition, QdrantFieldCondition, FilterTranslationOptions } from '../storage/qdrant/filter-translation.js';

@@ -3,7 +3,7 @@
  * pulls that centroid by `eta`; unit norm is kept when normalising. The items of the moved buckets
  * are then re-routed, so none is left in a bucket whose centroid is no longer its nearest.
  */
-import type { SrmStore } from '../storage/types.js';
+import type { SRMItemStore } from '../storage/types.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import { Codebook } from './codebook.js';
 import type { SRMConfig } from './config.js';
@@ -20,7 +20,7 @@ export interface AdaptedLayer {
  * Builds the layer that `n` new rows of `data` (routed to `buckets` by the current layer) make,
  * off to the side: the current layer is left as it is, so a failed commit changes nothing.
  */
-export async function adaptLayer(config: SRMConfig, current: RoutingLayer, store: SrmStore, data: Float32Array, n: number, buckets: Int32Array): Promise<AdaptedLayer | null> {
+export async function adaptLayer(config: SRMConfig, current: RoutingLayer, store: SRMItemStore, data: Float32Array, n: number, buckets: Int32Array): Promise<AdaptedLayer | null> {
   const cb = current.codebook!;
   const { d, tau, eta, normalize } = config;
   const centroids = cb.centroids.slice();

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DimensionMismatchError, InvalidInputError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import { EmbeddedSrmStore } from '../storage/embedded/srm-store.js';
+import { EmbeddedItemStore } from '../storage/embedded/srm-store.js';
 import { tempDirs } from '@srm/testkit/temp-dirs';
 import { Rng } from '../util/rng.js';
 import { SemanticRoutingMemory } from './memory.js';
@@ -39,7 +39,7 @@ describe('addAndDelete', () => {
     const storage = EmbeddedStorage.inMemory();
     const memory = await SemanticRoutingMemory.open({ d: D, storage });
     await memory.add(vectorsOf(['a', 'b', 'c']), { ids: ['a', 'b', 'c'] });
-    const write = vi.spyOn(EmbeddedSrmStore.prototype, 'write');
+    const write = vi.spyOn(EmbeddedItemStore.prototype, 'write');
     const result = await memory.addAndDelete(vectorsOf(['a', 'd'], 1), { ids: ['a', 'd'], payloads: [{ v: 1 }, { v: 1 }], deleteIds: ['b', 'c', 'never-stored'] });
     expect(result).toEqual({ ids: ['a', 'd'], deleted: 2 });
     expect(write).toHaveBeenCalledTimes(1);

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
-import type { SrmStore, StorageBackend } from '../storage/types.js';
+import type { SRMItemStore, StorageBackend } from '../storage/types.js';
 import { tempDirs } from '@srm/testkit/temp-dirs';
 import { gloveSample } from '../../test/helpers/glove.js';
 import { SemanticRoutingMemory } from './memory.js';
@@ -29,7 +29,7 @@ type Failing = 'none' | 'pending' | 'done';
 /** A real backend whose SRM store's `writeState` throws {@link DiskFull} for the chosen kind of state write. */
 function failingStates(inner: StorageBackend): { backend: StorageBackend; fail: { next: Failing } } {
   const fail = { next: 'none' as Failing };
-  const wrap = (store: SrmStore): SrmStore =>
+  const wrap = (store: SRMItemStore): SRMItemStore =>
     new Proxy(store, {
       get(target, key) {
         if (key === 'writeState') {

@@ -5,7 +5,7 @@
  * again without the mark. A crash in between leaves the mark, and the next open re-routes every
  * item against the new codebook instead of trusting the stored buckets.
  */
-import type { SrmStore } from '../storage/types.js';
+import type { SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { encodeState } from './state.js';
@@ -36,7 +36,7 @@ export function encodeLayerState(config: SRMConfig, layer: RoutingLayer, pending
  * ones (a refit does, see refit.ts). A crash meanwhile leaves the mark, so the next open re-routes.
  */
 export async function commitLayer(
-  store: SrmStore,
+  store: SRMItemStore,
   config: SRMConfig,
   layer: RoutingLayer,
   placed: { slots: Uint32Array; buckets: Int32Array } | null,

@@ -2,7 +2,7 @@
  * What a memory says about itself: `verify` (the routing layer against the store) and `stats`
  * (sizes, bucket distribution, quantisation error, hot bytes).
  */
-import type { SrmStore } from '../storage/types.js';
+import type { SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { STORE_PAGE } from './train.js';
@@ -19,7 +19,7 @@ export interface Verdict {
  * Checks `layer` against the store: every stored item is in exactly one bucket list (the one its
  * routing code names), no list holds a slot twice or a slot without an item, and the size matches.
  */
-export async function verifyLayer(layer: RoutingLayer, store: SrmStore, deep = false): Promise<Verdict> {
+export async function verifyLayer(layer: RoutingLayer, store: SRMItemStore, deep = false): Promise<Verdict> {
   // The store's own deep check (embedded: integrity_check and every checksum) reads everything.
   const problems: string[] = deep && store.verifyStorage ? (await store.verifyStorage()).problems : [];
   const listOfSlot = new Map<number, number>();

@@ -8,7 +8,7 @@
  * assembled below from its opcodes (no toolchain, no binary file in the repo).
  * At 50 bytes per item it scores a candidate in 7.8 ns, copy into its memory
  * included, against 79 ns for the byte-per-lookup PQ scan in JS
- * (`npx tsx packages/bench/src/scan-layout.ts`, docs/benchmarks/scan-layout.md).
+ * (`npx tsx packages/core/bench/scan-layout.ts`, docs/benchmarks/scan-layout.md).
  *
  * Block layout (what {@link blockOffset} addresses): a block holds 32 items and
  * `nSub` groups of 16 bytes, one group per sub-quantizer. Byte t of group j

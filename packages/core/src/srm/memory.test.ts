@@ -8,7 +8,7 @@ import {
   InvalidConfigError,
   InvalidInputError,
   NotFoundError,
-  SrmError,
+  SRMError,
 } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from './memory.js';
@@ -630,14 +630,14 @@ describe('invariants under random operations', () => {
     );
   });
 
-  it('throws only SrmErrors on hostile vectors and keeps its state', async () => {
+  it('throws only SRMErrors on hostile vectors and keeps its state', async () => {
     const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
     await memory.add([[1, 0, 0, 0]], { ids: ['keep'] });
     await fc.assert(
       fc.asyncProperty(fc.array(fc.oneof(fc.double(), fc.constant(NaN), fc.constant(-Infinity), fc.constant(5e-324)), { maxLength: 6 }), async (v) => {
         await memory.add([v]).then(
           () => undefined,
-          (err: unknown) => expect(err).toBeInstanceOf(SrmError),
+          (err: unknown) => expect(err).toBeInstanceOf(SRMError),
         );
       }),
       { numRuns: 60, seed: 3 },

@@ -7,7 +7,7 @@ import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } fro
 import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
-import type { SrmStore, StorageBackend } from '../storage/types.js';
+import type { SRMItemStore, StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import { commitLayer } from './commit.js';
@@ -58,7 +58,7 @@ export class SemanticRoutingMemory {
   /** The validated, defaults-applied configuration. */
   config: Readonly<SRMConfig>;
 
-  private store!: SrmStore;
+  private store!: SRMItemStore;
   private ownedStorage: StorageBackend | undefined;
   private readonly ready: Promise<void>;
   /** What queries read; fit, refit and adaptive update replace it whole, after their commit. */

@@ -4,7 +4,7 @@
  * of every stored item. Also the counterpart of the restore: saving a checkpoint.
  */
 import { CorruptDataError, InvalidConfigError } from '../errors.js';
-import type { SrmStore, StorageBackend } from '../storage/types.js';
+import type { SRMItemStore, StorageBackend } from '../storage/types.js';
 import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
@@ -25,7 +25,7 @@ export const TUNABLE_KEYS = [
 
 /** A memory's store, configuration and routing layer, as opened. */
 export interface Opened {
-  store: SrmStore;
+  store: SRMItemStore;
   config: SRMConfig;
   layer: RoutingLayer;
   openedFrom: SRMStats['openedFrom'];
@@ -98,7 +98,7 @@ export async function openMemory(backend: StorageBackend, name: string, resolved
  * else why a scan must rebuild it.
  */
 async function restoreFromCheckpoint(
-  store: SrmStore,
+  store: SRMItemStore,
   layer: RoutingLayer,
   state: Uint8Array | null,
   reroute: boolean,
@@ -130,7 +130,7 @@ async function restoreFromCheckpoint(
  * into its list; with `reroute`, every item is routed again and the store's buckets corrected.
  */
 async function rebuildFromStore(
-  store: SrmStore,
+  store: SRMItemStore,
   config: SRMConfig,
   layer: RoutingLayer,
   reroute: boolean,
@@ -168,7 +168,7 @@ async function rebuildFromStore(
  * Saves `layer` as the store's routing checkpoint unless the current one is fresh; returns the
  * checksums of the lists now saved, or null when nothing was written.
  */
-export async function saveCheckpoint(store: SrmStore, layer: RoutingLayer, savedChecksums: Uint32Array | null): Promise<Uint32Array | null> {
+export async function saveCheckpoint(store: SRMItemStore, layer: RoutingLayer, savedChecksums: Uint32Array | null): Promise<Uint32Array | null> {
   const checkpoints = store.checkpoints;
   if (!checkpoints || !layer.codebook || !CHECKPOINTS_SUPPORTED) return null;
   if (await checkpoints.isCurrent()) return null;

@@ -5,7 +5,7 @@
  * layer too before the swap, so none is lost or orphaned.
  */
 import { ClosedError, InvalidInputError } from '../errors.js';
-import type { SrmStore } from '../storage/types.js';
+import type { SRMItemStore } from '../storage/types.js';
 import type { RwLock } from '../util/rw-lock.js';
 import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
@@ -59,7 +59,7 @@ const WRITE_BACK_STEP = 1024;
 /** What a refit needs of its memory. */
 export interface RefitHost {
   readonly config: SRMConfig;
-  readonly store: SrmStore;
+  readonly store: SRMItemStore;
   readonly lock: RwLock;
   /** The live layer. */
   readonly layer: RoutingLayer;

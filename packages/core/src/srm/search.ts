@@ -11,7 +11,7 @@
  */
 import type { PayloadFilter } from '../filter.js';
 import { readStoredVectors } from '../storage/read-vectors.js';
-import type { Payload, SrmStore } from '../storage/types.js';
+import type { Payload, SRMItemStore } from '../storage/types.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
 import type { InvertedBuckets } from './buckets.js';
@@ -25,7 +25,7 @@ export interface SearchIndex {
   codebook: Codebook | null;
   buckets: InvertedBuckets;
   codec: VectorCodec;
-  store: SrmStore;
+  store: SRMItemStore;
   /** Normalises, in place, the vector read from the store at `rows[offset..offset + d)` like the memory's inputs. */
   prepareStored(rows: Float32Array, offset: number): void;
   /** The memory's reusable query buffers. */

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
-import type { Payload, SrmStore } from '../storage/types.js';
+import type { Payload, SRMItemStore } from '../storage/types.js';
 import { dot } from '../util/vector-math.js';
 import type { SRMConfig } from './config.js';
 import { prepareStored } from './routing-layer.js';
@@ -41,7 +41,7 @@ function checkPageSize(pageSize: unknown): number {
 }
 
 /** The stored items matching `opts.filter`, in pages, ascending slot order; the filter runs in the store. */
-export async function* scanItems(store: SrmStore, opts: CheckedItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
+export async function* scanItems(store: SRMItemStore, opts: CheckedItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
   const want = { id: true, payload: true, vector: opts.withVectors };
   for await (const page of store.scan(want, { pageSize: opts.pageSize, ...(opts.filter ? { filter: opts.filter } : {}) })) {
     yield page.map((r) => (opts.withVectors ? { id: r.id!, vector: r.vector!, payload: r.payload ?? {} } : { id: r.id!, payload: r.payload ?? {} }));
@@ -49,7 +49,7 @@ export async function* scanItems(store: SrmStore, opts: CheckedItemsOptions): As
 }
 
 /** The ids, slots and buckets of the stored items matching `filter` (for `deleteWhere`). */
-export async function selectForDelete(store: SrmStore, filter: PayloadFilter): Promise<{ id: string; slot: number; bucket: number }[]> {
+export async function selectForDelete(store: SRMItemStore, filter: PayloadFilter): Promise<{ id: string; slot: number; bucket: number }[]> {
   const out: { id: string; slot: number; bucket: number }[] = [];
   for await (const page of store.scan({ id: true, bucket: true }, { filter })) {
     for (const r of page) out.push({ id: r.id!, slot: r.slot, bucket: r.bucket! });
@@ -84,7 +84,7 @@ export function checkQueryIds(ids: QueryOptions['ids']): string[] | undefined {
  * cut to `k`. Ids that are not stored are left out.
  */
 export async function queryWithin(
-  store: SrmStore,
+  store: SRMItemStore,
   config: Readonly<SRMConfig>,
   q: Float32Array,
   ids: readonly string[],

@@ -4,7 +4,7 @@
  * the side of the live one, which keeps answering queries meanwhile.
  */
 import { readStoredVectors } from '../storage/read-vectors.js';
-import type { SrmStore } from '../storage/types.js';
+import type { SRMItemStore } from '../storage/types.js';
 import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/rw-lock.js';
 import { InvertedBuckets } from './buckets.js';
@@ -45,7 +45,7 @@ export function flatTrainingSample(config: SRMConfig, layer: RoutingLayer, batch
 }
 
 /** The training sample of a refit: at most `max` stored items, drawn with the memory's seed, read by slot. */
-export async function sampleStored(config: SRMConfig, source: RoutingLayer, store: SrmStore, slots: readonly number[], max: number): Promise<Sample> {
+export async function sampleStored(config: SRMConfig, source: RoutingLayer, store: SRMItemStore, slots: readonly number[], max: number): Promise<Sample> {
   const chosen = slots.length <= max ? slots : Array.from(new Rng(config.seed).sample(slots.length, max), (i) => slots[i]!);
   return { data: await vectorsOfSlots(config, source, store, chosen), n: chosen.length };
 }
@@ -127,7 +127,7 @@ export function presizedLists(codebook: Codebook, codec: VectorCodec, shares: Fl
 export async function vectorsOfSlots(
   config: SRMConfig,
   source: RoutingLayer,
-  store: SrmStore,
+  store: SRMItemStore,
   slots: readonly number[],
   flat?: Map<number, number>,
 ): Promise<Float32Array> {
@@ -154,7 +154,7 @@ export async function vectorsOfSlots(
 export interface RouteSource {
   config: SRMConfig;
   layer: RoutingLayer;
-  store: SrmStore;
+  store: SRMItemStore;
 }
 
 /**

@@ -3,7 +3,7 @@
  * then the rows placed in the live layer, all at once so no query sees half a batch.
  */
 import { randomUUID } from 'node:crypto';
-import type { Payload, SrmRecord, SrmStore } from '../storage/types.js';
+import type { Payload, SRMRecord, SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
 import type { ProgressCallback } from './types.js';
@@ -25,7 +25,7 @@ export interface Batch {
  * A failed store write changes nothing.
  */
 export async function insertBatch(
-  store: SrmStore,
+  store: SRMItemStore,
   config: SRMConfig,
   layer: RoutingLayer,
   batch: Batch,
@@ -54,7 +54,7 @@ export async function insertBatch(
     } else buckets[i] = -1;
     if ((i & 4095) === 4095) onProgress?.({ phase: 'add:route', done: i + 1, total: n });
   }
-  const records: SrmRecord[] = Array.from({ length: n }, (_, i) => ({
+  const records: SRMRecord[] = Array.from({ length: n }, (_, i) => ({
     id: ids[i]!,
     slot: slots[i]!,
     bucket: buckets[i]!,
@@ -88,7 +88,7 @@ export async function insertBatch(
 }
 
 /** `n` UUID v4 ids that are not in `store` (a collision is astronomically rare, but checked). */
-export async function freshIds(store: SrmStore, n: number): Promise<string[]> {
+export async function freshIds(store: SRMItemStore, n: number): Promise<string[]> {
   const ids = Array.from({ length: n }, () => randomUUID());
   const clash = await store.fetchIds(ids, {});
   return clash.some((c) => c !== undefined) ? freshIds(store, n) : ids;

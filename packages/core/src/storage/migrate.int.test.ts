@@ -10,12 +10,12 @@ import { EmbeddedStorage } from './embedded/embedded-storage.js';
 import { migrateStorage } from './migrate.js';
 import { entry, srmRecord, vectorOf } from '@srm/testkit/qdrant/fixtures';
 import { announceSkip, connectLive, dropPrefix, QDRANT_URL, runPrefix } from '@srm/testkit/qdrant/live';
-import type { SrmRecordView, SrmStore } from './types.js';
+import type { SRMRecordView, SRMItemStore } from './types.js';
 
 announceSkip('migrate.int.test.ts');
 
-async function everything(store: SrmStore): Promise<SrmRecordView[]> {
-  const out: SrmRecordView[] = [];
+async function everything(store: SRMItemStore): Promise<SRMRecordView[]> {
+  const out: SRMRecordView[] = [];
   for await (const page of store.scan({ id: true, bucket: true, vector: true, payload: true }, 100)) out.push(...page);
   return out;
 }

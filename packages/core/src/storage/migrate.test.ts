@@ -5,20 +5,20 @@ import { EmbeddedStorage } from './embedded/embedded-storage.js';
 import { migrateStorage } from './migrate.js';
 import { QdrantStorage } from './qdrant/qdrant-storage.js';
 import { entry, srmRecord, useValidatingEmulator, vectorOf } from '@srm/testkit/qdrant/fixtures';
-import type { SrmRecordView, SrmStore, SrmStoreSpec, StorageBackend, StoredGlossaryEntry } from './types.js';
+import type { SRMRecordView, SRMItemStore, SRMItemStoreSpec, StorageBackend, StoredGlossaryEntry } from './types.js';
 
 const DIM = 5;
-const docs: SrmStoreSpec = { name: 'docs', dim: DIM, metric: 'cosine' };
-const raw: SrmStoreSpec = { name: 'raw', dim: DIM, metric: 'dot' };
+const docs: SRMItemStoreSpec = { name: 'docs', dim: DIM, metric: 'cosine' };
+const raw: SRMItemStoreSpec = { name: 'raw', dim: DIM, metric: 'dot' };
 
-async function everything(store: SrmStore): Promise<SrmRecordView[]> {
-  const out: SrmRecordView[] = [];
+async function everything(store: SRMItemStore): Promise<SRMRecordView[]> {
+  const out: SRMRecordView[] = [];
   for await (const page of store.scan({ id: true, bucket: true, vector: true, payload: true }, 7)) out.push(...page);
   return out;
 }
 
 /** An SRM store of 25 records (awkward payload included) and a state blob. */
-async function seedSrm(backend: StorageBackend, spec: SrmStoreSpec, n = 25): Promise<SrmStore> {
+async function seedSrm(backend: StorageBackend, spec: SRMItemStoreSpec, n = 25): Promise<SRMItemStore> {
   const store = await backend.openSrmStore(spec);
   const payload = JSON.parse('{"__proto__": {"p": 1}, "tags": ["a", null]}') as Record<string, unknown>;
   await store.write({

@@ -8,7 +8,7 @@
 import { CorruptDataError, InvalidInputError, NotFoundError } from '../errors.js';
 import { Limits } from '../limits.js';
 import type { ProgressCallback } from '../vocabulary.js';
-import type { GlossaryStore, SrmRecord, SrmStore, SrmStoreSpec, StorageBackend } from './types.js';
+import type { GlossaryStore, SRMRecord, SRMItemStore, SRMItemStoreSpec, StorageBackend } from './types.js';
 
 /** Options of {@link migrateStorage}. */
 export interface MigrateStorageOptions {
@@ -20,7 +20,7 @@ export interface MigrateStorageOptions {
    * SRM stores to copy, by name (the spec is read with `from.describeSrmStore`)
    * or by spec. Default: every SRM store of `from`. `[]` copies none.
    */
-  srm?: readonly (string | SrmStoreSpec)[];
+  srm?: readonly (string | SRMItemStoreSpec)[];
   /** Glossary stores to copy, by name. Default: every glossary store of `from`. `[]` copies none. */
   glossary?: readonly string[];
   /** Called after each batch; phases `"migrate:srm:{name}"` and `"migrate:glossary:{name}"`. */
@@ -106,12 +106,12 @@ interface CopyOptions {
 
 async function resolveSrmSpecs(
   from: StorageBackend,
-  wanted: readonly (string | SrmStoreSpec)[],
+  wanted: readonly (string | SRMItemStoreSpec)[],
   existing: readonly string[],
-): Promise<SrmStoreSpec[]> {
+): Promise<SRMItemStoreSpec[]> {
   const missing = wanted.map((w) => (typeof w === 'string' ? w : w?.name)).filter((n) => !existing.includes(n));
   if (missing.length > 0) throw new NotFoundError(`SRM store of the ${from.kind} backend`, missing);
-  const specs: SrmStoreSpec[] = [];
+  const specs: SRMItemStoreSpec[] = [];
   for (const w of wanted) {
     if (typeof w !== 'string') {
       specs.push(w);
@@ -125,7 +125,7 @@ async function resolveSrmSpecs(
 }
 
 /** Copies one SRM store: records in slot order, then the state (so a half-copied store has no state). */
-async function copySrmStore(src: SrmStore, dst: SrmStore, o: CopyOptions): Promise<MigrationReport['srm'][number]> {
+async function copySrmStore(src: SRMItemStore, dst: SRMItemStore, o: CopyOptions): Promise<MigrationReport['srm'][number]> {
   const name = src.spec.name;
   const phase = `migrate:srm:${name}`;
   if ((await dst.count()) > 0 || (await dst.readState()) !== null) {
@@ -138,7 +138,7 @@ async function copySrmStore(src: SrmStore, dst: SrmStore, o: CopyOptions): Promi
   o.onProgress?.({ phase, done: 0, total });
   let copied = 0;
   for await (const page of src.scan({ id: true, bucket: true, vector: true, payload: true }, o.batchSize)) {
-    const upserts: SrmRecord[] = page.map((v) => ({ id: v.id!, slot: v.slot, bucket: v.bucket!, vector: v.vector!, payload: v.payload! }));
+    const upserts: SRMRecord[] = page.map((v) => ({ id: v.id!, slot: v.slot, bucket: v.bucket!, vector: v.vector!, payload: v.payload! }));
     await dst.write({ upserts });
     copied += upserts.length;
     o.onProgress?.({ phase, done: copied, total });

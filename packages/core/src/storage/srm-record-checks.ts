@@ -1,5 +1,5 @@
 /**
- * Input checks shared by every {@link SrmStore} backend, so that the embedded
+ * Input checks shared by every {@link SRMItemStore} backend, so that the embedded
  * and the Qdrant store refuse the same inputs with the same errors before
  * either touches its storage.
  */
@@ -8,7 +8,7 @@ import { normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { describe } from '../util/describe.js';
 import { hasLoneSurrogate } from '../util/unicode.js';
-import type { FetchWants, ScanOptions, SrmRecord, SrmStore } from './types.js';
+import type { FetchWants, ScanOptions, SRMRecord, SRMItemStore } from './types.js';
 
 // The backends take the description helper from here with the checks that use it.
 export { describe } from '../util/describe.js';
@@ -40,7 +40,7 @@ export interface CheckedWriteBatch {
 }
 
 /**
- * Checks the whole argument of {@link SrmStore.write} for a store of dimension `dim`:
+ * Checks the whole argument of {@link SRMItemStore.write} for a store of dimension `dim`:
  * the batch shape, the `deleteIds` list, then each upsert's id, slot, bucket, vector
  * (type, dimension, finite values) and payload, and that no id or slot appears twice.
  *
@@ -67,7 +67,7 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
   const slots = new Set<number>();
   const out: CheckedRecord[] = [];
   for (let i = 0; i < upserts.length; i++) {
-    const rec = upserts[i] as SrmRecord;
+    const rec = upserts[i] as SRMRecord;
     const at = `upserts[${i}]`;
     if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: ${at} must be a record, got ${describe(rec)}`);
     const { id, slot, bucket, vector, payload } = rec;
@@ -114,7 +114,7 @@ function serialisePayload(payload: unknown, id: string): string {
   return text;
 }
 
-/** The slots of {@link SrmStore.fetchSlots} as a plain array, each checked to be a uint32. */
+/** The slots of {@link SRMItemStore.fetchSlots} as a plain array, each checked to be a uint32. */
 export function checkSlotList(slots: ArrayLike<number>): number[] {
   if (slots === null || typeof slots !== 'object' || typeof slots.length !== 'number') {
     throw new InvalidInputError(`fetchSlots expects an array of slots, got ${describe(slots)}`);
@@ -128,7 +128,7 @@ export function checkSlotList(slots: ArrayLike<number>): number[] {
   return keys;
 }
 
-/** Checks the arguments of {@link SrmStore.setBuckets}: typed arrays of equal length, buckets >= -1. */
+/** Checks the arguments of {@link SRMItemStore.setBuckets}: typed arrays of equal length, buckets >= -1. */
 export function checkBucketUpdate(slots: Uint32Array, buckets: Int32Array): void {
   if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`setBuckets: slots must be a Uint32Array, got ${describe(slots)}`);
   if (!(buckets instanceof Int32Array)) throw new InvalidInputError(`setBuckets: buckets must be an Int32Array, got ${describe(buckets)}`);
@@ -140,13 +140,13 @@ export function checkBucketUpdate(slots: Uint32Array, buckets: Int32Array): void
   }
 }
 
-/** Checks the page size of {@link SrmStore.scan}. */
+/** Checks the page size of {@link SRMItemStore.scan}. */
 export function checkPageSize(pageSize: number): void {
   if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new InvalidInputError(`scan: pageSize must be a positive integer, got ${describe(pageSize)}`);
 }
 
 /**
- * Checks the options of {@link SrmStore.scan} (a page size, or `{ pageSize, filter }`) and
+ * Checks the options of {@link SRMItemStore.scan} (a page size, or `{ pageSize, filter }`) and
  * returns them with the filter normalised.
  */
 export function checkScanOptions(options: unknown, defaultPageSize: number): { pageSize: number; filter: PayloadFilter | undefined } {

@@ -5,7 +5,7 @@
  * The memories own their in-RAM index; a store is the durable "cold" side:
  * full vectors, payloads, routing codes, glossary entries. Every method that
  * resolves has made its write durable (embedded: committed to the WAL;
- * Qdrant: `wait: true`). Every failure is an {@link SrmError}.
+ * Qdrant: `wait: true`). Every failure is an {@link SRMError}.
  */
 import type { FilterInput, PayloadFilter } from '../filter.js';
 import type { Payload, SparseVector, StoredGlossaryEntry } from '../vocabulary.js';
@@ -21,7 +21,7 @@ export interface FetchWants {
   payload?: boolean;
 }
 
-/** Options of {@link SrmStore.scan}. */
+/** Options of {@link SRMItemStore.scan}. */
 export interface ScanOptions {
   /** Records per page; default 1000. */
   pageSize?: number;
@@ -30,7 +30,7 @@ export interface ScanOptions {
 }
 
 /** One SRM item as stored: the user id, its slot in the in-RAM index, its bucket, vector and payload. */
-export interface SrmRecord {
+export interface SRMRecord {
   id: string;
   /** Dense handle of the item in the in-RAM routing layer (uint32). */
   slot: number;
@@ -41,7 +41,7 @@ export interface SrmRecord {
 }
 
 /** A partial record: `slot` plus whatever {@link FetchWants} asked for. */
-export interface SrmRecordView {
+export interface SRMRecordView {
   slot: number;
   id?: string;
   bucket?: number;
@@ -50,7 +50,7 @@ export interface SrmRecordView {
 }
 
 /** How an SRM store is laid out. */
-export interface SrmStoreSpec {
+export interface SRMItemStoreSpec {
   /** Name of the memory inside the backend (Qdrant: part of the collection name). */
   name: string;
   /** Vector dimension. */
@@ -60,8 +60,8 @@ export interface SrmStoreSpec {
 }
 
 /** Cold store of a {@link SemanticRoutingMemory}. */
-export interface SrmStore {
-  readonly spec: SrmStoreSpec;
+export interface SRMItemStore {
+  readonly spec: SRMItemStoreSpec;
   /** Location for error messages: a file path or a collection name. */
   readonly location: string;
   /** The persisted index state (config, codebook, quantizer), or null for a new memory. */
@@ -76,11 +76,11 @@ export interface SrmStore {
    * not an error. An invalid batch (wrong dimension, non-finite value, duplicate id or slot,
    * slot held by an id outside the batch) throws and writes nothing.
    */
-  write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void>;
+  write(batch: { upserts?: readonly SRMRecord[]; deleteIds?: readonly string[] }): Promise<void>;
   /** Slots of the given ids; ids that are not stored are absent from the map. */
   slotsOf(ids: readonly string[]): Promise<Map<string, number>>;
   /** Records by slot, aligned with the input; `undefined` where no item has that slot. */
-  fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
+  fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SRMRecordView | undefined)[]>;
   /**
    * Optional fast path of `fetchSlots(slots, { vector: true })`, for the rerank: writes the
    * vector of `slots[i]` into row i of `out` (`slots.length` x `dim`) and returns a mask, 1
@@ -88,7 +88,7 @@ export interface SrmStore {
    */
   readVectors?(slots: Uint32Array, out: Float32Array): Promise<Uint8Array>;
   /** Records by id, aligned with the input; `undefined` where the id is not stored. */
-  fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]>;
+  fetchIds(ids: readonly string[], want: FetchWants): Promise<(SRMRecordView | undefined)[]>;
   /**
    * Rewrites routing codes after a refit or an adaptive update (`slots[i]` gets `buckets[i]`).
    * Slots that hold no item are skipped (an item deleted while a refit ran).
@@ -101,7 +101,7 @@ export interface SrmStore {
    * Qdrant: its native filter) and re-checks in process what it cannot evaluate exactly. Pages
    * of a filtered scan may be shorter than `pageSize`; none is empty.
    */
-  scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]>;
+  scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SRMRecordView[]>;
   /** Exact number of stored items. */
   count(): Promise<number>;
   /**
@@ -222,7 +222,7 @@ export interface GlossaryStore {
 export interface StorageBackend {
   /** `"embedded"` or `"qdrant"`. */
   readonly kind: string;
-  openSrmStore(spec: SrmStoreSpec): Promise<SrmStore>;
+  openSrmStore(spec: SRMItemStoreSpec): Promise<SRMItemStore>;
   openGlossaryStore(name: string): Promise<GlossaryStore>;
   /** Names of the stores that exist, by kind. */
   listStores(): Promise<{ srm: string[]; glossary: string[] }>;
@@ -230,6 +230,6 @@ export interface StorageBackend {
    * The spec an existing SRM store was created with, or `undefined` when no
    * store has that name. Lets `migrateStorage` and the CLI open a store knowing only its name.
    */
-  describeSrmStore(name: string): Promise<SrmStoreSpec | undefined>;
+  describeSrmStore(name: string): Promise<SRMItemStoreSpec | undefined>;
   close(): Promise<void>;
 }

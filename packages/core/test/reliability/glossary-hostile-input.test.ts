@@ -4,7 +4,7 @@
  * entryCount whose keys, values, aliases, categories, agent ids and options
  * are lone surrogates, control characters, separators ("::", "/", ".."),
  * NUL, SQL fragments, prototype keys, 1 MB texts, empty strings or not
- * strings at all. Each call either works or throws an SrmError; a rejected
+ * strings at all. Each call either works or throws an SRMError; a rejected
  * call changes nothing; accepted entries read back exactly; counts match the
  * lists; no prototype is polluted.
  */
@@ -153,7 +153,7 @@ const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : 
 const tally = { accepted: 0 };
 
 describe('SemanticMemory under hostile input', () => {
-  it('every call works or throws an SrmError; the glossary matches its model; prototypes stay clean', async () => {
+  it('every call works or throws an SRMError; the glossary matches its model; prototypes stay clean', async () => {
     const protos = prototypeSnapshot();
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 30, size: 'medium' }), async (cmds) => {

@@ -1,6 +1,6 @@
 /**
  * Inputs that used to be accepted and then hurt (issue 23, part 7), each now
- * refused at the boundary with an SrmError subclass that names the problem,
+ * refused at the boundary with an SRMError subclass that names the problem,
  * changing nothing: options that contradict each other, null options, values
  * JSON would silently change, a second open of one store, and a progress
  * callback that throws after the write was committed (which must not fail it).

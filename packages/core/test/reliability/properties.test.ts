@@ -1,5 +1,5 @@
 /**
- * Properties over the public entry points: a bad input gives an SrmError
+ * Properties over the public entry points: a bad input gives an SRMError
  * subclass and leaves the stored state exactly as it was.
  * SemanticRoutingMemory open/add/addAndDelete/fit/query/get/has/delete/items/
  * verify and SemanticMemory memorize/memorizeMany/recall/forget/forgetMany/
@@ -13,7 +13,7 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SrmError } from '../../src/errors.js';
+import { SRMError } from '../../src/errors.js';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
 import { EmbeddedStorage } from '../../src/storage/embedded/embedded-storage.js';
@@ -139,7 +139,7 @@ async function srmSnapshot(m: SemanticRoutingMemory, storage: EmbeddedStorage, p
   });
 }
 
-describe('SemanticRoutingMemory: a bad input is an SrmError and changes nothing (property)', () => {
+describe('SemanticRoutingMemory: a bad input is an SRMError and changes nothing (property)', () => {
   let storage: EmbeddedStorage;
   let memory: SemanticRoutingMemory;
   let probe: number[];
@@ -167,7 +167,7 @@ describe('SemanticRoutingMemory: a bad input is an SrmError and changes nothing 
           if (result.value instanceof SemanticRoutingMemory) await result.value.close();
           throw new Error(`${call.name} was accepted`);
         }
-        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SrmError);
+        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
         expect(await srmSnapshot(memory, storage, probe), call.name).toBe(before);
       }),
       { numRuns: RUNS, seed: 23_0007 },
@@ -212,7 +212,7 @@ async function glossarySnapshot(g: SemanticMemory): Promise<string> {
   return JSON.stringify(out);
 }
 
-describe('SemanticMemory: a bad input is an SrmError and changes nothing (property)', () => {
+describe('SemanticMemory: a bad input is an SRMError and changes nothing (property)', () => {
   let glossary: SemanticMemory;
   let before: string;
 
@@ -230,7 +230,7 @@ describe('SemanticMemory: a bad input is an SrmError and changes nothing (proper
       fc.asyncProperty(glossaryCall, async (call) => {
         const result = await outcome(() => call.run(glossary));
         if (result.ok) throw new Error(`${call.name} was accepted`);
-        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SrmError);
+        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
         expect(await glossarySnapshot(glossary), call.name).toBe(before);
       }),
       { numRuns: RUNS, seed: 23_0008 },

@@ -4,7 +4,7 @@
  * values, wrong lengths, empty and non-array vectors, ids with "::", "/",
  * "..", NUL or lone surrogates, payloads with __proto__ / constructor /
  * prototype keys or 1 MB texts, and filters of the wrong shape. Each call
- * either works or throws an SrmError; a rejected call changes nothing; what
+ * either works or throws an SRMError; a rejected call changes nothing; what
  * was accepted reads back exactly; the invariants hold afterwards, and no
  * prototype is polluted.
  */
@@ -106,7 +106,7 @@ async function run(memory: SemanticRoutingMemory, c: Cmd, model: Model): Promise
 }
 
 describe('SemanticRoutingMemory under hostile input', () => {
-  it('every call works or throws an SrmError; state, invariants and prototypes stay sound', async () => {
+  it('every call works or throws an SRMError; state, invariants and prototypes stay sound', async () => {
     const protos = prototypeSnapshot();
     await fc.assert(
       fc.asyncProperty(fc.array(cmd, { minLength: 4, maxLength: 24, size: 'medium' }), async (cmds) => {

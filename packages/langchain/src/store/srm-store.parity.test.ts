@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 import { InMemoryStore, InvalidNamespaceError } from '@langchain/langgraph-checkpoint';
 import { FakeEmbeddings, SyntheticEmbeddings } from '@langchain/core/utils/testing';
-import { EmbeddedStorage, ErrorCodes, InvalidInputError, LimitExceededError, SrmError } from '@srm/core';
-import { EmbeddedSrmStore } from '@srm/core/storage';
+import { EmbeddedStorage, ErrorCodes, InvalidInputError, LimitExceededError, SRMError } from '@srm/core';
+import { EmbeddedItemStore } from '@srm/core/storage';
 import { SRMInvalidNamespaceError } from './namespace-error.js';
 import { MAX_PUT_BYTES } from './put-plan.js';
 import { SRMStore } from './srm-store.js';
@@ -38,7 +38,7 @@ afterAll(() => {
 const BAD_NAMESPACES: unknown[] = [[], [''], ['a', ''], ['a.b'], ['langgraph', 'x'], [1], ['ok', null], 'users', null];
 
 describe('bad namespaces', () => {
-  it('throw LangGraph\'s InvalidNamespaceError wherever InMemoryStore throws it, also an SrmError', async () => {
+  it('throw LangGraph\'s InvalidNamespaceError wherever InMemoryStore throws it, also an SRMError', async () => {
     const ours = store();
     const theirs = new InMemoryStore();
     for (const ns of BAD_NAMESPACES.filter(Array.isArray)) {
@@ -47,16 +47,16 @@ describe('bad namespaces', () => {
       await expect(ours.batch([{ namespace: ns as string[], key: 'k', value: { text: 'x' } }])).rejects.toThrow(InvalidNamespaceError);
       await expect(ours.delete(ns as string[], 'k')).rejects.toThrow(InvalidNamespaceError);
     }
-    for (const ns of BAD_NAMESPACES) await expect(ours.put(ns as string[], 'k', { text: 'x' })).rejects.toThrow(SrmError);
+    for (const ns of BAD_NAMESPACES) await expect(ours.put(ns as string[], 'k', { text: 'x' })).rejects.toThrow(SRMError);
     expect((await ours.memory()).size).toBe(0);
   });
 
-  it('are one error that is LangGraph\'s class, SrmError and InvalidInputError, with our code and LangGraph\'s name', async () => {
+  it('are one error that is LangGraph\'s class, SRMError and InvalidInputError, with our code and LangGraph\'s name', async () => {
     const ours = store();
     const err = await ours.put(['a.b'], 'k', { text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SRMInvalidNamespaceError);
     expect(err).toBeInstanceOf(InvalidNamespaceError);
-    expect(err).toBeInstanceOf(SrmError);
+    expect(err).toBeInstanceOf(SRMError);
     expect(err).toBeInstanceOf(InvalidInputError);
     expect(err).toBeInstanceOf(Error);
     expect(err).toMatchObject({ code: ErrorCodes.INVALID_INPUT, name: 'InvalidNamespaceError' });
@@ -67,7 +67,7 @@ describe('bad namespaces', () => {
     const ours = store();
     await expect(ours.search('users' as never)).rejects.toThrow(InvalidNamespaceError);
     await expect(ours.get([1] as never, 'k')).rejects.toThrow(InvalidNamespaceError);
-    await expect(ours.listNamespaces({ prefix: [null] as never })).rejects.toThrow(SrmError);
+    await expect(ours.listNamespaces({ prefix: [null] as never })).rejects.toThrow(SRMError);
   });
 });
 
@@ -115,7 +115,7 @@ describe('one transaction per put', () => {
     const ours = store({ storage, index: { dims: 8, embeddings: new SyntheticEmbeddings({ vectorSize: 8 }), fields: ['tags[*]'] } });
     await ours.put(['docs'], 'k', { tags: ['a', 'b', 'c', 'd'] });
     expect((await ours.memory()).size).toBe(4);
-    const write = vi.spyOn(EmbeddedSrmStore.prototype, 'write');
+    const write = vi.spyOn(EmbeddedItemStore.prototype, 'write');
     await ours.put(['docs'], 'k', { tags: ['e'] });
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0].upserts).toHaveLength(1);

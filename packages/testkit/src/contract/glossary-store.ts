@@ -2,7 +2,7 @@
  * The GlossaryStore half of the storage backend contract: what every
  * backend's {@link GlossaryStore} must do, as vitest suites. A backend's test
  * file calls {@link glossaryStoreContract} with the same {@link BackendFactory}
- * as the SrmStore half.
+ * as the SRMItemStore half.
  *
  * The suite talks to the store only, with hand-made sparse vectors, and checks
  * every score against the BM25 formula documented on `GlossaryStore` (`@srm/core/storage`) computed here by

@@ -1,13 +1,13 @@
 /**
- * The SrmStore half of the storage backend contract: what every backend's
- * {@link SrmStore} must do, as vitest suites. A backend's test file calls
+ * The SRMItemStore half of the storage backend contract: what every backend's
+ * {@link SRMItemStore} must do, as vitest suites. A backend's test file calls
  * {@link srmStoreContract} with a {@link BackendFactory}; the glossary half
  * (`./glossary-store.ts`) takes the same factory. Run by `@srm/core`'s backend
  * tests; any other backend's tests can run it the same way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClosedError, DimensionMismatchError, InvalidInputError, SrmError, matchesFilter, normalizeFilter, type FilterInput, type Payload, type StorageBackend } from '@srm/core';
-import type { SrmRecord, SrmStore, SrmStoreSpec } from '@srm/core/storage';
+import { ClosedError, DimensionMismatchError, InvalidInputError, SRMError, matchesFilter, normalizeFilter, type FilterInput, type Payload, type StorageBackend } from '@srm/core';
+import type { SRMRecord, SRMItemStore, SRMItemStoreSpec } from '@srm/core/storage';
 
 /**
  * How a contract suite gets backends.
@@ -37,12 +37,12 @@ function vectorOf(seed: number, dim = DIM): Float32Array {
   return v;
 }
 
-function record(n: number, over: Partial<SrmRecord> = {}): SrmRecord {
+function record(n: number, over: Partial<SRMRecord> = {}): SRMRecord {
   return { id: `item-${n}`, slot: n, bucket: n % 5, vector: vectorOf(n), payload: { n, tag: n % 2 === 0 ? 'even' : 'odd' }, ...over };
 }
 
-function records(from: number, to: number): SrmRecord[] {
-  const out: SrmRecord[] = [];
+function records(from: number, to: number): SRMRecord[] {
+  const out: SRMRecord[] = [];
   for (let n = from; n < to; n++) out.push(record(n));
   return out;
 }
@@ -54,15 +54,15 @@ async function collect(iter: AsyncIterable<{ slot: number }[]>): Promise<{ slot:
 }
 
 /**
- * Declares the SrmStore contract suites for one backend.
+ * Declares the SRMItemStore contract suites for one backend.
  * @param label shown in the suite names, e.g. `"embedded"` or `"qdrant"`.
  */
 export function srmStoreContract(label: string, factory: BackendFactory): void {
-  describe(`SrmStore contract: ${label}`, () => {
+  describe(`SRMItemStore contract: ${label}`, () => {
     let backends: StorageBackend[] = [];
     let backend: StorageBackend;
     let testNo = 0;
-    let spec: SrmStoreSpec;
+    let spec: SRMItemStoreSpec;
 
     beforeEach(async () => {
       testNo++;
@@ -76,10 +76,10 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
       await factory.cleanup();
     });
 
-    const openStore = (s: SrmStoreSpec = spec): Promise<SrmStore> => backend.openSrmStore(s);
+    const openStore = (s: SRMItemStoreSpec = spec): Promise<SRMItemStore> => backend.openSrmStore(s);
 
     /** Closes the backend and reopens the same data; undefined when the factory cannot. */
-    async function reopenStore(): Promise<SrmStore> {
+    async function reopenStore(): Promise<SRMItemStore> {
       await backend.close();
       backend = await factory.reopen!();
       backends.push(backend);
@@ -206,7 +206,7 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
 
     describe('write validation', () => {
       /** Writes `[valid record 100, bad]` and checks that it throws `cls` and writes nothing. */
-      async function expectRejected(bad: SrmRecord, cls: new (...args: never[]) => SrmError): Promise<void> {
+      async function expectRejected(bad: SRMRecord, cls: new (...args: never[]) => SRMError): Promise<void> {
         const store = await openStore();
         await store.write({ upserts: [record(0)] });
         await expect(store.write({ upserts: [record(100), bad], deleteIds: ['item-0'] })).rejects.toThrow(cls);

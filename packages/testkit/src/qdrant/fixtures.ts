@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect } from 'vitest';
 import { glossaryId } from '@srm/core/glossary';
-import type { SrmRecord, StoredGlossaryEntry } from '@srm/core/storage';
+import type { SRMRecord, StoredGlossaryEntry } from '@srm/core/storage';
 import { createOpenApiContract, type OpenApiContract } from './openapi-validator.js';
 import { QdrantEmulator } from './emulator.js';
 
@@ -81,6 +81,6 @@ export function unitVectorOf(seed: number, dim: number): Float32Array {
   return v.map((x) => x / n);
 }
 
-export function srmRecord(n: number, dim: number, over: Partial<SrmRecord> = {}): SrmRecord {
+export function srmRecord(n: number, dim: number, over: Partial<SRMRecord> = {}): SRMRecord {
   return { id: `item-${n}`, slot: n, bucket: n % 4, vector: unitVectorOf(n, dim), payload: { n, lang: n % 2 ? 'en' : 'fr' }, ...over };
 }

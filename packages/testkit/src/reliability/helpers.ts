@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
-import { SrmError, type SemanticMemory, type SemanticRoutingMemory } from '@srm/core';
+import { SRMError, type SemanticMemory, type SemanticRoutingMemory } from '@srm/core';
 
 export { pick, prng } from './random.js';
 
@@ -49,11 +49,11 @@ export async function outcome<T>(fn: () => T | Promise<T>): Promise<Outcome<T>> 
     );
 }
 
-/** Asserts the call either worked or threw an {@link SrmError} (never a TypeError, RangeError or a SQLite error). */
+/** Asserts the call either worked or threw an {@link SRMError} (never a TypeError, RangeError or a SQLite error). */
 export function expectTyped<T>(o: Outcome<T>, what: string): void {
   if (!o.ok) {
     const e = o.error as Error;
-    expect(e, `${what} threw ${e?.name}: ${e?.message}`).toBeInstanceOf(SrmError);
+    expect(e, `${what} threw ${e?.name}: ${e?.message}`).toBeInstanceOf(SRMError);
   }
 }
 

@@ -2,7 +2,7 @@
 import { Limits } from '../../limits.js';
 import { migrateStorage } from '../../storage/migrate.js';
 import { QdrantStorage } from '../../storage/qdrant/qdrant-storage.js';
-import type { SrmStoreSpec } from '../../storage/types.js';
+import type { SRMItemStoreSpec } from '../../storage/types.js';
 import { optionalInt, optionalString, parseCommand, requireString, UsageError } from '../args.js';
 import { describeSrm, openDirectory } from '../directory.js';
 import { table } from '../format.js';
@@ -50,7 +50,7 @@ export async function migrateCommand(argv: readonly string[], io: CliIo): Promis
     });
     try {
       const stores = await from.listStores();
-      const specs: SrmStoreSpec[] = [];
+      const specs: SRMItemStoreSpec[] = [];
       for (const name of stores.srm) specs.push((await describeSrm(from, name))!);
       const report = await migrateStorage({
         from,

@@ -29,7 +29,7 @@ export interface QueryScorer {
  * How one {@link RerankMode} encodes and scores items. The per-item rows live in the bucket
  * lists ({@link InvertedBuckets}), next to their slots, so a query scans each probed bucket's
  * rows sequentially rather than gathering them by slot from one big array
- * (`packages/bench/src/scan-layout.ts` measures both).
+ * (`packages/core/bench/scan-layout.ts` measures both).
  */
 export interface VectorCodec extends RowLayout {
   readonly mode: RerankMode;

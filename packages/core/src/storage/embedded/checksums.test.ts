@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptDataError } from '../../errors.js';
-import type { SrmRecord } from '../types.js';
+import type { SRMRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { HEADER_BYTES, vectorFileName } from './vector-file.js';
 
@@ -30,7 +30,7 @@ async function open(): Promise<EmbeddedStorage> {
   return s;
 }
 
-function rec(n: number): SrmRecord {
+function rec(n: number): SRMRecord {
   return { id: `item-${n}`, slot: n, bucket: 0, vector: new Float32Array([n, 1, -n, 0.5]), payload: { n, text: `payload ${n}` } };
 }
 

@@ -1,6 +1,6 @@
 /**
  * Crash safety at store level: a child process streams write batches to an
- * EmbeddedSrmStore and prints each acknowledged batch number; the test kills it
+ * EmbeddedItemStore and prints each acknowledged batch number; the test kills it
  * with SIGKILL at seeded random moments, reopens, and checks that the store holds
  * exactly the acknowledged batches (plus, at most, the one batch in flight whose
  * commit raced the kill), never part of a batch, and that the rerank's vector reads agree
@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { Rng } from '../../util/rng.js';
-import type { SrmRecord } from '../types.js';
+import type { SRMRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { CRASH_SPEC, modelAfter } from '../../../test/fixtures/embedded/crash-model.mjs';
 
@@ -30,11 +30,11 @@ async function writeUntilKilled(dir: string, first: number, killAfterMs: number)
 }
 
 /** Every record of the crash store, as id -> record, read by a fresh open of `dir`. */
-async function readBack(dir: string): Promise<Map<string, SrmRecord>> {
+async function readBack(dir: string): Promise<Map<string, SRMRecord>> {
   const storage = await EmbeddedStorage.open(dir); // default open: runs quick_check, no repair step
   try {
     const store = await storage.openSrmStore(CRASH_SPEC);
-    const out = new Map<string, SrmRecord>();
+    const out = new Map<string, SRMRecord>();
     for await (const page of store.scan({ id: true, bucket: true, vector: true, payload: true }, 500)) {
       for (const v of page) out.set(v.id!, { id: v.id!, slot: v.slot, bucket: v.bucket!, vector: v.vector!, payload: v.payload! });
     }
@@ -53,7 +53,7 @@ async function readBack(dir: string): Promise<Map<string, SrmRecord>> {
   }
 }
 
-describe('crash safety of EmbeddedSrmStore', () => {
+describe('crash safety of EmbeddedItemStore', () => {
   const dir = mkdtempSync(join(tmpdir(), 'srm-crash-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

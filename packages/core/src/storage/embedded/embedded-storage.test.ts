@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, CorruptDataError, DimensionMismatchError, InvalidConfigError, InvalidInputError, StorageLockedError } from '../../errors.js';
-import type { SrmRecord } from '../types.js';
+import type { SRMRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 
 const FIXTURE_V1 = fileURLToPath(new URL('../../../test/fixtures/embedded/v1', import.meta.url));
@@ -29,7 +29,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function rec(n: number, dim = 4): SrmRecord {
+function rec(n: number, dim = 4): SRMRecord {
   const vector = new Float32Array(dim);
   for (let i = 0; i < dim; i++) vector[i] = Math.cos(n + i);
   return { id: `r${n}`, slot: n, bucket: n % 3, vector, payload: { n, text: `record number ${n} `.repeat(4) } };
@@ -39,7 +39,7 @@ function rec(n: number, dim = 4): SrmRecord {
 async function populated(n: number, dim = 4): Promise<string> {
   const storage = await EmbeddedStorage.open(dir);
   const store = await storage.openSrmStore({ name: 's', dim, metric: 'cosine' });
-  const batch: SrmRecord[] = [];
+  const batch: SRMRecord[] = [];
   for (let i = 0; i < n; i++) batch.push(rec(i, dim));
   await store.write({ upserts: batch });
   await storage.close();

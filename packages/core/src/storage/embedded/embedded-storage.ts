@@ -7,12 +7,12 @@ import { join, resolve } from 'node:path';
 import { ClosedError, DimensionMismatchError, InvalidConfigError, InvalidInputError, StorageUnavailableError } from '../../errors.js';
 import { Limits } from '../../limits.js';
 import { hasLoneSurrogate } from '../../util/unicode.js';
-import type { GlossaryStore, SrmStoreSpec, StorageBackend } from '../types.js';
+import type { GlossaryStore, SRMItemStoreSpec, StorageBackend } from '../types.js';
 import { EmbeddedGlossaryStore } from './glossary-store.js';
 import { CommitLog } from './moment.js';
 import { acquireDirectoryLock, type DirectoryLock } from './lock.js';
 import { DATABASE_FILE, openDatabase, toSrmError, type Durability, type SqliteDatabase, type SqliteSettings } from './sqlite.js';
-import { EmbeddedSrmStore } from './srm-store.js';
+import { EmbeddedItemStore } from './srm-store.js';
 
 /** Options of {@link EmbeddedStorage}. Everything is optional. */
 export interface EmbeddedStorageOptions {
@@ -117,7 +117,7 @@ export class EmbeddedStorage implements StorageBackend {
   private readonly db: SqliteDatabase;
   private readonly lock: DirectoryLock | undefined;
   private readonly log: CommitLog;
-  private readonly srmStores = new Map<string, EmbeddedSrmStore>();
+  private readonly srmStores = new Map<string, EmbeddedItemStore>();
   private readonly glossaryStores = new Map<string, Promise<GlossaryStore>>();
   private isClosed = false;
 
@@ -176,7 +176,7 @@ export class EmbeddedStorage implements StorageBackend {
    * @throws DimensionMismatchError when the store exists with another `dim`.
    * @throws InvalidConfigError when the store exists with another `metric`, or the spec is invalid.
    */
-  async openSrmStore(spec: SrmStoreSpec): Promise<EmbeddedSrmStore> {
+  async openSrmStore(spec: SRMItemStoreSpec): Promise<EmbeddedItemStore> {
     this.assertOpen();
     checkSpec(spec);
     const existing = this.srmStores.get(spec.name);
@@ -190,17 +190,17 @@ export class EmbeddedStorage implements StorageBackend {
           | { store_id: number; spec: string }
           | undefined;
         if (row) {
-          checkSameSpec(JSON.parse(row.spec) as SrmStoreSpec, spec);
-          EmbeddedSrmStore.createTable(this.db, row.store_id);
+          checkSameSpec(JSON.parse(row.spec) as SRMItemStoreSpec, spec);
+          EmbeddedItemStore.createTable(this.db, row.store_id);
           return row.store_id;
         }
-        const stored: SrmStoreSpec = { name: spec.name, dim: spec.dim, metric: spec.metric };
+        const stored: SRMItemStoreSpec = { name: spec.name, dim: spec.dim, metric: spec.metric };
         const id = Number(this.db.prepare("INSERT INTO stores (kind, name, spec) VALUES ('srm', ?, ?)").run(spec.name, JSON.stringify(stored)).lastInsertRowid);
-        EmbeddedSrmStore.createTable(this.db, id);
+        EmbeddedItemStore.createTable(this.db, id);
         return id;
       })(),
     );
-    const store = new EmbeddedSrmStore(this.db, storeId, { name: spec.name, dim: spec.dim, metric: spec.metric }, this.file, () => !this.isClosed, this.log);
+    const store = new EmbeddedItemStore(this.db, storeId, { name: spec.name, dim: spec.dim, metric: spec.metric }, this.file, () => !this.isClosed, this.log);
     this.srmStores.set(spec.name, store);
     return store;
   }
@@ -228,11 +228,11 @@ export class EmbeddedStorage implements StorageBackend {
   }
 
   /** The spec an SRM store was created with, or undefined when no store has that name. */
-  async describeSrmStore(name: string): Promise<SrmStoreSpec | undefined> {
+  async describeSrmStore(name: string): Promise<SRMItemStoreSpec | undefined> {
     const row = this.guard('describeSrmStore', () =>
       this.db.prepare("SELECT spec FROM stores WHERE kind = 'srm' AND name = ?").get(name) as { spec: string } | undefined,
     );
-    return row ? (JSON.parse(row.spec) as SrmStoreSpec) : undefined;
+    return row ? (JSON.parse(row.spec) as SRMItemStoreSpec) : undefined;
   }
 
   async listStores(): Promise<{ srm: string[]; glossary: string[] }> {
@@ -331,7 +331,7 @@ function checkStoreName(name: unknown): asserts name is string {
   if (hasLoneSurrogate(name)) throw new InvalidConfigError('name', `${JSON.stringify(name)} contains a lone surrogate; expected well-formed UTF-16`);
 }
 
-function checkSpec(spec: SrmStoreSpec): void {
+function checkSpec(spec: SRMItemStoreSpec): void {
   if (typeof spec !== 'object' || spec === null) throw new InvalidInputError(`openSrmStore expects { name, dim, metric }, got ${String(spec)}`);
   checkStoreName(spec.name);
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > Limits.maxDimension) {
@@ -340,7 +340,7 @@ function checkSpec(spec: SrmStoreSpec): void {
   if (spec.metric !== 'cosine' && spec.metric !== 'dot') throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
 }
 
-function checkSameSpec(stored: SrmStoreSpec, asked: SrmStoreSpec): void {
+function checkSameSpec(stored: SRMItemStoreSpec, asked: SRMItemStoreSpec): void {
   if (stored.dim !== asked.dim) throw new DimensionMismatchError(stored.dim, asked.dim, `the spec of existing SRM store "${asked.name}"`);
   if (stored.metric !== asked.metric) {
     throw new InvalidConfigError('metric', `SRM store "${asked.name}" was created with metric "${stored.metric}", opened with "${asked.metric}"`);

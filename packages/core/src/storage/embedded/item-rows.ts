@@ -6,7 +6,7 @@
 import { CorruptDataError } from '../../errors.js';
 import type { CheckedRecord } from '../srm-record-checks.js';
 import { checkWant } from '../srm-record-checks.js';
-import type { FetchWants, Payload, SrmRecordView, SrmStoreSpec } from '../types.js';
+import type { FetchWants, Payload, SRMRecordView, SRMItemStoreSpec } from '../types.js';
 import { recordChecksum, vectorChecksum } from './checksums.js';
 import { RECOVERY_HINT } from './sqlite.js';
 
@@ -43,8 +43,8 @@ export function columns(mask: number): string {
   return cols.join(', ');
 }
 
-export function cloneView(v: SrmRecordView): SrmRecordView {
-  const c: SrmRecordView = { ...v };
+export function cloneView(v: SRMRecordView): SRMRecordView {
+  const c: SRMRecordView = { ...v };
   if (v.vector) c.vector = v.vector.slice();
   if (v.payload) c.payload = structuredClone(v.payload);
   return c;
@@ -62,10 +62,10 @@ export function toPrepared(rec: CheckedRecord): PreparedUpsert {
  * A row of the columns of `mask` (see {@link columns}) of store `spec` as a view, its checksums
  * checked; damage is a {@link CorruptDataError} naming `location`.
  */
-export function decodeRow(row: readonly unknown[], mask: number, location: string, spec: SrmStoreSpec): SrmRecordView {
+export function decodeRow(row: readonly unknown[], mask: number, location: string, spec: SRMItemStoreSpec): SRMRecordView {
   let c = 0;
   const slot = row[c++] as number;
-  const view: SrmRecordView = { slot };
+  const view: SRMRecordView = { slot };
   if (mask & (WANT_ID | WANT_PAYLOAD)) {
     const id = row[c++];
     const text = row[c++];
@@ -84,7 +84,7 @@ export function decodeRow(row: readonly unknown[], mask: number, location: strin
   return view;
 }
 
-function decodeVector(buf: Buffer, slot: number, crc: number | null, location: string, spec: SrmStoreSpec): Float32Array {
+function decodeVector(buf: Buffer, slot: number, crc: number | null, location: string, spec: SRMItemStoreSpec): Float32Array {
   if (!Buffer.isBuffer(buf) || buf.byteLength !== spec.dim * 4) {
     throw new CorruptDataError(location, `vector of slot ${slot} in store "${spec.name}" has ${Buffer.isBuffer(buf) ? buf.byteLength : 'no'} bytes, expected ${spec.dim * 4}`);
   }
@@ -98,7 +98,7 @@ function decodeVector(buf: Buffer, slot: number, crc: number | null, location: s
   return out;
 }
 
-function decodePayload(text: string, slot: number, location: string, spec: SrmStoreSpec): Payload {
+function decodePayload(text: string, slot: number, location: string, spec: SRMItemStoreSpec): Payload {
   try {
     return JSON.parse(text) as Payload;
   } catch (cause) {

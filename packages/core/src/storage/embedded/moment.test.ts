@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidConfigError } from '../../errors.js';
-import type { SrmRecord } from '../types.js';
+import type { SRMRecord } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { WATERMARK_FILE } from './moment.js';
 import { vectorFileName } from './vector-file.js';
@@ -33,7 +33,7 @@ async function close(s: EmbeddedStorage): Promise<void> {
 }
 
 /** Record `n` in version `v`: the vector says which version it is. */
-function rec(n: number, v: number): SrmRecord {
+function rec(n: number, v: number): SRMRecord {
   return { id: `r${n}`, slot: n, bucket: 0, vector: new Float32Array([v, n, 1, -1]), payload: { v } };
 }
 

@@ -1,7 +1,7 @@
 /**
  * Opening the embedded SQLite database: file creation, pragmas, the format
  * version, the integrity check, and the translation of SQLite errors into
- * {@link SrmError}s.
+ * {@link SRMError}s.
  *
  * On-disk layout of a memory directory (format version 2):
  *
@@ -22,7 +22,7 @@
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
-import { CorruptDataError, SrmError, StorageUnavailableError } from '../../errors.js';
+import { CorruptDataError, SRMError, StorageUnavailableError } from '../../errors.js';
 
 /** A better-sqlite3 connection. */
 export type SqliteDatabase = Database.Database;
@@ -97,12 +97,12 @@ function isNativeBindingFailure(err: unknown): boolean {
 }
 
 /**
- * Translates whatever a SQLite call threw into an {@link SrmError}:
+ * Translates whatever a SQLite call threw into an {@link SRMError}:
  * corruption (`SQLITE_CORRUPT*`, `SQLITE_NOTADB`) into {@link CorruptDataError} naming `file`,
- * everything else into {@link StorageUnavailableError} naming the operation. `SrmError`s pass through.
+ * everything else into {@link StorageUnavailableError} naming the operation. `SRMError`s pass through.
  */
-export function toSrmError(err: unknown, file: string, operation: string): SrmError {
-  if (err instanceof SrmError) return err;
+export function toSrmError(err: unknown, file: string, operation: string): SRMError {
+  if (err instanceof SRMError) return err;
   const code = sqliteCode(err);
   const detail = err instanceof Error ? err.message : String(err);
   if (code !== undefined && CORRUPT_CODES.test(code)) {

@@ -1,5 +1,5 @@
 /**
- * Behaviour of EmbeddedSrmStore beyond the backend contract (which
+ * Behaviour of EmbeddedItemStore beyond the backend contract (which
  * embedded.contract.test.ts runs): SQLite-specific edges, limits, and a
  * model-based property test of write sequences.
  */
@@ -11,14 +11,14 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CorruptDataError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { Limits } from '../../limits.js';
-import type { SrmRecord, SrmStore, SrmStoreSpec } from '../types.js';
+import type { SRMRecord, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { CommitLog } from './moment.js';
-import { EmbeddedSrmStore } from './srm-store.js';
+import { EmbeddedItemStore } from './srm-store.js';
 
-const spec: SrmStoreSpec = { name: 'unit', dim: 3, metric: 'cosine' };
+const spec: SRMItemStoreSpec = { name: 'unit', dim: 3, metric: 'cosine' };
 let storage: EmbeddedStorage;
-let store: EmbeddedSrmStore;
+let store: EmbeddedItemStore;
 
 beforeEach(async () => {
   storage = EmbeddedStorage.inMemory();
@@ -29,7 +29,7 @@ afterEach(async () => {
   await storage.close();
 });
 
-const rec = (id: string, slot: number, over: Partial<SrmRecord> = {}): SrmRecord => ({
+const rec = (id: string, slot: number, over: Partial<SRMRecord> = {}): SRMRecord => ({
   id,
   slot,
   bucket: 0,
@@ -38,7 +38,7 @@ const rec = (id: string, slot: number, over: Partial<SrmRecord> = {}): SrmRecord
   ...over,
 });
 
-describe('EmbeddedSrmStore.write', () => {
+describe('EmbeddedItemStore.write', () => {
   it('lets ids swap places within one batch, whatever their order', async () => {
     await store.write({ upserts: [rec('x', 1), rec('y', 2)] });
     await store.write({ upserts: [rec('y', 1), rec('x', 2)] });
@@ -70,7 +70,7 @@ describe('EmbeddedSrmStore.write', () => {
 
   it('rejects a batch that is not an object or has a non-array field', async () => {
     await expect(store.write(null as unknown as object)).rejects.toThrow(InvalidInputError);
-    await expect(store.write({ upserts: 'nope' as unknown as SrmRecord[] })).rejects.toThrow(InvalidInputError);
+    await expect(store.write({ upserts: 'nope' as unknown as SRMRecord[] })).rejects.toThrow(InvalidInputError);
     await expect(store.write({ deleteIds: [1] as unknown as string[] })).rejects.toThrow(InvalidInputError);
   });
 });
@@ -86,7 +86,7 @@ describe('ids that SQLite cannot store faithfully', () => {
   });
 });
 
-describe('EmbeddedSrmStore.fetchSlots', () => {
+describe('EmbeddedItemStore.fetchSlots', () => {
   it('gives independent objects for a slot asked twice', async () => {
     await store.write({ upserts: [rec('a', 0)] });
     const [first, second] = await store.fetchSlots([0, 0], { vector: true, payload: true });
@@ -100,15 +100,15 @@ describe('EmbeddedSrmStore.fetchSlots', () => {
   });
 });
 
-describe('EmbeddedSrmStore.readVectors', () => {
+describe('EmbeddedItemStore.readVectors', () => {
   /** What fetchSlots gives, in readVectors' shape. */
-  async function viaFetch(s: SrmStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
+  async function viaFetch(s: SRMItemStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
     const out = new Float32Array(slots.length * dim).fill(7);
     const recs = await s.fetchSlots(slots, { vector: true });
     recs.forEach((r, i) => r?.vector && out.set(r.vector, i * dim));
     return { out: [...out], found: recs.map((r) => (r ? 1 : 0)) };
   }
-  async function viaRead(s: SrmStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
+  async function viaRead(s: SRMItemStore, slots: Uint32Array, dim: number): Promise<{ out: number[]; found: number[] }> {
     const out = new Float32Array(slots.length * dim).fill(7);
     const found = await s.readVectors!(slots, out);
     return { out: [...out], found: [...found] };
@@ -145,8 +145,8 @@ describe('EmbeddedSrmStore.readVectors', () => {
     db.pragma("encoding = 'UTF-16le'");
     db.exec('CREATE TABLE srm_checkpoint_head (store_id INTEGER PRIMARY KEY, header BLOB NOT NULL)');
     db.exec('CREATE TABLE srm_vector_files (store_id INTEGER PRIMARY KEY, generation BLOB NOT NULL)');
-    EmbeddedSrmStore.createTable(db, 1);
-    const utf16 = new EmbeddedSrmStore(db, 1, spec, ':memory:', () => true, CommitLog.inMemory(db));
+    EmbeddedItemStore.createTable(db, 1);
+    const utf16 = new EmbeddedItemStore(db, 1, spec, ':memory:', () => true, CommitLog.inMemory(db));
     await utf16.write({ upserts: Array.from({ length: 20 }, (_, i) => rec(`v${i}`, i, { vector: vectorOf(i) })) });
     const slots = Uint32Array.from([3, 19, 25, 3, 0]);
     expect(await viaRead(utf16, slots, 3)).toEqual(await viaFetch(utf16, slots, 3));
@@ -154,7 +154,7 @@ describe('EmbeddedSrmStore.readVectors', () => {
   });
 });
 
-describe('EmbeddedSrmStore.scan', () => {
+describe('EmbeddedItemStore.scan', () => {
   it('rejects a page size that is not a positive integer', async () => {
     const first = (size: number) => store.scan({}, size)[Symbol.asyncIterator]().next();
     await expect(first(0)).rejects.toThrow(InvalidInputError);
@@ -162,7 +162,7 @@ describe('EmbeddedSrmStore.scan', () => {
   });
 });
 
-describe('EmbeddedSrmStore.setBuckets', () => {
+describe('EmbeddedItemStore.setBuckets', () => {
   it('rejects a bucket below -1 and changes nothing', async () => {
     await store.write({ upserts: [rec('a', 0), rec('b', 1)] });
     await expect(store.setBuckets(new Uint32Array([0, 1]), new Int32Array([4, -7]))).rejects.toThrow(InvalidInputError);
@@ -170,7 +170,7 @@ describe('EmbeddedSrmStore.setBuckets', () => {
   });
 });
 
-describe('EmbeddedSrmStore.writeState', () => {
+describe('EmbeddedItemStore.writeState', () => {
   it('round-trips an empty state', async () => {
     await store.writeState(new Uint8Array(0));
     expect(await store.readState()).toEqual(new Uint8Array(0));
@@ -183,9 +183,9 @@ describe('EmbeddedSrmStore.writeState', () => {
   });
 });
 
-describe('EmbeddedSrmStore.searchBuckets', () => {
+describe('EmbeddedItemStore.searchBuckets', () => {
   it('is not provided: the memory scores candidates itself', () => {
-    expect((store as SrmStore).searchBuckets).toBeUndefined();
+    expect((store as SRMItemStore).searchBuckets).toBeUndefined();
   });
 });
 
@@ -222,7 +222,7 @@ describe('routing checkpoints', () => {
   const plain = (ls: { slots: Uint8Array; rows: Uint8Array }[]) => ls.map((l) => [[...l.slots], [...l.rows]]);
   let dir: string;
   let disk: EmbeddedStorage;
-  let onDisk: EmbeddedSrmStore;
+  let onDisk: EmbeddedItemStore;
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'srm-checkpoint-'));
     disk = await EmbeddedStorage.open(dir);
@@ -268,7 +268,7 @@ describe('routing checkpoints', () => {
   });
 
   // Every kind of write makes the checkpoint stale, in its own transaction.
-  const writes: [string, (s: EmbeddedSrmStore) => Promise<unknown>][] = [
+  const writes: [string, (s: EmbeddedItemStore) => Promise<unknown>][] = [
     ['an upsert', (s) => s.write({ upserts: [rec('c', 2)] })],
     ['a delete', (s) => s.write({ deleteIds: ['a'] })],
     ['a bucket rewrite', (s) => s.setBuckets(new Uint32Array([0]), new Int32Array([3]))],
@@ -335,7 +335,7 @@ describe('write sequences (property)', () => {
     await fc.assert(
       fc.asyncProperty(fc.array(batchArb, { minLength: 1, maxLength: 12 }), async (batches) => {
         await store.clear();
-        const model = new Map<string, SrmRecord>();
+        const model = new Map<string, SRMRecord>();
         for (const b of batches) {
           const upserts = b.upserts.map((r) => ({ id: r.id, slot: r.slot, bucket: r.bucket, vector: new Float32Array(r.v), payload: { tag: r.tag } }));
           // The model's rule for a valid batch: unique ids and slots, and no slot held by an id outside the batch.
@@ -366,7 +366,7 @@ describe('write sequences (property)', () => {
   });
 });
 
-async function collectAll(s: EmbeddedSrmStore) {
+async function collectAll(s: EmbeddedItemStore) {
   const out = [];
   for await (const page of s.scan({ id: true, bucket: true, vector: true, payload: true }, 4)) out.push(...page);
   return out;

@@ -35,7 +35,7 @@ import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.j
 import type Database from 'better-sqlite3';
 import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWriteBatch, describe, isStorableId } from '../srm-record-checks.js';
 import { matchesFilter } from '../../filter.js';
-import type { FetchWants, RoutingCheckpointStore, ScanOptions, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import type { FetchWants, RoutingCheckpointStore, ScanOptions, SRMRecord, SRMRecordView, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { deepCheck, type DeepCheckReport } from './deep-check.js';
 import { cloneView, columns, decodeRow, toPrepared, WANT_PAYLOAD, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
@@ -51,11 +51,11 @@ import { toSqlFilter } from './sql-filter.js';
 type Statement = Database.Statement<unknown[], unknown>;
 type Row = unknown[];
 
-/** Default page size of {@link EmbeddedSrmStore.scan}. */
+/** Default page size of {@link EmbeddedItemStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
 
 /**
- * Embedded (SQLite) implementation of {@link SrmStore}. Obtain one from
+ * Embedded (SQLite) implementation of {@link SRMItemStore}. Obtain one from
  * `EmbeddedStorage.openSrmStore`; the constructor is internal.
  *
  * Semantics beyond the interface:
@@ -81,8 +81,8 @@ const DEFAULT_SCAN_PAGE = 1000;
  * const [rec] = await store.fetchSlots([0], { id: true, vector: true });
  * ```
  */
-export class EmbeddedSrmStore implements SrmStore {
-  readonly spec: SrmStoreSpec;
+export class EmbeddedItemStore implements SRMItemStore {
+  readonly spec: SRMItemStoreSpec;
   /** The database file (`":memory:"` for an in-memory backend). */
   readonly location: string;
 
@@ -109,7 +109,7 @@ export class EmbeddedSrmStore implements SrmStore {
    * @internal Use `EmbeddedStorage.openSrmStore`. `storeId` names the items table
    * (`srm_items_<storeId>`), which must exist.
    */
-  constructor(db: SqliteDatabase, storeId: number, spec: SrmStoreSpec, location: string, isOpen: () => boolean, private readonly log: CommitLog) {
+  constructor(db: SqliteDatabase, storeId: number, spec: SRMItemStoreSpec, location: string, isOpen: () => boolean, private readonly log: CommitLog) {
     if (!Number.isSafeInteger(storeId) || storeId < 0) throw new InvalidInputError(`store id must be a non-negative integer, got ${storeId}`);
     this.db = db;
     this.storeId = storeId;
@@ -181,7 +181,7 @@ export class EmbeddedSrmStore implements SrmStore {
     });
   }
 
-  async write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void> {
+  async write(batch: { upserts?: readonly SRMRecord[]; deleteIds?: readonly string[] }): Promise<void> {
     this.assertOpen();
     const checked = checkWriteBatch(batch, this.spec.dim);
     const deletes = checked.deleteIds;
@@ -212,7 +212,7 @@ export class EmbeddedSrmStore implements SrmStore {
     });
   }
 
-  async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
+  async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SRMRecordView | undefined)[]> {
     const keys = checkSlotList(slots);
     return this.guard('fetchSlots', () => this.lookup('slot', keys, wantMask(want)));
   }
@@ -253,7 +253,7 @@ export class EmbeddedSrmStore implements SrmStore {
     return this.guard('readVectors', () => this.hexReader.read(slots, out));
   }
 
-  async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
+  async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SRMRecordView | undefined)[]> {
     checkIdList(ids, 'fetchIds');
     return this.guard('fetchIds', () => {
       // Unstorable ids are looked up as NULL, which matches nothing.
@@ -268,7 +268,7 @@ export class EmbeddedSrmStore implements SrmStore {
     this.guard('setBuckets', () => this.log.commit(() => this.setBucketsTxn(slots, buckets)));
   }
 
-  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]> {
+  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SRMRecordView[]> {
     const { pageSize, filter } = checkScanOptions(options, DEFAULT_SCAN_PAGE);
     const mask = wantMask(want);
     const where = filter === undefined ? undefined : toSqlFilter(filter);
@@ -379,7 +379,7 @@ export class EmbeddedSrmStore implements SrmStore {
     if (!this.isOpen()) throw new ClosedError(`embedded SRM store "${this.spec.name}" (${this.location})`);
   }
 
-  /** Runs `fn` on an open store; SQLite errors become SrmErrors naming the file and the operation. */
+  /** Runs `fn` on an open store; SQLite errors become SRMErrors naming the file and the operation. */
   private guard<T>(operation: string, fn: () => T): T {
     this.assertOpen();
     try {
@@ -403,10 +403,10 @@ export class EmbeddedSrmStore implements SrmStore {
    * with `IN (...)` in chunks of at most {@link IN_CHUNK}, padded with NULL to a power of
    * two so that few statements are prepared (measured ~2x faster than one query per key).
    */
-  private lookup(keyColumn: 'slot' | 'id', keys: readonly (number | string | null)[], mask: number): (SrmRecordView | undefined)[] {
-    const out = new Array<SrmRecordView | undefined>(keys.length).fill(undefined);
+  private lookup(keyColumn: 'slot' | 'id', keys: readonly (number | string | null)[], mask: number): (SRMRecordView | undefined)[] {
+    const out = new Array<SRMRecordView | undefined>(keys.length).fill(undefined);
     if (keys.length === 0) return out;
-    const found = new Map<number | string, SrmRecordView>();
+    const found = new Map<number | string, SRMRecordView>();
     const cols = keyColumn === 'id' ? `id, ${columns(mask)}` : columns(mask);
     for (let start = 0; start < keys.length; start += IN_CHUNK) {
       const chunk = keys.slice(start, start + IN_CHUNK);

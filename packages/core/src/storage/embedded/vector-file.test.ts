@@ -11,12 +11,12 @@ import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { InvalidInputError } from '../../errors.js';
 import { runUntilKilled } from '@srm/testkit/kill-after-ready';
-import type { SrmRecord, SrmStoreSpec } from '../types.js';
+import type { SRMRecord, SRMItemStoreSpec } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
-import type { EmbeddedSrmStore } from './srm-store.js';
+import type { EmbeddedItemStore } from './srm-store.js';
 import { HEADER_BYTES, vectorFileName } from './vector-file.js';
 
-const spec: SrmStoreSpec = { name: 'vf', dim: 3, metric: 'cosine' };
+const spec: SRMItemStoreSpec = { name: 'vf', dim: 3, metric: 'cosine' };
 const STRIDE = 4 + spec.dim * 4;
 const CHILD = fileURLToPath(new URL('../../../test/fixtures/embedded/vector-file-child.mjs', import.meta.url));
 const PACKAGE_DIR = fileURLToPath(new URL('../../..', import.meta.url));
@@ -35,7 +35,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function openStore(): Promise<EmbeddedSrmStore> {
+async function openStore(): Promise<EmbeddedItemStore> {
   storage = await EmbeddedStorage.open(dir);
   return storage.openSrmStore(spec);
 }
@@ -45,7 +45,7 @@ async function closeStorage(): Promise<void> {
   storage = undefined;
 }
 
-const rec = (id: string, slot: number, v = slot): SrmRecord => ({ id, slot, bucket: 0, vector: new Float32Array([v, 1, -1]), payload: {} });
+const rec = (id: string, slot: number, v = slot): SRMRecord => ({ id, slot, bucket: 0, vector: new Float32Array([v, 1, -1]), payload: {} });
 const vectorFile = () => join(dir, vectorFileName(1));
 /** The random bytes naming the current build of the vector file. */
 /** The header's build bytes and bound commit counter, as the marker row holds them. */
@@ -69,7 +69,7 @@ function rawSql(sql: string, ...params: unknown[]): void {
 }
 
 /** readVectors (the file) and fetchSlots (SQLite) agree on `slots`: same mask, same vectors. */
-async function expectFileMatchesDatabase(store: EmbeddedSrmStore, slots: number[]): Promise<void> {
+async function expectFileMatchesDatabase(store: EmbeddedItemStore, slots: number[]): Promise<void> {
   const out = new Float32Array(slots.length * spec.dim);
   const found = await store.readVectors(Uint32Array.from(slots), out);
   const records = await store.fetchSlots(slots, { vector: true });

@@ -8,7 +8,7 @@
  */
 import type { Schemas } from '@qdrant/js-client-rest';
 import { DimensionMismatchError, InvalidConfigError, StorageUnavailableError } from '../../errors.js';
-import type { SrmStoreSpec } from '../types.js';
+import type { SRMItemStoreSpec } from '../types.js';
 import type { QdrantConnection } from './connection.js';
 import type { QdrantCollectionSettings } from './options.js';
 
@@ -84,7 +84,7 @@ function denseVectorsOf(info: Schemas['CollectionInfo']): { size?: unknown; dist
  * metric (Cosine would normalise stored vectors; see `srm-store.ts`), bucket
  * and id indexes. The metric is recorded in the store's spec point.
  */
-export function srmBlueprint(prefix: string, spec: SrmStoreSpec, settings: QdrantCollectionSettings): CollectionBlueprint {
+export function srmBlueprint(prefix: string, spec: SRMItemStoreSpec, settings: QdrantCollectionSettings): CollectionBlueprint {
   const name = srmCollectionName(prefix, spec.name);
   const distance = 'Dot';
   const hnsw: Schemas['HnswConfigDiff'] = {

@@ -3,7 +3,7 @@
  * `ApiError` with an HTTP status) to a {@link StorageUnavailableError} that
  * names the operation and the collection, and decides what is worth a retry.
  */
-import { SrmError, StorageUnavailableError } from '../../errors.js';
+import { SRMError, StorageUnavailableError } from '../../errors.js';
 import type { QdrantClientModule } from './client-module.js';
 
 /** The client's own error classes, from the loaded package (see `client-module.ts`). */
@@ -104,7 +104,7 @@ export function describeFailure(err: unknown, client: ClientErrorClasses): Failu
 
 /**
  * The error to throw for a failed call after `attempts` tries. Errors that
- * are already {@link SrmError}s pass through unchanged.
+ * are already {@link SRMError}s pass through unchanged.
  */
 export function toStorageError(
   err: unknown,
@@ -112,8 +112,8 @@ export function toStorageError(
   operation: string,
   collection: string | undefined,
   attempts: number,
-): SrmError {
-  if (err instanceof SrmError) return err;
+): SRMError {
+  if (err instanceof SRMError) return err;
   const info = describeFailure(err, client);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';
   return new StorageUnavailableError(operation, collection, `${info.detail}${tries}`, {

@@ -4,7 +4,7 @@
  */
 import { InvalidConfigError, InvalidInputError } from '../../errors.js';
 import { Limits } from '../../limits.js';
-import type { StorageBackend, SrmStoreSpec } from '../types.js';
+import type { StorageBackend, SRMItemStoreSpec } from '../types.js';
 import {
   checkStoreName,
   ensureCollection,
@@ -19,7 +19,7 @@ import { QdrantConnection } from './connection.js';
 import { QdrantGlossaryStore } from './glossary-store.js';
 import { resolveQdrantOptions, type QdrantStorageOptions } from './options.js';
 import { SrmStateStore } from './srm-state.js';
-import { QdrantSrmStore } from './srm-store.js';
+import { QdrantItemStore } from './srm-store.js';
 
 /**
  * Storage backend on a Qdrant server or cluster, for memories that outgrow
@@ -64,7 +64,7 @@ export class QdrantStorage implements StorageBackend {
     return this.conn.options.collectionPrefix;
   }
 
-  async openSrmStore(spec: SrmStoreSpec): Promise<QdrantSrmStore> {
+  async openSrmStore(spec: SRMItemStoreSpec): Promise<QdrantItemStore> {
     checkSpec(spec);
     this.conn.assertOpen('Qdrant storage');
     const { collectionPrefix: prefix, collectionSettings } = this.conn.options;
@@ -74,7 +74,7 @@ export class QdrantStorage implements StorageBackend {
     await this.ensure(bp);
     const meta = new SrmStateStore(this.conn, stateBp.name, spec.name);
     await meta.ensureSpec(spec);
-    return new QdrantSrmStore(this.conn, spec, bp.name, meta);
+    return new QdrantItemStore(this.conn, spec, bp.name, meta);
   }
 
   async openGlossaryStore(name: string): Promise<QdrantGlossaryStore> {
@@ -98,7 +98,7 @@ export class QdrantStorage implements StorageBackend {
    * `undefined` when there is no such store. Lets a migration open a store
    * knowing only its name.
    */
-  async describeSrmStore(name: string): Promise<SrmStoreSpec | undefined> {
+  async describeSrmStore(name: string): Promise<SRMItemStoreSpec | undefined> {
     checkStoreName(name, 'srm');
     this.conn.assertOpen('Qdrant storage');
     const prefix = this.conn.options.collectionPrefix;
@@ -153,7 +153,7 @@ export class QdrantStorage implements StorageBackend {
   }
 }
 
-function checkSpec(spec: SrmStoreSpec): void {
+function checkSpec(spec: SRMItemStoreSpec): void {
   if (typeof spec !== 'object' || spec === null) throw new InvalidInputError(`openSrmStore expects { name, dim, metric }, got ${spec === null ? 'null' : typeof spec}`);
   checkStoreName(spec.name, 'srm');
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > Limits.maxDimension) {

@@ -28,7 +28,7 @@ async function scrollFilters(filter: FilterInput): Promise<{ filters: unknown[];
   }
 }
 
-describe('QdrantSrmStore.scan with a filter', () => {
+describe('QdrantItemStore.scan with a filter', () => {
   it('sends an equality as a Qdrant filter on the user payload', async () => {
     const { filters, slots } = await scrollFilters({ lang: 'en' });
     expect(filters).toEqual([{ must: [{ key: 'user.lang', match: { value: 'en' } }] }]);

@@ -13,7 +13,7 @@
 import { randomUUID } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
 import { CorruptDataError, DimensionMismatchError, InvalidConfigError, LimitExceededError } from '../../errors.js';
-import type { SrmStoreSpec } from '../types.js';
+import type { SRMItemStoreSpec } from '../types.js';
 import type { QdrantConnection } from './connection.js';
 
 /** Namespace of state point ids: fixed forever (ids of existing states depend on it). */
@@ -52,7 +52,7 @@ interface SpecPayload {
   kind: 'spec';
   format: number;
   dim: number;
-  metric: SrmStoreSpec['metric'];
+  metric: SRMItemStoreSpec['metric'];
 }
 
 const specId = (store: string) => uuidv5(`spec:${store}`, STATE_NAMESPACE);
@@ -70,7 +70,7 @@ export class SrmStateStore {
   ) {}
 
   /** The spec recorded when the store was created, or `undefined` for a store never opened. */
-  async readSpec(): Promise<SrmStoreSpec | undefined> {
+  async readSpec(): Promise<SRMItemStoreSpec | undefined> {
     const c = this.collection;
     const [point] = await this.conn.call('srm.open', c, (cl) =>
       cl.retrieve(c, { ids: [specId(this.store)], with_payload: true, with_vector: false }),
@@ -91,7 +91,7 @@ export class SrmStateStore {
    * another dimension is a {@link DimensionMismatchError}, another metric an
    * {@link InvalidConfigError}.
    */
-  async ensureSpec(spec: SrmStoreSpec): Promise<void> {
+  async ensureSpec(spec: SRMItemStoreSpec): Promise<void> {
     const existing = await this.readSpec();
     if (existing) {
       if (existing.dim !== spec.dim) throw new DimensionMismatchError(existing.dim, spec.dim, `SRM store "${this.store}" (Qdrant) opened with dim`);

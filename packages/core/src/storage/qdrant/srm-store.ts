@@ -14,7 +14,7 @@
  * for bit (the shared contract checks it), and a Qdrant collection with
  * distance Cosine normalises vectors on upsert. SemanticRoutingMemory with
  * metric `"cosine"` always stores unit vectors, so the dot product with a
- * normalised query (what {@link QdrantSrmStore.searchBuckets} sends) is the
+ * normalised query (what {@link QdrantItemStore.searchBuckets} sends) is the
  * cosine similarity. The metric itself is recorded in the store's spec point
  * (see `srm-state.ts`).
  */
@@ -23,7 +23,7 @@ import { CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExcee
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../../filter.js';
 import { Limits } from '../../limits.js';
 import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWant, checkWriteBatch, describe, isSlot, isStorableId, MAX_INT32, type CheckedRecord } from '../srm-record-checks.js';
-import type { FetchWants, Payload, ScanOptions, SrmRecord, SrmRecordView, SrmStore, SrmStoreSpec } from '../types.js';
+import type { FetchWants, Payload, ScanOptions, SRMRecord, SRMRecordView, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
 import type { QdrantConnection } from './connection.js';
 import { isQdrantTranslatable, toQdrantFilter, type QdrantCondition, type QdrantFilter } from './filter-translation.js';
@@ -31,7 +31,7 @@ import { nextOffset, type SrmStateStore } from './srm-state.js';
 
 /** Ids or slots per lookup request. */
 const LOOKUP_CHUNK = 512;
-/** Default page size of {@link QdrantSrmStore.scan}. */
+/** Default page size of {@link QdrantItemStore.scan}. */
 const DEFAULT_SCAN_PAGE = 1000;
 
 interface PreparedUpsert {
@@ -41,7 +41,7 @@ interface PreparedUpsert {
 }
 
 /**
- * Qdrant implementation of {@link SrmStore}. Obtain one from
+ * Qdrant implementation of {@link SRMItemStore}. Obtain one from
  * `QdrantStorage.openSrmStore`; the constructor is internal.
  *
  * Semantics, the same as the embedded store's:
@@ -63,15 +63,15 @@ interface PreparedUpsert {
  * const hits = await store.searchBuckets!(query, [3, 17], 10, { field: 'lang', op: 'eq', value: 'en' });
  * ```
  */
-export class QdrantSrmStore implements SrmStore {
-  readonly spec: SrmStoreSpec;
+export class QdrantItemStore implements SRMItemStore {
+  readonly spec: SRMItemStoreSpec;
   /** The collection name. */
   readonly location: string;
 
   /** @internal Use `QdrantStorage.openSrmStore`; the collection must exist. */
   constructor(
     private readonly conn: QdrantConnection,
-    spec: SrmStoreSpec,
+    spec: SRMItemStoreSpec,
     collection: string,
     private readonly state: SrmStateStore,
   ) {
@@ -91,7 +91,7 @@ export class QdrantSrmStore implements SrmStore {
     await this.state.write(state.slice());
   }
 
-  async write(batch: { upserts?: readonly SrmRecord[]; deleteIds?: readonly string[] }): Promise<void> {
+  async write(batch: { upserts?: readonly SRMRecord[]; deleteIds?: readonly string[] }): Promise<void> {
     this.conn.assertOpen(this.what());
     const checked = checkWriteBatch(batch, this.spec.dim);
     const deletes = unique(checked.deleteIds);
@@ -134,7 +134,7 @@ export class QdrantSrmStore implements SrmStore {
     return out;
   }
 
-  async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
+  async fetchSlots(slots: ArrayLike<number>, want: FetchWants): Promise<(SRMRecordView | undefined)[]> {
     const keys = checkSlotList(slots);
     checkWant(want);
     this.conn.assertOpen(this.what());
@@ -151,7 +151,7 @@ export class QdrantSrmStore implements SrmStore {
     return this.align(keys, found, want);
   }
 
-  async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SrmRecordView | undefined)[]> {
+  async fetchIds(ids: readonly string[], want: FetchWants): Promise<(SRMRecordView | undefined)[]> {
     checkIdList(ids, 'fetchIds');
     checkWant(want);
     this.conn.assertOpen(this.what());
@@ -200,7 +200,7 @@ export class QdrantSrmStore implements SrmStore {
    * matches (see {@link pushableFilter}), and every point is re-checked in process: Qdrant walks
    * into arrays of objects and treats an empty array as empty, where `matchesFilter` does not.
    */
-  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SrmRecordView[]> {
+  async *scan(want: FetchWants, options?: number | ScanOptions): AsyncIterable<SRMRecordView[]> {
     const { pageSize, filter } = checkScanOptions(options, DEFAULT_SCAN_PAGE);
     checkWant(want);
     this.conn.assertOpen(this.what());
@@ -342,7 +342,7 @@ export class QdrantSrmStore implements SrmStore {
   }
 
   /** Views aligned with `keys`; a key asked twice gets two independent objects, so callers may mutate one. */
-  private align<K>(keys: readonly K[], found: ReadonlyMap<K, Schemas['Record']>, want: FetchWants): (SrmRecordView | undefined)[] {
+  private align<K>(keys: readonly K[], found: ReadonlyMap<K, Schemas['Record']>, want: FetchWants): (SRMRecordView | undefined)[] {
     const handedOut = new Set<K>();
     return keys.map((k) => {
       const p = found.get(k);
@@ -371,8 +371,8 @@ export class QdrantSrmStore implements SrmStore {
     return id;
   }
 
-  private toView(p: Schemas['Record'], want: FetchWants): SrmRecordView {
-    const view: SrmRecordView = { slot: this.slotOf(p) };
+  private toView(p: Schemas['Record'], want: FetchWants): SRMRecordView {
+    const view: SRMRecordView = { slot: this.slotOf(p) };
     const payload = p.payload ?? {};
     if (want.id) view.id = this.idOf(p);
     if (want.bucket) {
