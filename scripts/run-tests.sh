@@ -10,6 +10,8 @@ ran_install_check=0
 npx turbo run build --output-logs=errors-only || status=$?
 if [ "$status" -eq 0 ]; then
   npx turbo run test lint --concurrency=1 --continue || status=$?
+  # Formatting is part of lint (npm run lint runs it too); .prettierignore says what it skips.
+  npx prettier --check . || status=$?
   # The packages as users install them: packed, installed into fresh apps next to the lowest and
   # the newest supported framework versions, then a smoke app, a restart and a strict type check.
   ran_install_check=1
