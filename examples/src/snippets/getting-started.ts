@@ -19,7 +19,8 @@ const texts = jargon.map((e) => `${e.titleLines[0]}: ${e.body}`);
 
 // 2. A dense memory on disk. K=32 buckets, so it fits its codebook after 1,280 items.
 const memory = await SemanticRoutingMemory.open({ path: dir, d: embedder.dim, K: 32 });
-await memory.add(texts.map((t) => embedder.embed(t)), {
+const vectors = texts.map((t) => embedder.embed(t));
+await memory.add(vectors, {
   ids: jargon.map((_, i) => `jargon-${i}`),
   payloads: jargon.map((e) => ({ term: e.titleLines[0] ?? '', chars: e.body.length })),
 });

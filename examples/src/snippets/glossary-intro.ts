@@ -15,8 +15,11 @@ process.chdir(scratch);
 
 const glossary = await SemanticMemory.open({ path: './memory' }); // or { storage }, or {} for in-memory
 await glossary.memorize({
-  key: 'PII', value: 'Personally Identifiable Information', agentId: 'compliance_bot',
-  category: 'abbreviation', aliases: ['private data', 'sensitive info'],
+  key: 'PII',
+  value: 'Personally Identifiable Information',
+  agentId: 'compliance_bot',
+  category: 'abbreviation',
+  aliases: ['private data', 'sensitive info'],
   description: 'Any data that could be used to identify a specific individual.',
 });
 const hits = await glossary.recall('How do we handle private data?', { agentId: 'compliance_bot', topK: 3, minRelevance: 0.2 });

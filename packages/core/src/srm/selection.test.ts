@@ -39,7 +39,11 @@ let prefixNo = 0;
 const setups: { label: string; options: Partial<SRMOptions>; storage?: () => Promise<StorageBackend> }[] = [
   { label: 'embedded, exact scan before the fit', options: { autoFitAt: 0 } },
   { label: 'embedded, fitted, pq4 rerank', options: { K: 8, m: 2, autoFitAt: 100, rerank: 'pq4' } },
-  { label: 'qdrant emulator, fitted, no rerank codes', options: { K: 8, m: 2, autoFitAt: 100, rerank: 'none' }, storage: () => QdrantStorage.connect({ url: emu.url, collectionPrefix: `sel${++prefixNo}`, retries: 0 }) },
+  {
+    label: 'qdrant emulator, fitted, no rerank codes',
+    options: { K: 8, m: 2, autoFitAt: 100, rerank: 'none' },
+    storage: () => QdrantStorage.connect({ url: emu.url, collectionPrefix: `sel${++prefixNo}`, retries: 0 }),
+  },
 ];
 
 /** Exact cosine of `q` and `v`. */
@@ -70,7 +74,12 @@ for (const setup of setups) {
 
     it('items({ filter }) yields exactly the matching items, in pages, with or without vectors', async () => {
       const s = await filled();
-      const filter: PayloadFilter = { or: [{ field: 'doc', op: 'eq', value: 'doc-3' }, { field: 'tags', op: 'contains', value: 'red' }] };
+      const filter: PayloadFilter = {
+        or: [
+          { field: 'doc', op: 'eq', value: 'doc-3' },
+          { field: 'tags', op: 'contains', value: 'red' },
+        ],
+      };
       const want = ids.filter((_, i) => matchesFilter(payloads[i]!, normalizeFilter(filter)));
       const pages = [];
       for await (const page of s.memory.items({ filter, pageSize: 16 })) pages.push(page);
@@ -155,13 +164,21 @@ for (const setup of setups) {
 describe('selection in the docs (docs/getting-started.md)', () => {
   it('runs the snippet: vectors with the hits, a query within ids, items and deletes by filter', async () => {
     const memory = await SemanticRoutingMemory.open({ d: 3 });
-    await memory.add([[1, 0, 0], [0, 1, 0], [0.9, 0.1, 0]], { ids: ['a#0', 'a#1', 'b#0'], payloads: [{ doc: 'a' }, { doc: 'a' }, { doc: 'b' }] });
+    const rows = [
+      [1, 0, 0],
+      [0, 1, 0],
+      [0.9, 0.1, 0],
+    ];
+    await memory.add(rows, { ids: ['a#0', 'a#1', 'b#0'], payloads: [{ doc: 'a' }, { doc: 'a' }, { doc: 'b' }] });
     const hits = await memory.query([1, 0, 0], { k: 2, withVectors: true }); // each hit also has .vector
     const within = await memory.query([1, 0, 0], { ids: ['a#1', 'b#0'] }); // scored only among these ids
     const ofA: string[] = [];
     for await (const page of memory.items({ filter: { doc: 'a' }, withVectors: false })) ofA.push(...page.map((item) => item.id));
     const removed = await memory.deleteWhere({ doc: 'a' }); // 2: a#0 and a#1
-    expect(hits.map((h) => [h.id, h.vector?.length])).toEqual([['a#0', 3], ['b#0', 3]]);
+    expect(hits.map((h) => [h.id, h.vector?.length])).toEqual([
+      ['a#0', 3],
+      ['b#0', 3],
+    ]);
     expect(within.map((h) => h.id)).toEqual(['b#0', 'a#1']);
     expect(ofA).toEqual(['a#0', 'a#1']);
     expect(removed).toBe(2);
