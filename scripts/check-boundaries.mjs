@@ -30,17 +30,18 @@ const TEST_ONLY_DIRS = /^(test-fixtures|test-support|fixtures|__fixtures__|__moc
 const TEST_IMPORTS = /^\s*(?:import|export)\b[^'"]*from\s+['"](vitest|fast-check|@srm\/testkit)(\/[^'"]*)?['"]/m;
 const RELATIVE_IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
 
-if (!isTestKit) walk(join(pkg, 'src'), (p, isDir) => {
-  const rel = relative(pkg, p);
-  if (isDir) {
-    if (TEST_ONLY_DIRS.test(p.split(sep).pop())) problems.push(`${rel}: a test-only folder under src/ (move it to test/ or @srm/testkit)`);
-    return;
-  }
-  if (/\.(test-helper|contract)\.ts$/.test(p)) problems.push(`${rel}: a test helper under src/ (move it to test/ or @srm/testkit)`);
-  else if (/\.(ts|mts|mjs)$/.test(p) && !isTest(p) && TEST_IMPORTS.test(readFileSync(p, 'utf8'))) {
-    problems.push(`${rel}: product code that imports a test framework or the test kit`);
-  }
-});
+if (!isTestKit)
+  walk(join(pkg, 'src'), (p, isDir) => {
+    const rel = relative(pkg, p);
+    if (isDir) {
+      if (TEST_ONLY_DIRS.test(p.split(sep).pop())) problems.push(`${rel}: a test-only folder under src/ (move it to test/ or @srm/testkit)`);
+      return;
+    }
+    if (/\.(test-helper|contract)\.ts$/.test(p)) problems.push(`${rel}: a test helper under src/ (move it to test/ or @srm/testkit)`);
+    else if (/\.(ts|mts|mjs)$/.test(p) && !isTest(p) && TEST_IMPORTS.test(readFileSync(p, 'utf8'))) {
+      problems.push(`${rel}: product code that imports a test framework or the test kit`);
+    }
+  });
 
 walk(pkg, (p, isDir) => {
   if (isDir || !/\.(ts|mts|cts|mjs|cjs|js)$/.test(p)) return;

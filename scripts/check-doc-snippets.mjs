@@ -32,7 +32,12 @@ const RUN_ROOTS = [/^examples\/src\//, /^examples\/test\//, /^packages\/[^/]+\/s
 /** The Markdown files checked by default: docs/*.md and README.md. */
 export function defaultDocFiles(root = repoRoot) {
   const docs = join(root, 'docs');
-  const files = existsSync(docs) ? readdirSync(docs).filter((f) => f.endsWith('.md')).sort().map((f) => join(docs, f)) : [];
+  const files = existsSync(docs)
+    ? readdirSync(docs)
+        .filter((f) => f.endsWith('.md'))
+        .sort()
+        .map((f) => join(docs, f))
+    : [];
   const readme = join(root, 'README.md');
   return existsSync(readme) ? [readme, ...files] : files;
 }
@@ -95,7 +100,8 @@ export function checkBlock(block, root = repoRoot) {
   }
   const source = marker[1];
   const problems = [];
-  if (!RUN_ROOTS.some((r) => r.test(source))) problems.push(`source ${source} is not under examples/src, examples/test, packages/*/src or scripts (files the tests run)`);
+  if (!RUN_ROOTS.some((r) => r.test(source)))
+    problems.push(`source ${source} is not under examples/src, examples/test, packages/*/src or scripts (files the tests run)`);
   const file = join(root, source);
   if (!existsSync(file)) return { checked: true, problems: [...problems, `source ${source} does not exist`] };
   const hay = readFileSync(file, 'utf8').split(/\r?\n/);

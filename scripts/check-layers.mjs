@@ -15,11 +15,20 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
 const FLOORS = {
-  'vocabulary.ts': 0, 'errors.ts': 0, 'limits.ts': 0, util: 0,
-  'filter.ts': 1, sparse: 1, datasets: 1, embeddings: 1,
+  'vocabulary.ts': 0,
+  'errors.ts': 0,
+  'limits.ts': 0,
+  util: 0,
+  'filter.ts': 1,
+  sparse: 1,
+  datasets: 1,
+  embeddings: 1,
   storage: 2,
-  srm: 3, glossary: 3,
-  cli: 4, 'index.ts': 4, entries: 4,
+  srm: 3,
+  glossary: 3,
+  cli: 4,
+  'index.ts': 4,
+  entries: 4,
 };
 
 const STATIC_RE = /^\s*(?:import|export)\s+(?:[^'";]*?\bfrom\s+)?['"](\.[^'"]+)['"]/gm;

@@ -11,12 +11,7 @@
  */
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  EmbeddedStorage,
-  SemanticMemory,
-  SemanticRoutingMemory,
-  type SRMStats,
-} from '@srm/core';
+import { EmbeddedStorage, SemanticMemory, SemanticRoutingMemory, type SRMStats } from '@srm/core';
 import { DICTD_DIR, GloveEmbedder, readDictd } from '@srm/core/datasets';
 
 const dir = process.env.SRM_DEMO_DIR ?? join(process.cwd(), '.data', 'demo');
@@ -29,7 +24,9 @@ function printStats(s: SRMStats): void {
   console.log(`  items ${s.items}, d=${s.d}, K=${s.K}, m=${s.m}, fitted=${s.fitted}, rerank=${s.rerank}`);
   console.log(`  buckets: min ${s.buckets.min}, p50 ${s.buckets.p50}, p95 ${s.buckets.p95}, max ${s.buckets.max}, empty ${s.buckets.empty}`);
   console.log(`  quantisation error: fit ${s.quantizationError.fit?.toFixed(4)}, recent ${s.quantizationError.recent?.toFixed(4) ?? '-'}`);
-  console.log(`  hot bytes: codebook ${mib(h.codebook)} + routing lists ${mib(h.routing)} + id maps ${mib(h.idMaps)} + rerank codes ${mib(h.rerank)} = ${mib(h.total)}`);
+  console.log(
+    `  hot bytes: codebook ${mib(h.codebook)} + routing lists ${mib(h.routing)} + id maps ${mib(h.idMaps)} + rerank codes ${mib(h.rerank)} = ${mib(h.total)}`,
+  );
   console.log(`  dense float32 matrix would be ${mib(s.denseFloat32Bytes)}: hot memory is ${((100 * h.total) / s.denseFloat32Bytes).toFixed(1)}% of it`);
   console.log('  (at this size the PQ tables, ~0.2 MiB whatever the item count, dominate; per item the codes take d/2 bytes, 1/8 of float32)');
 }
@@ -77,14 +74,41 @@ async function main(): Promise<void> {
   const glossary = await SemanticMemory.open({ storage });
   const agentId = 'support-bot';
   await glossary.memorizeMany([
-    { key: 'JWT', value: 'JSON Web Token', category: 'security', aliases: ['json web token'], description: 'Signed claims passed between services in an HTTP header.', agentId },
-    { key: 'KYC', value: 'Know Your Customer', category: 'compliance', aliases: ['customer due diligence'], description: 'Identity checks before opening an account.', agentId },
-    { key: 'k8s', value: 'Kubernetes', category: 'infrastructure', aliases: ['kubernetes'], description: 'The container orchestrator our services run on.', agentId },
+    {
+      key: 'JWT',
+      value: 'JSON Web Token',
+      category: 'security',
+      aliases: ['json web token'],
+      description: 'Signed claims passed between services in an HTTP header.',
+      agentId,
+    },
+    {
+      key: 'KYC',
+      value: 'Know Your Customer',
+      category: 'compliance',
+      aliases: ['customer due diligence'],
+      description: 'Identity checks before opening an account.',
+      agentId,
+    },
+    {
+      key: 'k8s',
+      value: 'Kubernetes',
+      category: 'infrastructure',
+      aliases: ['kubernetes'],
+      description: 'The container orchestrator our services run on.',
+      agentId,
+    },
     { key: 'Project Falcon', value: 'The 2026 billing rewrite', category: 'internal', description: 'Replaces the legacy invoicing system.', agentId },
   ]);
   // BM25 matches words: an alias ("json web token") finds its key, and a question that shares no word
   // with the glossary finds nothing rather than a guess.
-  for (const q of ['how do we deploy to k8s?', 'what does KYC require?', 'who owns project falcon', 'when does a json web token expire?', 'password rotation policy']) {
+  for (const q of [
+    'how do we deploy to k8s?',
+    'what does KYC require?',
+    'who owns project falcon',
+    'when does a json web token expire?',
+    'password rotation policy',
+  ]) {
     const hits = await glossary.recall(q, { agentId, topK: 2, minRelevance: 0.1 });
     const shown = hits.map((h) => `${h.key} = ${h.value} (score ${h.score.toFixed(2)}, relevance ${h.relevance?.toFixed(2)})`);
     console.log(`  recall(${JSON.stringify(q)}) -> ${shown.length ? shown.join('; ') : 'nothing: no term of the glossary was mentioned'}`);

@@ -41,14 +41,7 @@ const notes = await SRMVectorStore.fromTexts(
     'Our team calls the flaky integration suite "the weather report".',
     'Backups of the billing service are kept for ninety days.',
   ],
-  [
-    { topic: 'personal' },
-    { topic: 'infra' },
-    { topic: 'process' },
-    { topic: 'personal' },
-    { topic: 'team' },
-    { topic: 'infra' },
-  ],
+  [{ topic: 'personal' }, { topic: 'infra' }, { topic: 'process' }, { topic: 'personal' }, { topic: 'team' }, { topic: 'infra' }],
   embeddings,
 );
 console.log(`notes: ${await notes.count()} dense memories (d=${GloveEmbeddings.dimensions})`);
@@ -83,7 +76,13 @@ const model = fakeModel()
   .respondWithTools([
     {
       name: 'memorize_term',
-      args: { key: 'weather report', value: 'our flaky integration suite', category: 'team', aliases: ['flaky suite'], description: 'It fails on Mondays for no reason.' },
+      args: {
+        key: 'weather report',
+        value: 'our flaky integration suite',
+        category: 'team',
+        aliases: ['flaky suite'],
+        description: 'It fails on Mondays for no reason.',
+      },
       id: 'c1',
     },
   ])

@@ -25,11 +25,19 @@ function clean(body: string): string {
   // Usage notes ("[very common]"), parts of speech ("n.") and "1." come in any order before the definition.
   for (let before = ''; before !== text; ) {
     before = text;
-    text = text.replace(/^\[[^\]]*\]\s*/, '').replace(POS, '').replace(/^1\.\s*/, '').trim();
+    text = text
+      .replace(/^\[[^\]]*\]\s*/, '')
+      .replace(POS, '')
+      .replace(/^1\.\s*/, '')
+      .trim();
   }
   // A preamble before sense 1 ("The emphatic form is ... 1. To understand.") is skipped.
   const sense1 = /(?:^|\s)1\.\s+(?=\S)/.exec(text);
-  if (sense1 && sense1.index < 200) text = text.slice(sense1.index + sense1[0].length).replace(POS, '').trim();
+  if (sense1 && sense1.index < 200)
+    text = text
+      .slice(sense1.index + sense1[0].length)
+      .replace(POS, '')
+      .trim();
   return text;
 }
 
@@ -73,6 +81,7 @@ export function jargonGlossaryEntries(agentId: string) {
 /** The terms as Documents: the definition as text, the term and kind as metadata. */
 export function jargonDocuments(): Document[] {
   return jargonTerms().map(
-    (t) => new Document({ id: `jargon:${t.term.toLowerCase()}`, pageContent: `${t.term}: ${t.meaning} ${t.more}`.trim(), metadata: { term: t.term, kind: t.kind } }),
+    (t) =>
+      new Document({ id: `jargon:${t.term.toLowerCase()}`, pageContent: `${t.term}: ${t.meaning} ${t.more}`.trim(), metadata: { term: t.term, kind: t.kind } }),
   );
 }

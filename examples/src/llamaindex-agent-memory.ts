@@ -31,11 +31,17 @@ class ExtractiveLLM extends BaseLLM {
     const asked = words(texts.at(-1) ?? '');
     let answer = 'I do not know.';
     let best = 0;
-    for (const sentence of texts.slice(0, -1).join('\n').split(/(?<=[.!?])\s+|\n+/)) {
+    for (const sentence of texts
+      .slice(0, -1)
+      .join('\n')
+      .split(/(?<=[.!?])\s+|\n+/)) {
       const overlap = [...words(sentence)].filter((w) => asked.has(w)).length;
       if (overlap > best) [answer, best] = [sentence.replace(/<[^>]+>/g, '').trim(), overlap];
     }
-    if (params.stream) return (async function* () { yield { delta: answer, raw: null }; })();
+    if (params.stream)
+      return (async function* () {
+        yield { delta: answer, raw: null };
+      })();
     return { message: { role: 'assistant', content: answer }, raw: null };
   }
 }

@@ -35,7 +35,10 @@ class ExtractiveLLM extends BaseLLM {
       const overlap = [...words(sentence)].filter((w) => asked.has(w)).length;
       if (overlap > best) [answer, best] = [sentence.trim(), overlap];
     }
-    if (params.stream) return (async function* () { yield { delta: answer, raw: null }; })();
+    if (params.stream)
+      return (async function* () {
+        yield { delta: answer, raw: null };
+      })();
     return { message: { role: 'assistant', content: answer }, raw: null };
   }
 }

@@ -54,7 +54,9 @@ describe.skipIf(missing.length > 0)('LangChain examples', () => {
 
     // In a new thread the agent recalls the term it memorized in the first one.
     const tools = lines.filter((l) => l.startsWith('  tool '));
-    expect(tools[0]).toMatch(/^ {2}tool recall_terms: - weather report: our flaky integration suite\. It fails on Mondays for no reason\. \[team; aliases: flaky suite\]$/);
+    expect(tools[0]).toMatch(
+      /^ {2}tool recall_terms: - weather report: our flaky integration suite\. It fails on Mondays for no reason\. \[team; aliases: flaky suite\]$/,
+    );
     expect(tools[1]).toMatch(/^ {2}tool recall_terms: - bit bucket: /);
     expect(tools[2]).toBe('  tool search_notes: The staging database is wiped every Sunday night.');
     expect(line(lines, '  answer: ')).toContain('weather report: our flaky integration suite');
@@ -70,7 +72,9 @@ describe.skipIf(missing.length > 0)('LangChain examples', () => {
     expect(recalledAfter('[thread-5] bob:')).not.toContain('espresso');
     expect(line(lines, 'namespaces: ')).toBe('namespaces: [["users","alice","memories"],["users","bob","memories"]]');
     expect(line(lines, 'alice has ')).toBe('alice has 4 memories; newest: What coffee should I buy for the office?');
-    expect(line(lines, "after reopening: alice's memory about pets")).toBe("after reopening: alice's memory about pets -> My dog Rex loves chasing tennis balls.");
+    expect(line(lines, "after reopening: alice's memory about pets")).toBe(
+      "after reopening: alice's memory about pets -> My dog Rex loves chasing tennis balls.",
+    );
     expect(line(lines, 'memory: ')).toMatch(/^memory: 6 records, d=100, /);
   });
 

@@ -19,7 +19,9 @@ const tsxCli = createRequire(join(examplesDir, 'noop.js')).resolve('tsx/cli');
 const builtEntries = ['packages/core/dist/esm/index.js', 'packages/llamaindex/dist/esm/index.js'].map((p) => join(repoRoot, p));
 const missing = builtEntries.filter((p) => !existsSync(p));
 if (missing.length > 0) {
-  console.warn(`skipping the LlamaIndex examples: the packages are not built (missing ${missing.join(', ')}); run npx turbo run build --filter=@srm/llamaindex...`);
+  console.warn(
+    `skipping the LlamaIndex examples: the packages are not built (missing ${missing.join(', ')}); run npx turbo run build --filter=@srm/llamaindex...`,
+  );
 }
 
 async function runExample(file: string, args: string[] = []): Promise<string> {
@@ -70,7 +72,9 @@ describe.skipIf(missing.length > 0)('LlamaIndex examples', () => {
     const sections = out.split(/^--- /m).slice(1);
     const glossary = sections.find((s) => s.startsWith('memory\nGlossary entries relevant to the conversation:'));
     // Exactly the JWT entry: minRelevance keeps out acronyms that share only a common word.
-    expect(glossary!.trimEnd().split('\n').slice(2)).toEqual(['- JWT: JSON Web Token. Our API signs JWTs with RS256; clients send them in the Authorization header.']);
+    expect(glossary!.trimEnd().split('\n').slice(2)).toEqual([
+      '- JWT: JSON Web Token. Our API signs JWTs with RS256; clients send them in the Authorization header.',
+    ]);
     const recalled = sections.filter((s) => s.startsWith('memory\nContext information'));
     expect(recalled).toHaveLength(1);
     expect(recalled[0]).toContain('fifteen minutes');

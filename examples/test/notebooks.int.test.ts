@@ -24,9 +24,13 @@ function missingPrerequisite(): string | undefined {
     return 'jupyter nbconvert is not installed (bash scripts/setup.sh)';
   }
   try {
-    execFileSync('/usr/bin/python3', ['-c', 'from jupyter_client.kernelspec import KernelSpecManager as K; import sys; sys.exit(0 if "tslab" in K().find_kernel_specs() else 1)'], {
-      stdio: 'ignore',
-    });
+    execFileSync(
+      '/usr/bin/python3',
+      ['-c', 'from jupyter_client.kernelspec import KernelSpecManager as K; import sys; sys.exit(0 if "tslab" in K().find_kernel_specs() else 1)'],
+      {
+        stdio: 'ignore',
+      },
+    );
   } catch {
     return 'the tslab kernel is not registered (bash scripts/setup.sh)';
   }
@@ -92,20 +96,24 @@ describe.skipIf(reason !== undefined)('notebooks (tslab, headless)', () => {
     16 * 60_000,
   );
 
-  it('fails when a cell errors', async () => {
-    const broken = join(outDir, 'broken.ipynb');
-    const nb = {
-      cells: [
-        { cell_type: 'code', execution_count: null, id: 'ok', metadata: {}, outputs: [], source: ['const x: number = 1;'] },
-        { cell_type: 'code', execution_count: null, id: 'bad', metadata: {}, outputs: [], source: ["throw new Error('boom');"] },
-      ],
-      metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
-      nbformat: 4,
-      nbformat_minor: 5,
-    };
-    writeFileSync(broken, JSON.stringify(nb));
-    await expect(
-      run('bash', [script, broken], { cwd: repoRoot, env: { ...process.env, NOTEBOOK_OUT_DIR: join(outDir, 'broken-out') }, timeout: 5 * 60_000 }),
-    ).rejects.toMatchObject({ code: 1 });
-  }, 6 * 60_000);
+  it(
+    'fails when a cell errors',
+    async () => {
+      const broken = join(outDir, 'broken.ipynb');
+      const nb = {
+        cells: [
+          { cell_type: 'code', execution_count: null, id: 'ok', metadata: {}, outputs: [], source: ['const x: number = 1;'] },
+          { cell_type: 'code', execution_count: null, id: 'bad', metadata: {}, outputs: [], source: ["throw new Error('boom');"] },
+        ],
+        metadata: { kernelspec: { display_name: 'TypeScript', language: 'typescript', name: 'tslab' } },
+        nbformat: 4,
+        nbformat_minor: 5,
+      };
+      writeFileSync(broken, JSON.stringify(nb));
+      await expect(
+        run('bash', [script, broken], { cwd: repoRoot, env: { ...process.env, NOTEBOOK_OUT_DIR: join(outDir, 'broken-out') }, timeout: 5 * 60_000 }),
+      ).rejects.toMatchObject({ code: 1 });
+    },
+    6 * 60_000,
+  );
 });

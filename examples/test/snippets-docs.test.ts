@@ -19,11 +19,16 @@ import { built, examplesDir, run } from './run-snippet.js';
 const tsxCli = createRequire(join(examplesDir, 'noop.js')).resolve('tsx/cli');
 const llamaindexDist = join(examplesDir, '..', 'packages/llamaindex/dist/esm/index.js');
 const llamaindexBuilt = existsSync(llamaindexDist);
-if (built && !llamaindexBuilt) console.warn(`skipping the LlamaIndex doc snippets: @srm/llamaindex is not built (missing ${llamaindexDist}); run npx turbo run build --filter=@srm/llamaindex`);
+if (built && !llamaindexBuilt)
+  console.warn(
+    `skipping the LlamaIndex doc snippets: @srm/llamaindex is not built (missing ${llamaindexDist}); run npx turbo run build --filter=@srm/llamaindex`,
+  );
 
 const QDRANT_URL = process.env.QDRANT_URL;
 if (!QDRANT_URL) {
-  console.warn('QDRANT_URL is not set, so the Qdrant doc snippets run only against the emulator. To run them live too: docker run -p 6333:6333 qdrant/qdrant:v1.19.0, then QDRANT_URL=http://localhost:6333 npx vitest run test/snippets-docs.test.ts');
+  console.warn(
+    'QDRANT_URL is not set, so the Qdrant doc snippets run only against the emulator. To run them live too: docker run -p 6333:6333 qdrant/qdrant:v1.19.0, then QDRANT_URL=http://localhost:6333 npx vitest run test/snippets-docs.test.ts',
+  );
 }
 
 /** Runs `examples/src/snippets/<file>` with tsx, QDRANT_URL set to `qdrantUrl` when given; resolves to its stdout. */
@@ -114,17 +119,20 @@ describe.skipIf(!built)('doc snippets: docs/backends.md on the Qdrant emulator',
       expectConnectOutput(await snippet('backends-qdrant.ts', emulator.url));
       expect(emulator.collectionNames()).toEqual(['myapp-glossary-glossary', 'myapp-srm-docs', 'myapp-srmstate']);
       expect(emulator.storedPoints('myapp-srm-docs')).toHaveLength(200);
-    }));
+    }),
+  );
   it.concurrent('backends-migrate.ts copies an embedded directory to Qdrant and opens it there', () =>
     onEmulator(async (emulator) => {
       expectMigrateOutput(await snippet('backends-migrate.ts', emulator.url));
       expect(emulator.collectionNames()).toEqual(['myapp-glossary-glossary', 'myapp-srm-docs', 'myapp-srmstate']);
       expect(emulator.storedPoints('myapp-srm-docs')).toHaveLength(400);
-    }));
+    }),
+  );
 });
 
 describe.skipIf(!built || !QDRANT_URL)('doc snippets: docs/backends.md on the Qdrant server at QDRANT_URL', () => {
-  const connect = () => QdrantStorage.connect({ url: QDRANT_URL!, ...(process.env.QDRANT_API_KEY ? { apiKey: process.env.QDRANT_API_KEY } : {}), collectionPrefix: 'myapp' });
+  const connect = () =>
+    QdrantStorage.connect({ url: QDRANT_URL!, ...(process.env.QDRANT_API_KEY ? { apiKey: process.env.QDRANT_API_KEY } : {}), collectionPrefix: 'myapp' });
   /** Whether the server had no "myapp" stores before this test, so that the snippet's stores may be dropped after it. */
   let ours = false;
   beforeEach(async () => {

@@ -26,7 +26,10 @@ const embedder = await GloveEmbedder.load();
 const jargon = readDictd(join(DICTD_DIR, 'jargon')).slice(0, 400);
 const local = await EmbeddedStorage.open('./agent-memory');
 const before = await SemanticRoutingMemory.open({ d: 100, K: 8, autoFitAt: 400, storage: local, name: 'docs' });
-await before.add(jargon.map((e) => embedder.embed(`${e.headwords[0]}: ${e.body}`)), { ids: jargon.map((e) => e.headwords[0]!) });
+await before.add(
+  jargon.map((e) => embedder.embed(`${e.headwords[0]}: ${e.body}`)),
+  { ids: jargon.map((e) => e.headwords[0]!) },
+);
 console.log(`embedded: ${before.size} items, fitted: ${before.stats().fitted}`);
 const terms = await SemanticMemory.open({ storage: local });
 await terms.memorize({ key: 'JWT', value: 'JSON Web Token', agentId: 'support-bot', aliases: ['json web token'] });

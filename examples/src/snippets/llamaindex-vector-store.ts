@@ -19,9 +19,9 @@ const scratch = mkdtempSync(join(data, 'llamaindex-vector-store-'));
 process.chdir(scratch);
 
 // The first 500 entries of the Jargon File, one document each.
-const documents = readDictd(join(DICTD_DIR, 'jargon')).slice(0, 500).map(
-  (entry, i) => new Document({ id_: `jargon-${i}`, text: `${entry.headwords[0]}: ${entry.body}`, metadata: { headword: entry.headwords[0] ?? '' } }),
-);
+const documents = readDictd(join(DICTD_DIR, 'jargon'))
+  .slice(0, 500)
+  .map((entry, i) => new Document({ id_: `jargon-${i}`, text: `${entry.headwords[0]}: ${entry.body}`, metadata: { headword: entry.headwords[0] ?? '' } }));
 
 Settings.embedModel = await GloveEmbedding.load();
 const vectorStore = await SRMVectorStore.open({ path: './memory' });

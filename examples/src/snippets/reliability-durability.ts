@@ -24,10 +24,13 @@ const dense = await SemanticRoutingMemory.open({ d: 100, storage }); // d: the e
 const glossary = await SemanticMemory.open({ storage });
 
 // Each call resolves once its transaction is committed and fsynced.
-await dense.add(jargon.map((e) => embedder.embed(`${e.headwords[0]}: ${e.body}`)), {
-  ids: jargon.map((e) => e.headwords[0]!),
-  payloads: jargon.map((e) => ({ chars: e.body.length })),
-});
+await dense.add(
+  jargon.map((e) => embedder.embed(`${e.headwords[0]}: ${e.body}`)),
+  {
+    ids: jargon.map((e) => e.headwords[0]!),
+    payloads: jargon.map((e) => ({ chars: e.body.length })),
+  },
+);
 await glossary.memorize({ key: 'ACK', value: 'acknowledgement', agentId: 'support-bot' });
 console.log(`wrote ${dense.size} items and ${await glossary.entryCount('support-bot')} glossary entry with durability "power"`);
 await dense.close();

@@ -49,7 +49,12 @@ function gaussianVectors(rng: Rng, n: number, d: number): Float32Array[] {
 function nodePayload(doc: number, chunk: number, version: number): Payload {
   const ref = `doc-${doc}`;
   const text = `chunk ${chunk} of document ${doc}: `.padEnd(320, 'lorem ipsum dolor sit amet ');
-  const content = { id_: `${ref}#${chunk}`, hash: `h-${doc}-${chunk}-${version}`, relationships: { SOURCE: { nodeId: ref, hash: `s-${doc}-${version}` } }, text: '' };
+  const content = {
+    id_: `${ref}#${chunk}`,
+    hash: `h-${doc}-${chunk}-${version}`,
+    relationships: { SOURCE: { nodeId: ref, hash: `s-${doc}-${version}` } },
+    text: '',
+  };
   return { ref_doc_id: ref, document_id: ref, doc_id: ref, _node_type: 'TextNode', _node_content: JSON.stringify(content), text, file_name: `${ref}.md` };
 }
 
@@ -58,7 +63,16 @@ function recordPayload(item: number, main: boolean): Payload {
   const ns = ['users', `user-${item % 2000}`, item % 3 === 0 ? 'profile' : 'memories'];
   const encoded = ns.join('\u0000');
   const prefixes = ns.map((_, i) => ns.slice(0, i + 1).join('\u0000'));
-  return { v: 2, ns: encoded, key: `k-${item}`, main, indexed: true, nsPrefixes: prefixes, value: { note: `remembered fact ${item}`.padEnd(120, '.') }, updatedAt: 1_700_000_000_000 + item };
+  return {
+    v: 2,
+    ns: encoded,
+    key: `k-${item}`,
+    main,
+    indexed: true,
+    nsPrefixes: prefixes,
+    value: { note: `remembered fact ${item}`.padEnd(120, '.') },
+    updatedAt: 1_700_000_000_000 + item,
+  };
 }
 
 /** Adds the items in batches; the memory fits itself at its `autoFitAt`, during the first batch. */
@@ -124,13 +138,23 @@ async function main(): Promise<void> {
   const log = (what: string) => process.stderr.write(`${new Date().toISOString()} ${what}\n`);
   const rng = new Rng(seed);
   const dir = mkdtempSync(join(tmpdir(), 'srm-adapter-ops-'));
-  const samples: Record<string, Samples> = { 'delete by ref doc': { before: [], after: [] }, 'replaceDocuments add': { before: [], after: [] }, listNamespaces: { before: [], after: [] } };
+  const samples: Record<string, Samples> = {
+    'delete by ref doc': { before: [], after: [] },
+    'replaceDocuments add': { before: [], after: [] },
+    listNamespaces: { before: [], after: [] },
+  };
   try {
     // LlamaIndex nodes: n / 10 documents of 10 nodes.
     const nodes = await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'nodes')));
     const docs = Math.floor(n / NODES_PER_DOC);
     const nodeIds = Array.from({ length: docs * NODES_PER_DOC }, (_, i) => `doc-${Math.floor(i / NODES_PER_DOC)}#${i % NODES_PER_DOC}`);
-    await fill(nodes, nodeIds, nodeIds.map((_, i) => nodePayload(Math.floor(i / NODES_PER_DOC), i % NODES_PER_DOC, 0)), rng, d);
+    await fill(
+      nodes,
+      nodeIds,
+      nodeIds.map((_, i) => nodePayload(Math.floor(i / NODES_PER_DOC), i % NODES_PER_DOC, 0)),
+      rng,
+      d,
+    );
     log(`nodes: ${nodes.size} items`);
     const picks = rng.sample(docs, 3 * repeats);
     for (let r = 0; r < repeats; r++) {
@@ -191,7 +215,8 @@ async function main(): Promise<void> {
           if (side === 'before') {
             for await (const page of records.items(PAGE)) for (const it of page) if (it.payload.main === true) found.add(it.payload.ns as string);
           } else {
-            for await (const page of records.items({ filter: { main: true }, withVectors: false, pageSize: PAGE })) for (const it of page) found.add(it.payload.ns as string);
+            for await (const page of records.items({ filter: { main: true }, withVectors: false, pageSize: PAGE }))
+              for (const it of page) found.add(it.payload.ns as string);
           }
           return [...found];
         });
@@ -231,7 +256,12 @@ async function main(): Promise<void> {
     config: baseConfig,
     width: 420,
     height: 160,
-    data: { values: rows.flatMap((r) => [{ operation: r.operation, path: 'before (scan)', ms: r.beforeMedianMs }, { operation: r.operation, path: 'after (push-down)', ms: r.afterMedianMs }]) },
+    data: {
+      values: rows.flatMap((r) => [
+        { operation: r.operation, path: 'before (scan)', ms: r.beforeMedianMs },
+        { operation: r.operation, path: 'after (push-down)', ms: r.afterMedianMs },
+      ]),
+    },
     mark: 'bar',
     encoding: {
       y: { field: 'operation', type: 'nominal', title: null },

@@ -43,7 +43,10 @@ export function parseArgs(argv: readonly string[], defaultOut: string): BenchArg
       }
       case '--suite':
       case '--suites': {
-        const names = value().split(',').map((s) => s.trim()).filter(Boolean);
+        const names = value()
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
         const bad = names.filter((s) => !(SUITES as readonly string[]).includes(s));
         if (names.length === 0 || bad.length > 0) throw new UsageError(`unknown suite(s): ${bad.join(', ') || '(none)'}; known: ${SUITES.join(', ')}`);
         args.suites = [...new Set(names)] as SuiteName[];

@@ -32,8 +32,14 @@ describe('exactTopK', () => {
     const rng = new Rng(3);
     const d = 8;
     const n = 300;
-    const data = normalizeRows(Float32Array.from({ length: n * d }, () => rng.normal()), d);
-    const q = normalizeRows(Float32Array.from({ length: 5 * d }, () => rng.normal()), d);
+    const data = normalizeRows(
+      Float32Array.from({ length: n * d }, () => rng.normal()),
+      d,
+    );
+    const q = normalizeRows(
+      Float32Array.from({ length: 5 * d }, () => rng.normal()),
+      d,
+    );
     const gt = exactTopK(data, q, d, 10);
     for (let qi = 0; qi < 5; qi++) {
       const scores = Array.from({ length: n }, (_, i) => {

@@ -19,13 +19,7 @@ export interface GroundTruth {
 }
 
 /** Scans every base row for every query. `onProgress(done)` is called every 16 queries. */
-export function exactTopK(
-  base: Float32Array,
-  queries: Float32Array,
-  d: number,
-  k: number,
-  onProgress?: (done: number, total: number) => void,
-): GroundTruth {
+export function exactTopK(base: Float32Array, queries: Float32Array, d: number, k: number, onProgress?: (done: number, total: number) => void): GroundTruth {
   const n = base.length / d;
   const nq = queries.length / d;
   if (!Number.isInteger(n) || !Number.isInteger(nq)) throw new RangeError(`matrix sizes are not multiples of d=${d}`);

@@ -80,8 +80,14 @@ async function main(): Promise<void> {
     );
     const summary = summarizeProfile(profile);
     const top = Number(args.top);
-    const table = (rows: typeof summary.self) => markdownTable(['function', 'ms', 'share'], rows.slice(0, top).map((f) => [f.name, fixed(f.ms, 1), `${(100 * f.share).toFixed(1)}%`]));
-    process.stdout.write(`\nprofiled ${fixed(summary.totalMs, 0)} ms; self time:\n\n${table(summary.self)}\n\ninclusive time:\n\n${table(summary.inclusive)}\n`);
+    const table = (rows: typeof summary.self) =>
+      markdownTable(
+        ['function', 'ms', 'share'],
+        rows.slice(0, top).map((f) => [f.name, fixed(f.ms, 1), `${(100 * f.share).toFixed(1)}%`]),
+      );
+    process.stdout.write(
+      `\nprofiled ${fixed(summary.totalMs, 0)} ms; self time:\n\n${table(summary.self)}\n\ninclusive time:\n\n${table(summary.inclusive)}\n`,
+    );
   } finally {
     await memory.close();
     rmSync(dir, { recursive: true, force: true });

@@ -11,12 +11,46 @@ const gt = exactTopK(base, queries, 2, 3);
 describe('recallAtK', () => {
   it('is 1 for the exact answer and 0 for the farthest rows', () => {
     expect(Array.from(gt.ids.subarray(0, 3))).toEqual([0, 1, 6]);
-    expect(recallAtK([[0, 1, 6], [4, 3, 2]], gt, base, queries, 2, 3).mean).toBe(1);
-    expect(recallAtK([[5, 4, 3], [5, 0, 6]], gt, base, queries, 2, 3).mean).toBe(0);
+    expect(
+      recallAtK(
+        [
+          [0, 1, 6],
+          [4, 3, 2],
+        ],
+        gt,
+        base,
+        queries,
+        2,
+        3,
+      ).mean,
+    ).toBe(1);
+    expect(
+      recallAtK(
+        [
+          [5, 4, 3],
+          [5, 0, 6],
+        ],
+        gt,
+        base,
+        queries,
+        2,
+        3,
+      ).mean,
+    ).toBe(0);
   });
 
   it('averages per-query recall', () => {
-    const r = recallAtK([[0, 5, 4], [4, 3, 2]], gt, base, queries, 2, 3);
+    const r = recallAtK(
+      [
+        [0, 5, 4],
+        [4, 3, 2],
+      ],
+      gt,
+      base,
+      queries,
+      2,
+      3,
+    );
     expect(Array.from(r.perQuery)).toEqual([1 / 3, 1]);
     expect(r.mean).toBeCloseTo(2 / 3, 12);
   });

@@ -105,7 +105,9 @@ async function main(): Promise<void> {
       passes.push(summary(worker ? 'during refit, worker thread' : 'during refit, in-process', lat, performance.now() - t0));
       console.error(`${passes.at(-1)!.mode}: ${lat.length} queries, refit ${((performance.now() - t0) / 1000).toFixed(1)} s; phases ${phases.join(' ')}`);
       const worst = slowest.sort((a, b) => b.ms - a.ms).slice(0, 5);
-      console.error(`  queries over 100 ms: ${slowest.length}; slowest: ${worst.map((w) => `${w.ms.toFixed(0)} ms at ${(w.at / 1000).toFixed(1)} s (${w.phase})`).join(', ')}`);
+      console.error(
+        `  queries over 100 ms: ${slowest.length}; slowest: ${worst.map((w) => `${w.ms.toFixed(0)} ms at ${(w.at / 1000).toFixed(1)} s (${w.phase})`).join(', ')}`,
+      );
     };
 
     await settled('settled, before');
@@ -115,12 +117,26 @@ async function main(): Promise<void> {
     }
     await settled('settled, after');
 
-    const load = loadavg().map((l) => l.toFixed(1)).join(' ');
-    console.log(`GloVe-100 in file order, ${n.toLocaleString('en-US')} items, K=${memory.config.K} m=${memory.config.m} rerank ${memory.config.rerank}; load average ${load}\n`);
+    const load = loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' ');
+    console.log(
+      `GloVe-100 in file order, ${n.toLocaleString('en-US')} items, K=${memory.config.K} m=${memory.config.m} rerank ${memory.config.rerank}; load average ${load}\n`,
+    );
     console.log(
       markdownTable(
         ['queries', 'mode', 'n', 'p50 ms', 'p95 ms', 'p99 ms', 'max ms', 'p95 / p50', 'refit s'],
-        passes.map((p) => [p.mode.startsWith('settled') ? 'no refit' : 'refit running', p.mode, String(p.queries), fixed(p.p50Ms, 2), fixed(p.p95Ms, 2), fixed(p.p99Ms, 2), fixed(p.maxMs, 1), fixed(p.p95Ms / p.p50Ms, 1), p.refitMs ? fixed(p.refitMs / 1000, 1) : '']),
+        passes.map((p) => [
+          p.mode.startsWith('settled') ? 'no refit' : 'refit running',
+          p.mode,
+          String(p.queries),
+          fixed(p.p50Ms, 2),
+          fixed(p.p95Ms, 2),
+          fixed(p.p99Ms, 2),
+          fixed(p.maxMs, 1),
+          fixed(p.p95Ms / p.p50Ms, 1),
+          p.refitMs ? fixed(p.refitMs / 1000, 1) : '',
+        ]),
       ),
     );
     console.log(JSON.stringify({ items: n, load, passes }));

@@ -73,8 +73,16 @@ const USAGE = `usage: npx tsx packages/bench/src/soak.ts [--items N] [--d D] [--
 function parseArgs(argv: readonly string[]): SoakOptions {
   const o: SoakOptions = { ...DEFAULTS };
   const numeric: Record<string, keyof SoakOptions> = {
-    '--items': 'items', '--d': 'd', '--batch': 'batch', '--queries-per-batch': 'queriesPerBatch', '--sample-every': 'sampleEvery',
-    '--seed': 'seed', '--base-mib': 'baseMiB', '--slack': 'slack', '--max-slope': 'maxSlope', '--warmup': 'warmup',
+    '--items': 'items',
+    '--d': 'd',
+    '--batch': 'batch',
+    '--queries-per-batch': 'queriesPerBatch',
+    '--sample-every': 'sampleEvery',
+    '--seed': 'seed',
+    '--base-mib': 'baseMiB',
+    '--slack': 'slack',
+    '--max-slope': 'maxSlope',
+    '--warmup': 'warmup',
   };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i]!;
@@ -189,7 +197,9 @@ async function soak(o: SoakOptions): Promise<number> {
         queryMs = 0;
         queries = 0;
         const s = samples[samples.length - 1]!;
-        process.stderr.write(`${s.items} items  ${s.seconds}s  rss ${s.rssMiB} MiB  hot ${s.hotMiB} MiB  overhead ${s.overheadMiB} MiB  query ${s.queryMsMean} ms\n`);
+        process.stderr.write(
+          `${s.items} items  ${s.seconds}s  rss ${s.rssMiB} MiB  hot ${s.hotMiB} MiB  overhead ${s.overheadMiB} MiB  query ${s.queryMsMean} ms\n`,
+        );
       }
     }
     const verify = await memory.verify();
@@ -200,7 +210,13 @@ async function soak(o: SoakOptions): Promise<number> {
     // Samples taken while a refit ran hold its transient lists: they count for the bound, not the slope.
     const steady = samples.filter((s) => s.items >= steadyFrom && !s.refitting);
     const slopeBytesPerItem =
-      steady.length >= 3 ? slopeWithinGroups(steady.map((s) => s.items), steady.map((s) => s.overheadMiB * MiB), steady.map((s) => s.refitsDone)) : NaN;
+      steady.length >= 3
+        ? slopeWithinGroups(
+            steady.map((s) => s.items),
+            steady.map((s) => s.overheadMiB * MiB),
+            steady.map((s) => s.refitsDone),
+          )
+        : NaN;
     const withBound = samples.map((s) => ({ ...s, boundMiB: +(o.baseMiB + o.slack * s.hotMiB).toFixed(1) }));
     // The sample closest to (or furthest over) its bound.
     const worst = withBound.reduce((w, s) => (s.rssMiB - s.boundMiB > w.rssMiB - w.boundMiB ? s : w));
@@ -259,7 +275,9 @@ function markdown(command: string, o: SoakOptions, samples: Sample[], slopeBytes
     ),
     '',
     `Steady-state growth of RSS − hot bytes (from item ${Math.max(o.items / 2, o.warmup).toLocaleString('en')} on, within the segments between refits): **${slopeBytes.toFixed(2)} B/item** (limit ${o.maxSlope}).`,
-    `Checks: ${Object.entries(checks).map(([k, v]) => `${k} = ${v}`).join(', ')}. **${pass ? 'PASS' : 'FAIL'}**`,
+    `Checks: ${Object.entries(checks)
+      .map(([k, v]) => `${k} = ${v}`)
+      .join(', ')}. **${pass ? 'PASS' : 'FAIL'}**`,
     '',
   ].join('\n');
 }

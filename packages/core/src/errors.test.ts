@@ -31,7 +31,16 @@ describe('SRMError instanceof', () => {
   });
 
   it('does not hold for other values', () => {
-    for (const x of [null, undefined, 1, 'SRMError', new Error('x'), { code: ErrorCodes.INVALID_INPUT }, { [SRM_ERROR_CLASS]: 'InvalidInputError' }, { [SRM_ERROR_CLASS]: Error }]) {
+    for (const x of [
+      null,
+      undefined,
+      1,
+      'SRMError',
+      new Error('x'),
+      { code: ErrorCodes.INVALID_INPUT },
+      { [SRM_ERROR_CLASS]: 'InvalidInputError' },
+      { [SRM_ERROR_CLASS]: Error },
+    ]) {
       expect(x instanceof SRMError).toBe(false);
     }
   });

@@ -86,7 +86,10 @@ export class DimensionMismatchError extends SRMError {
 export class NotFoundError extends SRMError {
   readonly ids: readonly string[];
   constructor(what: string, ids: readonly string[]) {
-    const shown = ids.slice(0, 5).map((id) => JSON.stringify(id)).join(', ');
+    const shown = ids
+      .slice(0, 5)
+      .map((id) => JSON.stringify(id))
+      .join(', ');
     super(ErrorCodes.NOT_FOUND, `${what} not found: ${shown}${ids.length > 5 ? ` (+${ids.length - 5} more)` : ''}`);
     this.ids = ids;
   }
@@ -101,17 +104,8 @@ export class StorageUnavailableError extends SRMError {
   readonly operation: string;
   readonly collection: string | undefined;
   readonly status: number | undefined;
-  constructor(
-    operation: string,
-    collection: string | undefined,
-    detail: string,
-    options?: { cause?: unknown; status?: number },
-  ) {
-    super(
-      ErrorCodes.STORAGE_UNAVAILABLE,
-      `storage operation "${operation}"${collection ? ` on collection "${collection}"` : ''} failed: ${detail}`,
-      options,
-    );
+  constructor(operation: string, collection: string | undefined, detail: string, options?: { cause?: unknown; status?: number }) {
+    super(ErrorCodes.STORAGE_UNAVAILABLE, `storage operation "${operation}"${collection ? ` on collection "${collection}"` : ''} failed: ${detail}`, options);
     this.operation = operation;
     this.collection = collection;
     this.status = options?.status;

@@ -42,11 +42,7 @@ export interface FieldCondition {
 }
 
 /** The filter AST. */
-export type PayloadFilter =
-  | FieldCondition
-  | { and: PayloadFilter[] }
-  | { or: PayloadFilter[] }
-  | { not: PayloadFilter };
+export type PayloadFilter = FieldCondition | { and: PayloadFilter[] } | { or: PayloadFilter[] } | { not: PayloadFilter };
 
 /** What public APIs accept: the AST or the equality shorthand. */
 export type FilterInput = PayloadFilter | Record<string, FilterScalar>;

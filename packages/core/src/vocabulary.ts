@@ -43,4 +43,3 @@ export interface ProgressEvent {
 
 /** Callback for {@link ProgressEvent}s. It must not throw. */
 export type ProgressCallback = (event: ProgressEvent) => void;
-

@@ -57,7 +57,10 @@ describe('createAgent with SRM memory', () => {
   it('memorizes through the tools in one thread and recalls in another through the store', async () => {
     const glossary = await SemanticMemory.open();
     const store = new SRMStore({ index: { dims: 100, embeddings: new GloveEmbeddings(), fields: ['text'] } });
-    cleanup.push(() => store.close(), () => glossary.close());
+    cleanup.push(
+      () => store.close(),
+      () => glossary.close(),
+    );
 
     const model = fakeModel()
       // Thread 1: save the term and a note, then answer.

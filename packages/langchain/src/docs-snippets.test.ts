@@ -66,7 +66,9 @@ describe('docs/langchain.md', () => {
     expect(doc!.pageContent).toBe('JWT: JSON Web Token. Signed with RS256 by our API.');
     expect(doc!.id).toBe(doc!.metadata.id);
 
-    const model = fakeModel().respondWithTools([{ name: 'recall_terms', args: { query: 'jwt' }, id: 'c1' }]).respond(new AIMessage('done'));
+    const model = fakeModel()
+      .respondWithTools([{ name: 'recall_terms', args: { query: 'jwt' }, id: 'c1' }])
+      .respond(new AIMessage('done'));
     const [memorize, recall, forget] = createGlossaryTools(glossary, { agentId: 'support-bot', topK: 5, minRelevance: 0.1 });
     const agent = createAgent({ model, tools: [memorize, recall, forget] });
 

@@ -71,12 +71,15 @@ export type GlossaryTools = [
 export function createGlossaryTools(memory: SemanticMemory, options: GlossaryToolsOptions): GlossaryTools {
   const { agentId, topK = 5, minRelevance, namePrefix = '' } = options ?? ({} as GlossaryToolsOptions);
   if (typeof memory?.recall !== 'function') throw new InvalidConfigError('memory', 'expected a SemanticMemory');
-  if (typeof agentId !== 'string' || agentId.length === 0) throw new InvalidConfigError('agentId', `expected a non-empty string, got ${JSON.stringify(agentId)}`);
-  if (!Number.isInteger(topK) || topK < 1 || topK > Limits.maxK) throw new InvalidConfigError('topK', `expected an integer in [1, ${Limits.maxK}], got ${JSON.stringify(topK)}`);
+  if (typeof agentId !== 'string' || agentId.length === 0)
+    throw new InvalidConfigError('agentId', `expected a non-empty string, got ${JSON.stringify(agentId)}`);
+  if (!Number.isInteger(topK) || topK < 1 || topK > Limits.maxK)
+    throw new InvalidConfigError('topK', `expected an integer in [1, ${Limits.maxK}], got ${JSON.stringify(topK)}`);
   if (minRelevance !== undefined && !(minRelevance >= 0 && minRelevance <= 1)) {
     throw new InvalidConfigError('minRelevance', `expected a number in [0, 1], got ${JSON.stringify(minRelevance)}`);
   }
-  if (!/^[A-Za-z0-9_-]*$/.test(namePrefix)) throw new InvalidConfigError('namePrefix', `only letters, digits, "_" and "-" are allowed, got ${JSON.stringify(namePrefix)}`);
+  if (!/^[A-Za-z0-9_-]*$/.test(namePrefix))
+    throw new InvalidConfigError('namePrefix', `only letters, digits, "_" and "-" are allowed, got ${JSON.stringify(namePrefix)}`);
 
   const memorize = tool(
     async ({ key, value, category, aliases, description }) => {
@@ -117,14 +120,11 @@ export function createGlossaryTools(memory: SemanticMemory, options: GlossaryToo
     },
   );
 
-  const forget = tool(
-    async ({ key }) => ((await memory.forget(key, agentId)) ? `Forgot "${key.trim()}".` : `There was no entry "${key.trim()}" to forget.`),
-    {
-      name: `${namePrefix}forget_term`,
-      description: 'Remove a term from your long-term glossary (for example when it was saved wrongly or is obsolete).',
-      schema: forgetSchema,
-    },
-  );
+  const forget = tool(async ({ key }) => ((await memory.forget(key, agentId)) ? `Forgot "${key.trim()}".` : `There was no entry "${key.trim()}" to forget.`), {
+    name: `${namePrefix}forget_term`,
+    description: 'Remove a term from your long-term glossary (for example when it was saved wrongly or is obsolete).',
+    schema: forgetSchema,
+  });
 
   return [memorize, recall, forget];
 }

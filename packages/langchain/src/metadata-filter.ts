@@ -19,27 +19,17 @@ import { InvalidInputError, normalizeFilter } from '@srm/core';
 import type { FieldCondition, FilterInput, FilterScalar, PayloadFilter } from '@srm/core';
 
 /** Comparison operators of the Mongo-like dialect. */
-export type MetadataOperator =
-  | '$eq'
-  | '$ne'
-  | '$gt'
-  | '$gte'
-  | '$lt'
-  | '$lte'
-  | '$in'
-  | '$nin'
-  | '$exists'
-  | '$contains';
+export type MetadataOperator = '$eq' | '$ne' | '$gt' | '$gte' | '$lt' | '$lte' | '$in' | '$nin' | '$exists' | '$contains';
 
 /** A value condition in the Mongo-like dialect: a scalar, `null`, or operators. */
 export type MetadataCondition =
   | FilterScalar
   | null
-  | Partial<Record<Exclude<MetadataOperator, '$in' | '$nin' | '$exists'>, FilterScalar>> & {
+  | (Partial<Record<Exclude<MetadataOperator, '$in' | '$nin' | '$exists'>, FilterScalar>> & {
       $in?: FilterScalar[];
       $nin?: FilterScalar[];
       $exists?: boolean;
-    };
+    });
 
 /** The Mongo-like dialect: field conditions and `$and` / `$or` / `$not`. */
 export interface MongoStyleFilter {

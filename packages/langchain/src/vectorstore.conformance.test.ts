@@ -84,10 +84,9 @@ describe('VectorStoreIntegrationTests on SRMVectorStore', () => {
   });
 
   it('test_add_documents_by_id_with_mutation: re-adding overwrites content and metadata', async () => {
-    await store.addDocuments(
-      [new Document({ pageContent: 'foo', metadata: { id: 1 } }), new Document({ pageContent: 'bar', metadata: { id: 2 } })],
-      { ids: ['1', '2'] },
-    );
+    await store.addDocuments([new Document({ pageContent: 'foo', metadata: { id: 1 } }), new Document({ pageContent: 'bar', metadata: { id: 2 } })], {
+      ids: ['1', '2'],
+    });
     await store.addDocuments([new Document({ pageContent: 'new foo', metadata: { id: 1, some_other_field: 'foo' } })], { ids: ['1'] });
     expect(await store.count()).toBe(2);
     expect(plain(await store.similaritySearch('new foo', 2))).toEqual([

@@ -11,7 +11,15 @@ import { StringOutputParser } from '@langchain/core/output_parsers';
 import { RunnablePassthrough, RunnableSequence } from '@langchain/core/runnables';
 import { FakeEmbeddings, FakeListChatModel, SyntheticEmbeddings } from '@langchain/core/utils/testing';
 import type { BaseMessage } from '@langchain/core/messages';
-import { CorruptDataError, DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInputError, NotFoundError, SemanticRoutingMemory } from '@srm/core';
+import {
+  CorruptDataError,
+  DimensionMismatchError,
+  EmbeddedStorage,
+  InvalidConfigError,
+  InvalidInputError,
+  NotFoundError,
+  SemanticRoutingMemory,
+} from '@srm/core';
 import { SRMStore } from './store/srm-store.js';
 import { GloveEmbeddings } from './glove-embeddings.js';
 import { SRMVectorStore } from './vectorstore.js';
@@ -257,7 +265,9 @@ describe('bad input through LangChain callbacks', () => {
 
   it('rejects an empty document text before embedding, storing nothing of the batch', async () => {
     const store = track(await SRMVectorStore.fromDocuments(docsWithMetadata(), new SyntheticEmbeddings()));
-    await expect(store.addDocuments([new Document({ pageContent: 'ok' }), new Document({ pageContent: '' })])).rejects.toThrow(/document 1 has an empty pageContent/);
+    await expect(store.addDocuments([new Document({ pageContent: 'ok' }), new Document({ pageContent: '' })])).rejects.toThrow(
+      /document 1 has an empty pageContent/,
+    );
     expect(await store.count()).toBe(3);
   });
 
@@ -278,9 +288,15 @@ describe('bad input through LangChain callbacks', () => {
 
   it('rejects mixed vector lengths before a lazily created memory fixes d', async () => {
     const store = track(new SRMVectorStore(new FakeEmbeddings()));
-    await expect(store.addVectors([[1, 2, 3, 4], [1, 2]], [new Document({ pageContent: 'a' }), new Document({ pageContent: 'b' })])).rejects.toThrow(
-      DimensionMismatchError,
-    );
+    await expect(
+      store.addVectors(
+        [
+          [1, 2, 3, 4],
+          [1, 2],
+        ],
+        [new Document({ pageContent: 'a' }), new Document({ pageContent: 'b' })],
+      ),
+    ).rejects.toThrow(DimensionMismatchError);
     expect(await store.memory()).toBeUndefined();
     await store.addVectors([[1, 2]], [new Document({ pageContent: 'a' })]);
     expect((await store.memory())!.config.d).toBe(2);
@@ -350,7 +366,12 @@ describe('index() with a record manager', () => {
       options,
     });
     await new Promise((r) => setTimeout(r, 5));
-    const result = await index({ docsSource: [new Document({ pageContent: 'foo v2', metadata: { source: 'a' } })], recordManager, vectorStore: store, options });
+    const result = await index({
+      docsSource: [new Document({ pageContent: 'foo v2', metadata: { source: 'a' } })],
+      recordManager,
+      vectorStore: store,
+      options,
+    });
     expect(result).toMatchObject({ numAdded: 1, numDeleted: 1 });
     expect((await store.similaritySearch('bar', 5)).map((d) => d.pageContent).sort()).toEqual(['bar', 'foo v2']);
   });
@@ -407,7 +428,9 @@ describe('save, load and open', () => {
     expect(await loaded.count()).toBe(3);
     const ours = await store.similaritySearchWithScore('baz', 3);
     const theirs = await loaded.similaritySearchWithScore('baz', 3);
-    expect(theirs.map(([d, s]) => [d.id, d.pageContent, d.metadata, s.toFixed(5)])).toEqual(ours.map(([d, s]) => [d.id, d.pageContent, d.metadata, s.toFixed(5)]));
+    expect(theirs.map(([d, s]) => [d.id, d.pageContent, d.metadata, s.toFixed(5)])).toEqual(
+      ours.map(([d, s]) => [d.id, d.pageContent, d.metadata, s.toFixed(5)]),
+    );
   });
 
   it('opens a durable store, keeps every write across reopening', async () => {
@@ -423,7 +446,7 @@ describe('save, load and open', () => {
     expect((await second.similaritySearch('foo', 5)).map((d) => d.id).sort()).toEqual(['1', '3']);
   });
 
-  it('reopens a directory without a manifest at the memory\'s stored d', async () => {
+  it("reopens a directory without a manifest at the memory's stored d", async () => {
     const embeddings = new SyntheticEmbeddings();
     const dir = tempDir();
     const first = await SRMVectorStore.open(dir, embeddings);

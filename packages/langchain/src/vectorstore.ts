@@ -267,7 +267,9 @@ export class SRMVectorStore extends SaveableVectorStore {
     }
     const given = options?.ids;
     if (given !== undefined && (!Array.isArray(given) || given.length !== documents.length)) {
-      throw new InvalidInputError(`options.ids must have one id per document (${documents.length}), got ${Array.isArray(given) ? given.length : describe(given)}`);
+      throw new InvalidInputError(
+        `options.ids must have one id per document (${documents.length}), got ${Array.isArray(given) ? given.length : describe(given)}`,
+      );
     }
     const payloads: DocumentPayload[] = [];
     const ids = documents.map((doc, i) => {
@@ -275,7 +277,8 @@ export class SRMVectorStore extends SaveableVectorStore {
         throw new InvalidInputError(`document ${i} must have a string pageContent, got ${describe(doc?.pageContent)}`);
       }
       const metadata = doc.metadata ?? {};
-      if (typeof metadata !== 'object' || Array.isArray(metadata)) throw new InvalidInputError(`document ${i}: metadata must be an object, got ${describe(metadata)}`);
+      if (typeof metadata !== 'object' || Array.isArray(metadata))
+        throw new InvalidInputError(`document ${i}: metadata must be an object, got ${describe(metadata)}`);
       payloads.push({ pageContent: doc.pageContent, metadata });
       const id = given?.[i] ?? doc.id ?? randomUUID();
       if (typeof id !== 'string' || id.length === 0) throw new InvalidInputError(`id of document ${i} must be a non-empty string, got ${describe(id)}`);
@@ -407,7 +410,12 @@ export class SRMVectorStore extends SaveableVectorStore {
     // The hits carry their vectors: no second read, and no candidate deleted in between.
     const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter, true);
     if (hits.length === 0) return [];
-    const chosen = maximalMarginalRelevance(queryVector, hits.map((h) => Array.from(h.vector!)), lambda, k);
+    const chosen = maximalMarginalRelevance(
+      queryVector,
+      hits.map((h) => Array.from(h.vector!)),
+      lambda,
+      k,
+    );
     return chosen.map((i) => toDocument(hits[i]!.id, hits[i]!.payload));
   }
 
@@ -472,10 +480,7 @@ export class SRMVectorStore extends SaveableVectorStore {
     embeddings: EmbeddingsInterface,
     args: SRMVectorStoreArgs = {},
   ): Promise<SRMVectorStore> {
-    const docs = texts.map(
-      (pageContent, i) =>
-        new Document({ pageContent, metadata: { ...((Array.isArray(metadatas) ? metadatas[i] : metadatas) ?? {}) } }),
-    );
+    const docs = texts.map((pageContent, i) => new Document({ pageContent, metadata: { ...((Array.isArray(metadatas) ? metadatas[i] : metadatas) ?? {}) } }));
     return SRMVectorStore.fromDocuments(docs, embeddings, args);
   }
 

@@ -45,7 +45,24 @@ function labelled<T extends object>(label: string, value: T): T {
 const hostileString = fc.oneof(
   fc.string({ unit: 'binary', maxLength: 12 }),
   fc.string({ unit: 'binary-ascii', maxLength: 12 }),
-  fc.constantFrom('', ' ', '::', 'a::b', '/', 'a/b', '..', '../..', '\u0000', 'a\u0000b', '\uD800', 'x\uDC00', '__proto__', 'constructor', 'prototype', "' OR 1=1 --"),
+  fc.constantFrom(
+    '',
+    ' ',
+    '::',
+    'a::b',
+    '/',
+    'a/b',
+    '..',
+    '../..',
+    '\u0000',
+    'a\u0000b',
+    '\uD800',
+    'x\uDC00',
+    '__proto__',
+    'constructor',
+    'prototype',
+    "' OR 1=1 --",
+  ),
 );
 const hostileText = fc.oneof(
   { weight: 3, arbitrary: fc.lorem({ maxCount: 6 }) },
@@ -72,7 +89,13 @@ const hostileVector: fc.Arbitrary<unknown> = fc.oneof(
   fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: D, maxLength: D }),
   fc.array(hostileNumber, { minLength: D, maxLength: D }),
   fc.array(fc.double(), { maxLength: D + 2 }),
-  fc.constantFrom<unknown>([], null, 'v', new Array(D), Array.from({ length: D }, () => 0)),
+  fc.constantFrom<unknown>(
+    [],
+    null,
+    'v',
+    new Array(D),
+    Array.from({ length: D }, () => 0),
+  ),
 );
 const hostileFilter: fc.Arbitrary<unknown> = fc.oneof(
   fc.constantFrom<unknown>(
@@ -109,17 +132,67 @@ type VsCmd =
 
 const doc = fc.record({
   pageContent: fc.oneof({ weight: 6, arbitrary: hostileText }, { weight: 1, arbitrary: fc.constantFrom<unknown>(undefined, null, 3) }),
-  metadata: fc.oneof({ weight: 1, arbitrary: hostileMetadata }, { weight: 2, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }) }),
+  metadata: fc.oneof(
+    { weight: 1, arbitrary: hostileMetadata },
+    { weight: 2, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }) },
+  ),
   id: fc.oneof({ weight: 2, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: hostileId }),
 });
 const vsCmd: fc.Arbitrary<VsCmd> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('addDocuments' as const), docs: fc.array(doc, { maxLength: 3 }), ids: fc.option(fc.array(hostileId, { maxLength: 4 }), { nil: undefined }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('addVectors' as const), vectors: fc.array(hostileVector, { maxLength: 3 }), metadata: fc.array(hostileMetadata, { maxLength: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('search' as const), query: hostileText, k: hostileK, filter: fc.option(hostileFilter, { nil: undefined }) }) },
-  { weight: 2, arbitrary: fc.record({ kind: fc.constant('searchVector' as const), vector: hostileVector, k: hostileK, filter: fc.option(hostileFilter, { nil: undefined }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('mmr' as const), query: hostileText, k: hostileK, fetchK: hostileK, lambda: fc.constantFrom<unknown>(0, 0.5, 1, -1, 2, NaN, undefined), filter: fc.option(hostileFilter, { nil: undefined }) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('getByIds' as const), ids: fc.oneof(fc.array(hostileId, { maxLength: 3 }), fc.constantFrom<unknown>('id', null)) }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), ids: fc.oneof(fc.array(hostileId, { maxLength: 3 }), fc.constantFrom<unknown>(undefined, 'id')) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('addDocuments' as const),
+      docs: fc.array(doc, { maxLength: 3 }),
+      ids: fc.option(fc.array(hostileId, { maxLength: 4 }), { nil: undefined }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('addVectors' as const),
+      vectors: fc.array(hostileVector, { maxLength: 3 }),
+      metadata: fc.array(hostileMetadata, { maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ kind: fc.constant('search' as const), query: hostileText, k: hostileK, filter: fc.option(hostileFilter, { nil: undefined }) }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      kind: fc.constant('searchVector' as const),
+      vector: hostileVector,
+      k: hostileK,
+      filter: fc.option(hostileFilter, { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('mmr' as const),
+      query: hostileText,
+      k: hostileK,
+      fetchK: hostileK,
+      lambda: fc.constantFrom<unknown>(0, 0.5, 1, -1, 2, NaN, undefined),
+      filter: fc.option(hostileFilter, { nil: undefined }),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('getByIds' as const),
+      ids: fc.oneof(fc.array(hostileId, { maxLength: 3 }), fc.constantFrom<unknown>('id', null)),
+    }),
+  },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      ids: fc.oneof(fc.array(hostileId, { maxLength: 3 }), fc.constantFrom<unknown>(undefined, 'id')),
+    }),
+  },
 );
 
 /** Returned documents carry plain metadata: no inherited keys smuggled in through `__proto__`. */
@@ -164,7 +237,14 @@ async function runVs(store: SRMVectorStore, c: VsCmd, model: Map<string, string>
       break;
     }
     case 'mmr': {
-      const o = await outcome(() => store.maxMarginalRelevanceSearch(expand(c.query) as string, { k: c.k as number, fetchK: c.fetchK as number, lambda: c.lambda as number, filter: c.filter as never }));
+      const o = await outcome(() =>
+        store.maxMarginalRelevanceSearch(expand(c.query) as string, {
+          k: c.k as number,
+          fetchK: c.fetchK as number,
+          lambda: c.lambda as number,
+          filter: c.filter as never,
+        }),
+      );
       expectTyped(o, 'maxMarginalRelevanceSearch');
       break;
     }
@@ -187,29 +267,33 @@ describe('SRMVectorStore under hostile input', () => {
   it.each([
     ['SyntheticEmbeddings', () => new SyntheticEmbeddings({ vectorSize: D })],
     ['FakeEmbeddings (4-d, so every add of a text is a dimension mismatch on a d=8 store)', () => new FakeEmbeddings()],
-  ])('with %s: every call works or throws an SRMError, and the memory stays sound', async (_name, makeEmbeddings) => {
-    const protos = prototypeSnapshot();
-    const accepted = { n: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(vsCmd, { minLength: 1, maxLength: 20, size: 'medium' }), async (cmds) => {
-        // No auto-fit here: core's own property covers the fit; this one is about the adapter's handling.
-        const store = new SRMVectorStore(makeEmbeddings(), { srm: { d: D, K: 2, autoFitAt: 0 } });
-        const model = new Map<string, string>();
-        try {
-          for (const c of cmds) await runVs(store, c, model);
-          const memory = (await store.memory())!;
-          expect((await expectSrmInvariants(memory)).size).toBe(model.size);
-          expect(await store.count()).toBe(model.size);
-          accepted.n += model.size;
-          expectNoPollution(protos);
-        } finally {
-          await store.close();
-        }
-      }),
-      { numRuns: runs(80), seed: 424_242 },
-    );
-    if (makeEmbeddings().constructor === SyntheticEmbeddings) expect(accepted.n).toBeGreaterThan(20);
-  }, PROPERTY_TIMEOUT);
+  ])(
+    'with %s: every call works or throws an SRMError, and the memory stays sound',
+    async (_name, makeEmbeddings) => {
+      const protos = prototypeSnapshot();
+      const accepted = { n: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(vsCmd, { minLength: 1, maxLength: 20, size: 'medium' }), async (cmds) => {
+          // No auto-fit here: core's own property covers the fit; this one is about the adapter's handling.
+          const store = new SRMVectorStore(makeEmbeddings(), { srm: { d: D, K: 2, autoFitAt: 0 } });
+          const model = new Map<string, string>();
+          try {
+            for (const c of cmds) await runVs(store, c, model);
+            const memory = (await store.memory())!;
+            expect((await expectSrmInvariants(memory)).size).toBe(model.size);
+            expect(await store.count()).toBe(model.size);
+            accepted.n += model.size;
+            expectNoPollution(protos);
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: runs(80), seed: 424_242 },
+      );
+      if (makeEmbeddings().constructor === SyntheticEmbeddings) expect(accepted.n).toBeGreaterThan(20);
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 // ---------- SRMStore (LangGraph) ----------
@@ -291,83 +375,113 @@ describe('SRMStore namespace isolation', () => {
     await expectSrmInvariants(memory);
   });
 
-  it('property: for random namespaces with separator-laden labels, get and search see exactly the model', async () => {
-    const label = fc.constantFrom('a', 'b', 'a:b', 'a/b', ':', '"', '\\', '[', ']', ',', ' ', 'ä', 'A', '*');
-    const namespace = fc.array(label, { minLength: 1, maxLength: 3 });
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(namespace, fc.constantFrom('k1', 'k2'), fc.boolean()), { minLength: 1, maxLength: 25 }), namespace, async (ops, probe) => {
-        const store = new SRMStore();
-        const model = new Map<string, { ns: string[]; key: string }>();
-        try {
-          for (const [ns, key, del] of ops) {
-            if (del) {
-              await store.delete(ns, key);
-              model.delete(enc([enc(ns), key]));
-            } else {
-              await store.put(ns, key, { owner: enc(ns), key });
-              model.set(enc([enc(ns), key]), { ns, key });
+  it(
+    'property: for random namespaces with separator-laden labels, get and search see exactly the model',
+    async () => {
+      const label = fc.constantFrom('a', 'b', 'a:b', 'a/b', ':', '"', '\\', '[', ']', ',', ' ', 'ä', 'A', '*');
+      const namespace = fc.array(label, { minLength: 1, maxLength: 3 });
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(namespace, fc.constantFrom('k1', 'k2'), fc.boolean()), { minLength: 1, maxLength: 25 }),
+          namespace,
+          async (ops, probe) => {
+            const store = new SRMStore();
+            const model = new Map<string, { ns: string[]; key: string }>();
+            try {
+              for (const [ns, key, del] of ops) {
+                if (del) {
+                  await store.delete(ns, key);
+                  model.delete(enc([enc(ns), key]));
+                } else {
+                  await store.put(ns, key, { owner: enc(ns), key });
+                  model.set(enc([enc(ns), key]), { ns, key });
+                }
+              }
+              for (const { ns, key } of model.values()) expect((await store.get(ns, key))?.value).toEqual({ owner: enc(ns), key });
+              const want = [...model.values()]
+                .filter((m) => isPrefix(probe, m.ns))
+                .map((m) => enc([enc(m.ns), m.key]))
+                .sort();
+              const got = (await store.search(probe, { limit: 1000 })).map((r) => enc([enc(r.namespace), r.key])).sort();
+              expect(got).toEqual(want);
+              await expectSrmInvariants(await store.memory());
+            } finally {
+              await store.close();
             }
-          }
-          for (const { ns, key } of model.values()) expect((await store.get(ns, key))?.value).toEqual({ owner: enc(ns), key });
-          const want = [...model.values()].filter((m) => isPrefix(probe, m.ns)).map((m) => enc([enc(m.ns), m.key])).sort();
-          const got = (await store.search(probe, { limit: 1000 })).map((r) => enc([enc(r.namespace), r.key])).sort();
-          expect(got).toEqual(want);
-          await expectSrmInvariants(await store.memory());
-        } finally {
-          await store.close();
-        }
-      }),
-      { numRuns: runs(60), seed: 99 },
-    );
-  }, PROPERTY_TIMEOUT);
+          },
+        ),
+        { numRuns: runs(60), seed: 99 },
+      );
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it('hostile puts, gets and searches work or throw an SRMError, and change nothing when refused', async () => {
-    const protos = prototypeSnapshot();
-    const store = new SRMStore({ index: { dims: D, embeddings: new SyntheticEmbeddings({ vectorSize: D }), fields: ['text'] } });
-    stores.push(store);
-    // Non-array namespaces are left to the dedicated test below: BaseStore.put trips over them before SRMStore sees them.
-    const hostileNamespace = fc.oneof(fc.array(hostileString, { maxLength: 3 }), fc.constantFrom<unknown>([], ['langgraph'], ['a.b'], [1], Array.from({ length: 40 }, () => 'x')));
-    const hostileValue = fc.oneof(hostileMetadata, fc.constantFrom<unknown>(labelled('{ text: <1 MiB> }', { text: ONE_MIB }), { text: '\uD800' }, { text: '' }));
-    await fc.assert(
-      fc.asyncProperty(hostileNamespace, hostileString, hostileValue, hostileFilter, async (ns, key, value, filter) => {
-        const memory = await store.memory();
-        const before = memory.size;
-        // BaseStore.put checks the namespace itself (LangGraph's InvalidNamespaceError) before it reaches SRMStore.batch.
-        const put = await outcome(() => store.put(ns as string[], key, value as Record<string, unknown>));
-        if (!put.ok && !(put.error instanceof InvalidNamespaceError)) expectTyped(put, 'put');
-        if (!put.ok) expect(memory.size).toBe(before);
-        // SRMStore.batch, which LangGraph's graph runtime calls directly, refuses the same input with an SRMError.
-        const batch = await outcome(() => store.batch([{ namespace: ns as string[], key, value: value as Record<string, unknown> }]));
-        expectTyped(batch, 'batch([put])');
-        expect(batch.ok).toBe(put.ok);
-        expectTyped(await outcome(() => store.get(ns as string[], key)), 'get');
-        expectTyped(await outcome(() => store.search(ns as string[], { filter: filter as never, query: key })), 'search');
-        expectTyped(await outcome(() => store.listNamespaces({ prefix: ns as string[] })), 'listNamespaces');
-        expectTyped(await outcome(() => store.delete(ns as string[], key)), 'delete');
-      }),
-      { numRuns: runs(150), seed: 5 },
-    );
-    await expectSrmInvariants(await store.memory());
-    expectNoPollution(protos);
-  }, PROPERTY_TIMEOUT);
+  it(
+    'hostile puts, gets and searches work or throw an SRMError, and change nothing when refused',
+    async () => {
+      const protos = prototypeSnapshot();
+      const store = new SRMStore({ index: { dims: D, embeddings: new SyntheticEmbeddings({ vectorSize: D }), fields: ['text'] } });
+      stores.push(store);
+      // Non-array namespaces are left to the dedicated test below: BaseStore.put trips over them before SRMStore sees them.
+      const hostileNamespace = fc.oneof(
+        fc.array(hostileString, { maxLength: 3 }),
+        fc.constantFrom<unknown>(
+          [],
+          ['langgraph'],
+          ['a.b'],
+          [1],
+          Array.from({ length: 40 }, () => 'x'),
+        ),
+      );
+      const hostileValue = fc.oneof(
+        hostileMetadata,
+        fc.constantFrom<unknown>(labelled('{ text: <1 MiB> }', { text: ONE_MIB }), { text: '\uD800' }, { text: '' }),
+      );
+      await fc.assert(
+        fc.asyncProperty(hostileNamespace, hostileString, hostileValue, hostileFilter, async (ns, key, value, filter) => {
+          const memory = await store.memory();
+          const before = memory.size;
+          // BaseStore.put checks the namespace itself (LangGraph's InvalidNamespaceError) before it reaches SRMStore.batch.
+          const put = await outcome(() => store.put(ns as string[], key, value as Record<string, unknown>));
+          if (!put.ok && !(put.error instanceof InvalidNamespaceError)) expectTyped(put, 'put');
+          if (!put.ok) expect(memory.size).toBe(before);
+          // SRMStore.batch, which LangGraph's graph runtime calls directly, refuses the same input with an SRMError.
+          const batch = await outcome(() => store.batch([{ namespace: ns as string[], key, value: value as Record<string, unknown> }]));
+          expectTyped(batch, 'batch([put])');
+          expect(batch.ok).toBe(put.ok);
+          expectTyped(await outcome(() => store.get(ns as string[], key)), 'get');
+          expectTyped(await outcome(() => store.search(ns as string[], { filter: filter as never, query: key })), 'search');
+          expectTyped(await outcome(() => store.listNamespaces({ prefix: ns as string[] })), 'listNamespaces');
+          expectTyped(await outcome(() => store.delete(ns as string[], key)), 'delete');
+        }),
+        { numRuns: runs(150), seed: 5 },
+      );
+      await expectSrmInvariants(await store.memory());
+      expectNoPollution(protos);
+    },
+    PROPERTY_TIMEOUT,
+  );
 
-  it.each([null, undefined, 'users', { 0: 'users', length: 1 }])('put / get / search / delete with a namespace that is not an array (%j) throw a typed error', async (ns) => {
-    const store = new SRMStore();
-    stores.push(store);
-    const how = (p: () => Promise<unknown>) =>
-      Promise.resolve()
-        .then(p)
-        .then(
-          () => 'ok',
-          (e: unknown) => (e instanceof SRMError || e instanceof InvalidNamespaceError ? 'typed' : `${(e as Error).name}: ${(e as Error).message}`),
-        );
-    const results = {
-      put: await how(() => store.put(ns as never, 'k', { v: 1 })),
-      get: await how(() => store.get(ns as never, 'k')),
-      search: await how(() => store.search(ns as never)),
-      delete: await how(() => store.delete(ns as never, 'k')),
-    };
-    expect(results).toEqual({ put: 'typed', get: 'typed', search: 'typed', delete: 'typed' });
-    expect((await store.memory()).size).toBe(0);
-  });
+  it.each([null, undefined, 'users', { 0: 'users', length: 1 }])(
+    'put / get / search / delete with a namespace that is not an array (%j) throw a typed error',
+    async (ns) => {
+      const store = new SRMStore();
+      stores.push(store);
+      const how = (p: () => Promise<unknown>) =>
+        Promise.resolve()
+          .then(p)
+          .then(
+            () => 'ok',
+            (e: unknown) => (e instanceof SRMError || e instanceof InvalidNamespaceError ? 'typed' : `${(e as Error).name}: ${(e as Error).message}`),
+          );
+      const results = {
+        put: await how(() => store.put(ns as never, 'k', { v: 1 })),
+        get: await how(() => store.get(ns as never, 'k')),
+        search: await how(() => store.search(ns as never)),
+        delete: await how(() => store.delete(ns as never, 'k')),
+      };
+      expect(results).toEqual({ put: 'typed', get: 'typed', search: 'typed', delete: 'typed' });
+      expect((await store.memory()).size).toBe(0);
+    },
+  );
 });

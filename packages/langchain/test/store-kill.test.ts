@@ -62,30 +62,34 @@ describe('SRMStore puts under SIGKILL', () => {
   const dir = mkdtempSync(join(tmpdir(), 'srm-store-kill-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`leaves every item whole and keeps every acknowledged put, over ${ROUNDS} kills`, async () => {
-    process.env.TSX_TSCONFIG_PATH = CHILD_TSCONFIG;
-    const rng = new Rng(SEED);
-    let next = 0;
-    const acked = new Map<string, number>();
-    let totalAcked = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      const killAfterMs = 50 + Math.floor(rng.next() * 400);
-      const lines = await runUntilKilled(WRITER, [dir, String(next)], PACKAGE_DIR, killAfterMs);
-      const seqs = lines.map(Number);
-      for (const seq of seqs) acked.set(PUT_KEYS[seq % PUT_KEYS.length]!, seq);
-      totalAcked += seqs.length;
-      // The put in flight may have committed before the kill.
-      const inFlight = (seqs.at(-1) ?? next - 1) + 1;
-      const stored = await readWholeItems(dir);
-      for (const [key, seq] of acked) {
-        const inFlightKey = PUT_KEYS[inFlight % PUT_KEYS.length];
-        expect([seq, ...(key === inFlightKey ? [inFlight] : [])], `item ${key} after round ${round}`).toContain(stored.get(key));
-        if (key === inFlightKey && stored.get(key) === inFlight) acked.set(key, inFlight);
+  it(
+    `leaves every item whole and keeps every acknowledged put, over ${ROUNDS} kills`,
+    async () => {
+      process.env.TSX_TSCONFIG_PATH = CHILD_TSCONFIG;
+      const rng = new Rng(SEED);
+      let next = 0;
+      const acked = new Map<string, number>();
+      let totalAcked = 0;
+      for (let round = 0; round < ROUNDS; round++) {
+        const killAfterMs = 50 + Math.floor(rng.next() * 400);
+        const lines = await runUntilKilled(WRITER, [dir, String(next)], PACKAGE_DIR, killAfterMs);
+        const seqs = lines.map(Number);
+        for (const seq of seqs) acked.set(PUT_KEYS[seq % PUT_KEYS.length]!, seq);
+        totalAcked += seqs.length;
+        // The put in flight may have committed before the kill.
+        const inFlight = (seqs.at(-1) ?? next - 1) + 1;
+        const stored = await readWholeItems(dir);
+        for (const [key, seq] of acked) {
+          const inFlightKey = PUT_KEYS[inFlight % PUT_KEYS.length];
+          expect([seq, ...(key === inFlightKey ? [inFlight] : [])], `item ${key} after round ${round}`).toContain(stored.get(key));
+          if (key === inFlightKey && stored.get(key) === inFlight) acked.set(key, inFlight);
+        }
+        next = inFlight + 1;
       }
-      next = inFlight + 1;
-    }
-    // The kills landed while puts were running, not before the first.
-    expect(totalAcked).toBeGreaterThan(ROUNDS);
-    console.info(`store kill test: ${ROUNDS} kills, ${totalAcked} acknowledged puts, ${acked.size} items checked whole after each`);
-  }, 60_000 * ROUNDS); // each round starts a child under tsx, which takes seconds on a loaded machine
+      // The kills landed while puts were running, not before the first.
+      expect(totalAcked).toBeGreaterThan(ROUNDS);
+      console.info(`store kill test: ${ROUNDS} kills, ${totalAcked} acknowledged puts, ${acked.size} items checked whole after each`);
+    },
+    60_000 * ROUNDS,
+  ); // each round starts a child under tsx, which takes seconds on a loaded machine
 });

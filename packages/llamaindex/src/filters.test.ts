@@ -74,12 +74,26 @@ describe('toPayloadFilter', () => {
   it('nests MetadataFilters groups given inside filters', () => {
     const nested = {
       condition: 'and',
-      filters: [{ key: 'lang', operator: '==', value: 'en' }, { condition: 'or', filters: [{ key: 'y', operator: '<', value: 1990 }, { key: 'y', operator: '>', value: 2010 }] }],
+      filters: [
+        { key: 'lang', operator: '==', value: 'en' },
+        {
+          condition: 'or',
+          filters: [
+            { key: 'y', operator: '<', value: 1990 },
+            { key: 'y', operator: '>', value: 2010 },
+          ],
+        },
+      ],
     } as unknown as MetadataFilters;
     expect(toPayloadFilter(nested)).toEqual({
       and: [
         { field: 'lang', op: 'eq', value: 'en' },
-        { or: [{ field: 'y', op: 'lt', value: 1990 }, { field: 'y', op: 'gt', value: 2010 }] },
+        {
+          or: [
+            { field: 'y', op: 'lt', value: 1990 },
+            { field: 'y', op: 'gt', value: 2010 },
+          ],
+        },
       ],
     });
   });
@@ -126,7 +140,14 @@ describe('toPayloadFilter', () => {
           { key: 'b', operator: '==', value: 2 },
         ],
       }),
-    ).toEqual({ not: { or: [{ field: 'a', op: 'eq', value: 1 }, { field: 'b', op: 'eq', value: 2 }] } });
+    ).toEqual({
+      not: {
+        or: [
+          { field: 'a', op: 'eq', value: 1 },
+          { field: 'b', op: 'eq', value: 2 },
+        ],
+      },
+    });
   });
 
   it('rejects an unknown operator with an InvalidInputError naming it', () => {
@@ -134,7 +155,14 @@ describe('toPayloadFilter', () => {
     expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'like' as never, value: 'x' }] })).toThrow(/unknown operator "like"/);
     expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'is_empty', value: 'x' }] })).toThrow(/takes no value/);
     // The other leaves of an is_empty filter are checked at once too, not at the first payload.
-    expect(() => toPayloadFilter({ filters: [{ key: 'k', operator: 'is_empty' }, { key: 'n', operator: '>', value: Number.NaN }] })).toThrow(InvalidInputError);
+    expect(() =>
+      toPayloadFilter({
+        filters: [
+          { key: 'k', operator: 'is_empty' },
+          { key: 'n', operator: '>', value: Number.NaN },
+        ],
+      }),
+    ).toThrow(InvalidInputError);
   });
 
   it('rejects values of the wrong shape', () => {

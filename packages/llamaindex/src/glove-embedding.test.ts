@@ -27,7 +27,11 @@ describe('GloveEmbedding', () => {
     });
 
     it('places related texts closer than unrelated ones', async () => {
-      const [network, router, cake] = await model.getTextEmbeddings(['the network router drops packets', 'routing packets between networks', 'bake the chocolate cake in the oven']);
+      const [network, router, cake] = await model.getTextEmbeddings([
+        'the network router drops packets',
+        'routing packets between networks',
+        'bake the chocolate cake in the oven',
+      ]);
       expect(similarity(network!, router!)).toBeGreaterThan(similarity(network!, cake!) + 0.1);
     });
 

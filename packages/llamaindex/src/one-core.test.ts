@@ -123,7 +123,7 @@ describe('two copies of @llamaindex/core', () => {
 });
 
 describe('one copy of @llamaindex/core', () => {
-  it('without any embedding model, LlamaIndex\'s own error stands', () => {
+  it("without any embedding model, LlamaIndex's own error stands", () => {
     Settings.embedModel = undefined as never;
     expect(() => new SRMVectorStore()).toThrow(/Cannot find Embedding/);
   });

@@ -85,7 +85,10 @@ describe('SemanticMemoryRetriever', () => {
 
   it('feeds a query engine that answers from the glossary', async () => {
     const llm = new ContextQuoteLLM();
-    const engine = new RetrieverQueryEngine(new SemanticMemoryRetriever({ memory: glossary, agentId: AGENT, topK: 2 }), getResponseSynthesizer('compact', { llm }));
+    const engine = new RetrieverQueryEngine(
+      new SemanticMemoryRetriever({ memory: glossary, agentId: AGENT, topK: 2 }),
+      getResponseSynthesizer('compact', { llm }),
+    );
     const response = await engine.query({ query: 'What does JWT stand for?' });
     expect(response.toString()).toContain('JWT: JSON Web Token');
     expect(llm.prompts[0]).toContain('JWT: JSON Web Token');

@@ -43,7 +43,9 @@ function installedCores(dir: string, depth = 0): string[] {
   for (const entry of readdirSync(nm, { withFileTypes: true })) {
     if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
     const scoped = entry.name.startsWith('@')
-      ? readdirSync(join(nm, entry.name), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(nm, entry.name, e.name))
+      ? readdirSync(join(nm, entry.name), { withFileTypes: true })
+          .filter((e) => e.isDirectory())
+          .map((e) => join(nm, entry.name, e.name))
       : [join(nm, entry.name)];
     for (const pkg of scoped) {
       if (pkg.endsWith(join('@llamaindex', 'core')) && existsSync(join(pkg, 'package.json'))) found.push(join(pkg, 'package.json'));
@@ -69,7 +71,10 @@ describe('one copy of @llamaindex/core', () => {
     const deps = existsSync(nested) ? readdirSync(nested).map((d) => join(nested, d)) : [];
     for (const dep of deps) {
       if (!existsSync(join(dep, 'package.json'))) continue;
-      const pj = JSON.parse(readFileSync(join(dep, 'package.json'), 'utf8')) as { dependencies?: Record<string, string>; peerDependencies?: Record<string, string> };
+      const pj = JSON.parse(readFileSync(join(dep, 'package.json'), 'utf8')) as {
+        dependencies?: Record<string, string>;
+        peerDependencies?: Record<string, string>;
+      };
       if (!pj.dependencies?.['@llamaindex/core'] && !pj.peerDependencies?.['@llamaindex/core']) continue;
       expect(coreFrom(dep), dep).toBe(fromUs);
     }

@@ -5,7 +5,18 @@
  * the documents (a fresh storage context, as after a restart). Compared with
  * SimpleVectorStore whose document store remembers them.
  */
-import { Document, IngestionPipeline, ModalityType, SentenceSplitter, Settings, SimpleDocumentStore, SimpleVectorStore, storageContextFromDefaults, TextNode, VectorStoreIndex } from 'llamaindex';
+import {
+  Document,
+  IngestionPipeline,
+  ModalityType,
+  SentenceSplitter,
+  Settings,
+  SimpleDocumentStore,
+  SimpleVectorStore,
+  storageContextFromDefaults,
+  TextNode,
+  VectorStoreIndex,
+} from 'llamaindex';
 import type { BaseNode } from 'llamaindex';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dictionaryDocuments, WordHashEmbedding } from '../test/fixtures.js';

@@ -52,7 +52,11 @@ describe('constructor', () => {
     const s = new SRMVectorStore({ embedModel: model });
     expect(s.client()).toBeUndefined();
     expect(() => s.memory).toThrow(NotFoundError);
-    expect(await s.query({ queryEmbedding: [1, 2, 3], similarityTopK: 2, mode: VectorStoreQueryMode.DEFAULT })).toEqual({ nodes: [], similarities: [], ids: [] });
+    expect(await s.query({ queryEmbedding: [1, 2, 3], similarityTopK: 2, mode: VectorStoreQueryMode.DEFAULT })).toEqual({
+      nodes: [],
+      similarities: [],
+      ids: [],
+    });
     const node = new TextNode({ text: 'three numbers' });
     node.embedding = [0.5, 0.25, 0.125];
     expect(await s.add([node])).toEqual([node.id_]);
@@ -237,9 +241,9 @@ describe('query', () => {
     }
 
     it('rejects an unknown operator without touching the store', async () => {
-      await expect(store.query(await query('network', { filters: { filters: [{ key: 'source', operator: 'regex' as never, value: 'f.*' }] } }))).rejects.toThrow(
-        InvalidInputError,
-      );
+      await expect(
+        store.query(await query('network', { filters: { filters: [{ key: 'source', operator: 'regex' as never, value: 'f.*' }] } })),
+      ).rejects.toThrow(InvalidInputError);
       expect(store.memory.size).toBe(nodes.length);
     });
   });
@@ -253,7 +257,9 @@ describe('query', () => {
 
   it('applies filters together with docIds', async () => {
     const ids = [...nodesOf('foldoc:tcp'), ...nodesOf('jargon:spam')].map((n) => n.id_);
-    const res = await store.query(await query('network', { docIds: ids, similarityTopK: 50, filters: { filters: [{ key: 'source', operator: '==', value: 'jargon' }] } }));
+    const res = await store.query(
+      await query('network', { docIds: ids, similarityTopK: 50, filters: { filters: [{ key: 'source', operator: '==', value: 'jargon' }] } }),
+    );
     expect(new Set(res.ids)).toEqual(new Set(nodesOf('jargon:spam').map((n) => n.id_)));
   });
 
@@ -296,8 +302,12 @@ describe('query', () => {
       good.map((x, i) => (i === 9 ? null : x)),
     ];
     for (const queryEmbedding of bad) {
-      await expect(store.query({ queryEmbedding: queryEmbedding as number[], docIds: ids, similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
-      await expect(store.query({ queryEmbedding: queryEmbedding as number[], similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(InvalidInputError);
+      await expect(
+        store.query({ queryEmbedding: queryEmbedding as number[], docIds: ids, similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT }),
+      ).rejects.toThrow(InvalidInputError);
+      await expect(store.query({ queryEmbedding: queryEmbedding as number[], similarityTopK: 5, mode: VectorStoreQueryMode.DEFAULT })).rejects.toThrow(
+        InvalidInputError,
+      );
     }
     expect(store.memory.size).toBe(nodes.length);
     expect(await store.query(await query('network protocol', { docIds: ids, similarityTopK: 50 }))).toEqual(before);

@@ -341,7 +341,15 @@ export class SRMVectorStore extends BaseVectorStore<SemanticRoutingMemory | unde
 function selectMmr(embedding: readonly number[], candidates: QueryHit[], k: number, threshold: number | undefined): QueryHit[] {
   if (candidates.length === 0) return candidates;
   const vectors = candidates.map((c) => Array.from(c.vector!));
-  const [, chosen] = getTopKMMREmbeddings([...embedding], vectors, null, k, candidates.map((c) => c.id), null, threshold ?? null);
+  const [, chosen] = getTopKMMREmbeddings(
+    [...embedding],
+    vectors,
+    null,
+    k,
+    candidates.map((c) => c.id),
+    null,
+    threshold ?? null,
+  );
   const byId = new Map(candidates.map((c) => [c.id, c]));
   return (chosen as string[]).map((id) => byId.get(id)!);
 }

@@ -53,7 +53,11 @@ const hostileString = fc.oneof(
   fc.string({ unit: 'binary-ascii', maxLength: 12 }),
   fc.constantFrom('', ' ', '::', 'a::b', '/', 'a/b', '..', '../..', '\u0000', 'a\u0000b', '\uD800', 'x\uDC00', '__proto__', 'constructor', 'prototype'),
 );
-const hostileText = fc.oneof({ weight: 4, arbitrary: fc.lorem({ maxCount: 5 }) }, { weight: 2, arbitrary: hostileString }, { weight: 1, arbitrary: fc.constant(BIG) });
+const hostileText = fc.oneof(
+  { weight: 4, arbitrary: fc.lorem({ maxCount: 5 }) },
+  { weight: 2, arbitrary: hostileString },
+  { weight: 1, arbitrary: fc.constant(BIG) },
+);
 const hostileMetadata: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
   { weight: 3, arbitrary: fc.dictionary(fc.string({ maxLength: 5 }), fc.oneof(fc.string({ maxLength: 5 }), fc.integer(), fc.boolean()), { maxKeys: 3 }) },
   { weight: 1, arbitrary: fc.dictionary(hostileString, fc.jsonValue({ maxDepth: 1 }), { maxKeys: 3 }) as fc.Arbitrary<Record<string, unknown>> },
@@ -72,12 +76,32 @@ const hostileEmbedding: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 3, arbitrary: fc.constant('model') }, // embed with the model
   { weight: 1, arbitrary: fc.array(hostileNumber, { minLength: D, maxLength: D }) },
   { weight: 1, arbitrary: fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { maxLength: D + 2 }) },
-  { weight: 1, arbitrary: fc.constantFrom<unknown>([], undefined, null, Array.from({ length: D }, () => 0)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom<unknown>(
+      [],
+      undefined,
+      null,
+      Array.from({ length: D }, () => 0),
+    ),
+  },
 );
-const filterValue = fc.oneof(fc.string({ maxLength: 4 }), fc.integer(), fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }), fc.constantFrom<unknown>(null, NaN, {}, undefined));
+const filterValue = fc.oneof(
+  fc.string({ maxLength: 4 }),
+  fc.integer(),
+  fc.array(fc.string({ maxLength: 3 }), { maxLength: 2 }),
+  fc.constantFrom<unknown>(null, NaN, {}, undefined),
+);
 const hostileFilters: fc.Arbitrary<unknown> = fc.oneof(
   fc.record({
-    filters: fc.array(fc.record({ key: fc.oneof(fc.string({ maxLength: 5 }), hostileString, fc.constantFrom<unknown>(1, null)), value: filterValue, operator: fc.constantFrom<unknown>('==', '!=', '>', '<', 'in', 'nin', 'any', 'all', 'contains', 'text_match', 'is_empty', '$where', 'LIKE', undefined) }), { maxLength: 3 }),
+    filters: fc.array(
+      fc.record({
+        key: fc.oneof(fc.string({ maxLength: 5 }), hostileString, fc.constantFrom<unknown>(1, null)),
+        value: filterValue,
+        operator: fc.constantFrom<unknown>('==', '!=', '>', '<', 'in', 'nin', 'any', 'all', 'contains', 'text_match', 'is_empty', '$where', 'LIKE', undefined),
+      }),
+      { maxLength: 3 },
+    ),
     condition: fc.constantFrom<unknown>(undefined, 'and', 'or', 'xor', 1),
   }),
   fc.constantFrom<unknown>(
@@ -103,7 +127,16 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
     weight: 4,
     arbitrary: fc.record({
       kind: fc.constant('add' as const),
-      nodes: fc.array(fc.record({ text: hostileText, metadata: hostileMetadata, id: fc.oneof(fc.uuid(), hostileString), ref: fc.constantFrom('doc-a', 'doc::b', '../doc', 'doc\u0000c'), embedding: hostileEmbedding }), { maxLength: 3 }),
+      nodes: fc.array(
+        fc.record({
+          text: hostileText,
+          metadata: hostileMetadata,
+          id: fc.oneof(fc.uuid(), hostileString),
+          ref: fc.constantFrom('doc-a', 'doc::b', '../doc', 'doc\u0000c'),
+          embedding: hostileEmbedding,
+        }),
+        { maxLength: 3 },
+      ),
     }),
   },
   {
@@ -116,10 +149,24 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
       filters: fc.option(hostileFilters, { nil: undefined }),
       mode: fc.constantFrom<unknown>(undefined, VectorStoreQueryMode.DEFAULT, VectorStoreQueryMode.MMR, VectorStoreQueryMode.SPARSE, 'nonsense'),
       docIds: fc.constantFrom<unknown>(undefined, [], ['doc-a'], [1], 'doc-a'),
-      customParams: fc.constantFrom<unknown>(undefined, { m: 1 }, { m: 0 }, { maxCandidates: -1 }, { refine: 1.5 }, 'fast', JSON.parse('{"__proto__": {"m": 1}}')),
+      customParams: fc.constantFrom<unknown>(
+        undefined,
+        { m: 1 },
+        { m: 0 },
+        { maxCandidates: -1 },
+        { refine: 1.5 },
+        'fast',
+        JSON.parse('{"__proto__": {"m": 1}}'),
+      ),
     }),
   },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('delete' as const), ref: fc.oneof(fc.constantFrom('doc-a', 'doc::b', '../doc', 'doc\u0000c'), hostileString, fc.constantFrom<unknown>(null, 1)) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('delete' as const),
+      ref: fc.oneof(fc.constantFrom('doc-a', 'doc::b', '../doc', 'doc\u0000c'), hostileString, fc.constantFrom<unknown>(null, 1)),
+    }),
+  },
 );
 
 async function run(store: SRMVectorStore, model: CharHashEmbedding, c: Cmd, stored: Map<string, { text: string; ref: string }>): Promise<void> {
@@ -141,7 +188,14 @@ async function run(store: SRMVectorStore, model: CharHashEmbedding, c: Cmd, stor
     case 'query': {
       const text = expand(c.text) as string;
       const queryEmbedding = c.embedding === 'model' ? await model.getTextEmbedding(text) : c.embedding;
-      const q = { queryEmbedding, similarityTopK: c.k, filters: c.filters, mode: c.mode, docIds: c.docIds, customParams: c.customParams } as unknown as VectorStoreQuery<SRMQueryParams>;
+      const q = {
+        queryEmbedding,
+        similarityTopK: c.k,
+        filters: c.filters,
+        mode: c.mode,
+        docIds: c.docIds,
+        customParams: c.customParams,
+      } as unknown as VectorStoreQuery<SRMQueryParams>;
       const o = await outcome(() => store.query(q));
       expectTyped(o, 'query');
       if (o.ok) {
@@ -165,28 +219,32 @@ async function run(store: SRMVectorStore, model: CharHashEmbedding, c: Cmd, stor
 }
 
 describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
-  it('every call works or throws an SRMError; the memory stays sound and prototypes clean', async () => {
-    const protos = prototypeSnapshot();
-    const model = new CharHashEmbedding();
-    const tally = { stored: 0 };
-    await fc.assert(
-      fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 20, size: 'medium' }), async (cmds) => {
-        // No auto-fit: core's own property covers the fit; this one is about the adapter's handling.
-        const store = new SRMVectorStore({ embedModel: model, srm: { d: D, K: 2, autoFitAt: 0 } });
-        const stored = new Map<string, { text: string; ref: string }>();
-        try {
-          for (const c of cmds) await run(store, model, c, stored);
-          expect((await expectSrmInvariants(store.memory)).size).toBe(stored.size);
-          tally.stored += stored.size;
-          expectNoPollution(protos);
-        } finally {
-          await store.close();
-        }
-      }),
-      { numRuns: runs(80), seed: 1_234 },
-    );
-    expect(tally.stored).toBeGreaterThan(30);
-  }, PROPERTY_TIMEOUT);
+  it(
+    'every call works or throws an SRMError; the memory stays sound and prototypes clean',
+    async () => {
+      const protos = prototypeSnapshot();
+      const model = new CharHashEmbedding();
+      const tally = { stored: 0 };
+      await fc.assert(
+        fc.asyncProperty(fc.array(cmd, { minLength: 1, maxLength: 20, size: 'medium' }), async (cmds) => {
+          // No auto-fit: core's own property covers the fit; this one is about the adapter's handling.
+          const store = new SRMVectorStore({ embedModel: model, srm: { d: D, K: 2, autoFitAt: 0 } });
+          const stored = new Map<string, { text: string; ref: string }>();
+          try {
+            for (const c of cmds) await run(store, model, c, stored);
+            expect((await expectSrmInvariants(store.memory)).size).toBe(stored.size);
+            tally.stored += stored.size;
+            expectNoPollution(protos);
+          } finally {
+            await store.close();
+          }
+        }),
+        { numRuns: runs(80), seed: 1_234 },
+      );
+      expect(tally.stored).toBeGreaterThan(30);
+    },
+    PROPERTY_TIMEOUT,
+  );
 
   it('1 MB node texts are stored whole or refused with a typed error, never truncated', async () => {
     const model = new CharHashEmbedding();
@@ -208,28 +266,32 @@ describe('SRMVectorStore (LlamaIndex) under hostile input', () => {
 });
 
 describe('SemanticMemoryRetriever (LlamaIndex) under hostile input', () => {
-  it('hostile queries and agent ids retrieve only the agent’s entries or throw an SRMError', async () => {
-    const protos = prototypeSnapshot();
-    const glossary = await SemanticMemory.open();
-    try {
-      await glossary.memorize({ agentId: 'alice', key: 'JWT', value: 'JSON Web Token' });
-      await glossary.memorize({ agentId: 'Alice', key: 'JWT', value: "Alice's secret" });
-      await fc.assert(
-        fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('alice', 'Alice')), hostileText, async (agentId, query) => {
-          const made = await outcome(() => new SemanticMemoryRetriever({ memory: glossary, agentId }));
-          expectTyped(made, 'new SemanticMemoryRetriever');
-          if (!made.ok) return;
-          const o = await outcome(() => made.value.retrieve({ query: expand(query) as string }));
-          expectTyped(o, 'retrieve');
-          if (o.ok) for (const hit of o.value) expect(hit.node.metadata.agentId ?? agentId).toBe(agentId);
-        }),
-        { numRuns: runs(150), seed: 8 },
-      );
-      expectNoPollution(protos);
-    } finally {
-      await glossary.close();
-    }
-  }, PROPERTY_TIMEOUT);
+  it(
+    'hostile queries and agent ids retrieve only the agent’s entries or throw an SRMError',
+    async () => {
+      const protos = prototypeSnapshot();
+      const glossary = await SemanticMemory.open();
+      try {
+        await glossary.memorize({ agentId: 'alice', key: 'JWT', value: 'JSON Web Token' });
+        await glossary.memorize({ agentId: 'Alice', key: 'JWT', value: "Alice's secret" });
+        await fc.assert(
+          fc.asyncProperty(fc.oneof(hostileString, fc.constantFrom('alice', 'Alice')), hostileText, async (agentId, query) => {
+            const made = await outcome(() => new SemanticMemoryRetriever({ memory: glossary, agentId }));
+            expectTyped(made, 'new SemanticMemoryRetriever');
+            if (!made.ok) return;
+            const o = await outcome(() => made.value.retrieve({ query: expand(query) as string }));
+            expectTyped(o, 'retrieve');
+            if (o.ok) for (const hit of o.value) expect(hit.node.metadata.agentId ?? agentId).toBe(agentId);
+          }),
+          { numRuns: runs(150), seed: 8 },
+        );
+        expectNoPollution(protos);
+      } finally {
+        await glossary.close();
+      }
+    },
+    PROPERTY_TIMEOUT,
+  );
 });
 
 // Type-only use, so that a changed LlamaIndex filter type shows at compile time.

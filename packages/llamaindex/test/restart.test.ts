@@ -74,43 +74,51 @@ afterEach(() => {
 
 describe('after a restart, every construction path finds the nodes', () => {
   for (const how of CONSTRUCTIONS) {
-    it(`${how}: indexed in another process, the same answers here, and re-indexing adds no node`, async () => {
-      const written = await child('index', dir, how);
-      expect(written.d).toBe(WordHashEmbedding.dimensions);
-      expect(written.count).toBeGreaterThanOrEqual(dictionaryDocuments().length);
+    it(
+      `${how}: indexed in another process, the same answers here, and re-indexing adds no node`,
+      async () => {
+        const written = await child('index', dir, how);
+        expect(written.d).toBe(WordHashEmbedding.dimensions);
+        expect(written.count).toBeGreaterThanOrEqual(dictionaryDocuments().length);
 
-      const storage = how.endsWith('storage') ? await EmbeddedStorage.open(dir) : undefined;
-      const store = await build(how, dir, storage);
-      try {
-        // The first use is a read: it must open the stored memory, not answer from an empty one.
-        const index = await VectorStoreIndex.fromVectorStore(store);
-        const answers = await answersOf(index);
-        expect(answers.map((a) => a.ids)).toEqual(written.answers.map((a) => a.ids));
-        answers.forEach((a, i) => a.scores.forEach((s, j) => expect(s).toBeCloseTo(written.answers[i]!.scores[j]!, 5)));
-        expect(store.memory.size).toBe(written.count);
+        const storage = how.endsWith('storage') ? await EmbeddedStorage.open(dir) : undefined;
+        const store = await build(how, dir, storage);
+        try {
+          // The first use is a read: it must open the stored memory, not answer from an empty one.
+          const index = await VectorStoreIndex.fromVectorStore(store);
+          const answers = await answersOf(index);
+          expect(answers.map((a) => a.ids)).toEqual(written.answers.map((a) => a.ids));
+          answers.forEach((a, i) => a.scores.forEach((s, j) => expect(s).toBeCloseTo(written.answers[i]!.scores[j]!, 5)));
+          expect(store.memory.size).toBe(written.count);
 
-        // LlamaIndex's default UPSERTS strategy with a fresh (forgotten) document store: no duplicates.
-        const storageContext = await storageContextFromDefaults({ vectorStores: { [ModalityType.TEXT]: store } });
-        await VectorStoreIndex.fromDocuments(dictionaryDocuments(), { storageContext });
-        expect(store.memory.size).toBe(written.count);
-      } finally {
-        await store.close();
-        // An injected memory is the app's to close.
-        if (how === 'memory') await store.client()?.close();
-        await storage?.close();
-      }
-    }, CHILD_TIMEOUT);
+          // LlamaIndex's default UPSERTS strategy with a fresh (forgotten) document store: no duplicates.
+          const storageContext = await storageContextFromDefaults({ vectorStores: { [ModalityType.TEXT]: store } });
+          await VectorStoreIndex.fromDocuments(dictionaryDocuments(), { storageContext });
+          expect(store.memory.size).toBe(written.count);
+        } finally {
+          await store.close();
+          // An injected memory is the app's to close.
+          if (how === 'memory') await store.client()?.close();
+          await storage?.close();
+        }
+      },
+      CHILD_TIMEOUT,
+    );
   }
 
-  it('open-path: a second process reading the store gets the answers the first one wrote', async () => {
-    const written = await child('index', dir, 'open-path');
-    const read = await child('answer', dir, 'new-path');
-    expect(read).toEqual(written);
-  }, 2 * CHILD_TIMEOUT);
+  it(
+    'open-path: a second process reading the store gets the answers the first one wrote',
+    async () => {
+      const written = await child('index', dir, 'open-path');
+      const read = await child('answer', dir, 'new-path');
+      expect(read).toEqual(written);
+    },
+    2 * CHILD_TIMEOUT,
+  );
 });
 
 describe('before the first write', () => {
-  it('reads return nothing and create nothing; the first add creates the memory at its vectors\' d', async () => {
+  it("reads return nothing and create nothing; the first add creates the memory at its vectors' d", async () => {
     const store = new SRMVectorStore({ path: dir });
     const q = { queryEmbedding: [1, 0, 0, 0], similarityTopK: 3, mode: VectorStoreQueryMode.DEFAULT };
     expect(await store.query(q)).toEqual({ nodes: [], similarities: [], ids: [] });

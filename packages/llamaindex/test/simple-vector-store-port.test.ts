@@ -99,7 +99,13 @@ describe('LlamaIndex Python test_simple.py', () => {
 
   function testNodes(): TextNode[] {
     const node = (id: string, embedding: number[], source: string, metadata: Record<string, unknown>) =>
-      new TextNode({ id_: id, text: 'lorem ipsum', embedding, metadata, relationships: { SOURCE: new Document({ id_: source, text: source }).asRelatedNodeInfo() } });
+      new TextNode({
+        id_: id,
+        text: 'lorem ipsum',
+        embedding,
+        metadata,
+        relationships: { SOURCE: new Document({ id_: source, text: source }).asRelatedNodeInfo() },
+      });
     return [
       node(W1_RANK_A, [1, 0], 'test-0', { weight: 1.0, rank: 'a', quality: ['medium', 'high'], identifier: '6FTR78Yun' }),
       node(W2_RANK_C, [0, 1], 'test-1', { weight: 2.0, rank: 'c', quality: ['medium'], identifier: '6FTR78Ygl' }),
@@ -180,7 +186,7 @@ describe('LlamaIndex Python test_simple.py', () => {
     });
   }
 
-  it('deletes nodes by id (Python delete_nodes; here the memory\'s delete)', async () => {
+  it("deletes nodes by id (Python delete_nodes; here the memory's delete)", async () => {
     await store.memory.delete([W1_RANK_A, W2_RANK_C]);
     expect((await store.query(q())).ids).toEqual([W3_RANK_C]);
   });

@@ -77,9 +77,20 @@ const model = fakeModel()
     { name: 'recall_terms', args: { query: 'my mail went to the bit bucket' }, id: 'c1' },
     { name: 'search_notes', args: { query: 'when is staging reset' }, id: 'c2' },
   ])
-  .respond((messages) => new AIMessage(messages.filter((m) => ToolMessage.isInstance(m)).map((m) => String(m.content)).join('\n')));
+  .respond(
+    (messages) =>
+      new AIMessage(
+        messages
+          .filter((m) => ToolMessage.isInstance(m))
+          .map((m) => String(m.content))
+          .join('\n'),
+      ),
+  );
 const agent = createAgent({ model, tools: [...createGlossaryTools(glossary, { agentId: AGENT }), searchNotes], checkpointer: new MemorySaver() });
-const run = await agent.invoke({ messages: [{ role: 'user', content: 'Where did my mail go, and when is staging reset?' }] }, { configurable: { thread_id: 't1' } });
+const run = await agent.invoke(
+  { messages: [{ role: 'user', content: 'Where did my mail go, and when is staging reset?' }] },
+  { configurable: { thread_id: 't1' } },
+);
 answers.agent = String(run.messages.at(-1).content);
 assert.match(answers.agent, /bit bucket/);
 assert.match(answers.agent, /staging database is wiped/);
@@ -115,14 +126,20 @@ const index = writing
       { storageContext: await storageContextFromDefaults({ vectorStores: { [ModalityType.TEXT]: liStore } }) },
     )
   : await VectorStoreIndex.fromVectorStore(liStore);
-const engine = index.asQueryEngine({ similarityTopK: 1, responseSynthesizer: getResponseSynthesizer('compact', { llm: new MockLLM({ responseMessage: 'mock answer' }) }) });
+const engine = index.asQueryEngine({
+  similarityTopK: 1,
+  responseSynthesizer: getResponseSynthesizer('compact', { llm: new MockLLM({ responseMessage: 'mock answer' }) }),
+});
 const response = await engine.query({ query: 'how long are billing backups kept?' });
 assert.equal(response.toString(), 'mock answer');
 answers.queryEngine = response.sourceNodes.map((n) => n.node.sourceNode?.nodeId ?? n.node.id_);
 answers.llamaRetrieve = (await index.asRetriever({ similarityTopK: 1 }).retrieve('espresso before stand-up')).map((n) => n.node.sourceNode?.nodeId);
 
 // Qdrant is an optional peer, not installed here: connecting says which package to install.
-await assert.rejects(QdrantStorage.connect({ url: 'http://127.0.0.1:6333' }), (err) => err instanceof StorageUnavailableError && /npm install --save-exact @qdrant\/js-client-rest@/.test(err.message));
+await assert.rejects(
+  QdrantStorage.connect({ url: 'http://127.0.0.1:6333' }),
+  (err) => err instanceof StorageUnavailableError && /npm install --save-exact @qdrant\/js-client-rest@/.test(err.message),
+);
 
 await notes.close();
 await glossary.close();

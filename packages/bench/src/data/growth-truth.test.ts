@@ -6,7 +6,10 @@ import { stageTruths, type StagedStream } from './growth-truth.js';
 
 function gaussian(n: number, d: number, seed: number): Float32Array {
   const rng = new Rng(seed);
-  return normalizeRows(Float32Array.from({ length: n * d }, () => rng.normal()), d);
+  return normalizeRows(
+    Float32Array.from({ length: n * d }, () => rng.normal()),
+    d,
+  );
 }
 
 const d = 24;

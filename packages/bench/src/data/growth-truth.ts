@@ -68,7 +68,12 @@ export function stageTruths(data: StagedStream, k: number, onProgress?: (stage: 
 }
 
 /** {@link stageTruths}, read from `cacheDir` when the same stream, stages, queries and k were computed before. */
-export function cachedStageTruths(data: StagedStream, k: number, cacheDir: string, onProgress?: (stage: number, done: number, total: number) => void): GroundTruth[] {
+export function cachedStageTruths(
+  data: StagedStream,
+  k: number,
+  cacheDir: string,
+  onProgress?: (stage: number, done: number, total: number) => void,
+): GroundTruth[] {
   const file = join(cacheDir, `gt-${data.name}-stages-${fingerprint(data, k)}.json`);
   if (existsSync(file)) {
     const saved = JSON.parse(readFileSync(file, 'utf8')) as { magic: string; k: number; stages: { nq: number; ids: number[]; scores: number[] }[] };
@@ -79,7 +84,10 @@ export function cachedStageTruths(data: StagedStream, k: number, cacheDir: strin
   const truths = stageTruths(data, k, onProgress);
   mkdirSync(cacheDir, { recursive: true });
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, JSON.stringify({ magic: CACHE_MAGIC, k, stages: truths.map((t) => ({ nq: t.nq, ids: Array.from(t.ids), scores: Array.from(t.scores) })) }));
+  writeFileSync(
+    tmp,
+    JSON.stringify({ magic: CACHE_MAGIC, k, stages: truths.map((t) => ({ nq: t.nq, ids: Array.from(t.ids), scores: Array.from(t.scores) })) }),
+  );
   renameSync(tmp, file);
   return truths;
 }

@@ -23,15 +23,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SemanticMemory, type MemorizeInput } from '@srm/core';
 import { WordTokenizer } from '@srm/core/glossary';
-import {
-  headwordQueries,
-  jargonQueries,
-  loadFoldocGlossary,
-  meanReciprocalRank,
-  Rng,
-  unstatedAliasQueries,
-  type LabeledQuery,
-} from '@srm/core/datasets';
+import { headwordQueries, jargonQueries, loadFoldocGlossary, meanReciprocalRank, Rng, unstatedAliasQueries, type LabeledQuery } from '@srm/core/datasets';
 import { markdownTable } from '../report/format.js';
 import { sampleIndices } from '../rng.js';
 import { median, percentile } from '../stats.js';
@@ -79,7 +71,10 @@ async function topKeys(engine: GlossaryEngine, queries: readonly LabeledQuery[])
 }
 
 function mrrOf(keys: readonly string[][], queries: readonly LabeledQuery[]): number {
-  return meanReciprocalRank(queries.map((q, i) => keys[i]!.indexOf(q.targetKey) + 1), 10);
+  return meanReciprocalRank(
+    queries.map((q, i) => keys[i]!.indexOf(q.targetKey) + 1),
+    10,
+  );
 }
 
 /** Where each Jargon query's target ranks in an engine's top 10, and MRR@10 if any entry named by the headword counted. */
@@ -142,7 +137,9 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
   };
   // 20-word queries: the first 20 words of each Jargon definition (natural, long, common words).
   const long20 = jargon.queries.map((q) => q.query.split(' ').slice(0, 20).join(' '));
-  log(`glossary bench (${opts.size}): FOLDOC ${entries.length} entries; queries: ${sets.headword.length} headword, ${sets.alias.length} unstated alias, ${sets.jargon.length} jargon (of ${jargon.pairs} pairs), ${long20.length} x 20 words`);
+  log(
+    `glossary bench (${opts.size}): FOLDOC ${entries.length} entries; queries: ${sets.headword.length} headword, ${sets.alias.length} unstated alias, ${sets.jargon.length} jargon (of ${jargon.pairs} pairs), ${long20.length} x 20 words`,
+  );
 
   // Held-out entries are memorized live (then forgotten) at ~11k entries.
   const heldIdx = new Set(sampleIndices(entries.length, sizes.writes, new Rng(SEED)));
@@ -150,7 +147,11 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
   const held = entries.filter((_, i) => heldIdx.has(i));
 
   const dir = mkdtempSync(join(tmpdir(), 'srm-glossary-bench-'));
-  const engines: GlossaryEngine[] = [new OursEngine('SemanticMemory (embedded, on disk)', { path: join(dir, 'ours') }), new WinkEngine(), new MiniSearchEngine()];
+  const engines: GlossaryEngine[] = [
+    new OursEngine('SemanticMemory (embedded, on disk)', { path: join(dir, 'ours') }),
+    new WinkEngine(),
+    new MiniSearchEngine(),
+  ];
   const results: Record<string, Record<string, unknown>> = {};
   try {
     for (const engine of engines) {
@@ -166,7 +167,15 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
       await engine.load(held); // back to the whole glossary for recall (one bulk write)
       const recallHeadword = latency(await timeEach(sets.headword, (q) => engine.recall(q.query, 10)));
       const recallLong = latency(await timeEach(long20, (q) => engine.recall(q, 10)));
-      results[engine.name] = { loadMs, entriesAtWrite: base.length, memorize, forget, recallHeadword, recallLong20: recallLong, ...quality(await engineKeys(engine, sets), sets, entries) };
+      results[engine.name] = {
+        loadMs,
+        entriesAtWrite: base.length,
+        memorize,
+        forget,
+        recallHeadword,
+        recallLong20: recallLong,
+        ...quality(await engineKeys(engine, sets), sets, entries),
+      };
       await engine.close();
     }
 
@@ -222,7 +231,18 @@ export async function runGlossaryBench(opts: GlossaryBenchOptions): Promise<Reco
       size: opts.size,
       seed: SEED,
       node: process.version,
-      dataset: { entries: entries.length, stats: glossary.stats, queries: { headword: sets.headword.length, alias: sets.alias.length, jargon: sets.jargon.length, jargonPairs: jargon.pairs, jargonCopies: jargon.copies, long20: long20.length } },
+      dataset: {
+        entries: entries.length,
+        stats: glossary.stats,
+        queries: {
+          headword: sets.headword.length,
+          alias: sets.alias.length,
+          jargon: sets.jargon.length,
+          jargonPairs: jargon.pairs,
+          jargonCopies: jargon.copies,
+          long20: long20.length,
+        },
+      },
       engines: results,
       peerOverOursLatency: ratios,
       ablation,
@@ -290,16 +310,47 @@ function renderTable(p: {
     const h = r.recallHeadword as Latency;
     const l = r.recallLong20 as Latency;
     const q = r.mrrAt10 as Record<string, number>;
-    return [name, `${f(m.medianMs)} / ${f(m.p95Ms)}`, `${f(fo.medianMs)} / ${f(fo.p95Ms)}`, `${f(h.medianMs)} / ${f(h.p99Ms)}`, `${f(l.medianMs)} / ${f(l.p99Ms)}`, f(q.headword), f(q.alias), f(q.jargon)];
+    return [
+      name,
+      `${f(m.medianMs)} / ${f(m.p95Ms)}`,
+      `${f(fo.medianMs)} / ${f(fo.p95Ms)}`,
+      `${f(h.medianMs)} / ${f(h.p99Ms)}`,
+      `${f(l.medianMs)} / ${f(l.p99Ms)}`,
+      f(q.headword),
+      f(q.alias),
+      f(q.jargon),
+    ];
   });
   const main = markdownTable(
-    ['engine', 'memorize ms (median / p95)', 'forget ms (median / p95)', 'recall headword ms (p50 / p99)', 'recall 20 words ms (p50 / p99)', 'MRR@10 headword', 'MRR@10 unstated alias', 'MRR@10 jargon'],
+    [
+      'engine',
+      'memorize ms (median / p95)',
+      'forget ms (median / p95)',
+      'recall headword ms (p50 / p99)',
+      'recall 20 words ms (p50 / p99)',
+      'MRR@10 headword',
+      'MRR@10 unstated alias',
+      'MRR@10 jargon',
+    ],
     rows,
   );
-  const ratioRows = Object.entries(p.peerOverOursLatency).map(([name, r]) => [name, f(r.memorizeMedian, 1), f(r.forgetMedian, 1), f(r.recallHeadwordP50, 2), f(r.recallLong20P50, 2)]);
+  const ratioRows = Object.entries(p.peerOverOursLatency).map(([name, r]) => [
+    name,
+    f(r.memorizeMedian, 1),
+    f(r.forgetMedian, 1),
+    f(r.recallHeadwordP50, 2),
+    f(r.recallLong20P50, 2),
+  ]);
   const ratios = markdownTable(['peer / ours (median latency)', 'memorize', 'forget', 'recall headword', 'recall 20 words'], ratioRows);
   const targets = markdownTable(
-    ['Jargon target (of the queries)', 'ranked first', 'behind an entry of the same name', 'ranked 2-10', 'not in top 10', 'MRR@10 if any entry of that name counts'],
+    [
+      'Jargon target (of the queries)',
+      'ranked first',
+      'behind an entry of the same name',
+      'ranked 2-10',
+      'not in top 10',
+      'MRR@10 if any entry of that name counts',
+    ],
     Object.entries(p.engines).map(([name, r]) => {
       const t = r.jargonTargets as Record<string, number>;
       return [name, String(t.first), String(t.sameNameAbove), String(t.second10th), String(t.notInTop10), f(t.mrrAnyNamedEntry)];

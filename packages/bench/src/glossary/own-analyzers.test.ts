@@ -37,9 +37,13 @@ describe('independent lexical engines of the glossary benchmark', () => {
   });
 
   const missing = xapianMissing();
-  it.skipIf(missing !== undefined)(`Xapian answers headword queries under every scheme${missing ? ` (skipped: ${missing})` : ''}`, () => {
-    const runs = runXapian(glossary.entries, queries);
-    expect(runs.length).toBe(8);
-    for (const run of runs) checkAnswers(keysOf(run));
-  }, 120_000);
+  it.skipIf(missing !== undefined)(
+    `Xapian answers headword queries under every scheme${missing ? ` (skipped: ${missing})` : ''}`,
+    () => {
+      const runs = runXapian(glossary.entries, queries);
+      expect(runs.length).toBe(8);
+      for (const run of runs) checkAnswers(keysOf(run));
+    },
+    120_000,
+  );
 });

@@ -34,7 +34,11 @@ export function runFts5(entries: readonly MemorizeInput[], queries: Record<strin
     db.transaction(() => {
       for (const e of entries) insert.run(e.key, (e.aliases ?? []).join(' ; '), `${e.value}\n${e.description ?? ''}`);
     })();
-    const search = db.prepare(`SELECT key FROM glossary WHERE glossary MATCH ? ORDER BY bm25(glossary, ${FIELD_WEIGHTS.key}, ${FIELD_WEIGHTS.aliases}, ${FIELD_WEIGHTS.value}) LIMIT 10`).pluck();
+    const search = db
+      .prepare(
+        `SELECT key FROM glossary WHERE glossary MATCH ? ORDER BY bm25(glossary, ${FIELD_WEIGHTS.key}, ${FIELD_WEIGHTS.aliases}, ${FIELD_WEIGHTS.value}) LIMIT 10`,
+      )
+      .pluck();
     const keys: TopKeys = {};
     for (const [set, qs] of Object.entries(queries)) {
       keys[set] = qs.map((q) => {

@@ -133,7 +133,12 @@ export class MiniSearchEngine implements GlossaryEngine {
     storeFields: ['key'],
     tokenize: (text) => tokenizer.tokenize(text),
     processTerm: (term) => term,
-    searchOptions: { boost: { key: FIELD_WEIGHTS.key, aliases: FIELD_WEIGHTS.aliases }, prefix: false, fuzzy: false, tokenize: (text) => [...queryTokens(text)] },
+    searchOptions: {
+      boost: { key: FIELD_WEIGHTS.key, aliases: FIELD_WEIGHTS.aliases },
+      prefix: false,
+      fuzzy: false,
+      tokenize: (text) => [...queryTokens(text)],
+    },
   });
   private toDoc(e: MemorizeInput): MiniDoc {
     return { id: e.key.toLowerCase(), key: e.key, aliases: (e.aliases ?? []).join(' ; '), value: e.value, description: e.description ?? '' };

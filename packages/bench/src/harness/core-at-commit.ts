@@ -25,7 +25,23 @@ export function coreAtCommit(commit: string): string {
     execFileSync('tar', ['-x', '-C', dir], { input: archive });
     const tsc = createRequire(join(REPO_ROOT, 'package.json')).resolve('typescript/bin/tsc');
     const out = join(dir, 'packages', 'core', 'dist', 'esm');
-    execFileSync(process.execPath, [tsc, '-p', join(dir, 'packages', 'core', 'tsconfig.build.json'), '--outDir', out, '--sourceMap', 'false', '--declaration', 'false', '--declarationMap', 'false'], { stdio: 'inherit' });
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        '-p',
+        join(dir, 'packages', 'core', 'tsconfig.build.json'),
+        '--outDir',
+        out,
+        '--sourceMap',
+        'false',
+        '--declaration',
+        'false',
+        '--declarationMap',
+        'false',
+      ],
+      { stdio: 'inherit' },
+    );
   }
   return pathToFileURL(entry).href;
 }

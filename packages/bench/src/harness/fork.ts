@@ -8,10 +8,7 @@ const CHILD = fileURLToPath(new URL('./child.ts', import.meta.url));
 /** Progress reported by a child. */
 export type ChildProgress = (phase: string, done: number, total: number) => void;
 
-type ChildMessage =
-  | { type: 'progress'; phase: string; done: number; total: number }
-  | { type: 'result'; result: unknown }
-  | { type: 'error'; message: string };
+type ChildMessage = { type: 'progress'; phase: string; done: number; total: number } | { type: 'result'; result: unknown } | { type: 'error'; message: string };
 
 /**
  * Runs `task` in a fresh Node process (same loader flags as this one, plus

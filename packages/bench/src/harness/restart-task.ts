@@ -38,7 +38,6 @@ export interface RestartResult {
   rebuildOpenSeconds?: number;
 }
 
-
 export async function runRestartTask(task: RestartTask, progress: StepProgress): Promise<RestartResult> {
   const result = await measureRestart(task, progress);
   if (task.spec.kind !== 'srm') return result;

@@ -43,7 +43,8 @@ const ranked = (times: Map<string, number>, totalMs: number): FunctionTime[] =>
  * @throws RangeError when samples and time deltas differ in length or a sample names no node.
  */
 export function summarizeProfile(profile: CpuProfile): ProfileSummary {
-  if (profile.samples.length !== profile.timeDeltas.length) throw new RangeError(`${profile.samples.length} samples but ${profile.timeDeltas.length} time deltas`);
+  if (profile.samples.length !== profile.timeDeltas.length)
+    throw new RangeError(`${profile.samples.length} samples but ${profile.timeDeltas.length} time deltas`);
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);

@@ -37,7 +37,12 @@ describe('renderSvg', () => {
   it('renders a Vega-Lite chart to SVG without a browser', async () => {
     const svg = await renderSvg({
       $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-      data: { values: [{ x: 1, y: 2 }, { x: 2, y: 3 }] },
+      data: {
+        values: [
+          { x: 1, y: 2 },
+          { x: 2, y: 3 },
+        ],
+      },
       mark: 'line',
       encoding: { x: { field: 'x', type: 'quantitative' }, y: { field: 'y', type: 'quantitative' } },
     });

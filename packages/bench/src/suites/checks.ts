@@ -72,7 +72,9 @@ export async function runChecksSuite(ctx: SuiteContext): Promise<void> {
     return same / a.length;
   };
   const first = before.rounds[0]!;
-  ctx.log(`\n## the cost of the read checks: GloVe-100, ${count(first.n)} items in batches of 10,000, ${first.queries} held-out queries (k=10), ${ROUNDS[ctx.size]} interleaved rounds (medians)\n`);
+  ctx.log(
+    `\n## the cost of the read checks: GloVe-100, ${count(first.n)} items in batches of 10,000, ${first.queries} held-out queries (k=10), ${ROUNDS[ctx.size]} interleaved rounds (medians)\n`,
+  );
   ctx.log(`options: ${JSON.stringify(OPTIONS)}; load average at start ${ctx.run.loadAverageAtStart.map((x) => x.toFixed(1)).join(' ')}\n`);
   const rows = summaries.map((s) => [
     s.label,
@@ -88,10 +90,15 @@ export async function runChecksSuite(ctx: SuiteContext): Promise<void> {
   const addCost = 1 - withChecks.addPerSecond / before.addPerSecond;
   const queryCost = withChecks.queryP50Ms / before.queryP50Ms - 1;
   const verdict = (x: number) => (x <= CHECKS_BUDGET ? 'within' : '**over**');
-  ctx.log(`\nThe checks alone (${WITH_COMMIT} against ${BEFORE_COMMIT}): add rate ${(100 * addCost).toFixed(1)}% lower, query p50 ${(100 * queryCost).toFixed(1)}% higher: ${verdict(addCost)} / ${verdict(queryCost)} the ${100 * CHECKS_BUDGET}% budget.`);
+  ctx.log(
+    `\nThe checks alone (${WITH_COMMIT} against ${BEFORE_COMMIT}): add rate ${(100 * addCost).toFixed(1)}% lower, query p50 ${(100 * queryCost).toFixed(1)}% higher: ${verdict(addCost)} / ${verdict(queryCost)} the ${100 * CHECKS_BUDGET}% budget.`,
+  );
   const spec: TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Cost of the read checks, relative to the build before them', subtitle: `red rule: the ${100 * CHECKS_BUDGET}% budget; medians of ${ROUNDS[ctx.size]} interleaved rounds` },
+    title: {
+      text: 'Cost of the read checks, relative to the build before them',
+      subtitle: `red rule: the ${100 * CHECKS_BUDGET}% budget; medians of ${ROUNDS[ctx.size]} interleaved rounds`,
+    },
     config: baseConfig,
     width: 420,
     layer: [
@@ -111,7 +118,11 @@ export async function runChecksSuite(ctx: SuiteContext): Promise<void> {
           x: { field: 'ratio', type: 'quantitative', title: 'ratio to the build before the checks (lower is better)' },
         },
       },
-      { data: { values: [{ t: 1 + CHECKS_BUDGET }] }, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { x: { field: 't', type: 'quantitative' } } },
+      {
+        data: { values: [{ t: 1 + CHECKS_BUDGET }] },
+        mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+        encoding: { x: { field: 't', type: 'quantitative' } },
+      },
     ],
   } as TopLevelSpec;
   await writeSvg(join(ctx.outDir, 'checks.svg'), spec);

@@ -7,7 +7,12 @@ import type { DenseDatasetName } from '../harness/dense-task.js';
 import type { SweepPoint, SystemSpec } from '../systems/types.js';
 
 const points = (name: string, values: readonly number[], extra: Record<string, number> = {}): SweepPoint[] =>
-  values.map((v) => ({ label: `${name}=${v}${Object.entries(extra).map(([k, x]) => ` ${k}=${x}`).join('')}`, params: { [name]: v, ...extra } }));
+  values.map((v) => ({
+    label: `${name}=${v}${Object.entries(extra)
+      .map(([k, x]) => ` ${k}=${x}`)
+      .join('')}`,
+    params: { [name]: v, ...extra },
+  }));
 
 /** SRM rerank modes, cheapest RAM last. */
 export const RERANK_MODES = ['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'] as const;
@@ -31,9 +36,7 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
   // sqrt of the indexed count (20k quick, ~340k full).
   const sqrtN = quick ? 141 : 584;
   const Ks = quick ? [256] : [256, 1024];
-  const srm: SystemSpec[] = [
-    { kind: 'srm', label: 'SRM default', options: {}, fit: 'auto', sweep: [{ label: 'default', params: {} }] },
-  ];
+  const srm: SystemSpec[] = [{ kind: 'srm', label: 'SRM default', options: {}, fit: 'auto', sweep: [{ label: 'default', params: {} }] }];
   for (const K of Ks) {
     // At K=1024 only the default mode: the K=256 rows already compare the modes at equal routing, and each K=1024 fit costs minutes.
     for (const rerank of K > 256 ? (['sq4'] as const) : RERANK_MODES) {
@@ -48,7 +51,14 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
     ...srm,
     { kind: 'hnswlib', label: 'hnswlib HNSW', M: 16, efConstruction: 200, sweep: points('ef', efs) },
     ...quants.map(
-      (q): SystemSpec => ({ kind: 'usearch', label: `usearch HNSW ${q}`, quantization: q, connectivity: 16, expansionAdd: 128, sweep: points('ef', usearchEfs) }),
+      (q): SystemSpec => ({
+        kind: 'usearch',
+        label: `usearch HNSW ${q}`,
+        quantization: q,
+        connectivity: 16,
+        expansionAdd: 128,
+        sweep: points('ef', usearchEfs),
+      }),
     ),
     // LanceDB's own defaults (few partitions at this size; PQ with 1 sub-vector when d=100 is not a multiple of 8)...
     ...(quick
@@ -63,7 +73,13 @@ function gloveSpecs(size: BenchSize): SystemSpec[] {
           },
         ] satisfies SystemSpec[])),
     // ...and tuned: sqrt(n) partitions as its docs advise, PQ with 25 one-byte codes per vector.
-    { kind: 'lancedb', label: 'LanceDB IVF_FLAT sqrt(n)', index: 'ivf_flat', numPartitions: sqrtN, sweep: points('nprobes', quick ? [10, 40] : [5, 10, 20, 40, 80]) },
+    {
+      kind: 'lancedb',
+      label: 'LanceDB IVF_FLAT sqrt(n)',
+      index: 'ivf_flat',
+      numPartitions: sqrtN,
+      sweep: points('nprobes', quick ? [10, 40] : [5, 10, 20, 40, 80]),
+    },
     {
       kind: 'lancedb',
       label: 'LanceDB IVF_PQ sqrt(n) 25x8b',

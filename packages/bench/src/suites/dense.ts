@@ -8,7 +8,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TopLevelSpec } from 'vega-lite';
 import type { DenseDataset } from '../data/dense-dataset.js';
-import { loadDenseDataset, type DenseDatasetName, type DenseSystemResult, type DenseTask, type PointResult, type RestartSummary } from '../harness/dense-task.js';
+import {
+  loadDenseDataset,
+  type DenseDatasetName,
+  type DenseSystemResult,
+  type DenseTask,
+  type PointResult,
+  type RestartSummary,
+} from '../harness/dense-task.js';
 import type { RestartResult, RestartTask } from '../harness/restart-task.js';
 import { recallAtK } from '../recall.js';
 import { runInChild } from '../harness/fork.js';
@@ -51,7 +58,9 @@ async function runDataset(ctx: SuiteContext, name: DenseDatasetName): Promise<Da
   const nq = data.queries.length / data.d;
   ctx.progress.start(`${data.name}: exact ground truth`);
   // Computed (or read from cache) once here, so every child reads the cache.
-  cachedGroundTruth(data.name, data.base, data.queries, data.d, K_NEIGHBOURS, benchCacheDir(), (done, total) => ctx.progress.update('ground truth', done, total));
+  cachedGroundTruth(data.name, data.base, data.queries, data.d, K_NEIGHBOURS, benchCacheDir(), (done, total) =>
+    ctx.progress.update('ground truth', done, total),
+  );
   ctx.progress.stop();
 
   const systems: DenseSystemResult[] = [];
@@ -173,7 +182,18 @@ export function restartTable(report: DatasetReport): string {
     ];
   });
   return markdownTable(
-    ['system', 'point', 'recall@10', 'p50 ms', 'open s', 'SRM open s without checkpoint', 'open / hnswlib', 'RSS after open', 'RSS serving', 'RSS serving / hnswlib'],
+    [
+      'system',
+      'point',
+      'recall@10',
+      'p50 ms',
+      'open s',
+      'SRM open s without checkpoint',
+      'open / hnswlib',
+      'RSS after open',
+      'RSS serving',
+      'RSS serving / hnswlib',
+    ],
     rows,
   );
 }
@@ -223,7 +243,9 @@ function checkTargets(report: DatasetReport): Record<string, unknown> | undefine
 }
 
 function curveSpec(report: DatasetReport, title: string, include: (s: DenseSystemResult) => boolean): TopLevelSpec {
-  const values = report.systems.filter(include).flatMap((s) => s.points.map((p) => ({ system: s.label, point: p.label, recall: p.recall, p50: Math.max(p.p50Ms, 1e-3) })));
+  const values = report.systems
+    .filter(include)
+    .flatMap((s) => s.points.map((p) => ({ system: s.label, point: p.label, recall: p.recall, p50: Math.max(p.p50Ms, 1e-3) })));
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: { text: title, subtitle: `${count(report.n)} x ${report.d}, ${report.queries} held-out queries; one point per sweep setting` },
@@ -310,7 +332,10 @@ export async function writeDensePlots(outDir: string, prefix: string, report: Da
     join(outDir, `${prefix}-recall-latency.svg`),
     curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM against peers`, (s) => s.kind !== 'srm' || /default|float32|pq|sq4/.test(s.label)),
   );
-  await writeSvg(join(outDir, `${prefix}-srm-modes.svg`), curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM rerank modes and K`, (s) => s.kind === 'srm'));
+  await writeSvg(
+    join(outDir, `${prefix}-srm-modes.svg`),
+    curveSpec(report, `recall@10 vs latency, ${report.dataset}: SRM rerank modes and K`, (s) => s.kind === 'srm'),
+  );
   await writeSvg(join(outDir, `${prefix}-memory.svg`), memorySpec(report));
   await writeSvg(join(outDir, `${prefix}-build.svg`), buildSpec(report));
 }
@@ -340,8 +365,10 @@ export async function runDenseSuite(ctx: SuiteContext): Promise<void> {
   const file = writeResult(ctx.outDir, 'dense', ctx.run, {
     k: K_NEIGHBOURS,
     recallDefinition: 'a returned id counts when its exact cosine to the query is >= the 10th exact cosine - 1e-5 (ties count)',
-    latencyDefinition: 'wall time of one query call, sequential, one thread (native peers pinned to 1 thread); p50/p95 over the timed queries after 50 warm-up queries',
-    rssDefinition: 'resident set size of a fresh child process after build (and after queries, whichever is larger) minus its RSS once the dataset was loaded; both after a full GC',
+    latencyDefinition:
+      'wall time of one query call, sequential, one thread (native peers pinned to 1 thread); p50/p95 over the timed queries after 50 warm-up queries',
+    rssDefinition:
+      'resident set size of a fresh child process after build (and after queries, whichever is larger) minus its RSS once the dataset was loaded; both after a full GC',
     restartDefinition:
       'a second fresh child process loads the library and the queries (RSS baseline), opens the index the build child persisted in its own on-disk form (open s), and serves every query at the headline point; RSS serving = max(after open, after queries) minus the baseline, after a full GC',
     datasets: reports,

@@ -102,12 +102,11 @@ export async function runDriftTask(task: DriftTask, progress: StepProgress): Pro
     const qs = phaseQueries(t);
     const rows = queryRows(qs);
     const base = data.stream.subarray(0, data.phaseEnds[t]! * d);
-    const run = await runQueries(
-      async (q, k) => (await memory.query(rows[q]!, { k, ...opts })).map((h) => Number(h.id)),
-      rows.length,
-      DRIFT_K,
-      { warmup: Math.min(30, rows.length), budgetMs: Infinity, minQueries: rows.length },
-    );
+    const run = await runQueries(async (q, k) => (await memory.query(rows[q]!, { k, ...opts })).map((h) => Number(h.id)), rows.length, DRIFT_K, {
+      warmup: Math.min(30, rows.length),
+      budgetMs: Infinity,
+      minQueries: rows.length,
+    });
     const recall = recallAtK(run.results, phaseGroundTruth(data, t), base, qs, d, DRIFT_K);
     const newestFrom = t === 0 ? 0 : data.queryPhaseEnds[t - 1]!;
     return { recall, newest: mean(recall.perQuery.subarray(newestFrom)), latency: summarizeLatency(run.latenciesMs) };

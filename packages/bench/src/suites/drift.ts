@@ -36,7 +36,9 @@ export async function runDriftSuite(ctx: SuiteContext): Promise<void> {
   for (const strategy of STRATEGIES) {
     ctx.progress.start(`drift: ${strategy}`);
     try {
-      results.push(await runInChild<DriftResult>({ kind: 'drift', size: ctx.size, strategy, ...params }, (p, done, total) => ctx.progress.update(p, done, total)));
+      results.push(
+        await runInChild<DriftResult>({ kind: 'drift', size: ctx.size, strategy, ...params }, (p, done, total) => ctx.progress.update(p, done, total)),
+      );
     } catch (error) {
       failures.push({ strategy, error: String(error) });
     } finally {

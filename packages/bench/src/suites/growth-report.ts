@@ -54,7 +54,23 @@ function stageTable(runs: readonly ScoredRun[], order: GrowthOrder): string {
     }
   }
   return markdownTable(
-    ['stage', 'items', 'system', 'add vec/s', 'growing p50 / p95 ms', 'after adds: refit?', 'recall', 'p50 ms', 'p95 ms', 'settle s', 'settled: recall', 'p50 ms', 'p95 ms', 'p50 / hnswlib (after / settled)', 'p95 / hnswlib'],
+    [
+      'stage',
+      'items',
+      'system',
+      'add vec/s',
+      'growing p50 / p95 ms',
+      'after adds: refit?',
+      'recall',
+      'p50 ms',
+      'p95 ms',
+      'settle s',
+      'settled: recall',
+      'p50 ms',
+      'p95 ms',
+      'p50 / hnswlib (after / settled)',
+      'p95 / hnswlib',
+    ],
     rows,
   );
 }
@@ -76,7 +92,10 @@ function memoryTable(runs: readonly ScoredRun[]): string {
         `${String(st.facts.fitted)} / ${String(st.facts.K)}`,
       ]),
     );
-  return markdownTable(['order', 'stage', 'items', 'hot bytes', 'hot / dense f32', 'heap growth', 'heap / dense f32', 'heap / hot', 'RSS growth', 'fitted / K'], rows);
+  return markdownTable(
+    ['order', 'stage', 'items', 'hot bytes', 'hot / dense f32', 'heap growth', 'heap / dense f32', 'heap / hot', 'RSS growth', 'fitted / K'],
+    rows,
+  );
 }
 
 function orderTable(runs: readonly ScoredRun[]): string {
@@ -95,7 +114,10 @@ function orderTable(runs: readonly ScoredRun[]): string {
       fixed(b ? a.settled.recall - b.settled.recall : null, 3),
     ];
   });
-  return markdownTable(['stage', 'items', 'file order: after adds', 'shuffled: after adds', 'difference', 'file order: settled', 'shuffled: settled', 'difference'], rows);
+  return markdownTable(
+    ['stage', 'items', 'file order: after adds', 'shuffled: after adds', 'difference', 'file order: settled', 'shuffled: settled', 'difference'],
+    rows,
+  );
 }
 
 /** The issue's targets for SRM's defaults in arrival (file) order, with what this run measured. */
@@ -108,7 +130,9 @@ export function targetRows(runs: readonly ScoredRun[]): string[][] {
   const st = srm.stages;
   const passes = st.flatMap((s) => [s.afterAdds, s.settled]);
   const minRecall = Math.min(...passes.map((p) => p.recall));
-  const gaps = shuffled ? st.flatMap((s, i) => [s.afterAdds.recall - shuffled.stages[i]!.afterAdds.recall, s.settled.recall - shuffled.stages[i]!.settled.recall]) : [];
+  const gaps = shuffled
+    ? st.flatMap((s, i) => [s.afterAdds.recall - shuffled.stages[i]!.afterAdds.recall, s.settled.recall - shuffled.stages[i]!.settled.recall])
+    : [];
   const maxGap = gaps.length ? Math.max(...gaps.map(Math.abs)) : NaN;
   // Every timed pass, named, so a missed target says where it was missed.
   const timed = st.flatMap((s) => [
@@ -129,7 +153,11 @@ export function targetRows(runs: readonly ScoredRun[]): string[][] {
   const met = (ok: boolean) => (ok ? 'met' : '**missed**');
   return [
     [`recall@10 >= ${t.recall} after the adds and settled, every stage`, `min ${fixed(minRecall, 3)}`, met(minRecall >= t.recall)],
-    [`arrival order within ${t.orderGap} of shuffled`, Number.isNaN(maxGap) ? 'no shuffled run' : `max gap ${fixed(maxGap, 3)}`, Number.isNaN(maxGap) ? '-' : met(maxGap <= t.orderGap)],
+    [
+      `arrival order within ${t.orderGap} of shuffled`,
+      Number.isNaN(maxGap) ? 'no shuffled run' : `max gap ${fixed(maxGap, 3)}`,
+      Number.isNaN(maxGap) ? '-' : met(maxGap <= t.orderGap),
+    ],
     [`p95 <= ${t.p95Ms} ms every stage, during refits too`, `max ${fixed(worstP95.p.p95Ms, 2)} ms (${worstP95.where})`, met(worstP95.p.p95Ms <= t.p95Ms)],
     [
       `p95 <= ${t.p95OverP50}x p50, every stage`,
@@ -147,8 +175,15 @@ export function targetRows(runs: readonly ScoredRun[]): string[][] {
   ];
 }
 
-export function logGrowthTables(log: (line?: string) => void, runs: readonly ScoredRun[], descriptions: Record<string, string>, params: { batch: number; queriesPerBatch: number; warmup: number }): void {
-  log(`\n## growth: adds of ${count(params.batch)}, ${params.queriesPerBatch} timed queries after each batch; each stage measured right after its adds and once settled\n`);
+export function logGrowthTables(
+  log: (line?: string) => void,
+  runs: readonly ScoredRun[],
+  descriptions: Record<string, string>,
+  params: { batch: number; queriesPerBatch: number; warmup: number },
+): void {
+  log(
+    `\n## growth: adds of ${count(params.batch)}, ${params.queriesPerBatch} timed queries after each batch; each stage measured right after its adds and once settled\n`,
+  );
   const labels = [...new Map(runs.map((r) => [r.system, r.label])).entries()];
   for (const [system, label] of labels) log(`- ${SYSTEM_NAMES[system]}: ${label}`);
   log('\nTargets of issue 20 (SRM defaults, file order; ratios within this run):\n');
@@ -156,7 +191,9 @@ export function logGrowthTables(log: (line?: string) => void, runs: readonly Sco
   const orders = [...new Set(runs.map((r) => r.order))];
   for (const order of orders) {
     log(`\n### ${order} order: ${descriptions[order] ?? ''}\n`);
-    log('recall@10 against exact search over the items added so far; "growing": the queries between batches; ratios to hnswlib\'s settled p50 / p95 at the same stage:\n');
+    log(
+      'recall@10 against exact search over the items added so far; "growing": the queries between batches; ratios to hnswlib\'s settled p50 / p95 at the same stage:\n',
+    );
     log(stageTable(runs, order));
   }
   if (find(runs, 'srm', 'shuffled')) {
@@ -191,13 +228,27 @@ export async function writeGrowthPlot(outDir: string, runs: readonly ScoredRun[]
       x: { field: 'items', type: 'quantitative' as const, title: 'items added' },
       y: { field, type: 'quantitative' as const, scale: log ? { type: 'log' as const } : { zero: false }, title },
       color: { field: 'system', type: 'nominal' as const, sort: Object.values(SYSTEM_NAMES) },
-      strokeDash: { field: 'when', type: 'nominal' as const, title: 'measured', scale: { domain: ['settled', 'right after the adds'], range: [[1, 0], [4, 3]] } },
+      strokeDash: {
+        field: 'when',
+        type: 'nominal' as const,
+        title: 'measured',
+        scale: {
+          domain: ['settled', 'right after the adds'],
+          range: [
+            [1, 0],
+            [4, 3],
+          ],
+        },
+      },
     },
   });
   const orders = [...new Set(runs.map((r) => r.order))];
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'Growth: recall@10 and p95 latency while the memory grows (SRM defaults against peers)', subtitle: 'dashed: right after the stage\'s adds; solid: settled' },
+    title: {
+      text: 'Growth: recall@10 and p95 latency while the memory grows (SRM defaults against peers)',
+      subtitle: "dashed: right after the stage's adds; solid: settled",
+    },
     config: baseConfig,
     data: { values },
     vconcat: orders.map((order) => ({ hconcat: [chart(order, 'recall', 'recall@10', false), chart(order, 'p95Ms', 'p95 ms (log)', true)] })),

@@ -163,7 +163,8 @@ class HnswGrowing implements GrowingSystem {
 type LanceDb = typeof import('@lancedb/lancedb');
 
 class LanceGrowing implements GrowingSystem {
-  readonly label = 'IVF_FLAT, cosine: table.add per batch; index built (sqrt(n) partitions) at the end of the first stage, optimize() at the end of each later one';
+  readonly label =
+    'IVF_FLAT, cosine: table.add per batch; index built (sqrt(n) partitions) at the end of the first stage, optimize() at the end of each later one';
   private queries: Float32Array[] = [];
   private table: import('@lancedb/lancedb').Table | undefined;
   private nprobes: number | undefined;

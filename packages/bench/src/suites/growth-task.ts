@@ -147,7 +147,16 @@ export async function runGrowthTask(task: GrowthTask, progress: StepProgress): P
       growing = [];
       growingBusy = 0;
     }
-    return { system: task.system, label: system.label, order: task.order, data: data.description, n, d, stages, wallSeconds: (performance.now() - wall0) / 1000 };
+    return {
+      system: task.system,
+      label: system.label,
+      order: task.order,
+      data: data.description,
+      n,
+      d,
+      stages,
+      wallSeconds: (performance.now() - wall0) / 1000,
+    };
   } finally {
     await system.close();
   }

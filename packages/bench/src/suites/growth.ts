@@ -102,7 +102,9 @@ export async function runGrowthSuite(ctx: SuiteContext): Promise<void> {
     save(false);
   }
 
-  ctx.log(`\nRun of commit ${ctx.run.gitCommit ?? 'unknown'}${ctx.run.gitDirty ? ' (with uncommitted changes)' : ''}, @srm/core built ${ctx.run.srmCore?.builtAt ?? 'unknown'}; load average at start ${ctx.run.loadAverageAtStart.join(' ')}.`);
+  ctx.log(
+    `\nRun of commit ${ctx.run.gitCommit ?? 'unknown'}${ctx.run.gitDirty ? ' (with uncommitted changes)' : ''}, @srm/core built ${ctx.run.srmCore?.builtAt ?? 'unknown'}; load average at start ${ctx.run.loadAverageAtStart.join(' ')}.`,
+  );
   logGrowthTables(ctx.log, runs, descriptions, GROWTH_PARAMS);
   for (const f of failures) ctx.log(`\nFAILED: ${f.run}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
   await writeGrowthPlot(ctx.outDir, runs);

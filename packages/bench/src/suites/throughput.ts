@@ -60,13 +60,18 @@ export async function runThroughputSuite(ctx: SuiteContext): Promise<void> {
           tooltip: [{ field: 'config' }, { field: 'rate' }, { field: 'fit' }],
         },
       },
-      { data: { values: [{ t: ADD_TARGET_PER_SECOND }] }, mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { x: { field: 't', type: 'quantitative' } } },
+      {
+        data: { values: [{ t: ADD_TARGET_PER_SECOND }] },
+        mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] },
+        encoding: { x: { field: 't', type: 'quantitative' } },
+      },
     ],
   } as TopLevelSpec;
   await writeSvg(join(ctx.outDir, 'throughput.svg'), spec);
   const file = writeResult(ctx.outDir, 'throughput', ctx.run, {
     targets: { fitSeconds: FIT_TARGET_SECONDS, addPerSecond: ADD_TARGET_PER_SECOND },
-    method: 'fresh child process; SemanticRoutingMemory.open({ d: 100, path: tmp, ...options }); fit(all unit vectors, or a seeded 100k sample when there are more: the add/fit batch limit) timed; add(all, ids "0".."n-1") in batches timed; then re-add the first 50k ids (upsert) timed',
+    method:
+      'fresh child process; SemanticRoutingMemory.open({ d: 100, path: tmp, ...options }); fit(all unit vectors, or a seeded 100k sample when there are more: the add/fit batch limit) timed; add(all, ids "0".."n-1") in batches timed; then re-add the first 50k ids (upsert) timed',
     results,
     failures,
   });

@@ -90,7 +90,17 @@ async function srmPoint(n: number, rerank: RerankMode | undefined, progress: Ste
     const closeSeconds = (performance.now() - tClose) / 1000;
     handedOver = true;
     const peak = peakRss();
-    return { system: rerank ? `SRM ${rerank}` : 'SRM default', n, d, buildSeconds, closeSeconds, rssGrowthBytes: rss - baseline, peakRssGrowthBytes: peak === null ? null : peak - baseline, stats, persistedDir: dir };
+    return {
+      system: rerank ? `SRM ${rerank}` : 'SRM default',
+      n,
+      d,
+      buildSeconds,
+      closeSeconds,
+      rssGrowthBytes: rss - baseline,
+      peakRssGrowthBytes: peak === null ? null : peak - baseline,
+      stats,
+      persistedDir: dir,
+    };
   } finally {
     await memory.close();
     if (!handedOver) rmSync(dir, { recursive: true, force: true });

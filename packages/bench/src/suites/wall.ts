@@ -39,7 +39,12 @@ const PEERS: SystemSpec[] = [
 ];
 
 /** The log-log figure of the wall (exported so a saved wall.json can be re-rendered). */
-export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[], peers: readonly WallPointResult[], pq4: readonly WallPointResult[] = []): TopLevelSpec {
+export function wallSpec(
+  ns: readonly number[],
+  srm: readonly WallPointResult[],
+  peers: readonly WallPointResult[],
+  pq4: readonly WallPointResult[] = [],
+): TopLevelSpec {
   const { d } = WALL_DATA;
   const values = [
     ...ns.map((n) => ({ n, series: 'dense float32 (n x d x 4)', source: 'accounted bytes', mib: (n * d * 4) / 2 ** 20 })),
@@ -48,17 +53,23 @@ export function wallSpec(ns: readonly number[], srm: readonly WallPointResult[],
       { n: r.n, series: 'SRM total hot', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
       { n: r.n, series: 'SRM process RSS growth', source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 },
       ...(r.peakRssGrowthBytes ? [{ n: r.n, series: 'SRM peak RSS growth (build)', source: 'measured RSS growth', mib: r.peakRssGrowthBytes / 2 ** 20 }] : []),
-      ...(restartOf(r) ? [{ n: r.n, series: 'SRM RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }] : []),
+      ...(restartOf(r)
+        ? [{ n: r.n, series: 'SRM RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }]
+        : []),
     ]),
     ...pq4.flatMap((r) => [
       { n: r.n, series: 'SRM pq4 total hot', source: 'accounted bytes', mib: r.stats!.hotBytes.total / 2 ** 20 },
-      ...(restartOf(r) ? [{ n: r.n, series: 'SRM pq4 RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }] : []),
+      ...(restartOf(r)
+        ? [{ n: r.n, series: 'SRM pq4 RSS after a restart, serving', source: 'measured RSS growth', mib: Math.max(restartOf(r)!.rssServingBytes, 1) / 2 ** 20 }]
+        : []),
     ]),
     ...peers.map((r) => ({ n: r.n, series: `${r.system} RSS growth`, source: 'measured RSS growth', mib: Math.max(r.rssGrowthBytes, 1) / 2 ** 20 })),
   ];
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: { text: 'The memory wall: hot bytes against items (d = 768, synthetic)', subtitle: [
+    title: {
+      text: 'The memory wall: hot bytes against items (d = 768, synthetic)',
+      subtitle: [
         'solid: accounted bytes (n x d x 4; stats().hotBytes.routingLayer = codebook + one uint32 per item; stats().hotBytes.total)',
         'dashed: RSS growth measured in a fresh child process per point',
       ],
@@ -175,7 +186,18 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
   ctx.log(`\n## the same with rerank pq4 (SemanticRoutingMemory.open({ d, path, rerank: 'pq4' }))\n`);
   ctx.log(
     markdownTable(
-      ['items', 'dense float32', 'SRM total hot', 'hot / dense', 'SRM RSS growth', 'SRM peak RSS growth', 'SRM build s', 'SRM reopen s', 'SRM RSS after reopen, serving', 'serving / dense'],
+      [
+        'items',
+        'dense float32',
+        'SRM total hot',
+        'hot / dense',
+        'SRM RSS growth',
+        'SRM peak RSS growth',
+        'SRM build s',
+        'SRM reopen s',
+        'SRM RSS after reopen, serving',
+        'serving / dense',
+      ],
       pq4Ns.map((n) => {
         const s = srmPq4.find((r) => r.n === n);
         const hot = s?.stats?.hotBytes;
@@ -195,7 +217,8 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     ),
   );
   const at1M = srm.find((r) => r.n === 1_000_000)?.stats?.hotBytes.routingLayer;
-  const ceiling = at1M === undefined ? undefined : { routingLayerBytes: at1M, ceilingBytes: ROUTING_LAYER_CEILING_BYTES, pass: at1M <= ROUTING_LAYER_CEILING_BYTES };
+  const ceiling =
+    at1M === undefined ? undefined : { routingLayerBytes: at1M, ceilingBytes: ROUTING_LAYER_CEILING_BYTES, pass: at1M <= ROUTING_LAYER_CEILING_BYTES };
   if (ceiling) ctx.log(`\nrouting layer at 1M: ${formatBytes(at1M)} (ceiling 4.6 MiB): ${ceiling.pass ? 'PASS' : 'FAIL'}`);
   for (const f of failures) ctx.log(`\nFAILED: ${f.system} n=${f.n}: ${f.error.split('\n').slice(0, 6).join('\n')}`);
 
@@ -206,7 +229,7 @@ export async function runWallSuite(ctx: SuiteContext): Promise<void> {
     srmConfig: 'defaults (SemanticRoutingMemory.open({ d: 768, path })) on the embedded on-disk store; fit on the first trainSize items, then add all',
     routingLayerCounts: 'stats().hotBytes.routingLayer = codebook (K x d float32) + routing (bucket lists: one uint32 slot per item, allocated capacity)',
     routingLayerCeiling: ceiling ?? null,
-    peakRssDefinition: 'VmHWM of the point\'s child process minus its RSS at the baseline: the most memory the build held at once, garbage included',
+    peakRssDefinition: "VmHWM of the point's child process minus its RSS at the baseline: the most memory the build held at once, garbage included",
     restartDefinition: `a fresh child process opens the closed memory (reading its routing checkpoint) and serves ${RESTART_QUERIES} queries from the same stream; RSS growth over its baseline (library loaded, queries in memory), after a full GC`,
     peersUpTo: SIZES[ctx.size].peers,
     srm,

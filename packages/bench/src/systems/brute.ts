@@ -31,7 +31,8 @@ export class BruteForceSystem implements DenseSystem {
   async open(dir: string, d: number): Promise<void> {
     const bytes = readFileSync(join(dir, MATRIX_FILE));
     // A file this size gets its own aligned buffer: view it rather than copy it.
-    this.base = bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Float32Array(new Uint8Array(bytes).buffer);
+    this.base =
+      bytes.byteOffset % 4 === 0 ? new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4) : new Float32Array(new Uint8Array(bytes).buffer);
     this.d = d;
   }
 

@@ -62,7 +62,12 @@ export class LanceSystem implements DenseSystem {
       fitSeconds: (t1 - tAdd) / 1000,
       addSeconds,
       addPerSecond: n / addSeconds,
-      notes: { indexSeconds: (t1 - tAdd) / 1000, index: this.spec.index, numPartitions: this.spec.numPartitions ?? 'default', numSubVectors: this.spec.numSubVectors ?? 'default' },
+      notes: {
+        indexSeconds: (t1 - tAdd) / 1000,
+        index: this.spec.index,
+        numPartitions: this.spec.numPartitions ?? 'default',
+        numSubVectors: this.spec.numSubVectors ?? 'default',
+      },
     };
   }
 

@@ -48,7 +48,12 @@ export class UsearchSystem implements DenseSystem {
     this.index = index;
     const s = (performance.now() - t0) / 1000;
     index.save(this.file);
-    return { buildSeconds: s, addSeconds: s, addPerSecond: n / s, notes: { threads: 1, connectivity: this.spec.connectivity, expansionAdd: this.spec.expansionAdd } };
+    return {
+      buildSeconds: s,
+      addSeconds: s,
+      addPerSecond: n / s,
+      notes: { threads: 1, connectivity: this.spec.connectivity, expansionAdd: this.spec.expansionAdd },
+    };
   }
 
   private get file(): string {

@@ -12,7 +12,17 @@ import { SemanticRoutingMemory } from '../srm/memory.js';
 import type { QueryHit } from '../srm/types.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import {
-  AGENT, buildMemoryDir, FIRST_WORD, gloveRow, OTHER_AGENT, removeTemps, runCli, SRM_ITEMS, storedWord, tempDir, withMemories,
+  AGENT,
+  buildMemoryDir,
+  FIRST_WORD,
+  gloveRow,
+  OTHER_AGENT,
+  removeTemps,
+  runCli,
+  SRM_ITEMS,
+  storedWord,
+  tempDir,
+  withMemories,
 } from '../../test/helpers/cli.js';
 
 let dir: string;
@@ -148,7 +158,13 @@ describe('srm query', () => {
     const other = tempDir();
     const storage = await EmbeddedStorage.open(other);
     const notes = await SemanticRoutingMemory.open({ storage, name: 'notes', d: 3, K: 1 });
-    await notes.add([[1, 0, 0], [0, 1, 0]], { ids: ['a', 'b'] });
+    await notes.add(
+      [
+        [1, 0, 0],
+        [0, 1, 0],
+      ],
+      { ids: ['a', 'b'] },
+    );
     await notes.close();
     await storage.close();
     const r = await runCli(['query', other, '--vector', '[1, 0, 0]']);
@@ -185,7 +201,7 @@ describe('srm query', () => {
 });
 
 describe('srm glossary', () => {
-  it('lists one agent\'s entries like listAll, optionally one category', async () => {
+  it("lists one agent's entries like listAll, optionally one category", async () => {
     const r = await runCli(['glossary', 'list', dir, '--agent', AGENT, '--json']);
     expect(r.code).toBe(0);
     const all = JSON.parse(r.stdout) as { key: string; agentId: string; category: string }[];
@@ -241,4 +257,3 @@ describe('srm glossary', () => {
     }
   });
 });
-

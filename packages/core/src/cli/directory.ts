@@ -52,7 +52,9 @@ export async function describeSrm(storage: StorageBackend, name: string): Promis
 
 /** What a store lookup names when it fails: the stores that do exist, so the user can pick one. */
 function existing(kind: string, names: readonly string[], option: string): string {
-  return names.length === 0 ? `${kind} (the directory has none)` : `${kind} (the directory has ${names.map((n) => JSON.stringify(n)).join(', ')}; choose one with ${option})`;
+  return names.length === 0
+    ? `${kind} (the directory has none)`
+    : `${kind} (the directory has ${names.map((n) => JSON.stringify(n)).join(', ')}; choose one with ${option})`;
 }
 
 /** Opens the existing SRM store `name` as a memory, with its stored configuration. */

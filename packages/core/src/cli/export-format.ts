@@ -88,8 +88,15 @@ export function srmLineText(store: string, id: string, vector: Float32Array, pay
 /** The JSONL line of one glossary entry. */
 export function glossaryLineText(store: string, e: GlossaryEntry & { updatedAt: number }): string {
   const line: GlossaryLine = {
-    type: 'glossary', store, agentId: e.agentId, key: e.key, value: e.value, category: e.category,
-    aliases: e.aliases, description: e.description, updatedAt: e.updatedAt,
+    type: 'glossary',
+    store,
+    agentId: e.agentId,
+    key: e.key,
+    value: e.value,
+    category: e.category,
+    aliases: e.aliases,
+    description: e.description,
+    updatedAt: e.updatedAt,
   };
   return JSON.stringify(line);
 }
@@ -139,7 +146,10 @@ export function parseHeader(text: string): ExportHeader {
     if (!isObject(g)) throw new BadLine(`header glossary[${i}] must be { name, entries }`);
     return { name: storeName(g.name, `header glossary[${i}].name`), entries: count(g.entries, `header glossary[${i}].entries`) };
   });
-  for (const [kind, list] of [['srm', srm], ['glossary', glossary]] as const) {
+  for (const [kind, list] of [
+    ['srm', srm],
+    ['glossary', glossary],
+  ] as const) {
     const names = list.map((s) => s.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) throw new BadLine(`header lists ${kind} store ${JSON.stringify(dup)} twice`);
@@ -187,7 +197,10 @@ export function parseDataLine(text: string, header: ExportHeader, seen: Map<stri
       if (!store) throw new BadLine(`glossary store ${JSON.stringify(v.store)} is not declared in the header`);
       const entry = checkEntry(v, 'entry');
       const updatedAt = v.updatedAt === undefined ? Date.now() : count(v.updatedAt, 'updatedAt');
-      claim(`glossary\u0000${store.name}\u0000${glossaryId(entry.agentId, entry.key)}`, `key ${JSON.stringify(entry.key)} of agent ${JSON.stringify(entry.agentId)}`);
+      claim(
+        `glossary\u0000${store.name}\u0000${glossaryId(entry.agentId, entry.key)}`,
+        `key ${JSON.stringify(entry.key)} of agent ${JSON.stringify(entry.agentId)}`,
+      );
       return { type: 'glossary', store: store.name, ...entry, updatedAt };
     }
   } catch (err) {

@@ -57,7 +57,9 @@ describe('srm migrate', () => {
     const again = await runCli(['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--prefix', 'cli2']);
     expect(again.code).toBe(1);
     expect(again.stderr).toMatch(/InvalidInputError: .*destination SRM store "default" .* is not empty; pass overwrite: true/);
-    const forced = await runCli(['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--prefix', 'cli2', '--overwrite', '--batch-size', '500'], { tty: true });
+    const forced = await runCli(['migrate', srmOnly, '--to', 'qdrant', '--url', emu.url, '--prefix', 'cli2', '--overwrite', '--batch-size', '500'], {
+      tty: true,
+    });
     expect(forced.code).toBe(0);
     expect(forced.stderr).toMatch(/migrate:srm:default 1200\/1200 \(100%\)\n$/);
   });

@@ -27,7 +27,13 @@ describe('srm export and srm import', () => {
     const file = await exportOf(source);
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
     const header = JSON.parse(lines[0]!);
-    expect(header).toMatchObject({ type: 'header', format: EXPORT_FORMAT, version: EXPORT_FORMAT_VERSION, srm: [{ name: 'default', items: SRM_ITEMS }], glossary: [] });
+    expect(header).toMatchObject({
+      type: 'header',
+      format: EXPORT_FORMAT,
+      version: EXPORT_FORMAT_VERSION,
+      srm: [{ name: 'default', items: SRM_ITEMS }],
+      glossary: [],
+    });
     expect(header.srm[0].config).toMatchObject({ d: 100, K: 16, rerank: 'int8', maxCandidates: null });
     expect(lines).toHaveLength(1 + SRM_ITEMS);
 
@@ -83,7 +89,9 @@ describe('srm export and srm import', () => {
   it('reports every bad line by number, and writes nothing', async () => {
     const source = tempDir();
     await buildMemoryDir(source, { glossary: false, items: 1000, rerank: 'int8' });
-    const good = readFileSync(await exportOf(source), 'utf8').trimEnd().split('\n');
+    const good = readFileSync(await exportOf(source), 'utf8')
+      .trimEnd()
+      .split('\n');
     const header = JSON.parse(good[0]!);
     header.glossary = [{ name: 'glossary', entries: 1 }];
     const line = (i: number) => JSON.parse(good[i]!);
@@ -116,7 +124,9 @@ describe('srm export and srm import', () => {
   it('refuses an unknown format version, a missing header and a truncated file', async () => {
     const source = tempDir();
     await buildMemoryDir(source, { glossary: false, items: 1000, rerank: 'int8' });
-    const good = readFileSync(await exportOf(source), 'utf8').trimEnd().split('\n');
+    const good = readFileSync(await exportOf(source), 'utf8')
+      .trimEnd()
+      .split('\n');
     const write = (content: string) => {
       const f = join(tempDir(), 'f.jsonl');
       writeFileSync(f, content);
@@ -152,7 +162,9 @@ describe('srm export and srm import', () => {
   it('refuses a value that is finite as a double but not as a float32 (1e39), before writing anything', async () => {
     const source = tempDir();
     await buildMemoryDir(source, { glossary: false, items: 1200, rerank: 'int8' });
-    const lines = readFileSync(await exportOf(source), 'utf8').trimEnd().split('\n');
+    const lines = readFileSync(await exportOf(source), 'utf8')
+      .trimEnd()
+      .split('\n');
     const last = JSON.parse(lines.at(-1)!);
     last.vector[7] = 1e39;
     lines[lines.length - 1] = JSON.stringify(last);
@@ -175,7 +187,12 @@ describe('srm export and srm import', () => {
   });
 
   it('rejects bad arguments with exit 2', async () => {
-    const cases = [['export', tempDir()], ['export', '--out', 'x.jsonl'], ['import', tempDir()], ['import', tempDir(), '--in', 'x', '--batch-size', '0']];
+    const cases = [
+      ['export', tempDir()],
+      ['export', '--out', 'x.jsonl'],
+      ['import', tempDir()],
+      ['import', tempDir(), '--in', 'x', '--batch-size', '0'],
+    ];
     for (const argv of cases) {
       const r = await runCli(argv);
       expect(r.code, argv.join(' ')).toBe(2);

@@ -47,7 +47,9 @@ export function readDictd(base: string): DictdEntry[] {
   const indexFile = `${base}.index`;
   const dictFile = existsSync(`${base}.dict.dz`) ? `${base}.dict.dz` : `${base}.dict`;
   if (!existsSync(indexFile) || !existsSync(dictFile)) {
-    throw new InvalidInputError(`no dictd dictionary at ${base} (expected ${base}.index and ${base}.dict[.dz]); on Debian: apt-get install dict-jargon dict-foldoc dict-vera`);
+    throw new InvalidInputError(
+      `no dictd dictionary at ${base} (expected ${base}.index and ${base}.dict[.dz]); on Debian: apt-get install dict-jargon dict-foldoc dict-vera`,
+    );
   }
   const raw = readFileSync(dictFile);
   let data: Buffer;
@@ -81,7 +83,10 @@ export function readDictd(base: string): DictdEntry[] {
     const body = blank < 0 ? '' : text.slice(blank);
     byOffset.set(slot, {
       headwords: [headword],
-      titleLines: head.split('\n').map((l) => l.trim()).filter((l) => l.length > 0),
+      titleLines: head
+        .split('\n')
+        .map((l) => l.trim())
+        .filter((l) => l.length > 0),
       body: body.replace(/\s+/g, ' ').trim(),
     });
   });

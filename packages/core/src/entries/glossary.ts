@@ -10,14 +10,7 @@ export { WordTokenizer, defaultWordTokenizerOptions } from '../glossary/tokenize
 export type { GlossaryTokenizer, WordTokenizerOptions } from '../glossary/tokenizer.js';
 export { HfTokenizer } from '../glossary/hf-tokenizer.js';
 export { ENGLISH_STOP_WORDS, withoutStopWords } from '../glossary/stop-words.js';
-export {
-  defaultBm25Options,
-  resolveBm25Options,
-  documentVector,
-  queryVector,
-  nameToken,
-  maxAttainableScore,
-} from '../glossary/bm25.js';
+export { defaultBm25Options, resolveBm25Options, documentVector, queryVector, nameToken, maxAttainableScore } from '../glossary/bm25.js';
 export { idf } from '../sparse/idf.js';
 export type { Bm25Options, WeightedTokens } from '../glossary/bm25.js';
 export { termId, murmur3 } from '../glossary/term-hash.js';

@@ -88,7 +88,8 @@ export function resolveBm25Options(options: Bm25Options = {}): Required<Bm25Opti
   const stop: unknown = r.queryStopWords;
   if (!Array.isArray(stop)) throw new InvalidConfigError('queryStopWords', `expected an array of strings, got ${String(stop)}`);
   const bad = stop.findIndex((w) => typeof w !== 'string' || w.length === 0);
-  if (bad >= 0) throw new InvalidConfigError('queryStopWords', `expected non-empty strings, got ${JSON.stringify(stop[bad]) ?? String(stop[bad])} at index ${bad}`);
+  if (bad >= 0)
+    throw new InvalidConfigError('queryStopWords', `expected non-empty strings, got ${JSON.stringify(stop[bad]) ?? String(stop[bad])} at index ${bad}`);
   return { ...r, queryStopWords: Object.freeze([...(stop as string[])]) };
 }
 
@@ -166,11 +167,7 @@ export function queryVector(tokens: readonly string[]): SparseVector {
  * glossary has never seen do not dilute the normalised relevance. 0 when no
  * query term occurs at all.
  */
-export function maxAttainableScore(
-  query: SparseVector,
-  stats: { docCount: number; docFreqs: readonly number[] },
-  k1: number,
-): number {
+export function maxAttainableScore(query: SparseVector, stats: { docCount: number; docFreqs: readonly number[] }, k1: number): number {
   let max = 0;
   for (let i = 0; i < query.indices.length; i++) {
     const n = stats.docFreqs[i] ?? 0;

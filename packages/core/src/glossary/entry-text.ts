@@ -36,10 +36,7 @@ function sentence(text: string): string {
  * // 'k8s: Kubernetes'
  * ```
  */
-export function formatGlossaryEntry(
-  entry: Pick<RecalledEntry, 'key' | 'value' | 'description'>,
-  options: GlossaryEntryTextOptions = {},
-): string {
+export function formatGlossaryEntry(entry: Pick<RecalledEntry, 'key' | 'value' | 'description'>, options: GlossaryEntryTextOptions = {}): string {
   const finalStop = options.finalStop ?? true;
   const value = entry.value.trim();
   const description = entry.description.trim();

@@ -23,7 +23,8 @@ import { ENGLISH_STOP_WORDS, withoutStopWords } from './stop-words.js';
 import { WordTokenizer } from './tokenizer.js';
 
 const HAVE_DICTS = ['foldoc', 'jargon', 'vera'].every((d) => existsSync(`${DICTD_DIR}/${d}.index`));
-if (!HAVE_DICTS) console.warn(`[skip] FOLDOC real-data tests: ${DICTD_DIR}/{foldoc,jargon,vera}.index missing; apt-get install dict-foldoc dict-jargon dict-vera`);
+if (!HAVE_DICTS)
+  console.warn(`[skip] FOLDOC real-data tests: ${DICTD_DIR}/{foldoc,jargon,vera}.index missing; apt-get install dict-foldoc dict-jargon dict-vera`);
 
 /** A fixed sample of `n` items: the first `n` of a seeded shuffle. */
 function sample<T>(items: readonly T[], n: number, seed: number): T[] {
@@ -122,7 +123,12 @@ describe.skipIf(!HAVE_DICTS)('FOLDOC glossary', () => {
       wink.defineConfig({ fldWeights: weights, bm25Params: { k1: 1.2, b: 0.75, k: 1 } });
       wink.definePrepTasks([(s: string) => s.split(' ').filter((t) => t.length > 0)]);
       const join = (text: string) => tokenizer.tokenize(text).join(' ');
-      entries.forEach((e) => wink.addDoc({ key: join(e.key), aliases: join((e.aliases ?? []).join(' ')), value: join(e.value), description: join(e.description ?? '') }, e.key.toLowerCase()));
+      entries.forEach((e) =>
+        wink.addDoc(
+          { key: join(e.key), aliases: join((e.aliases ?? []).join(' ')), value: join(e.value), description: join(e.description ?? '') },
+          e.key.toLowerCase(),
+        ),
+      );
       wink.consolidate(4);
       const avgdl = wink.getTotalCorpusLength() / wink.getTotalDocs();
 

@@ -85,7 +85,12 @@ function parentheticalForms(text: string): string[] {
   if (!m) return [];
   return m[1]!
     .split(/[,;]/)
-    .map((p) => p.replace(/^\s*(?:or|also|aka)\s+/i, '').replace(/["'\u2018\u2019\u201c\u201d]/g, '').trim())
+    .map((p) =>
+      p
+        .replace(/^\s*(?:or|also|aka)\s+/i, '')
+        .replace(/["'\u2018\u2019\u201c\u201d]/g, '')
+        .trim(),
+    )
     .filter((p) => p.length > 0 && !/^(?:from|see|after|i\.e\.|e\.g\.)\b/i.test(p) && p.split(/\s+/).length <= 5 && /[\p{L}\p{N}]/u.test(p));
 }
 
@@ -152,7 +157,10 @@ export function loadFoldocGlossary(options: FoldocGlossaryOptions = {}): FoldocG
   if (options.vera ?? true) {
     for (const v of readDictd(join(dir, 'vera'))) {
       const acronym = v.titleLines[0]?.trim();
-      const expansion = v.titleLines[1]?.replace(/\([^()]*\)|\[[^[\]]*\]|"/g, '').replace(/\s+/g, ' ').trim();
+      const expansion = v.titleLines[1]
+        ?.replace(/\([^()]*\)|\[[^[\]]*\]|"/g, '')
+        .replace(/\s+/g, ' ')
+        .trim();
       if (!acronym || !expansion) continue;
       const into = byName.get(lower(expansion));
       if (into && addAlias(into, acronym)) stats.veraAliases++;

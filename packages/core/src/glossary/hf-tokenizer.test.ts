@@ -8,7 +8,29 @@ import { SemanticMemory } from './semantic-memory.js';
 
 /** A real BERT-style WordPiece tokenizer.json, the format HuggingFace models ship. */
 function wordPieceTokenizerJson(): object {
-  const words = ['[PAD]', '[UNK]', '[CLS]', '[SEP]', 'json', 'web', 'token', 'kube', '##rnetes', 'container', 'orchestration', 'private', 'data', 'personal', '##ly', 'identifiable', 'information', 'jw', '##t', 'pi', '##i'];
+  const words = [
+    '[PAD]',
+    '[UNK]',
+    '[CLS]',
+    '[SEP]',
+    'json',
+    'web',
+    'token',
+    'kube',
+    '##rnetes',
+    'container',
+    'orchestration',
+    'private',
+    'data',
+    'personal',
+    '##ly',
+    'identifiable',
+    'information',
+    'jw',
+    '##t',
+    'pi',
+    '##i',
+  ];
   const vocab = Object.fromEntries(words.map((w, i) => [w, i]));
   const special = (id: number, content: string) => ({ id, content, single_word: false, lstrip: false, rstrip: false, normalized: false, special: true });
   return {

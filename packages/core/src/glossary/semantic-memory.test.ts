@@ -19,8 +19,22 @@ const A = 'agent-a';
 const B = 'agent-b';
 
 const TERMS: MemorizeInput[] = [
-  { key: 'JWT', value: 'JSON Web Token', agentId: A, category: 'auth', aliases: ['json web token'], description: 'A signed token carrying claims between parties.' },
-  { key: 'PII', value: 'Personally Identifiable Information', agentId: A, category: 'compliance', aliases: ['private data', 'sensitive info'], description: 'Any data that could identify an individual.' },
+  {
+    key: 'JWT',
+    value: 'JSON Web Token',
+    agentId: A,
+    category: 'auth',
+    aliases: ['json web token'],
+    description: 'A signed token carrying claims between parties.',
+  },
+  {
+    key: 'PII',
+    value: 'Personally Identifiable Information',
+    agentId: A,
+    category: 'compliance',
+    aliases: ['private data', 'sensitive info'],
+    description: 'Any data that could identify an individual.',
+  },
   { key: 'k8s', value: 'Kubernetes', agentId: A, category: 'infra', aliases: ['kube'], description: 'Container orchestration system.' },
   { key: 'KYC', value: 'Know Your Customer', agentId: A, category: 'compliance', description: 'Identity checks before onboarding a client.' },
   { key: 'C++', value: 'A programming language', agentId: A, category: 'language' },
@@ -230,7 +244,7 @@ describe('agent isolation', () => {
     await memory.memorizeMany(TERMS);
     await memory.memorize({ key: 'JWT', value: "B's own JWT", agentId: B });
     await memory.memorize({ key: 'SAML', value: 'Security Assertion Markup Language', agentId: B });
-    expect((await memory.recall('SAML', { agentId: A }))).toEqual([]);
+    expect(await memory.recall('SAML', { agentId: A })).toEqual([]);
     expect((await memory.recall('JWT', { agentId: B })).map((h) => h.value)).toEqual(["B's own JWT"]);
     expect((await memory.listAll(B)).map((e) => e.key)).toEqual(['JWT', 'SAML']);
     expect(await memory.entryCount(B)).toBe(2);

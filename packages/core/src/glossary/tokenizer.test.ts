@@ -38,7 +38,20 @@ describe('WordTokenizer.tokenize', () => {
   });
 
   it('adds the parts of compound tokens after the whole when compoundParts is on', () => {
-    expect(parts.tokenize('802.11a /dev/null e-mail C++11 C++')).toEqual(['802.11a', '802', '11a', '/dev/null', 'dev', 'null', 'e-mail', 'e', 'mail', 'c++11', 'c++', 'c++']);
+    expect(parts.tokenize('802.11a /dev/null e-mail C++11 C++')).toEqual([
+      '802.11a',
+      '802',
+      '11a',
+      '/dev/null',
+      'dev',
+      'null',
+      'e-mail',
+      'e',
+      'mail',
+      'c++11',
+      'c++',
+      'c++',
+    ]);
   });
 
   it('returns nothing for text without letters or digits', () => {

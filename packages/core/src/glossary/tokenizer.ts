@@ -54,8 +54,7 @@ export const defaultWordTokenizerOptions: Readonly<Required<WordTokenizerOptions
 const W = '[\\p{L}\\p{N}\\p{M}]';
 const SEGMENT = `${W}+(?:[._+\\-]${W}+)*`;
 const TOKEN = new RegExp(
-  `(?<!${W})(?:/${SEGMENT})+` +
-    `|(?:(?<![\\p{L}\\p{N}.])\\.(?=\\p{L}))?${W}+(?:[._\\-/'\u2019]${W}+)*(?:(?:\\+\\+\\d*|#|\\+)(?![\\p{L}\\p{N}+#]))?`,
+  `(?<!${W})(?:/${SEGMENT})+` + `|(?:(?<![\\p{L}\\p{N}.])\\.(?=\\p{L}))?${W}+(?:[._\\-/'\u2019]${W}+)*(?:(?:\\+\\+\\d*|#|\\+)(?![\\p{L}\\p{N}+#]))?`,
   'gu',
 );
 const PART_SPLIT = /[^\p{L}\p{N}\p{M}]+/u;

@@ -112,7 +112,8 @@ export function checkTopK(v: unknown): number {
 /** An optional finite number (a raw BM25 threshold). */
 export function checkOptionalFinite(field: string, v: unknown): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new InvalidInputError(`${field} must be a finite number, got ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`);
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new InvalidInputError(`${field} must be a finite number, got ${describe(v)}${typeof v === 'number' ? ` (${v})` : ''}`);
   return v;
 }
 

@@ -89,7 +89,11 @@ describe('SparseIndex', () => {
       index.upsert(id, 'a', packSparse(sparse(terms)));
       docs.set(id, { id, agent: 'a', terms });
     }
-    const query = new Map([[0, 3], [1, 1], [2, 1]]);
+    const query = new Map([
+      [0, 3],
+      [1, 1],
+      [2, 1],
+    ]);
     const top = bruteForce(docs, query, 'a', 1)[0]!.score;
     for (const limit of [1, 5, 50]) {
       for (const threshold of [undefined, top * 0.3, top * 0.9]) {

@@ -20,7 +20,14 @@ export interface AdaptedLayer {
  * Builds the layer that `n` new rows of `data` (routed to `buckets` by the current layer) make,
  * off to the side: the current layer is left as it is, so a failed commit changes nothing.
  */
-export async function adaptLayer(config: SRMConfig, current: RoutingLayer, store: SRMItemStore, data: Float32Array, n: number, buckets: Int32Array): Promise<AdaptedLayer | null> {
+export async function adaptLayer(
+  config: SRMConfig,
+  current: RoutingLayer,
+  store: SRMItemStore,
+  data: Float32Array,
+  n: number,
+  buckets: Int32Array,
+): Promise<AdaptedLayer | null> {
   const cb = current.codebook!;
   const { d, tau, eta, normalize } = config;
   const centroids = cb.centroids.slice();

@@ -40,7 +40,11 @@ describe('addAndDelete', () => {
     const memory = await SemanticRoutingMemory.open({ d: D, storage });
     await memory.add(vectorsOf(['a', 'b', 'c']), { ids: ['a', 'b', 'c'] });
     const write = vi.spyOn(EmbeddedItemStore.prototype, 'write');
-    const result = await memory.addAndDelete(vectorsOf(['a', 'd'], 1), { ids: ['a', 'd'], payloads: [{ v: 1 }, { v: 1 }], deleteIds: ['b', 'c', 'never-stored'] });
+    const result = await memory.addAndDelete(vectorsOf(['a', 'd'], 1), {
+      ids: ['a', 'd'],
+      payloads: [{ v: 1 }, { v: 1 }],
+      deleteIds: ['b', 'c', 'never-stored'],
+    });
     expect(result).toEqual({ ids: ['a', 'd'], deleted: 2 });
     expect(write).toHaveBeenCalledTimes(1);
     expect(write.mock.calls[0]![0]).toMatchObject({ deleteIds: ['b', 'c'], upserts: [{ id: 'a' }, { id: 'd' }] });
@@ -70,7 +74,10 @@ describe('addAndDelete', () => {
     await expect(memory.addAndDelete([], { ids: ['c'], deleteIds: ['b'] })).rejects.toThrow(InvalidInputError);
     await expect(memory.addAndDelete(vectorsOf(['c']), { ids: ['c'], deleteIds: [42 as unknown as string] })).rejects.toThrow(InvalidInputError);
     expect(memory.size).toBe(2);
-    expect((await memory.get(['a', 'b'])).map((it) => it!.payload)).toEqual([{ id: 'a', version: 0 }, { id: 'b', version: 0 }]);
+    expect((await memory.get(['a', 'b'])).map((it) => it!.payload)).toEqual([
+      { id: 'a', version: 0 },
+      { id: 'b', version: 0 },
+    ]);
     await memory.close();
   });
 
@@ -90,7 +97,10 @@ describe('addAndDelete', () => {
     const memory = await memoryWith([], { path, autoFitAt: 12 });
     const model = new Map<string, number>();
     const pool = Array.from({ length: 24 }, (_, i) => `k${i}`);
-    const call = fc.record({ add: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 6 }), del: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 6 }) });
+    const call = fc.record({
+      add: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 6 }),
+      del: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 6 }),
+    });
     let version = 0;
     await fc.assert(
       fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 8 }), async (calls) => {

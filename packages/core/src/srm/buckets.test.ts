@@ -40,13 +40,24 @@ describe('InvertedBuckets', () => {
 
   it('shrinks every list to its length, keeping each row with its slot, and lists every assignment', () => {
     const b = new InvertedBuckets(3, rowMajor(2));
-    for (const [bucket, slot] of [[2, 10], [0, 12], [2, 13], [2, 14]] as const) addWithRow(b, bucket, slot, slot, 2);
+    for (const [bucket, slot] of [
+      [2, 10],
+      [0, 12],
+      [2, 13],
+      [2, 14],
+    ] as const)
+      addWithRow(b, bucket, slot, slot, 2);
     b.remove(2, 14);
     expect(b.rowBytesTotal).toBeGreaterThan(6); // single adds leave slack
     b.shrinkToFit();
     expect(b.rowBytesTotal).toBe(6);
     expect(Array.from(b.sizes())).toEqual([1, 0, 2]);
-    for (const [bucket, slot] of [[2, 10], [0, 12], [2, 13]] as const) expect(rowOf(b, bucket, slot, 2)).toEqual([slot, slot]);
+    for (const [bucket, slot] of [
+      [2, 10],
+      [0, 12],
+      [2, 13],
+    ] as const)
+      expect(rowOf(b, bucket, slot, 2)).toEqual([slot, slot]);
     const { slots, buckets } = b.assignments();
     expect(Array.from(slots)).toEqual([12, 10, 13]);
     expect(Array.from(buckets)).toEqual([0, 2, 2]);

@@ -201,8 +201,18 @@ describe('falling back to a scan', () => {
   const damages: [string, string, unknown[], RegExp][] = [
     ['a truncated list', 'UPDATE srm_checkpoint_lists SET rows = ? WHERE list = 3', [Buffer.alloc(0)], /list 3 has the wrong size/],
     ['a list whose bytes were zeroed', 'UPDATE srm_checkpoint_lists SET rows = zeroblob(length(rows)) WHERE list = 4', [], /list 4 fails its checksum/],
-    ['a list taken from another one', 'UPDATE srm_checkpoint_lists SET slots = (SELECT slots FROM srm_checkpoint_lists WHERE list = 1), rows = (SELECT rows FROM srm_checkpoint_lists WHERE list = 1) WHERE list = 2', [], /list 2/],
-    ['a header of another format version', "UPDATE srm_checkpoint_head SET header = CAST(substr(header, 1, 4) || X'02000000' || substr(header, 9) AS BLOB)", [], /version 2, this build reads 1/],
+    [
+      'a list taken from another one',
+      'UPDATE srm_checkpoint_lists SET slots = (SELECT slots FROM srm_checkpoint_lists WHERE list = 1), rows = (SELECT rows FROM srm_checkpoint_lists WHERE list = 1) WHERE list = 2',
+      [],
+      /list 2/,
+    ],
+    [
+      'a header of another format version',
+      "UPDATE srm_checkpoint_head SET header = CAST(substr(header, 1, 4) || X'02000000' || substr(header, 9) AS BLOB)",
+      [],
+      /version 2, this build reads 1/,
+    ],
     ['a header stored as text', "UPDATE srm_checkpoint_head SET header = 'SRMR'", [], /not a blob/],
     ['a missing list', 'DELETE FROM srm_checkpoint_lists WHERE list = 5', [], /has no list 5/],
   ];
@@ -229,7 +239,12 @@ describe('restoreCheckpoint', () => {
   const codec = createCodec('float32', d, 1);
   function twoLists(): InvertedBuckets {
     const buckets = new InvertedBuckets(2, codec);
-    for (const [b, slot] of [[0, 0], [1, 1], [0, 3]] as const) buckets.add(b, slot);
+    for (const [b, slot] of [
+      [0, 0],
+      [1, 1],
+      [0, 3],
+    ] as const)
+      buckets.add(b, slot);
     return buckets;
   }
   const state = new Uint8Array([1, 2, 3]);

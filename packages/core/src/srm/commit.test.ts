@@ -35,7 +35,9 @@ function failingStates(inner: StorageBackend): { backend: StorageBackend; fail: 
         if (key === 'writeState') {
           return async (bytes: Uint8Array) => {
             // The header is JSON after 16 bytes; a pending change says so in it.
-            const pending = new TextDecoder().decode(bytes.subarray(16, 16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true))).includes('"pendingReroute":true');
+            const pending = new TextDecoder()
+              .decode(bytes.subarray(16, 16 + new DataView(bytes.buffer, bytes.byteOffset).getUint32(12, true)))
+              .includes('"pendingReroute":true');
             if (fail.next !== 'none' && pending === (fail.next === 'pending')) {
               fail.next = 'none';
               throw new DiskFull('database or disk is full');

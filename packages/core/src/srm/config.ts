@@ -64,10 +64,30 @@ export const PQ4_REFINE = 256;
 const RERANK_MODES: readonly RerankMode[] = ['float32', 'float16', 'int8', 'pq', 'sq4', 'pq4', 'none'];
 const METRICS: readonly Metric[] = ['cosine', 'dot'];
 const KNOWN_KEYS = new Set([
-  'd', 'K', 'm', 'topK', 'maxCandidates', 'metric', 'normalize', 'rerank', 'refine', 'pqSubvectors',
-  'adaptiveUpdate', 'tau', 'eta', 'seed', 'autoFitAt', 'trainSize', 'kmeansIterations', 'driftRefitRatio', 'growthRefitRatio',
+  'd',
+  'K',
+  'm',
+  'topK',
+  'maxCandidates',
+  'metric',
+  'normalize',
+  'rerank',
+  'refine',
+  'pqSubvectors',
+  'adaptiveUpdate',
+  'tau',
+  'eta',
+  'seed',
+  'autoFitAt',
+  'trainSize',
+  'kmeansIterations',
+  'driftRefitRatio',
+  'growthRefitRatio',
   // open() options, validated there
-  'path', 'storage', 'name', 'durability',
+  'path',
+  'storage',
+  'name',
+  'durability',
 ]);
 
 function int(field: string, v: unknown, min: number, max: number): number {
@@ -87,7 +107,10 @@ function num(field: string, v: unknown, min: number, max: number): number {
 /** Refuses options that are not an object (`open(null)`), before any field is read. */
 export function checkOptionsObject(options: unknown): void {
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
-    throw new InvalidConfigError('options', `expected an object with at least { d } (or { path } / { storage } to reopen), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+    throw new InvalidConfigError(
+      'options',
+      `expected an object with at least { d } (or { path } / { storage } to reopen), got ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`,
+    );
   }
 }
 
@@ -96,11 +119,14 @@ export function checkOpenOptions(options: SRMOpenOptions): void {
   checkOptionsObject(options);
   const { path, storage, name, rebuild, durability } = options;
   if (rebuild !== undefined && typeof rebuild !== 'boolean') throw new InvalidConfigError('rebuild', `expected a boolean, got ${JSON.stringify(rebuild)}`);
-  if (name !== undefined && (typeof name !== 'string' || name.length === 0)) throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
-  if (path !== undefined && (typeof path !== 'string' || path.length === 0)) throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
+  if (name !== undefined && (typeof name !== 'string' || name.length === 0))
+    throw new InvalidConfigError('name', `expected a non-empty string, got ${JSON.stringify(name)}`);
+  if (path !== undefined && (typeof path !== 'string' || path.length === 0))
+    throw new InvalidConfigError('path', `expected a non-empty string, got ${JSON.stringify(path)}`);
   // Durability is a property of the embedded store this call opens at `path`; anywhere else it would be a promise nobody keeps.
   if (durability !== undefined && (storage !== undefined || path === undefined)) {
-    const where = storage !== undefined ? 'a given `storage` keeps its own (set it when opening that backend)' : 'a memory without `path` keeps nothing on disk';
+    const where =
+      storage !== undefined ? 'a given `storage` keeps its own (set it when opening that backend)' : 'a memory without `path` keeps nothing on disk';
     throw new InvalidConfigError('durability', `applies only to the embedded store opened at \`path\`; ${where}`);
   }
 }
@@ -114,7 +140,10 @@ export function checkOpenOptions(options: SRMOpenOptions): void {
 export function checkDependentOptions(c: Pick<SRMConfig, 'K' | 'm' | 'autoFitAt' | 'trainSize'>): void {
   if (c.m > c.K) throw new InvalidConfigError('m', `must be <= K (${c.K}), got ${c.m}`);
   if (c.autoFitAt !== 0 && c.autoFitAt < c.K) {
-    throw new InvalidConfigError('autoFitAt', `must be 0 (off) or >= K (${c.K}): the automatic fit trains K centroids on the first autoFitAt items; got ${c.autoFitAt}`);
+    throw new InvalidConfigError(
+      'autoFitAt',
+      `must be 0 (off) or >= K (${c.K}): the automatic fit trains K centroids on the first autoFitAt items; got ${c.autoFitAt}`,
+    );
   }
   if (c.trainSize < c.K) throw new InvalidConfigError('trainSize', `must be >= K (${c.K}), got ${c.trainSize}`);
 }
@@ -140,7 +169,8 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   if (o.metric === 'cosine' && o.normalize === false) {
     throw new InvalidConfigError('normalize', 'metric "cosine" always normalises vectors; use metric "dot" for raw dot products');
   }
-  if (o.normalize !== undefined && typeof o.normalize !== 'boolean') throw new InvalidConfigError('normalize', `expected a boolean, got ${JSON.stringify(o.normalize)}`);
+  if (o.normalize !== undefined && typeof o.normalize !== 'boolean')
+    throw new InvalidConfigError('normalize', `expected a boolean, got ${JSON.stringify(o.normalize)}`);
   const normalize = o.metric === 'cosine' ? true : (o.normalize ?? false);
   const refine = int('refine', options.refine === undefined && o.rerank === 'pq4' ? PQ4_REFINE : o.refine, 1, Limits.maxK * 10);
   const pqSubvectors = int('pqSubvectors', o.pqSubvectors ?? defaultPqSubvectors(d), 1, d);
@@ -156,11 +186,29 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   const driftRefitRatio = num('driftRefitRatio', o.driftRefitRatio, 0, 1000);
   if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);
   const growthRefitRatio = num('growthRefitRatio', o.growthRefitRatio, 0, 1000);
-  if (growthRefitRatio !== 0 && growthRefitRatio < 1.5) throw new InvalidConfigError('growthRefitRatio', `expected 0 (off) or a ratio >= 1.5, got ${growthRefitRatio}`);
+  if (growthRefitRatio !== 0 && growthRefitRatio < 1.5)
+    throw new InvalidConfigError('growthRefitRatio', `expected 0 (off) or a ratio >= 1.5, got ${growthRefitRatio}`);
   checkDependentOptions({ K, m, autoFitAt, trainSize });
   return {
-    d, K, m, topK, maxCandidates, metric: o.metric, normalize, rerank: o.rerank, refine, pqSubvectors,
-    adaptiveUpdate: o.adaptiveUpdate, tau, eta, seed, autoFitAt, trainSize, kmeansIterations, driftRefitRatio, growthRefitRatio,
+    d,
+    K,
+    m,
+    topK,
+    maxCandidates,
+    metric: o.metric,
+    normalize,
+    rerank: o.rerank,
+    refine,
+    pqSubvectors,
+    adaptiveUpdate: o.adaptiveUpdate,
+    tau,
+    eta,
+    seed,
+    autoFitAt,
+    trainSize,
+    kmeansIterations,
+    driftRefitRatio,
+    growthRefitRatio,
   };
 }
 

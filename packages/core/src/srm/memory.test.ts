@@ -2,14 +2,7 @@ import { writeFileSync, readdirSync, statSync, truncateSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  CorruptDataError,
-  DimensionMismatchError,
-  InvalidConfigError,
-  InvalidInputError,
-  NotFoundError,
-  SRMError,
-} from '../errors.js';
+import { CorruptDataError, DimensionMismatchError, InvalidConfigError, InvalidInputError, NotFoundError, SRMError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
 import { SemanticRoutingMemory } from './memory.js';
 import { exactTopK, gloveSample, recallAt } from '../../test/helpers/glove.js';
@@ -249,9 +242,15 @@ describe('query', () => {
 
   it('breaks ties by id, whatever the insertion order', async () => {
     const v = [1, 2, 3, 4];
-    for (const order of [['b', 'c', 'a'], ['c', 'a', 'b']]) {
+    for (const order of [
+      ['b', 'c', 'a'],
+      ['c', 'a', 'b'],
+    ]) {
       const memory = new SemanticRoutingMemory({ d: 4, K: 2 });
-      await memory.add(order.map(() => v), { ids: order });
+      await memory.add(
+        order.map(() => v),
+        { ids: order },
+      );
       expect((await memory.query(v, { k: 3 })).map((h) => h.id)).toEqual(['a', 'b', 'c']);
       await memory.close();
     }
@@ -613,7 +612,10 @@ describe('invariants under random operations', () => {
           const model = new Set<number>();
           for (const o of ops) {
             if (o.op === 'add') {
-              await memory.add(o.ids.map((i) => rows(data, d, i, i + 1)), { ids: o.ids.map(String) });
+              await memory.add(
+                o.ids.map((i) => rows(data, d, i, i + 1)),
+                { ids: o.ids.map(String) },
+              );
               o.ids.forEach((i) => model.add(i));
             } else {
               await memory.delete(o.ids.map(String), { ignoreMissing: true });

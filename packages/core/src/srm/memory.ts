@@ -147,12 +147,22 @@ export class SemanticRoutingMemory {
     // Getters: the host reads the live fields, which attach, fit and refit replace.
     const memory = this;
     return {
-      get config() { return memory.config; },
-      get store() { return memory.store; },
+      get config() {
+        return memory.config;
+      },
+      get store() {
+        return memory.store;
+      },
       lock: this.lock,
-      get layer() { return memory.layer; },
-      get epoch() { return memory.epoch; },
-      get closing() { return memory.closing; },
+      get layer() {
+        return memory.layer;
+      },
+      get epoch() {
+        return memory.epoch;
+      },
+      get closing() {
+        return memory.closing;
+      },
       install: (next, placed) => this.install(next, placed),
       fitStored: (onProgress) => this.fitLocked(flatTrainingSample(this.config, this.layer, new Float32Array(0), 0), this.layer.slots.live, onProgress),
     };
@@ -235,7 +245,12 @@ export class SemanticRoutingMemory {
   }
 
   /** {@link add} and {@link addAndDelete}: one store write of upserts and deletes. */
-  private async write(vectors: VectorBatch, optsIn: AddOptions, deleteIdsIn: readonly string[] | undefined, allowEmpty: boolean): Promise<{ ids: string[]; deleted: number }> {
+  private async write(
+    vectors: VectorBatch,
+    optsIn: AddOptions,
+    deleteIdsIn: readonly string[] | undefined,
+    allowEmpty: boolean,
+  ): Promise<{ ids: string[]; deleted: number }> {
     const opts = checkOptions(optsIn, allowEmpty ? 'addAndDelete' : 'add');
     const onProgress = guardProgress(opts.onProgress, allowEmpty ? 'addAndDelete' : 'add');
     await this.ensureOpen();
@@ -250,27 +265,29 @@ export class SemanticRoutingMemory {
     const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
     const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
     if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
-    return this.lock.write(async () => {
-      const finalIds = ids ?? (await freshIds(this.store, n));
-      let existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
-      let doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
-      const added = existing.filter((e) => e === undefined).length;
-      const deleted = doomed.filter((e) => e !== undefined).length;
-      const live = this.layer.slots.live;
-      if (live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, live + added - deleted);
-      if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
-        await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
-        // The fit re-routed every stored item: read the buckets again.
-        existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
-        doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
-      }
-      const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
-      await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
-      return { ids: finalIds, deleted };
-    }).then((result) => {
-      this.refits.maybeStart();
-      return result;
-    });
+    return this.lock
+      .write(async () => {
+        const finalIds = ids ?? (await freshIds(this.store, n));
+        let existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+        let doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
+        const added = existing.filter((e) => e === undefined).length;
+        const deleted = doomed.filter((e) => e !== undefined).length;
+        const live = this.layer.slots.live;
+        if (live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, live + added - deleted);
+        if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
+          await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
+          // The fit re-routed every stored item: read the buckets again.
+          existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
+          doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
+        }
+        const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
+        await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
+        return { ids: finalIds, deleted };
+      })
+      .then((result) => {
+        this.refits.maybeStart();
+        return result;
+      });
   }
 
   /** Writes a validated batch and places it in the live layer, then tracks drift and adapts. Caller holds the write lock. */
@@ -309,7 +326,15 @@ export class SemanticRoutingMemory {
     return this.lock.read(() => {
       const { d, normalize } = this.config;
       const { codebook, buckets, codec } = this.layer;
-      const index = { d, codebook, buckets, codec, store: this.store, prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset), scratch: this.queryScratch };
+      const index = {
+        d,
+        codebook,
+        buckets,
+        codec,
+        store: this.store,
+        prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset),
+        scratch: this.queryScratch,
+      };
       return runQuery(index, q, params);
     });
   }
@@ -423,7 +448,8 @@ export class SemanticRoutingMemory {
   async refit(opts: RefitOptions = {}): Promise<void> {
     opts = checkOptions(opts, 'refit');
     const onProgress = guardProgress(opts.onProgress, 'refit');
-    if (opts.worker !== undefined && typeof opts.worker !== 'boolean') throw new InvalidInputError(`refit: worker must be a boolean, got ${JSON.stringify(opts.worker)}`);
+    if (opts.worker !== undefined && typeof opts.worker !== 'boolean')
+      throw new InvalidInputError(`refit: worker must be a boolean, got ${JSON.stringify(opts.worker)}`);
     opts = { ...opts, ...(onProgress ? { onProgress } : {}) };
     await this.ensureOpen();
     return this.refits.start(opts);

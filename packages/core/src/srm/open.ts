@@ -20,7 +20,18 @@ import type { SRMOptions, SRMStats } from './types.js';
 export const STRUCTURAL_KEYS = ['K', 'metric', 'normalize', 'rerank', 'pqSubvectors', 'seed'] as const;
 /** Options a reopen may change (per-query defaults and refit settings). */
 export const TUNABLE_KEYS = [
-  'm', 'topK', 'maxCandidates', 'refine', 'driftRefitRatio', 'growthRefitRatio', 'adaptiveUpdate', 'tau', 'eta', 'autoFitAt', 'trainSize', 'kmeansIterations',
+  'm',
+  'topK',
+  'maxCandidates',
+  'refine',
+  'driftRefitRatio',
+  'growthRefitRatio',
+  'adaptiveUpdate',
+  'tau',
+  'eta',
+  'autoFitAt',
+  'trainSize',
+  'kmeansIterations',
 ] as const;
 
 /** A memory's store, configuration and routing layer, as opened. */
@@ -58,7 +69,10 @@ export async function openMemory(backend: StorageBackend, name: string, resolved
     // Structural fields come from the stored state: asking for other values is an error, not a silent override.
     for (const key of STRUCTURAL_KEYS) {
       if (options[key] !== undefined && options[key] !== state.config[key]) {
-        throw new InvalidConfigError(key, `the memory at ${store.location} was created with ${key}=${JSON.stringify(state.config[key])}; reopen without ${key} or with that value (or refit into a new memory)`);
+        throw new InvalidConfigError(
+          key,
+          `the memory at ${store.location} was created with ${key}=${JSON.stringify(state.config[key])}; reopen without ${key} or with that value (or refit into a new memory)`,
+        );
       }
     }
     // Per-query defaults may be overridden by the options.
@@ -106,7 +120,15 @@ async function restoreFromCheckpoint(
   const checkpoints = store.checkpoints;
   const codebook = layer.codebook;
   if (!checkpoints || !state || !codebook || reroute || !CHECKPOINTS_SUPPORTED) {
-    const reason = !checkpoints ? 'the backend keeps no checkpoints' : !state ? 'new memory' : !codebook ? 'not fitted' : reroute ? 'a refit was interrupted' : 'big-endian host';
+    const reason = !checkpoints
+      ? 'the backend keeps no checkpoints'
+      : !state
+        ? 'new memory'
+        : !codebook
+          ? 'not fitted'
+          : reroute
+            ? 'a refit was interrupted'
+            : 'big-endian host';
     return { openedFrom: { source: 'scan', reason } };
   }
   try {
@@ -159,7 +181,10 @@ async function rebuildFromStore(
   target.buckets.shrinkToFit();
   const rebuilt = target.withBuckets(target.buckets, SlotAllocator.ofLists(target.buckets, slotEnd, live));
   if (fixes.length > 0) {
-    await store.setBuckets(Uint32Array.from(fixes, (f) => f.slot), Int32Array.from(fixes, (f) => f.bucket));
+    await store.setBuckets(
+      Uint32Array.from(fixes, (f) => f.slot),
+      Int32Array.from(fixes, (f) => f.bucket),
+    );
   }
   return { layer: rebuilt, checkpointChecksums: null, openedFrom };
 }

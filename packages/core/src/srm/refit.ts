@@ -320,7 +320,11 @@ export class BackgroundRefit {
         for (let i = start; i < Math.min(placed.slots.length, start + WRITE_BACK_STEP); i++) {
           if (lagging[placed.slots[i]!]! >= 0) slots.push(placed.slots[i]!);
         }
-        if (slots.length > 0) await host.store.setBuckets(Uint32Array.from(slots), Int32Array.from(slots, (s) => lagging[s]!));
+        if (slots.length > 0)
+          await host.store.setBuckets(
+            Uint32Array.from(slots),
+            Int32Array.from(slots, (s) => lagging[s]!),
+          );
         for (const s of slots) lagging[s] = -1;
         return true;
       });

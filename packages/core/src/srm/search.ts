@@ -315,7 +315,13 @@ async function runOnServer(ix: SearchIndex, q: Float32Array, p: SearchParams): P
     codebook.probe(q, m, probes);
     // A few extra hits so that ties at the cut-off can be ordered by id here.
     const scored = await ix.store.searchBuckets!(q, Array.from(probes), p.k + 8, p.filterAst);
-    const hits = await finalize(ix, Uint32Array.from(scored, (h) => h.slot), Float32Array.from(scored, (h) => h.score), p.k, p.withVectors);
+    const hits = await finalize(
+      ix,
+      Uint32Array.from(scored, (h) => h.slot),
+      Float32Array.from(scored, (h) => h.score),
+      p.k,
+      p.withVectors,
+    );
     if (hits.length >= p.k || !p.filterAst || m >= codebook.K) return hits;
     m = Math.min(codebook.K, m * 4);
   }

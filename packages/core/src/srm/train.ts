@@ -74,12 +74,23 @@ export interface TrainedCodebook {
 export function trainCodebook(config: SRMConfig, sample: Sample, seed: number, onProgress?: ProgressCallback, phase?: string): Promise<TrainedCodebook> {
   const { d, K, kmeansIterations, normalize } = config;
   return Codebook.train(sample.data, sample.n, d, {
-    K, iterations: kmeansIterations, seed, spherical: normalize, onProgress, ...(phase ? { phase } : {}),
+    K,
+    iterations: kmeansIterations,
+    seed,
+    spherical: normalize,
+    onProgress,
+    ...(phase ? { phase } : {}),
   });
 }
 
 /** A new codec of the memory's rerank mode, trained on `sample` (its residuals from `codebook` for residual codecs). */
-export async function trainCodec(config: SRMConfig, codebook: Codebook, sample: Sample, onProgress?: ProgressCallback, phase = 'fit:quantizer'): Promise<VectorCodec> {
+export async function trainCodec(
+  config: SRMConfig,
+  codebook: Codebook,
+  sample: Sample,
+  onProgress?: ProgressCallback,
+  phase = 'fit:quantizer',
+): Promise<VectorCodec> {
   const { d, rerank, pqSubvectors, seed } = config;
   const codec = createCodec(rerank, d, pqSubvectors);
   const data = codec.residual ? await residuals(codebook, sample.data, sample.n) : sample.data;
@@ -217,7 +228,10 @@ export async function fitLayer(
   if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
   const { codebook, codec, inertia, shares } = await trainer.train(sample, seed, FIT_PHASES, onProgress);
   const slots = current.codebook ? current.allSlots() : [...current.buckets.slotsOf(0)];
-  const next = new RoutingLayer(d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), current.slots, { fitError: inertia, sizeAtFit: represents });
+  const next = new RoutingLayer(d, codebook, codec, presizedLists(codebook, codec, shares, slots.length), current.slots, {
+    fitError: inertia,
+    sizeAtFit: represents,
+  });
   await routeInto(next, from, slots, 'fit:route', trainer, onProgress);
   next.buckets.shrinkToFit();
   return next;

@@ -52,7 +52,8 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean, ma
   if (normalize) {
     for (let i = 0; i < n; i++) {
       const norm = normalizeInPlace(data, i * d, d);
-      if (!(norm > 0) || !Number.isFinite(norm)) throw new InvalidInputError(`vectors[${i}] has zero length (or underflows float32); cosine similarity needs a direction`);
+      if (!(norm > 0) || !Number.isFinite(norm))
+        throw new InvalidInputError(`vectors[${i}] has zero length (or underflows float32); cosine similarity needs a direction`);
     }
   }
   return { data, n };
@@ -148,7 +149,8 @@ function checkJsonExact(root: unknown, where: string): void {
  */
 export function checkPayload(p: unknown, where: string): Payload {
   if (p === undefined) return {};
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) throw new InvalidInputError(`${where}: payload must be a plain object, got ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`);
+  if (typeof p !== 'object' || p === null || Array.isArray(p))
+    throw new InvalidInputError(`${where}: payload must be a plain object, got ${p === null ? 'null' : Array.isArray(p) ? 'an array' : typeof p}`);
   let json: string;
   try {
     json = JSON.stringify(p);
@@ -175,7 +177,9 @@ export function checkK(k: unknown, field: string): number {
 export function checkOptions<T extends object>(opts: T | undefined, where: string): T {
   if (opts === undefined) return {} as T;
   if (typeof opts !== 'object' || opts === null || Array.isArray(opts)) {
-    throw new InvalidInputError(`${where}: options must be an object or left out, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`);
+    throw new InvalidInputError(
+      `${where}: options must be an object or left out, got ${opts === null ? 'null' : Array.isArray(opts) ? 'an array' : typeof opts}`,
+    );
   }
   return opts;
 }
@@ -190,7 +194,8 @@ export function checkOptions<T extends object>(opts: T | undefined, where: strin
  */
 export function guardProgress(onProgress: unknown, where: string): ProgressCallback | undefined {
   if (onProgress === undefined) return undefined;
-  if (typeof onProgress !== 'function') throw new InvalidInputError(`${where}: onProgress must be a function, got ${onProgress === null ? 'null' : typeof onProgress}`);
+  if (typeof onProgress !== 'function')
+    throw new InvalidInputError(`${where}: onProgress must be a function, got ${onProgress === null ? 'null' : typeof onProgress}`);
   let warned = false;
   return (event) => {
     try {

@@ -30,12 +30,14 @@ async function seedSrm(backend: StorageBackend, spec: SRMItemStoreSpec, n = 25):
 
 function glossaryCorpus(): StoredGlossaryEntry[] {
   return [
-    entry('alice', 'JWT', [[1, 1.5], [2, 0.5]]),
+    entry('alice', 'JWT', [
+      [1, 1.5],
+      [2, 0.5],
+    ]),
     entry('alice', 'k8s', [[3, 2]], { aliases: ['kubernetes'], category: 'infra' }),
     entry('bob', 'JWT', [[1, 1.25]]),
   ];
 }
-
 
 describe('migrateStorage', () => {
   describe('embedded → embedded', () => {
@@ -47,8 +49,17 @@ describe('migrateStorage', () => {
       const events: ProgressEvent[] = [];
       const report = await migrateStorage({ from, to, srm: [docs, raw], glossary: [], batchSize: 4, onProgress: (e) => events.push(e) });
 
-      expect(report).toEqual({ srm: [{ name: 'docs', items: 25, stateBytes: 3 }, { name: 'raw', items: 9, stateBytes: 3 }], glossary: [] });
-      for (const [spec, src] of [[docs, srcDocs], [raw, srcRaw]] as const) {
+      expect(report).toEqual({
+        srm: [
+          { name: 'docs', items: 25, stateBytes: 3 },
+          { name: 'raw', items: 9, stateBytes: 3 },
+        ],
+        glossary: [],
+      });
+      for (const [spec, src] of [
+        [docs, srcDocs],
+        [raw, srcRaw],
+      ] as const) {
         const dst = await to.openSrmStore(spec);
         expect(await everything(dst)).toEqual(await everything(src));
         expect(await dst.readState()).toEqual(await src.readState());

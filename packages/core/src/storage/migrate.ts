@@ -104,11 +104,7 @@ interface CopyOptions {
   onProgress: ProgressCallback | undefined;
 }
 
-async function resolveSrmSpecs(
-  from: StorageBackend,
-  wanted: readonly (string | SRMItemStoreSpec)[],
-  existing: readonly string[],
-): Promise<SRMItemStoreSpec[]> {
+async function resolveSrmSpecs(from: StorageBackend, wanted: readonly (string | SRMItemStoreSpec)[], existing: readonly string[]): Promise<SRMItemStoreSpec[]> {
   const missing = wanted.map((w) => (typeof w === 'string' ? w : w?.name)).filter((n) => !existing.includes(n));
   if (missing.length > 0) throw new NotFoundError(`SRM store of the ${from.kind} backend`, missing);
   const specs: SRMItemStoreSpec[] = [];
@@ -187,7 +183,10 @@ async function copyGlossaryStore(name: string, src: GlossaryStore, dst: Glossary
   for (const [agentId, n] of perAgent) {
     const got = await dst.count(agentId);
     if (got !== n) {
-      throw new CorruptDataError(dst.location, `migration of glossary store "${name}" did not verify: agent ${JSON.stringify(agentId)} has ${got} entries, ${n} were copied`);
+      throw new CorruptDataError(
+        dst.location,
+        `migration of glossary store "${name}" did not verify: agent ${JSON.stringify(agentId)} has ${got} entries, ${n} were copied`,
+      );
     }
   }
   return { name, entries: copied, agents: perAgent.size };
@@ -195,5 +194,11 @@ async function copyGlossaryStore(name: string, src: GlossaryStore, dst: Glossary
 
 function isBackend(x: unknown): x is StorageBackend {
   const b = x as Partial<StorageBackend> | null;
-  return typeof b === 'object' && b !== null && typeof b.openSrmStore === 'function' && typeof b.openGlossaryStore === 'function' && typeof b.listStores === 'function';
+  return (
+    typeof b === 'object' &&
+    b !== null &&
+    typeof b.openSrmStore === 'function' &&
+    typeof b.openGlossaryStore === 'function' &&
+    typeof b.listStores === 'function'
+  );
 }

@@ -197,4 +197,3 @@ function checkStorableId(id: unknown, where: string): asserts id is string {
   if (id.length > Limits.maxIdLength) throw new LimitExceededError('id length', Limits.maxIdLength, id.length);
   if (hasLoneSurrogate(id)) throw new InvalidInputError(`${where} ${JSON.stringify(id)} contains a lone surrogate; expected well-formed UTF-16`);
 }
-

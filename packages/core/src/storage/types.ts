@@ -108,12 +108,7 @@ export interface SRMItemStore {
    * Optional server-side scoring (Qdrant): exact top-`k` among the items whose
    * bucket is in `buckets` and whose payload matches `filter`.
    */
-  searchBuckets?(
-    query: Float32Array,
-    buckets: readonly number[],
-    k: number,
-    filter?: PayloadFilter,
-  ): Promise<{ slot: number; score: number }[]>;
+  searchBuckets?(query: Float32Array, buckets: readonly number[], k: number, filter?: PayloadFilter): Promise<{ slot: number; score: number }[]>;
   /** Deletes every item and the state. */
   clear(): Promise<void>;
   /**
@@ -202,10 +197,7 @@ export interface GlossaryStore {
    * `idf(t) = ln(1 + (N - n_t + 0.5) / (n_t + 0.5))` over the whole collection (Qdrant's `idf` modifier).
    * Results best first, ties by id; only hits with score >= `scoreThreshold`.
    */
-  search(
-    query: SparseVector,
-    opts: { agentId: string; limit: number; scoreThreshold?: number },
-  ): Promise<GlossaryHit[]>;
+  search(query: SparseVector, opts: { agentId: string; limit: number; scoreThreshold?: number }): Promise<GlossaryHit[]>;
   /** N and n_t as the `idf` modifier sees them. */
   termStats(termIds: readonly number[]): Promise<TermStats>;
   /**

@@ -25,12 +25,14 @@ describe('RwLock', () => {
     const order: number[] = [];
     const calls: Promise<unknown>[] = [];
     for (let i = 0; i < 200; i++) {
-      calls.push(lock.write(async () => {
-        order.push(i);
-        // Spend a little time so that some operations end on a turn of the event loop.
-        const until = performance.now() + 0.5;
-        while (performance.now() < until);
-      }));
+      calls.push(
+        lock.write(async () => {
+          order.push(i);
+          // Spend a little time so that some operations end on a turn of the event loop.
+          const until = performance.now() + 0.5;
+          while (performance.now() < until);
+        }),
+      );
     }
     await Promise.all(calls);
     expect(order).toEqual(Array.from({ length: 200 }, (_, i) => i));
@@ -38,9 +40,11 @@ describe('RwLock', () => {
 
   it('rejects with the operation’s error and stays usable', async () => {
     const lock = new RwLock();
-    await expect(lock.write(() => {
-      throw new Error('boom');
-    })).rejects.toThrow('boom');
+    await expect(
+      lock.write(() => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     await expect(lock.read(() => 7)).resolves.toBe(7);
   });
 });

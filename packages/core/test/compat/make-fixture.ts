@@ -37,7 +37,12 @@ try {
     { key: 'SLO', value: 'service level objective', agentId: AGENTS[0], category: 'ops' },
     { key: 'TTL', value: 'time to live', agentId: AGENTS[0] },
     { key: 'p95', value: 'the 95th percentile of latency', agentId: AGENTS[0], description: 'what a latency budget is written against' },
-    ...Array.from({ length: 20 }, (_, i) => ({ key: `widget ${i}`, value: `a widget of kind ${i}`, agentId: i % 2 ? AGENTS[1] : AGENTS[0], aliases: [`w${i}`] })),
+    ...Array.from({ length: 20 }, (_, i) => ({
+      key: `widget ${i}`,
+      value: `a widget of kind ${i}`,
+      agentId: i % 2 ? AGENTS[1] : AGENTS[0],
+      aliases: [`w${i}`],
+    })),
   ]);
   await glossary.forget('widget 2', AGENTS[0]);
   await glossary.close();

@@ -86,7 +86,6 @@ export async function withMemories<T>(path: string, fn: (srm: SemanticRoutingMem
   }
 }
 
-
 /** Acronym entries of VERA: key = acronym, value = its expansion. */
 export function veraEntries(n: number): { key: string; value: string; category: string; aliases: string[] }[] {
   const out: { key: string; value: string; category: string; aliases: string[] }[] = [];
@@ -125,7 +124,13 @@ export async function buildMemoryDir(dir: string, opts: { glossary?: boolean; it
       const entries = veraEntries(60);
       await glossary.memorizeMany(entries.slice(0, 50).map((e) => ({ ...e, agentId: AGENT })));
       await glossary.memorizeMany(entries.slice(50).map((e) => ({ ...e, agentId: OTHER_AGENT })));
-      await glossary.memorize({ key: 'JWT', value: 'JSON Web Token, a signed token for API authentication', agentId: AGENT, category: 'acronym', aliases: ['json web token'] });
+      await glossary.memorize({
+        key: 'JWT',
+        value: 'JSON Web Token, a signed token for API authentication',
+        agentId: AGENT,
+        category: 'acronym',
+        aliases: ['json web token'],
+      });
       await glossary.close();
     }
   } finally {

@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 import { flipTrial, killTrial, makeReference, type FileKind, type Verdict } from './fixtures/attacks.js';
 import { prng } from '@srm/testkit/reliability/random';
 
-const { values } = parseArgs({ options: { flips: { type: 'string', default: '240' }, kills: { type: 'string', default: '100' }, seed: { type: 'string', default: '23' } } });
+const { values } = parseArgs({
+  options: { flips: { type: 'string', default: '240' }, kills: { type: 'string', default: '100' }, seed: { type: 'string', default: '23' } },
+});
 const flips = Number(values.flips);
 const kills = Number(values.kills);
 const random = prng(Number(values.seed));

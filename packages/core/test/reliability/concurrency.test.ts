@@ -51,7 +51,10 @@ describe('concurrent writes and reads in one process', () => {
       const reads = { hits: 0, entries: 0 };
 
       const baseIds = Array.from({ length: BASE }, (_, i) => `base-${i}`);
-      await srm.add(baseIds.map((id) => vectorOf(id, 0)), { ids: baseIds, payloads: baseIds.map((id) => ({ id, gen: 0, check: `${id}@0`, parity: 'even' })) });
+      await srm.add(
+        baseIds.map((id) => vectorOf(id, 0)),
+        { ids: baseIds, payloads: baseIds.map((id) => ({ id, gen: 0, check: `${id}@0`, parity: 'even' })) },
+      );
       for (const id of baseIds) acked.add(`${id}@0`);
       expect(srm.isFitted).toBe(false);
 
@@ -85,7 +88,10 @@ describe('concurrent writes and reads in one process', () => {
           for (const i of ids) attempted.set(`${i}@${g}`, i);
           ops.push(async () => {
             await sleep(delay);
-            await srm.add(ids.map((i) => vectorOf(i, g)), { ids, payloads: ids.map((i) => ({ id: i, gen: g, check: `${i}@${g}`, parity: g % 2 === 0 ? 'even' : 'odd' })) });
+            await srm.add(
+              ids.map((i) => vectorOf(i, g)),
+              { ids, payloads: ids.map((i) => ({ id: i, gen: g, check: `${i}@${g}`, parity: g % 2 === 0 ? 'even' : 'odd' })) },
+            );
             for (const i of ids) acked.add(`${i}@${g}`);
           });
         } else if (r < 0.4) {

@@ -61,27 +61,39 @@ const FILE_DAMAGE: [string, (file: string) => void][] = [
   ['truncated inside the header', (f) => truncateSync(f, 60)],
   ['truncated to zero bytes', (f) => truncateSync(f, 0)],
   ['overwritten with garbage', (f) => writeFileSync(f, Buffer.alloc(statSync(f).size, 0x5a))],
-  ['header zeroed', (f) => {
-    const b = readFileSync(f);
-    b.fill(0, 0, 100);
-    writeFileSync(f, b);
-  }],
-  ['second page overwritten', (f) => {
-    const b = readFileSync(f);
-    b.fill(0xa5, 4096, 8192);
-    writeFileSync(f, b);
-  }],
-  ['last page overwritten', (f) => {
-    const b = readFileSync(f);
-    b.fill(0xa5, b.length - 4096);
-    writeFileSync(f, b);
-  }],
-  ['random bytes flipped all over', (f) => {
-    const b = readFileSync(f);
-    const random = prng(7);
-    for (let i = 0; i < 400; i++) b[100 + Math.floor(random() * (b.length - 100))] ^= 0xff;
-    writeFileSync(f, b);
-  }],
+  [
+    'header zeroed',
+    (f) => {
+      const b = readFileSync(f);
+      b.fill(0, 0, 100);
+      writeFileSync(f, b);
+    },
+  ],
+  [
+    'second page overwritten',
+    (f) => {
+      const b = readFileSync(f);
+      b.fill(0xa5, 4096, 8192);
+      writeFileSync(f, b);
+    },
+  ],
+  [
+    'last page overwritten',
+    (f) => {
+      const b = readFileSync(f);
+      b.fill(0xa5, b.length - 4096);
+      writeFileSync(f, b);
+    },
+  ],
+  [
+    'random bytes flipped all over',
+    (f) => {
+      const b = readFileSync(f);
+      const random = prng(7);
+      for (let i = 0; i < 400; i++) b[100 + Math.floor(random() * (b.length - 100))] ^= 0xff;
+      writeFileSync(f, b);
+    },
+  ],
 ];
 
 /** Tampering through SQL with what the stores keep (the file stays valid SQLite). */

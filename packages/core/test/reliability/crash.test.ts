@@ -15,18 +15,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SemanticMemory } from '../../src/glossary/semantic-memory.js';
 import { runUntilKilled } from '@srm/testkit/kill-after-ready';
 import { SemanticRoutingMemory } from '../../src/srm/memory.js';
-import {
-  applyToModel,
-  cloneModel,
-  CRASH_AGENTS,
-  CRASH_SRM,
-  emptyModel,
-  opAt,
-  valueOf,
-  vectorOf,
-  type CrashModel,
-  type CrashOp,
-} from './fixtures/crash-ops.js';
+import { applyToModel, cloneModel, CRASH_AGENTS, CRASH_SRM, emptyModel, opAt, valueOf, vectorOf, type CrashModel, type CrashOp } from './fixtures/crash-ops.js';
 import { countFromEnv, expectGlossaryInvariants, expectSrmInvariants, pick, prng, TempDirs } from '@srm/testkit/reliability/helpers';
 
 const WRITER = fileURLToPath(new URL('./fixtures/crash-writer.ts', import.meta.url));
@@ -111,44 +100,50 @@ describe('crash safety of both memories under SIGKILL', () => {
   const dirs = new TempDirs();
   afterAll(() => dirs.cleanup());
 
-  it('keeps every acknowledged write, never half an operation, and reopens without repair', async () => {
-    const srmDir = dirs.make('srm-crash-dense-');
-    const glossaryDir = dirs.make('srm-crash-gloss-');
-    const random = prng(SEED);
-    let model = emptyModel();
-    let totalAcked = 0;
-    let inFlightApplied = 0;
-    const kinds = new Set<string>();
-    for (let round = 0; round < ROUNDS; round++) {
-      const killAfterMs = 40 + pick(random, 360);
-      const acked = await writeUntilKilled(srmDir, glossaryDir, round, killAfterMs);
-      // Acknowledgements come in order, one per operation, and describe what the test expects.
-      acked.forEach((a, j) => {
-        expect(a.i).toBe(j);
-        expect(a).toEqual({ i: j, ...opAt(round, j) });
-      });
-      for (const a of acked) {
-        const op = opAt(round, a.i);
-        applyToModel(op, model);
-        kinds.add(op.kind);
-      }
-      totalAcked += acked.length;
+  it(
+    'keeps every acknowledged write, never half an operation, and reopens without repair',
+    async () => {
+      const srmDir = dirs.make('srm-crash-dense-');
+      const glossaryDir = dirs.make('srm-crash-gloss-');
+      const random = prng(SEED);
+      let model = emptyModel();
+      let totalAcked = 0;
+      let inFlightApplied = 0;
+      const kinds = new Set<string>();
+      for (let round = 0; round < ROUNDS; round++) {
+        const killAfterMs = 40 + pick(random, 360);
+        const acked = await writeUntilKilled(srmDir, glossaryDir, round, killAfterMs);
+        // Acknowledgements come in order, one per operation, and describe what the test expects.
+        acked.forEach((a, j) => {
+          expect(a.i).toBe(j);
+          expect(a).toEqual({ i: j, ...opAt(round, j) });
+        });
+        for (const a of acked) {
+          const op = opAt(round, a.i);
+          applyToModel(op, model);
+          kinds.add(op.kind);
+        }
+        totalAcked += acked.length;
 
-      const inFlight: CrashOp = opAt(round, acked.length);
-      const withInFlight = cloneModel(model);
-      applyToModel(inFlight, withInFlight);
-      const actual = await readBack(srmDir, glossaryDir);
-      const where = `round ${round} (seed ${SEED}, kill after ${killAfterMs} ms, ${acked.length} acked, in flight: ${JSON.stringify(inFlight)})`;
-      if (sameState(actual, model)) continue;
-      expect(diff(withInFlight, actual), `${where}: the memories match neither the acknowledged writes nor those plus the whole operation in flight`).toEqual([]);
-      model = withInFlight;
-      inFlightApplied++;
-    }
-    // The kills must land mid-stream (on a busy machine a writer may get only one operation done before
-    // its kill) and the stream must exercise every kind of write, or the test proves little.
-    expect(totalAcked).toBeGreaterThan(ROUNDS);
-    expect([...kinds].sort()).toEqual(['add', 'delete', 'forget', 'forgetMany', 'memorize', 'memorizeMany', 'refit']);
-    expect(model.srm.size).toBeGreaterThan(CRASH_SRM.autoFitAt); // the codebook was fitted mid-stream
-    console.info(`crash test: ${ROUNDS} kills, ${totalAcked} acknowledged operations, in-flight operation found applied ${inFlightApplied} times`);
-  }, ROUNDS * 15_000); // each round starts a writer under tsx
+        const inFlight: CrashOp = opAt(round, acked.length);
+        const withInFlight = cloneModel(model);
+        applyToModel(inFlight, withInFlight);
+        const actual = await readBack(srmDir, glossaryDir);
+        const where = `round ${round} (seed ${SEED}, kill after ${killAfterMs} ms, ${acked.length} acked, in flight: ${JSON.stringify(inFlight)})`;
+        if (sameState(actual, model)) continue;
+        expect(diff(withInFlight, actual), `${where}: the memories match neither the acknowledged writes nor those plus the whole operation in flight`).toEqual(
+          [],
+        );
+        model = withInFlight;
+        inFlightApplied++;
+      }
+      // The kills must land mid-stream (on a busy machine a writer may get only one operation done before
+      // its kill) and the stream must exercise every kind of write, or the test proves little.
+      expect(totalAcked).toBeGreaterThan(ROUNDS);
+      expect([...kinds].sort()).toEqual(['add', 'delete', 'forget', 'forgetMany', 'memorize', 'memorizeMany', 'refit']);
+      expect(model.srm.size).toBeGreaterThan(CRASH_SRM.autoFitAt); // the codebook was fitted mid-stream
+      console.info(`crash test: ${ROUNDS} kills, ${totalAcked} acknowledged operations, in-flight operation found applied ${inFlightApplied} times`);
+    },
+    ROUNDS * 15_000,
+  ); // each round starts a writer under tsx
 });

@@ -30,7 +30,15 @@ const entry = fc.record(
     value: text,
     agentId,
     category: fc.oneof(fc.constant(undefined), key),
-    aliases: fc.oneof(fc.constant(undefined), fc.array(key, { maxLength: 3 }), fc.constantFrom<unknown>('alias', null, Array.from({ length: 257 }, (_, i) => `a${i}`))),
+    aliases: fc.oneof(
+      fc.constant(undefined),
+      fc.array(key, { maxLength: 3 }),
+      fc.constantFrom<unknown>(
+        'alias',
+        null,
+        Array.from({ length: 257 }, (_, i) => `a${i}`),
+      ),
+    ),
     description: fc.oneof(fc.constant(undefined), text),
   },
   { requiredKeys: [] },
@@ -58,14 +66,29 @@ const cmd: fc.Arbitrary<Cmd> = fc.oneof(
         fc.record({ agentId, minRelevance: fc.constantFrom<unknown>(0, 0.5, 1, -1, 2, NaN, '0.5'), withRelevance: fc.boolean() }),
         fc.record({ agentId, scoreThreshold: fc.constantFrom<unknown>(0, 1e9, -Infinity, Infinity, NaN) }),
         // Attempts to widen the scope: extra fields must be ignored, never obeyed.
-        fc.constantFrom<unknown>({ agentId: 'alice', agentIds: ['Alice', 'bob'], filter: {} }, { agentId: ['alice', 'bob'] }, { agentId: '*' }, { agentId: '%' }, null, 'alice', undefined),
+        fc.constantFrom<unknown>(
+          { agentId: 'alice', agentIds: ['Alice', 'bob'], filter: {} },
+          { agentId: ['alice', 'bob'] },
+          { agentId: '*' },
+          { agentId: '%' },
+          null,
+          'alice',
+          undefined,
+        ),
       ),
     }),
   },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), key, agentId }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('forget' as const), key, agentId }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('forgetMany' as const), keys: fc.array(key, { maxLength: 3 }), agentId }) },
-  { weight: 1, arbitrary: fc.record({ kind: fc.constant('list' as const), agentId, category: fc.oneof(fc.constant(undefined), key, fc.constantFrom<unknown>(1, null, '%')) }) },
+  {
+    weight: 1,
+    arbitrary: fc.record({
+      kind: fc.constant('list' as const),
+      agentId,
+      category: fc.oneof(fc.constant(undefined), key, fc.constantFrom<unknown>(1, null, '%')),
+    }),
+  },
 );
 
 /** What the glossary must hold: "agent \u0000 lowercased trimmed key" -> { key, value }. */

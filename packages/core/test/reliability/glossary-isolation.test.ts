@@ -155,7 +155,10 @@ describe('glossary isolation between agents', () => {
 
   it('property: for any agents and keys, each agent reads back exactly what it wrote', async () => {
     const agents = fc.constantFrom('bot', 'Bot', 'a:b', 'a', 'ß', 'SS', '\u212A', 'K', 'ı', 'I', '..', '/', 'x y');
-    const keys = fc.oneof(fc.constantFrom(...KEYS), fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s.trim().length > 0 && !/[\u0000-\u001f\u007f\uD800-\uDFFF]/.test(s)));
+    const keys = fc.oneof(
+      fc.constantFrom(...KEYS),
+      fc.string({ minLength: 1, maxLength: 6 }).filter((s) => s.trim().length > 0 && !/[\u0000-\u001f\u007f\uD800-\uDFFF]/.test(s)),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(fc.tuple(agents, keys, fc.boolean()), { minLength: 1, maxLength: 40 }), async (writes) => {
         const g = await SemanticMemory.open();

@@ -82,7 +82,15 @@ describe('payload values JSON would change', () => {
     ['undefined', { note: undefined }, /payloads\[1\]\.note is undefined/],
     ['undefined in an array', { list: [1, undefined] }, /payloads\[1\]\.list\[1\] is undefined/],
     ['a sparse array', { list: [1, , 3] }, /payloads\[1\]\.list\[1\] is a hole/], // eslint-disable-line no-sparse-arrays
-    ['a class instance', { at: new (class Point { x = 1; })() }, /payloads\[1\]\.at is a Point/],
+    [
+      'a class instance',
+      {
+        at: new (class Point {
+          x = 1;
+        })(),
+      },
+      /payloads\[1\]\.at is a Point/,
+    ],
     ['a function', { fn: () => 1 }, /payloads\[1\]\.fn is a function/],
     ['toJSON', { v: { toJSON: () => 'x' } }, /payloads\[1\]\.v is an object with toJSON/],
     ['an odd key', { 'a b': { c: NaN } }, /payloads\[1\]\["a b"\]\.c is NaN/],
@@ -159,7 +167,10 @@ describe('one store open twice in one process', () => {
     await first.add(rows(2), { ids: ['a', 'b'] });
     const second = SemanticRoutingMemory.open({ storage, d: D });
     await expect(second).rejects.toThrow(InvalidConfigError);
-    await expect(second).rejects.toMatchObject({ field: 'name', message: expect.stringMatching(/"default" of this embedded storage is already open as a memory in this process/) });
+    await expect(second).rejects.toMatchObject({
+      field: 'name',
+      message: expect.stringMatching(/"default" of this embedded storage is already open as a memory in this process/),
+    });
     // Another store of the same storage is fine, and the first memory still works.
     const other = await SemanticRoutingMemory.open({ storage, name: 'other', d: D, K: 2, autoFitAt: 0 });
     await other.close();

@@ -97,13 +97,46 @@ describe('SemanticRoutingMemory limits', () => {
       const m = new Memory({ d: 2, K: 1, autoFitAt: 0, trainSize: 1 });
       open.push(m);
       const ids = Array.from({ length: 8 }, (_, i) => `i${i}`);
-      await m.add(ids.map((_, i) => [1, i]), { ids });
-      await expect(m.add([[1, 8], [1, 9], [1, 10]], { ids: ['a', 'b', 'c'] })).rejects.toThrow(LimitError);
-      await expect(m.add([[1, 8], [1, 9], [1, 10]], { ids: ['a', 'b', 'c'] })).rejects.toThrow(/items per memory is 11, the maximum is 10/);
+      await m.add(
+        ids.map((_, i) => [1, i]),
+        { ids },
+      );
+      await expect(
+        m.add(
+          [
+            [1, 8],
+            [1, 9],
+            [1, 10],
+          ],
+          { ids: ['a', 'b', 'c'] },
+        ),
+      ).rejects.toThrow(LimitError);
+      await expect(
+        m.add(
+          [
+            [1, 8],
+            [1, 9],
+            [1, 10],
+          ],
+          { ids: ['a', 'b', 'c'] },
+        ),
+      ).rejects.toThrow(/items per memory is 11, the maximum is 10/);
       expect(m.size).toBe(8);
       // Replacing existing ids adds nothing, so it is allowed at the limit.
-      await m.add([[1, 8], [1, 9]], { ids: ['a', 'b'] });
-      await m.add([[0, 1], [0, 2]], { ids: ['a', 'i0'] });
+      await m.add(
+        [
+          [1, 8],
+          [1, 9],
+        ],
+        { ids: ['a', 'b'] },
+      );
+      await m.add(
+        [
+          [0, 1],
+          [0, 2],
+        ],
+        { ids: ['a', 'i0'] },
+      );
       expect(m.size).toBe(10);
     } finally {
       vi.doUnmock('../../src/limits.js');
@@ -126,7 +159,9 @@ describe('SemanticMemory limits', () => {
     const g = await glossary();
     await g.memorize(make('q'.repeat(max)));
     await expect(g.memorize(make('r'.repeat(max + 1)))).rejects.toThrow(LimitExceededError);
-    await expect(g.memorize(make('r'.repeat(max + 1)))).rejects.toThrow(new RegExp(`${field === 'agentId' ? 'agentId' : field}.*length is ${max + 1}, the maximum is ${max}`));
+    await expect(g.memorize(make('r'.repeat(max + 1)))).rejects.toThrow(
+      new RegExp(`${field === 'agentId' ? 'agentId' : field}.*length is ${max + 1}, the maximum is ${max}`),
+    );
     const agent = field === 'agentId' ? 'q'.repeat(max) : 'a';
     expect(await g.entryCount(agent)).toBe(1);
   });
@@ -134,7 +169,9 @@ describe('SemanticMemory limits', () => {
   it(`aliases per entry: ${Limits.maxAliases} work, one more is refused`, async () => {
     const g = await glossary();
     await g.memorize(entry({ aliases: Array.from({ length: Limits.maxAliases }, (_, i) => `a${i}`) }));
-    await expect(g.memorize(entry({ key: 'k2', aliases: Array.from({ length: Limits.maxAliases + 1 }, (_, i) => `a${i}`) }))).rejects.toThrow(LimitExceededError);
+    await expect(g.memorize(entry({ key: 'k2', aliases: Array.from({ length: Limits.maxAliases + 1 }, (_, i) => `a${i}`) }))).rejects.toThrow(
+      LimitExceededError,
+    );
     expect(await g.entryCount('a')).toBe(1);
   });
 
@@ -156,7 +193,12 @@ describe('SemanticMemory limits', () => {
     const g = await glossary();
     const entries = Array.from({ length: Limits.maxBatchSize + 1 }, (_, i) => entry({ key: `k${i}` }));
     await expect(g.memorizeMany(entries)).rejects.toThrow(LimitExceededError);
-    await expect(g.forgetMany(entries.map((e) => e.key as string), 'a')).rejects.toThrow(LimitExceededError);
+    await expect(
+      g.forgetMany(
+        entries.map((e) => e.key as string),
+        'a',
+      ),
+    ).rejects.toThrow(LimitExceededError);
     expect(await g.entryCount('a')).toBe(0);
   });
 });

@@ -22,7 +22,10 @@ const PACKAGE_DIR = fileURLToPath(new URL('../..', import.meta.url));
 const dirs = new TempDirs();
 afterAll(() => dirs.cleanup());
 
-function start(mode: 'hold' | 'race', dir: string): { child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string>; exited: Promise<void>; stderr: () => string } {
+function start(
+  mode: 'hold' | 'race',
+  dir: string,
+): { child: ChildProcessWithoutNullStreams; lines: AsyncIterator<string>; exited: Promise<void>; stderr: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', HOLDER, mode, dir], { cwd: PACKAGE_DIR });
   let err = '';
   child.stderr.on('data', (d: Buffer) => (err += d.toString()));

@@ -28,7 +28,22 @@ const D = 6;
 const ITEMS = 12;
 
 /** A value JSON would change or cannot store. */
-const poison = fc.constantFrom<unknown>(NaN, Infinity, -Infinity, undefined, new Date(0), new Map([['a', 1]]), new Set([1]), () => 1, 10n, Symbol('s'), new (class Custom { x = 1; })(), { toJSON: () => 'x' });
+const poison = fc.constantFrom<unknown>(
+  NaN,
+  Infinity,
+  -Infinity,
+  undefined,
+  new Date(0),
+  new Map([['a', 1]]),
+  new Set([1]),
+  () => 1,
+  10n,
+  Symbol('s'),
+  new (class Custom {
+    x = 1;
+  })(),
+  { toJSON: () => 'x' },
+);
 /** A number that is not a finite float32, or not a number. */
 const badNumber = fc.constantFrom<unknown>(NaN, Infinity, -Infinity, 1e39, -3.5e38, '1', null, undefined, {}, true);
 /** Options that are not an object. */
@@ -58,7 +73,8 @@ const goodRow = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLengt
 const goodPayload = fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
 
 /** A good payload with one poisoned value at a random depth and key. */
-const poisonedPayload = fc.tuple(goodPayload, fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 3 }), fc.string({ minLength: 1, maxLength: 4 }), poison, fc.boolean())
+const poisonedPayload = fc
+  .tuple(goodPayload, fc.array(fc.string({ minLength: 1, maxLength: 4 }), { maxLength: 3 }), fc.string({ minLength: 1, maxLength: 4 }), poison, fc.boolean())
   .map(([base, path, key, bad, inArray]) => {
     let v: unknown = inArray ? [1, bad] : bad;
     for (const k of [...path].reverse()) v = withOwnKey(k, v);
@@ -71,7 +87,14 @@ const poisonedPayload = fc.tuple(goodPayload, fc.array(fc.string({ minLength: 1,
 const badRow = fc.oneof(
   fc.tuple(goodRow, fc.integer({ min: 0, max: D - 1 }), badNumber).map(([row, j, bad]) => row.map((x, i) => (i === j ? bad : x))),
   fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { maxLength: 2 * D }).filter((r) => r.length !== D),
-  fc.constantFrom<unknown>(null, 'vector', 7, {}, new Array(D), Array.from({ length: D }, () => 0)),
+  fc.constantFrom<unknown>(
+    null,
+    'vector',
+    7,
+    {},
+    new Array(D),
+    Array.from({ length: D }, () => 0),
+  ),
 );
 
 const freshIds = (n: number) => Array.from({ length: n }, (_, i) => `new-${i}`);
@@ -84,7 +107,10 @@ const srmCall: fc.Arbitrary<SrmCall> = fc.oneof(
   fc.tuple(fc.array(goodRow, { maxLength: 3 }), badRow, fc.nat()).map(([rows, bad, at]) => {
     const vectors = [...rows];
     vectors.splice(at % (rows.length + 1), 0, bad as number[]);
-    return srm({ name: `add(vectors with ${JSON.stringify(String(bad)).slice(0, 40)})`, run: (m) => m.add(vectors as number[][], { ids: freshIds(vectors.length) }) });
+    return srm({
+      name: `add(vectors with ${JSON.stringify(String(bad)).slice(0, 40)})`,
+      run: (m) => m.add(vectors as number[][], { ids: freshIds(vectors.length) }),
+    });
   }),
   fc.tuple(fc.array(goodRow, { minLength: 1, maxLength: 3 }), poisonedPayload, fc.nat()).map(([rows, bad, at]) => {
     const payloads: unknown[] = rows.map(() => ({ fine: true }));
@@ -93,7 +119,9 @@ const srmCall: fc.Arbitrary<SrmCall> = fc.oneof(
   }),
   fc.tuple(goodRow, badId).map(([row, id]) => srm({ name: `add(id ${String(id).slice(0, 20)})`, run: (m) => m.add([row], { ids: [id as string] }) })),
   fc.tuple(goodRow, badOptions).map(([row, o]) => srm({ name: `add(options ${JSON.stringify(o)})`, run: (m) => m.add([row], o as never) })),
-  fc.tuple(goodRow, badOptions).map(([row, o]) => srm({ name: 'add(onProgress not a function)', run: (m) => m.add([row], { ids: ['new-0'], onProgress: o as never }) })),
+  fc
+    .tuple(goodRow, badOptions)
+    .map(([row, o]) => srm({ name: 'add(onProgress not a function)', run: (m) => m.add([row], { ids: ['new-0'], onProgress: o as never }) })),
   goodRow.map((row) => srm({ name: 'add(duplicate ids)', run: (m) => m.add([row, row], { ids: ['dup', 'dup'] }) })),
   badRow.map((v) => srm({ name: 'query(bad vector)', run: (m) => m.query(v as number[]) })),
   fc.tuple(goodRow, badOptions).map(([row, o]) => srm({ name: `query(options ${JSON.stringify(o)})`, run: (m) => m.query(row, o as never) })),
@@ -107,21 +135,57 @@ const srmCall: fc.Arbitrary<SrmCall> = fc.oneof(
   fc.tuple(goodRow, badK).map(([row, v]) => srm({ name: `query(m ${String(v)})`, run: (m) => m.query(row, { m: v as number }) })),
   badId.map((id) => srm({ name: `has(${String(id).slice(0, 20)})`, run: (m) => m.has(id as string) })),
   fc.tuple(fc.array(goodRow, { minLength: 1, maxLength: 3 }), badId).map(([rows, id]) =>
-    srm({ name: `addAndDelete(deleteIds with ${String(id).slice(0, 20)})`, run: (m) => m.addAndDelete(rows, { ids: freshIds(rows.length), deleteIds: ['item-4', id as string] }) }),
+    srm({
+      name: `addAndDelete(deleteIds with ${String(id).slice(0, 20)})`,
+      run: (m) => m.addAndDelete(rows, { ids: freshIds(rows.length), deleteIds: ['item-4', id as string] }),
+    }),
   ),
   fc.tuple(fc.array(goodRow, { maxLength: 3 }), badRow).map(([rows, bad]) =>
-    srm({ name: 'addAndDelete(a bad vector)', run: (m) => m.addAndDelete([...rows, bad as number[]], { ids: freshIds(rows.length + 1), deleteIds: ['item-4'] }) }),
+    srm({
+      name: 'addAndDelete(a bad vector)',
+      run: (m) => m.addAndDelete([...rows, bad as number[]], { ids: freshIds(rows.length + 1), deleteIds: ['item-4'] }),
+    }),
   ),
   badOptions.map((o) => srm({ name: `addAndDelete(options ${JSON.stringify(o)})`, run: (m) => m.addAndDelete([[1, 0, 0, 0, 0, 0]], o as never) })),
-  fc.tuple(fc.array(goodRow, { minLength: 4, maxLength: 6 }), badRow).map(([rows, bad]) => srm({ name: 'fit(a bad vector)', run: (m) => m.fit([...rows, bad as number[]]) })),
-  badPageSize.map((n) => srm({ name: `items(pageSize ${String(n)})`, run: async (m) => { for await (const _page of m.items(n as number)) { /* drained */ } } })),
-  fc.oneof(badOptions, fc.constantFrom<unknown>({ deep: 'yes' }, { deep: 1 })).map((o) => srm({ name: `verify(options ${JSON.stringify(o)})`, run: (m) => m.verify(o as never) })),
+  fc
+    .tuple(fc.array(goodRow, { minLength: 4, maxLength: 6 }), badRow)
+    .map(([rows, bad]) => srm({ name: 'fit(a bad vector)', run: (m) => m.fit([...rows, bad as number[]]) })),
+  badPageSize.map((n) =>
+    srm({
+      name: `items(pageSize ${String(n)})`,
+      run: async (m) => {
+        for await (const _page of m.items(n as number)) {
+          /* drained */
+        }
+      },
+    }),
+  ),
+  fc
+    .oneof(badOptions, fc.constantFrom<unknown>({ deep: 'yes' }, { deep: 1 }))
+    .map((o) => srm({ name: `verify(options ${JSON.stringify(o)})`, run: (m) => m.verify(o as never) })),
   fc.oneof(
     badOptions.map((o) => srm({ name: `open(${JSON.stringify(o)})`, run: () => SemanticRoutingMemory.open(o as never) })),
-    fc.constant(srm({ name: 'open(the same store again)', run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, d: D }) })),
-    fc.integer({ min: 1, max: 15 }).map((autoFitAt) => srm({ name: `open(autoFitAt ${autoFitAt} < K 16)`, run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'other', d: D, K: 16, autoFitAt }) })),
-    badNumber.map((d) => srm({ name: `open(d ${String(d)})`, run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'other', d: d as number }) })),
-    fc.constant(srm({ name: 'open(d of another dimension)', run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'default', d: D + 1 }) })),
+    fc.constant(
+      srm({ name: 'open(the same store again)', run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, d: D }) }),
+    ),
+    fc.integer({ min: 1, max: 15 }).map((autoFitAt) =>
+      srm({
+        name: `open(autoFitAt ${autoFitAt} < K 16)`,
+        run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'other', d: D, K: 16, autoFitAt }),
+      }),
+    ),
+    badNumber.map((d) =>
+      srm({
+        name: `open(d ${String(d)})`,
+        run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'other', d: d as number }),
+      }),
+    ),
+    fc.constant(
+      srm({
+        name: 'open(d of another dimension)',
+        run: (_m: SemanticRoutingMemory, storage: EmbeddedStorage) => SemanticRoutingMemory.open({ storage, name: 'default', d: D + 1 }),
+      }),
+    ),
   ),
 );
 
@@ -158,25 +222,36 @@ describe('SemanticRoutingMemory: a bad input is an SRMError and changes nothing 
     await storage.close();
   });
 
-  it('holds for open, add, addAndDelete, fit, query, get, has, delete, items and verify', async () => {
-    await fc.assert(
-      fc.asyncProperty(srmCall, async (call) => {
-        const result = await outcome(() => call.run(memory, storage));
-        if (result.ok) {
-          // An open that succeeded would leave a memory behind: close it before failing the property.
-          if (result.value instanceof SemanticRoutingMemory) await result.value.close();
-          throw new Error(`${call.name} was accepted`);
-        }
-        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
-        expect(await srmSnapshot(memory, storage, probe), call.name).toBe(before);
-      }),
-      { numRuns: RUNS, seed: 23_0007 },
-    );
-  }, TIMEOUT_MS);
+  it(
+    'holds for open, add, addAndDelete, fit, query, get, has, delete, items and verify',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(srmCall, async (call) => {
+          const result = await outcome(() => call.run(memory, storage));
+          if (result.ok) {
+            // An open that succeeded would leave a memory behind: close it before failing the property.
+            if (result.value instanceof SemanticRoutingMemory) await result.value.close();
+            throw new Error(`${call.name} was accepted`);
+          }
+          expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
+          expect(await srmSnapshot(memory, storage, probe), call.name).toBe(before);
+        }),
+        { numRuns: RUNS, seed: 23_0007 },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });
 
 const AGENTS = ['support-bot', 'ops-bot'];
-const goodEntry = { key: 'JWT', value: 'JSON Web Token', agentId: AGENTS[0]!, category: 'acronym', aliases: ['json web token'], description: 'A signed token.' };
+const goodEntry = {
+  key: 'JWT',
+  value: 'JSON Web Token',
+  agentId: AGENTS[0]!,
+  category: 'acronym',
+  aliases: ['json web token'],
+  description: 'A signed token.',
+};
 /** A field of an entry and a value it must refuse. */
 const badField = fc.oneof(
   fc.tuple(fc.constantFrom('key', 'value', 'agentId'), fc.constantFrom<unknown>(undefined, null, NaN, 7, new Date(0), new Map(), ['x'], {}, '', '\uD800')),
@@ -189,25 +264,47 @@ type GlossaryCall = { name: string; run: (g: SemanticMemory) => Promise<unknown>
 const gl = (c: GlossaryCall): GlossaryCall => c;
 const glossaryCall: fc.Arbitrary<GlossaryCall> = fc.oneof(
   badField.map(([field, v]) => gl({ name: `memorize(${field}: ${String(v).slice(0, 20)})`, run: (g) => g.memorize({ ...goodEntry, [field]: v } as never) })),
-  badField.map(([field, v]) => gl({ name: `memorizeMany(one bad ${field})`, run: (g) => g.memorizeMany([{ ...goodEntry, key: 'NEW' }, { ...goodEntry, [field]: v } as never]) })),
+  badField.map(([field, v]) =>
+    gl({ name: `memorizeMany(one bad ${field})`, run: (g) => g.memorizeMany([{ ...goodEntry, key: 'NEW' }, { ...goodEntry, [field]: v } as never]) }),
+  ),
   badOptions.map((e) => gl({ name: `memorize(${JSON.stringify(e)})`, run: (g) => g.memorize(e as never) })),
-  fc.constantFrom<unknown>(undefined, null, 7, {}, ['jwt'], 'q'.repeat(65_537)).map((q) => gl({ name: `recall(query ${String(q).slice(0, 20)})`, run: (g) => g.recall(q as string, { agentId: AGENTS[0]! }) })),
+  fc
+    .constantFrom<unknown>(undefined, null, 7, {}, ['jwt'], 'q'.repeat(65_537))
+    .map((q) => gl({ name: `recall(query ${String(q).slice(0, 20)})`, run: (g) => g.recall(q as string, { agentId: AGENTS[0]! }) })),
   badOptions.map((o) => gl({ name: `recall(options ${JSON.stringify(o)})`, run: (g) => g.recall('token', o as never) })),
-  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b', '\uD800').map((a) => gl({ name: `recall(agentId ${String(a)})`, run: (g) => g.recall('token', { agentId: a as string }) })),
+  fc
+    .constantFrom<unknown>(undefined, null, '', 7, 'a::b', '\uD800')
+    .map((a) => gl({ name: `recall(agentId ${String(a)})`, run: (g) => g.recall('token', { agentId: a as string }) })),
   badK.map((k) => gl({ name: `recall(topK ${String(k)})`, run: (g) => g.recall('token', { agentId: AGENTS[0]!, topK: k as number }) })),
-  fc.constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800').map((key) => gl({ name: `forget(key ${String(key)})`, run: (g) => g.forget(key as string, AGENTS[0]!) })),
+  fc
+    .constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800')
+    .map((key) => gl({ name: `forget(key ${String(key)})`, run: (g) => g.forget(key as string, AGENTS[0]!) })),
   fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `forget(agentId ${String(a)})`, run: (g) => g.forget('JWT', a as string) })),
-  fc.constantFrom<unknown>(undefined, null, 'JWT', [7], ['JWT', null], ['JWT', '']).map((keys) => gl({ name: `forgetMany(keys ${String(keys)})`, run: (g) => g.forgetMany(keys as string[], AGENTS[0]!) })),
-  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `forgetMany(agentId ${String(a)})`, run: (g) => g.forgetMany(['JWT'], a as string) })),
-  fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b', '\uD800').map((a) => gl({ name: `listAll(agentId ${String(a)})`, run: (g) => g.listAll(a as string) })),
-  fc.constantFrom<unknown>(null, 7, {}, ['x']).map((c) => gl({ name: `listAll(category ${String(c)})`, run: (g) => g.listAll(AGENTS[0]!, { category: c as string }) })),
+  fc
+    .constantFrom<unknown>(undefined, null, 'JWT', [7], ['JWT', null], ['JWT', ''])
+    .map((keys) => gl({ name: `forgetMany(keys ${String(keys)})`, run: (g) => g.forgetMany(keys as string[], AGENTS[0]!) })),
+  fc
+    .constantFrom<unknown>(undefined, null, '', 7, 'a::b')
+    .map((a) => gl({ name: `forgetMany(agentId ${String(a)})`, run: (g) => g.forgetMany(['JWT'], a as string) })),
+  fc
+    .constantFrom<unknown>(undefined, null, '', 7, 'a::b', '\uD800')
+    .map((a) => gl({ name: `listAll(agentId ${String(a)})`, run: (g) => g.listAll(a as string) })),
+  fc
+    .constantFrom<unknown>(null, 7, {}, ['x'])
+    .map((c) => gl({ name: `listAll(category ${String(c)})`, run: (g) => g.listAll(AGENTS[0]!, { category: c as string }) })),
   fc.constantFrom<unknown>(undefined, null, '', 7, 'a::b').map((a) => gl({ name: `entryCount(agentId ${String(a)})`, run: (g) => g.entryCount(a as string) })),
-  fc.constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800').map((key) => gl({ name: `get(key ${String(key)})`, run: (g) => g.get(key as string, AGENTS[0]!) })),
+  fc
+    .constantFrom<unknown>(undefined, null, '', 7, {}, '\uD800')
+    .map((key) => gl({ name: `get(key ${String(key)})`, run: (g) => g.get(key as string, AGENTS[0]!) })),
 );
 
 async function glossarySnapshot(g: SemanticMemory): Promise<string> {
   const out: unknown[] = [];
-  for (const agentId of AGENTS) out.push(await g.entryCount(agentId), (await g.listAll(agentId)).map(({ updatedAt: _, ...e }) => e));
+  for (const agentId of AGENTS)
+    out.push(
+      await g.entryCount(agentId),
+      (await g.listAll(agentId)).map(({ updatedAt: _, ...e }) => e),
+    );
   out.push(await g.recall('json web token', { agentId: AGENTS[0]!, topK: 3 }));
   return JSON.stringify(out);
 }
@@ -225,15 +322,19 @@ describe('SemanticMemory: a bad input is an SRMError and changes nothing (proper
   });
   afterAll(() => glossary.close());
 
-  it('holds for memorize, memorizeMany, recall, forget, forgetMany, get, listAll and entryCount', async () => {
-    await fc.assert(
-      fc.asyncProperty(glossaryCall, async (call) => {
-        const result = await outcome(() => call.run(glossary));
-        if (result.ok) throw new Error(`${call.name} was accepted`);
-        expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
-        expect(await glossarySnapshot(glossary), call.name).toBe(before);
-      }),
-      { numRuns: RUNS, seed: 23_0008 },
-    );
-  }, TIMEOUT_MS);
+  it(
+    'holds for memorize, memorizeMany, recall, forget, forgetMany, get, listAll and entryCount',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(glossaryCall, async (call) => {
+          const result = await outcome(() => call.run(glossary));
+          if (result.ok) throw new Error(`${call.name} was accepted`);
+          expect(result.error, `${call.name} threw ${(result.error as Error)?.name}: ${(result.error as Error)?.message}`).toBeInstanceOf(SRMError);
+          expect(await glossarySnapshot(glossary), call.name).toBe(before);
+        }),
+        { numRuns: RUNS, seed: 23_0008 },
+      );
+    },
+    TIMEOUT_MS,
+  );
 });

@@ -32,21 +32,35 @@ type Cmd =
   | { kind: 'delete'; ids: unknown[]; ignoreMissing: boolean };
 
 const cmd: fc.Arbitrary<Cmd> = fc.oneof(
-  { weight: 5, arbitrary: fc.record({
-    kind: fc.constant('add' as const),
-    vectors: fc.array(hostileVector(D), { minLength: 0, maxLength: 4 }),
-    ids: fc.option(fc.array(hostileId, { maxLength: 4 }), { nil: undefined }),
-    payloads: fc.option(fc.array(hostilePayload, { maxLength: 4 }), { nil: undefined }),
-  }) },
+  {
+    weight: 5,
+    arbitrary: fc.record({
+      kind: fc.constant('add' as const),
+      vectors: fc.array(hostileVector(D), { minLength: 0, maxLength: 4 }),
+      ids: fc.option(fc.array(hostileId, { maxLength: 4 }), { nil: undefined }),
+      payloads: fc.option(fc.array(hostilePayload, { maxLength: 4 }), { nil: undefined }),
+    }),
+  },
   // Well-formed adds, so that the memory holds items for the reads and crosses the auto-fit.
-  { weight: 3, arbitrary: fc.integer({ min: 1, max: 12 }).chain((n) => fc.record({
-    kind: fc.constant('add' as const),
-    vectors: fc.array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: D, maxLength: D }), { minLength: n, maxLength: n }),
-    ids: fc.uniqueArray(fc.oneof(fc.constantFrom('a::b', '../x', 'a/b', 'nul\u0000id', '__proto__', 'constructor'), fc.string({ minLength: 1, maxLength: 8 })), { minLength: n, maxLength: n }),
-    payloads: fc.option(fc.array(wellFormedPayload, { minLength: n, maxLength: n }), { nil: undefined }),
-  })) },
+  {
+    weight: 3,
+    arbitrary: fc.integer({ min: 1, max: 12 }).chain((n) =>
+      fc.record({
+        kind: fc.constant('add' as const),
+        vectors: fc.array(fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: D, maxLength: D }), { minLength: n, maxLength: n }),
+        ids: fc.uniqueArray(
+          fc.oneof(fc.constantFrom('a::b', '../x', 'a/b', 'nul\u0000id', '__proto__', 'constructor'), fc.string({ minLength: 1, maxLength: 8 })),
+          { minLength: n, maxLength: n },
+        ),
+        payloads: fc.option(fc.array(wellFormedPayload, { minLength: n, maxLength: n }), { nil: undefined }),
+      }),
+    ),
+  },
   { weight: 1, arbitrary: fc.float32Array({ maxLength: 3 * D + 1 }).map((data) => ({ kind: 'addFlat' as const, data })) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('query' as const), vector: hostileVector(D), k: hostileK, filter: fc.option(hostileFilter, { nil: undefined }) }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({ kind: fc.constant('query' as const), vector: hostileVector(D), k: hostileK, filter: fc.option(hostileFilter, { nil: undefined }) }),
+  },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('get' as const), ids: fc.array(hostileId, { maxLength: 3 }), ignoreMissing: fc.boolean() }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant('has' as const), id: hostileId }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant('delete' as const), ids: fc.array(hostileId, { maxLength: 3 }), ignoreMissing: fc.boolean() }) },
@@ -63,7 +77,10 @@ async function run(memory: SemanticRoutingMemory, c: Cmd, model: Model): Promise
   switch (c.kind) {
     case 'add': {
       const o = await outcome(() =>
-        memory.add(c.vectors as number[][], { ...(c.ids ? { ids: c.ids as string[] } : {}), ...(c.payloads ? { payloads: c.payloads as Record<string, unknown>[] } : {}) }),
+        memory.add(c.vectors as number[][], {
+          ...(c.ids ? { ids: c.ids as string[] } : {}),
+          ...(c.payloads ? { payloads: c.payloads as Record<string, unknown>[] } : {}),
+        }),
       );
       expectTyped(o, `add(${c.vectors.length} vectors)`);
       if (o.ok) o.value.forEach((id, i) => model.set(id, JSON.stringify(c.payloads?.[i] ?? {})));

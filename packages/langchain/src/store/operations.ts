@@ -87,7 +87,9 @@ function checkRefresh(value: unknown, where: string): boolean | undefined {
 
 function checkValue(value: unknown, where: string): Record<string, unknown> {
   if (!isPlainObject(value)) {
-    throw new InvalidInputError(`${where}: value must be a plain object (or null to delete), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+    throw new InvalidInputError(
+      `${where}: value must be a plain object (or null to delete), got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    );
   }
   let json: string;
   try {
@@ -113,8 +115,7 @@ function prepareOne(op: unknown, i: number): PreparedOperation {
     if (op.query !== undefined && op.query !== null && typeof op.query !== 'string') {
       throw new InvalidInputError(`${where}: query must be a string, got ${typeof op.query}`);
     }
-    const filter =
-      op.filter === undefined || op.filter === null ? undefined : translateMetadataFilter(op.filter, 'value');
+    const filter = op.filter === undefined || op.filter === null ? undefined : translateMetadataFilter(op.filter, 'value');
     const query = typeof op.query === 'string' && op.query.length > 0 ? op.query : undefined;
     const refreshTtl = checkRefresh(op.refreshTtl, where);
     return { kind: 'search', prefix: [...op.namespacePrefix], filter, limit, offset, query, refreshTtl };

@@ -47,7 +47,10 @@ describe('recordPayload', () => {
   });
 
   it('orders version 1 records, which have no order, by creation time', () => {
-    const p = recordPayload({ namespace: ['a'], key: 'k', value: {}, createdAt: 5, updatedAt: 5, ttl: null, expiresAt: null, order: 9 }, { main: true, indexed: true, vectors: 1 });
+    const p = recordPayload(
+      { namespace: ['a'], key: 'k', value: {}, createdAt: 5, updatedAt: 5, ttl: null, expiresAt: null, order: 9 },
+      { main: true, indexed: true, vectors: 1 },
+    );
     expect(orderOf(p)).toBe(9);
     const { order: _order, ttl: _ttl, expiresAt: _expiresAt, ...v1 } = { ...p, v: 1 as const };
     expect(orderOf(v1)).toBe(5000);

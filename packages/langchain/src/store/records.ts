@@ -66,7 +66,9 @@ export function mainRecordId(namespace: readonly string[], key: string): string 
 
 /** {@link mainRecordId} from an already encoded namespace. */
 export function mainRecordIdOf(encodedNamespace: string, key: string): string {
-  return createHash('sha256').update(JSON.stringify([encodedNamespace, key])).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify([encodedNamespace, key]))
+    .digest('hex');
 }
 
 /** The id of the `i`-th (1-based) extra record of an item. */
@@ -130,7 +132,10 @@ export function toItem(payload: StoreRecordPayload): Item {
 export function readPayload(item: PayloadItem): StoreRecordPayload {
   const p = item.payload as Partial<StoreRecordPayload>;
   if (!READABLE_RECORD_VERSIONS.includes(p.v as number) || typeof p.ns !== 'string' || typeof p.key !== 'string') {
-    throw new CorruptDataError(`SRMStore record ${item.id}`, `unknown record layout (v=${JSON.stringify(p.v)}); this release reads v=${READABLE_RECORD_VERSIONS.join(', ')} and writes v=${RECORD_FORMAT_VERSION}`);
+    throw new CorruptDataError(
+      `SRMStore record ${item.id}`,
+      `unknown record layout (v=${JSON.stringify(p.v)}); this release reads v=${READABLE_RECORD_VERSIONS.join(', ')} and writes v=${RECORD_FORMAT_VERSION}`,
+    );
   }
   return p as StoreRecordPayload;
 }

@@ -55,4 +55,3 @@ export async function rankItems(memory: SemanticRoutingMemory, queryVector: Floa
     k = Math.min(Limits.maxK, k * 2);
   }
 }
-

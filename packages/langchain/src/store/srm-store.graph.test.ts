@@ -50,10 +50,7 @@ describe('SRMStore in graph.compile({ store })', () => {
     const batchSpy = vi.spyOn(store, 'batch');
     const graph = buildGraph(store);
 
-    const first = await graph.invoke(
-      { userId: 'alice', message: 'I drink espresso every morning' },
-      { configurable: { thread_id: 'thread-1' } },
-    );
+    const first = await graph.invoke({ userId: 'alice', message: 'I drink espresso every morning' }, { configurable: { thread_id: 'thread-1' } });
     expect(first.seenBefore).toBe(false);
 
     await graph.invoke({ userId: 'alice', message: 'My dog is called Rex' }, { configurable: { thread_id: 'thread-2' } });

@@ -38,7 +38,7 @@ afterAll(() => {
 const BAD_NAMESPACES: unknown[] = [[], [''], ['a', ''], ['a.b'], ['langgraph', 'x'], [1], ['ok', null], 'users', null];
 
 describe('bad namespaces', () => {
-  it('throw LangGraph\'s InvalidNamespaceError wherever InMemoryStore throws it, also an SRMError', async () => {
+  it("throw LangGraph's InvalidNamespaceError wherever InMemoryStore throws it, also an SRMError", async () => {
     const ours = store();
     const theirs = new InMemoryStore();
     for (const ns of BAD_NAMESPACES.filter(Array.isArray)) {
@@ -51,7 +51,7 @@ describe('bad namespaces', () => {
     expect((await ours.memory()).size).toBe(0);
   });
 
-  it('are one error that is LangGraph\'s class, SRMError and InvalidInputError, with our code and LangGraph\'s name', async () => {
+  it("are one error that is LangGraph's class, SRMError and InvalidInputError, with our code and LangGraph's name", async () => {
     const ours = store();
     const err = await ours.put(['a.b'], 'k', { text: 'x' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SRMInvalidNamespaceError);
@@ -87,7 +87,8 @@ describe('exact score ties', () => {
     expect(expected).toEqual(keys);
     expect((await ours.search(['docs'], { query: 'the same words', limit: 8 })).map((it) => it.key)).toEqual(keys);
     const pages = [];
-    for (let offset = 0; offset < 8; offset += 3) pages.push(...(await ours.search(['docs'], { query: 'the same words', limit: Math.min(3, 8 - offset), offset })).map((it) => it.key));
+    for (let offset = 0; offset < 8; offset += 3)
+      pages.push(...(await ours.search(['docs'], { query: 'the same words', limit: Math.min(3, 8 - offset), offset })).map((it) => it.key));
     expect(pages).toEqual(keys);
     // Overwriting an item keeps its place, as a Map keeps a key's.
     await ours.put(['docs'], 'c', { text: 'the same words' });
@@ -143,7 +144,12 @@ describe('the bound on one put', () => {
     // The reliability report's case: a 0.4 MB value indexed on 200 texts (80 MB of records).
     const big = { blob: 'x'.repeat(400_000), tags: Array.from({ length: 200 }, (_, i) => `tag ${i}`) };
     await expect(ours.put(['docs'], 'k', big)).rejects.toThrow(LimitExceededError);
-    await expect(ours.batch([{ namespace: ['docs'], key: 'other', value: { tags: ['fine'] } }, { namespace: ['docs'], key: 'k', value: big }])).rejects.toThrow(/operation 1/);
+    await expect(
+      ours.batch([
+        { namespace: ['docs'], key: 'other', value: { tags: ['fine'] } },
+        { namespace: ['docs'], key: 'k', value: big },
+      ]),
+    ).rejects.toThrow(/operation 1/);
     expect(embed).not.toHaveBeenCalled();
     expect(await ours.get(['docs'], 'k')).toMatchObject({ value: { tags: ['kept'] } });
     expect(await ours.get(['docs'], 'other')).toBeNull();

@@ -213,20 +213,9 @@ describe('search', () => {
 });
 
 describe('namespace isolation', () => {
-  const adversarial: string[][] = [
-    ['a'],
-    ['a:b'],
-    ['a', 'b'],
-    ['ab'],
-    ['a/b'],
-    ['a', '/b'],
-    ['a","b'],
-    ['a\\', 'b'],
-    ['a', 'b', 'c'],
-    ['*'],
-  ];
+  const adversarial: string[][] = [['a'], ['a:b'], ['a', 'b'], ['ab'], ['a/b'], ['a', '/b'], ['a","b'], ['a\\', 'b'], ['a', 'b', 'c'], ['*']];
 
-  it('never lets one namespace read another\'s items', async () => {
+  it("never lets one namespace read another's items", async () => {
     const store = semanticStore();
     for (const ns of adversarial) await store.put(ns, 'secret', { text: `secret of ${JSON.stringify(ns)}`, owner: JSON.stringify(ns) });
     for (const ns of adversarial) {
@@ -355,9 +344,7 @@ describe('batch', () => {
         { namespacePrefix: ['ns'], filter: 42 as never, limit: 10, offset: 0 },
       ]),
     ).rejects.toThrow(InvalidInputError);
-    await expect(store.batch([{ namespace: ['ns'], key: 'a', value: { text: 'espresso' } }, { bogus: true } as never])).rejects.toThrow(
-      /operation 1/,
-    );
+    await expect(store.batch([{ namespace: ['ns'], key: 'a', value: { text: 'espresso' } }, { bogus: true } as never])).rejects.toThrow(/operation 1/);
     expect((await store.memory()).size).toBe(0);
   });
 
@@ -371,7 +358,7 @@ describe('batch', () => {
     expect(await store.get(['ns'], 'kept')).not.toBeNull();
   });
 
-  it('serves concurrent operations through LangGraph\'s AsyncBatchedStore', async () => {
+  it("serves concurrent operations through LangGraph's AsyncBatchedStore", async () => {
     const store = semanticStore();
     const batched = new AsyncBatchedStore(store);
     batched.start();
@@ -392,7 +379,7 @@ describe('batch', () => {
 });
 
 describe('agreement with InMemoryStore', () => {
-  it('gets, lists and filters like LangGraph\'s own store', async () => {
+  it("gets, lists and filters like LangGraph's own store", async () => {
     const ours = plainStore();
     const theirs = new InMemoryStore();
     const writes: [string[], string, Record<string, unknown>][] = [

@@ -68,7 +68,6 @@ export type SRMPutOperation = PutOperation & { ttl?: number | null };
 /** Name of the store's memory inside its backend, unless `name` is given. */
 export const DEFAULT_STORE_NAME = 'langgraph-store';
 
-
 type ResultValue = Item | SearchItem[] | string[][] | null | undefined;
 
 /**
@@ -141,7 +140,8 @@ export class SRMStore extends BaseStore {
       this.indexConfig_ = { ...index, fields: [...fields] };
     }
     this.ttl = resolveTtlConfig(options.ttl);
-    if (options.clock !== undefined && typeof options.clock !== 'function') throw new InvalidConfigError('clock', 'expected a function returning ms since the epoch');
+    if (options.clock !== undefined && typeof options.clock !== 'function')
+      throw new InvalidConfigError('clock', 'expected a function returning ms since the epoch');
     this.clock = options.clock ?? Date.now;
     // Without an index every vector is the placeholder, so one dimension is enough.
     this.d = index?.dims ?? 1;
@@ -151,7 +151,10 @@ export class SRMStore extends BaseStore {
     this.ownsMemory = options.memory === undefined;
     if (options.memory) {
       if (options.memory.config.d !== this.d) {
-        throw new InvalidConfigError('memory', `the memory has d=${options.memory.config.d}, the store needs d=${this.d}${index ? ' (index.dims)' : ' (no index)'}`);
+        throw new InvalidConfigError(
+          'memory',
+          `the memory has d=${options.memory.config.d}, the store needs d=${this.d}${index ? ' (index.dims)' : ' (no index)'}`,
+        );
       }
       this.memoryPromise = Promise.resolve(options.memory);
     }
@@ -260,7 +263,10 @@ export class SRMStore extends BaseStore {
       }
     }
     if (expired.length === 0) return 0;
-    await memory.delete(expired.flatMap(({ id, p }) => recordIdsOf(id, p)), { ignoreMissing: true });
+    await memory.delete(
+      expired.flatMap(({ id, p }) => recordIdsOf(id, p)),
+      { ignoreMissing: true },
+    );
     for (const { p } of expired) this.namespaces?.remove(p.ns, p.expiresAt ?? null);
     return expired.length;
   }
@@ -272,7 +278,13 @@ export class SRMStore extends BaseStore {
    * @throws SRMInvalidNamespaceError (LangGraph's InvalidNamespaceError) for a bad namespace;
    *   InvalidInputError for a bad key, value or ttl; LimitExceededError past `MAX_PUT_BYTES`.
    */
-  override async put(namespace: string[], key: string, value: Record<string, unknown>, index?: false | string[], options?: { ttl?: number | null }): Promise<void> {
+  override async put(
+    namespace: string[],
+    key: string,
+    value: Record<string, unknown>,
+    index?: false | string[],
+    options?: { ttl?: number | null },
+  ): Promise<void> {
     validateWriteNamespace(namespace);
     const op: SRMPutOperation = { namespace, key, value, index };
     if (options?.ttl !== undefined) op.ttl = options.ttl;
@@ -406,7 +418,10 @@ export class SRMStore extends BaseStore {
       const p = readPayload(r);
       return { ...p, expiresAt: expiryOf(p.ttl ?? null, now) };
     });
-    await memory.add(records.map((r) => r.vector), { ids: records.map((r) => r.id), payloads });
+    await memory.add(
+      records.map((r) => r.vector),
+      { ids: records.map((r) => r.id), payloads },
+    );
     for (const p of targets) {
       this.namespaces?.remove(p.ns, p.expiresAt ?? null);
       this.namespaces?.add(p.ns, expiryOf(p.ttl ?? null, now));
@@ -453,7 +468,10 @@ export class SRMStore extends BaseStore {
     const ranked = await rankItems(memory, queryVector, indexedScope, want);
     const page = ranked.slice(op.offset, want);
     // Read the value from the main record: it is the authority for the item.
-    const mains = await memory.get(page.map((r) => r.id), { ignoreMissing: true });
+    const mains = await memory.get(
+      page.map((r) => r.id),
+      { ignoreMissing: true },
+    );
     const found: { p: StoreRecordPayload; score: number | undefined }[] = [];
     page.forEach((r, i) => {
       if (mains[i]) found.push({ p: readPayload(mains[i]!), score: r.score });
@@ -464,7 +482,12 @@ export class SRMStore extends BaseStore {
       const skip = Math.max(0, op.offset - ranked.length);
       for (const p of unscored.slice(skip, skip + op.limit - found.length)) found.push({ p, score: undefined });
     }
-    await this.refresh(memory, found.map((f) => f.p), op.refreshTtl, now);
+    await this.refresh(
+      memory,
+      found.map((f) => f.p),
+      op.refreshTtl,
+      now,
+    );
     return found.map(({ p, score }) => ({ ...toItem(p), score }));
   }
 

@@ -19,7 +19,11 @@ const dirs: string[] = [];
 /** A store whose clock the test moves; `advance(minutes)` moves it. */
 function clockedStore(options: SRMStoreOptions = {}) {
   const clock = { now: Date.UTC(2026, 0, 1) };
-  const store = new SRMStore({ index: { dims: 8, embeddings: new SyntheticEmbeddings({ vectorSize: 8 }), fields: ['text'] }, clock: () => clock.now, ...options });
+  const store = new SRMStore({
+    index: { dims: 8, embeddings: new SyntheticEmbeddings({ vectorSize: 8 }), fields: ['text'] },
+    clock: () => clock.now,
+    ...options,
+  });
   open.push(store);
   return { store, clock, advance: (minutes: number) => void (clock.now += minutes * MINUTE) };
 }
@@ -96,7 +100,7 @@ describe('TTL', () => {
     expect((await visible(store, 'got')).get).toBe(false);
   });
 
-  it('follows a read\'s refreshTtl over refreshOnRead, both ways', async () => {
+  it("follows a read's refreshTtl over refreshOnRead, both ways", async () => {
     const { store, advance } = clockedStore({ ttl: { defaultTtl: 10, refreshOnRead: false } });
     await store.put(['users', 'alice'], 'a', { text: 'note a' });
     await store.put(['users', 'alice'], 'b', { text: 'note b' });
@@ -119,11 +123,17 @@ describe('TTL', () => {
     await store.put(['users', 'alice'], 'a', { text: 'note a' }, undefined, { ttl: 5 });
     await store.put(['users', 'alice'], 'b', { text: 'note b' }, undefined, { ttl: 20 });
     await store.put(['users', 'bob'], 'c', { text: 'note c' }, undefined, { ttl: 5 });
-    expect(await store.listNamespaces()).toEqual([['users', 'alice'], ['users', 'bob']]);
+    expect(await store.listNamespaces()).toEqual([
+      ['users', 'alice'],
+      ['users', 'bob'],
+    ]);
     advance(6);
     expect(await store.listNamespaces()).toEqual([['users', 'alice']]);
     await store.put(['users', 'bob'], 'c', { text: 'note c again' }); // overwriting an expired item revives the namespace
-    expect(await store.listNamespaces()).toEqual([['users', 'alice'], ['users', 'bob']]);
+    expect(await store.listNamespaces()).toEqual([
+      ['users', 'alice'],
+      ['users', 'bob'],
+    ]);
     advance(15);
     expect(await store.listNamespaces()).toEqual([['users', 'bob']]);
     expect(await store.sweepExpiredItems()).toBe(2);
@@ -168,7 +178,14 @@ describe('TTL', () => {
   });
 
   it('rejects bad TTL options and a bad per-put ttl, changing nothing', async () => {
-    for (const ttl of [{ defaultTtl: 0 }, { defaultTtl: -1 }, { defaultTtl: Number.NaN }, { sweepIntervalMinutes: Infinity }, { refreshOnRead: 'yes' }, 'ten']) {
+    for (const ttl of [
+      { defaultTtl: 0 },
+      { defaultTtl: -1 },
+      { defaultTtl: Number.NaN },
+      { sweepIntervalMinutes: Infinity },
+      { refreshOnRead: 'yes' },
+      'ten',
+    ]) {
       expect(() => new SRMStore({ ttl: ttl as never })).toThrow(InvalidConfigError);
     }
     const { store } = clockedStore();

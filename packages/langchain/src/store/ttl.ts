@@ -83,5 +83,10 @@ export function isExpired(expiresAt: number | null, now: number): boolean {
 
 /** The payload filter "not expired at `now`", for records whose `expiresAt` is absent, null or a time. */
 export function liveAt(now: number): PayloadFilter {
-  return { or: [{ field: 'expiresAt', op: 'exists', value: false }, { field: 'expiresAt', op: 'gt', value: now }] };
+  return {
+    or: [
+      { field: 'expiresAt', op: 'exists', value: false },
+      { field: 'expiresAt', op: 'gt', value: now },
+    ],
+  };
 }

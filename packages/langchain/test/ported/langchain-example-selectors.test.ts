@@ -12,7 +12,11 @@ import { SRMVectorStore } from '../../src/vectorstore.js';
 
 const open: SRMVectorStore[] = [];
 async function greetings(): Promise<SRMVectorStore> {
-  const s = await SRMVectorStore.fromTexts(['Hello world', 'Bye bye', 'hello nice world', 'bye', 'hi'], [{ id: 2 }, { id: 1 }, { id: 3 }, { id: 4 }, { id: 5 }], new FakeEmbeddings());
+  const s = await SRMVectorStore.fromTexts(
+    ['Hello world', 'Bye bye', 'hello nice world', 'bye', 'hi'],
+    [{ id: 2 }, { id: 1 }, { id: 3 }, { id: 4 }, { id: 5 }],
+    new FakeEmbeddings(),
+  );
   open.push(s);
   return s;
 }

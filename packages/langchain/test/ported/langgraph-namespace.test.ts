@@ -24,19 +24,64 @@ describe('SRMStore namespaces (LangGraph namespace.test.ts)', () => {
   }
 
   it('lists by prefix, suffix, both, maxDepth, limit and offset', async () => {
-    await putAll([['a', 'b', 'c'], ['a', 'b', 'd', 'e'], ['a', 'b', 'd', 'i'], ['a', 'b', 'f'], ['a', 'c', 'f'], ['b', 'a', 'f'], ['users', '123'], ['users', '456', 'settings'], ['admin', 'users', '789']]);
-    const underAB = [['a', 'b', 'c'], ['a', 'b', 'd', 'e'], ['a', 'b', 'd', 'i'], ['a', 'b', 'f']];
+    await putAll([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'd', 'e'],
+      ['a', 'b', 'd', 'i'],
+      ['a', 'b', 'f'],
+      ['a', 'c', 'f'],
+      ['b', 'a', 'f'],
+      ['users', '123'],
+      ['users', '456', 'settings'],
+      ['admin', 'users', '789'],
+    ]);
+    const underAB = [
+      ['a', 'b', 'c'],
+      ['a', 'b', 'd', 'e'],
+      ['a', 'b', 'd', 'i'],
+      ['a', 'b', 'f'],
+    ];
     expect(sorted(await store.listNamespaces({ prefix: ['a', 'b'] }))).toEqual(sorted(underAB));
-    expect(sorted(await store.listNamespaces({ suffix: ['f'] }))).toEqual(sorted([['a', 'b', 'f'], ['a', 'c', 'f'], ['b', 'a', 'f']]));
-    expect(sorted(await store.listNamespaces({ prefix: ['a'], suffix: ['f'] }))).toEqual(sorted([['a', 'b', 'f'], ['a', 'c', 'f']]));
-    expect(sorted(await store.listNamespaces({ prefix: ['a', 'b'], maxDepth: 3 }))).toEqual(sorted([['a', 'b', 'c'], ['a', 'b', 'd'], ['a', 'b', 'f']]));
+    expect(sorted(await store.listNamespaces({ suffix: ['f'] }))).toEqual(
+      sorted([
+        ['a', 'b', 'f'],
+        ['a', 'c', 'f'],
+        ['b', 'a', 'f'],
+      ]),
+    );
+    expect(sorted(await store.listNamespaces({ prefix: ['a'], suffix: ['f'] }))).toEqual(
+      sorted([
+        ['a', 'b', 'f'],
+        ['a', 'c', 'f'],
+      ]),
+    );
+    expect(sorted(await store.listNamespaces({ prefix: ['a', 'b'], maxDepth: 3 }))).toEqual(
+      sorted([
+        ['a', 'b', 'c'],
+        ['a', 'b', 'd'],
+        ['a', 'b', 'f'],
+      ]),
+    );
     expect(await store.listNamespaces({ prefix: ['a', 'b'], limit: 2 })).toEqual(underAB.slice(0, 2));
     expect(await store.listNamespaces({ prefix: ['a', 'b'], offset: 2 })).toEqual(underAB.slice(2));
   });
 
   it('matches "*" as any one label in prefixes and suffixes', async () => {
-    await putAll([['users', '123'], ['users', '456'], ['users', '789', 'settings'], ['admin', 'users', '789'], ['guests', '123'], ['guests', '456', 'preferences']]);
-    expect(sorted(await store.listNamespaces({ prefix: ['users', '*'] }))).toEqual(sorted([['users', '123'], ['users', '456'], ['users', '789', 'settings']]));
+    await putAll([
+      ['users', '123'],
+      ['users', '456'],
+      ['users', '789', 'settings'],
+      ['admin', 'users', '789'],
+      ['guests', '123'],
+      ['guests', '456', 'preferences'],
+    ]);
+    expect(sorted(await store.listNamespaces({ prefix: ['users', '*'] }))).toEqual(
+      sorted([
+        ['users', '123'],
+        ['users', '456'],
+        ['users', '789', 'settings'],
+      ]),
+    );
     expect(await store.listNamespaces({ suffix: ['*', 'preferences'] })).toEqual([['guests', '456', 'preferences']]);
     expect(await store.listNamespaces({ prefix: ['*', 'users'], suffix: ['*', 'settings'] })).toEqual([]);
     await store.put(['admin', 'users', 'settings', '789'], 'foo', { data: 'some_val' });
@@ -46,13 +91,27 @@ describe('SRMStore namespaces (LangGraph namespace.test.ts)', () => {
   it('pages through 20 namespaces in order', async () => {
     for (let i = 0; i < 20; i += 1) await store.put(['namespace', `sub_${padded(i)}`], `id_${padded(i)}`, { data: `value_${padded(i)}` });
     for (const offset of [0, 5, 15]) {
-      expect(await store.listNamespaces({ prefix: ['namespace'], limit: 5, offset })).toEqual(Array.from({ length: 5 }, (_, i) => ['namespace', `sub_${padded(i + offset)}`]));
+      expect(await store.listNamespaces({ prefix: ['namespace'], limit: 5, offset })).toEqual(
+        Array.from({ length: 5 }, (_, i) => ['namespace', `sub_${padded(i + offset)}`]),
+      );
     }
   });
 
   it('truncates to maxDepth', async () => {
-    await putAll([['a', 'b', 'c', 'd'], ['a', 'b', 'c', 'e'], ['a', 'b', 'f'], ['a', 'g'], ['h', 'i', 'j', 'k']]);
-    expect(sorted(await store.listNamespaces({ maxDepth: 2 }))).toEqual(sorted([['a', 'b'], ['a', 'g'], ['h', 'i']]));
+    await putAll([
+      ['a', 'b', 'c', 'd'],
+      ['a', 'b', 'c', 'e'],
+      ['a', 'b', 'f'],
+      ['a', 'g'],
+      ['h', 'i', 'j', 'k'],
+    ]);
+    expect(sorted(await store.listNamespaces({ maxDepth: 2 }))).toEqual(
+      sorted([
+        ['a', 'b'],
+        ['a', 'g'],
+        ['h', 'i'],
+      ]),
+    );
   });
 
   it('lists nothing in an empty store', async () => {

@@ -43,7 +43,13 @@ describe('SRMStore (LangGraph store.test.ts, InMemoryStore cases)', () => {
 
   it('gets an item with its dates', async () => {
     await store.put(['test'], '123', { value: 1 });
-    expect(await store.get(['test'], '123')).toEqual({ value: { value: 1 }, key: '123', namespace: ['test'], createdAt: expect.any(Date), updatedAt: expect.any(Date) });
+    expect(await store.get(['test'], '123')).toEqual({
+      value: { value: 1 },
+      key: '123',
+      namespace: ['test'],
+      createdAt: expect.any(Date),
+      updatedAt: expect.any(Date),
+    });
   });
 
   it('searches a namespace', async () => {
@@ -53,7 +59,10 @@ describe('SRMStore (LangGraph store.test.ts, InMemoryStore cases)', () => {
     expect(result).toHaveLength(2);
     // Difference: without a query, items come newest first (PostgresStore's order), ties in insertion order;
     // InMemoryStore returns insertion order. Both puts here may share a millisecond, so check the set.
-    expect(result.map((r) => [r.key, r.value, r.namespace]).sort()).toEqual([['123', { value: 1 }, ['test']], ['456', { value: 2 }, ['test']]]);
+    expect(result.map((r) => [r.key, r.value, r.namespace]).sort()).toEqual([
+      ['123', { value: 1 }, ['test']],
+      ['456', { value: 2 }, ['test']],
+    ]);
   });
 
   it('puts an item', async () => {
@@ -71,9 +80,19 @@ describe('SRMStore (LangGraph store.test.ts, InMemoryStore cases)', () => {
     await store.put(['a', 'b', 'c'], '1', { value: 1 });
     await store.put(['a', 'b', 'd'], '2', { value: 2 });
     await store.put(['x', 'y', 'z'], '3', { value: 3 });
-    expect(await store.listNamespaces({})).toEqual([['a', 'b', 'c'], ['a', 'b', 'd'], ['x', 'y', 'z']]);
-    expect(await store.listNamespaces({ prefix: ['a'] })).toEqual([['a', 'b', 'c'], ['a', 'b', 'd']]);
-    expect(await store.listNamespaces({ maxDepth: 2 })).toEqual([['a', 'b'], ['x', 'y']]);
+    expect(await store.listNamespaces({})).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'd'],
+      ['x', 'y', 'z'],
+    ]);
+    expect(await store.listNamespaces({ prefix: ['a'] })).toEqual([
+      ['a', 'b', 'c'],
+      ['a', 'b', 'd'],
+    ]);
+    expect(await store.listNamespaces({ maxDepth: 2 })).toEqual([
+      ['a', 'b'],
+      ['x', 'y'],
+    ]);
   });
 
   it('blocks invalid namespaces in put', async () => {

@@ -72,7 +72,10 @@ describe('SRMStore vector search (LangGraph vector.test.ts)', () => {
     await s.put(['test'], 'doc1', { text: 'new text about dogs' });
     await s.put(['test'], 'doc2', { text: 'new text about dogs' }, false);
     const results = await s.search(['test'], { query: 'new text about dogs', limit: 3 });
-    expect(results.map((r) => [r.key, r.score === undefined])).toEqual([['doc1', false], ['doc2', true]]);
+    expect(results.map((r) => [r.key, r.score === undefined])).toEqual([
+      ['doc1', false],
+      ['doc2', true],
+    ]);
   });
 
   it('combines vector search with filters', async () => {

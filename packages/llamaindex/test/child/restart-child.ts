@@ -16,7 +16,8 @@ Settings.embedModel = new WordHashEmbedding();
 const storage = how.endsWith('storage') ? await EmbeddedStorage.open(dir) : undefined;
 const where = storage ? { storage, name: 'dictionary' } : { path: dir };
 // The app's own memory needs d to be created; reopened, it reads d from the store.
-const memory = how === 'memory' ? await SemanticRoutingMemory.open(mode === 'index' ? { path: dir, d: WordHashEmbedding.dimensions } : { path: dir }) : undefined;
+const memory =
+  how === 'memory' ? await SemanticRoutingMemory.open(mode === 'index' ? { path: dir, d: WordHashEmbedding.dimensions } : { path: dir }) : undefined;
 const store = memory ? new SRMVectorStore({ memory }) : how.startsWith('open') ? await SRMVectorStore.open(where) : new SRMVectorStore(where);
 let index: VectorStoreIndex;
 if (mode === 'index') {

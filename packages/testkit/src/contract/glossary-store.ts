@@ -19,7 +19,9 @@ const f32 = Math.fround;
 
 /** A stored entry with float32-exact weights (what every backend keeps). */
 function entry(agentId: string, key: string, terms: Record<number, number>, over: Partial<StoredGlossaryEntry> = {}): StoredGlossaryEntry {
-  const indices = Object.keys(terms).map(Number).sort((a, b) => a - b);
+  const indices = Object.keys(terms)
+    .map(Number)
+    .sort((a, b) => a - b);
   return {
     // A UUID-shaped id derived from agent and key, so that Qdrant (UUID point ids) can run the suite.
     id: fakeUuid(`${agentId}::${key.toLowerCase()}`),
@@ -74,7 +76,9 @@ function expectedHits(all: readonly StoredGlossaryEntry[], query: SparseVector, 
 }
 
 const q = (terms: Record<number, number>): SparseVector => {
-  const indices = Object.keys(terms).map(Number).sort((a, b) => a - b);
+  const indices = Object.keys(terms)
+    .map(Number)
+    .sort((a, b) => a - b);
   return { indices, values: indices.map((t) => terms[t]!) };
 };
 

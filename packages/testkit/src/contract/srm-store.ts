@@ -6,7 +6,17 @@
  * tests; any other backend's tests can run it the same way.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ClosedError, DimensionMismatchError, InvalidInputError, SRMError, matchesFilter, normalizeFilter, type FilterInput, type Payload, type StorageBackend } from '@srm/core';
+import {
+  ClosedError,
+  DimensionMismatchError,
+  InvalidInputError,
+  SRMError,
+  matchesFilter,
+  normalizeFilter,
+  type FilterInput,
+  type Payload,
+  type StorageBackend,
+} from '@srm/core';
 import type { SRMRecord, SRMItemStore, SRMItemStoreSpec } from '@srm/core/storage';
 
 /**
@@ -185,7 +195,9 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
       it('round-trips awkward ids and payloads unchanged', async () => {
         const store = await openStore();
         const ids = ['a::b', 'x/../y', 'nul\u0000inside', 'émoji 🙂', ' ', '"quoted"'];
-        const payload = JSON.parse('{"__proto__": {"polluted": true}, "constructor": "c", "nested": {"list": [1, "two", null]}, "text": "line\\nbreak \\u0001"}') as Record<string, unknown>;
+        const payload = JSON.parse(
+          '{"__proto__": {"polluted": true}, "constructor": "c", "nested": {"list": [1, "two", null]}, "text": "line\\nbreak \\u0001"}',
+        ) as Record<string, unknown>;
         await store.write({ upserts: ids.map((id, i) => record(i, { id, payload })) });
         const views = await store.fetchIds(ids, { id: true, payload: true });
         expect(views.map((v) => v?.id)).toEqual(ids);
@@ -468,7 +480,11 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
         const pages = await collect(store.scan({ id: true, payload: true }, { filter: { tag: 'even' }, pageSize: 7 }));
         expect(pages.every((p) => p.length > 0 && p.length <= 7)).toBe(true);
         const views = pages.flat();
-        expect(views.map((v) => v.slot)).toEqual(records(0, 45).filter((r) => r.slot % 2 === 0).map((r) => r.slot));
+        expect(views.map((v) => v.slot)).toEqual(
+          records(0, 45)
+            .filter((r) => r.slot % 2 === 0)
+            .map((r) => r.slot),
+        );
         expect(views[1]).toEqual({ slot: 2, id: 'item-2', payload: { n: 2, tag: 'even' } });
         const bare = (await collect(store.scan({}, { filter: { tag: 'odd' } }))).flat();
         expect(bare[0]).toEqual({ slot: 1 });

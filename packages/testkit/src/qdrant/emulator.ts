@@ -147,11 +147,7 @@ function matchCondition(p: Point, c: any): boolean {
       const r = c.range;
       return vs.some(
         (v) =>
-          typeof v === 'number' &&
-          (r.gt == null || v > r.gt) &&
-          (r.gte == null || v >= r.gte) &&
-          (r.lt == null || v < r.lt) &&
-          (r.lte == null || v <= r.lte),
+          typeof v === 'number' && (r.gt == null || v > r.gt) && (r.gte == null || v >= r.gte) && (r.lt == null || v < r.lt) && (r.lte == null || v <= r.lte),
       );
     }
   }
@@ -169,9 +165,7 @@ function matchFilter(p: Point, f: any): boolean {
   const should = asList(f.should);
   const mustNot = asList(f.must_not);
   return (
-    must.every((c) => matchCondition(p, c)) &&
-    (should.length === 0 || should.some((c) => matchCondition(p, c))) &&
-    !mustNot.some((c) => matchCondition(p, c))
+    must.every((c) => matchCondition(p, c)) && (should.length === 0 || should.some((c) => matchCondition(p, c))) && !mustNot.some((c) => matchCondition(p, c))
   );
 }
 

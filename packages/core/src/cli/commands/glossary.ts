@@ -21,7 +21,10 @@ export async function glossaryCommand(argv: readonly string[], io: CliIo): Promi
   }
   if (sub === 'list') return list(rest, io);
   if (sub === 'recall') return recall(rest, io);
-  throw new UsageError(sub === undefined ? 'missing the glossary subcommand (list or recall)' : `unknown glossary subcommand ${JSON.stringify(sub)}`, GLOSSARY_USAGE);
+  throw new UsageError(
+    sub === undefined ? 'missing the glossary subcommand (list or recall)' : `unknown glossary subcommand ${JSON.stringify(sub)}`,
+    GLOSSARY_USAGE,
+  );
 }
 
 async function list(argv: readonly string[], io: CliIo): Promise<number> {
@@ -38,12 +41,15 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
     try {
       const entries = await glossary.listAll(agent, category === undefined ? {} : { category });
       if (args.values.json) io.stdout(json(entries));
-      else if (entries.length === 0) io.stdout(`no entries for agent ${JSON.stringify(agent)}${category !== undefined ? ` in category ${JSON.stringify(category)}` : ''}\n`);
+      else if (entries.length === 0)
+        io.stdout(`no entries for agent ${JSON.stringify(agent)}${category !== undefined ? ` in category ${JSON.stringify(category)}` : ''}\n`);
       else {
-        io.stdout(table([
-          ['key', 'category', 'aliases', 'value'],
-          ...entries.map((e) => [e.key, e.category, truncate(e.aliases.join(', '), 30), truncate(e.value, 80)]),
-        ]));
+        io.stdout(
+          table([
+            ['key', 'category', 'aliases', 'value'],
+            ...entries.map((e) => [e.key, e.category, truncate(e.aliases.join(', '), 30), truncate(e.value, 80)]),
+          ]),
+        );
         io.stdout(`${entries.length} entries\n`);
       }
       return 0;
@@ -56,11 +62,16 @@ async function list(argv: readonly string[], io: CliIo): Promise<number> {
 }
 
 async function recall(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommand(argv, {
-    ...COMMON,
-    'top-k': { type: 'string' },
-    'min-relevance': { type: 'string' },
-  }, GLOSSARY_USAGE, { min: 2, max: 2 });
+  const args = parseCommand(
+    argv,
+    {
+      ...COMMON,
+      'top-k': { type: 'string' },
+      'min-relevance': { type: 'string' },
+    },
+    GLOSSARY_USAGE,
+    { min: 2, max: 2 },
+  );
   if (args.help) {
     io.stdout(GLOSSARY_USAGE);
     return 0;
@@ -77,7 +88,10 @@ async function recall(argv: readonly string[], io: CliIo): Promise<number> {
       const hits = await glossary.recall(query, { agentId: agent, topK, withRelevance: true, ...(minRelevance !== undefined ? { minRelevance } : {}) });
       if (args.values.json) io.stdout(json(hits));
       else if (hits.length === 0) io.stdout('no matching entries\n');
-      else io.stdout(table([['score', 'relevance', 'key', 'value'], ...hits.map((h) => [fixed(h.score, 3), fixed(h.relevance, 3), h.key, truncate(h.value, 80)])]));
+      else
+        io.stdout(
+          table([['score', 'relevance', 'key', 'value'], ...hits.map((h) => [fixed(h.score, 3), fixed(h.relevance, 3), h.key, truncate(h.value, 80)])]),
+        );
       return 0;
     } finally {
       await glossary.close();

@@ -23,7 +23,10 @@ import { IMPORT_USAGE } from '../usage.js';
 const MAX_REPORTED = 20;
 
 export async function importCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommand(argv, { in: { type: 'string' }, 'batch-size': { type: 'string' }, tokenizer: { type: 'string' } }, IMPORT_USAGE, { min: 1, max: 1 });
+  const args = parseCommand(argv, { in: { type: 'string' }, 'batch-size': { type: 'string' }, tokenizer: { type: 'string' } }, IMPORT_USAGE, {
+    min: 1,
+    max: 1,
+  });
   if (args.help) {
     io.stdout(IMPORT_USAGE);
     return 0;
@@ -38,7 +41,9 @@ export async function importCommand(argv: readonly string[], io: CliIo): Promise
   try {
     await checkCompatible(storage, header);
     const counts = await write(file, header, storage, { batchSize, tokenizerPath: optionalString(args, 'tokenizer'), progress });
-    io.stdout(`imported ${counts.srm} SRM items (${header.srm.length} store(s)) and ${counts.glossary} glossary entries (${header.glossary.length} store(s)) into ${storage.path}\n`);
+    io.stdout(
+      `imported ${counts.srm} SRM items (${header.srm.length} store(s)) and ${counts.glossary} glossary entries (${header.glossary.length} store(s)) into ${storage.path}\n`,
+    );
     return 0;
   } finally {
     progress.finish();
@@ -146,7 +151,11 @@ async function write(file: string, header: ExportHeader, storage: EmbeddedStorag
     const flushGlossary = async (name: string) => {
       const t = glossary.get(name)!;
       if (t.batch.length === 0) return;
-      const stored: StoredGlossaryEntry[] = t.batch.map(({ type: _t, store: _s, ...e }) => ({ ...e, id: glossaryId(e.agentId, e.key), terms: t.memory.termsOf(e) }));
+      const stored: StoredGlossaryEntry[] = t.batch.map(({ type: _t, store: _s, ...e }) => ({
+        ...e,
+        id: glossaryId(e.agentId, e.key),
+        terms: t.memory.termsOf(e),
+      }));
       await t.memory.store.upsert(stored);
       t.done += t.batch.length;
       t.batch = [];

@@ -13,16 +13,21 @@ import { MIGRATE_USAGE } from '../usage.js';
 export const MIGRATE_TIMEOUT_MS = 30_000;
 
 export async function migrateCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommand(argv, {
-    to: { type: 'string' },
-    url: { type: 'string' },
-    'api-key': { type: 'string' },
-    prefix: { type: 'string' },
-    overwrite: { type: 'boolean' },
-    'batch-size': { type: 'string' },
-    timeout: { type: 'string' },
-    retries: { type: 'string' },
-  }, MIGRATE_USAGE, { min: 1, max: 1 });
+  const args = parseCommand(
+    argv,
+    {
+      to: { type: 'string' },
+      url: { type: 'string' },
+      'api-key': { type: 'string' },
+      prefix: { type: 'string' },
+      overwrite: { type: 'boolean' },
+      'batch-size': { type: 'string' },
+      timeout: { type: 'string' },
+      retries: { type: 'string' },
+    },
+    MIGRATE_USAGE,
+    { min: 1, max: 1 },
+  );
   if (args.help) {
     io.stdout(MIGRATE_USAGE);
     return 0;

@@ -12,15 +12,20 @@ const isNumberArray = (v: unknown): v is number[] => Array.isArray(v) && v.lengt
 const isObject = (v: unknown): v is FilterInput => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export async function queryCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommand(argv, {
-    vector: { type: 'string' },
-    text: { type: 'string' },
-    k: { type: 'string', short: 'k' },
-    m: { type: 'string' },
-    filter: { type: 'string' },
-    name: { type: 'string' },
-    json: { type: 'boolean' },
-  }, QUERY_USAGE, { min: 1, max: 1 });
+  const args = parseCommand(
+    argv,
+    {
+      vector: { type: 'string' },
+      text: { type: 'string' },
+      k: { type: 'string', short: 'k' },
+      m: { type: 'string' },
+      filter: { type: 'string' },
+      name: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+    QUERY_USAGE,
+    { min: 1, max: 1 },
+  );
   if (args.help) {
     io.stdout(QUERY_USAGE);
     return 0;
@@ -44,7 +49,13 @@ export async function queryCommand(argv: readonly string[], io: CliIo): Promise<
       const hits = await memory.query(q, { ...(k !== undefined ? { k } : {}), ...(m !== undefined ? { m } : {}), ...(filter ? { filter } : {}) });
       if (args.values.json) io.stdout(json(hits));
       else if (hits.length === 0) io.stdout('no results\n');
-      else io.stdout(table([['rank', 'score', 'id', 'payload'], ...hits.map((h, i) => [String(i + 1), fixed(h.score, 4), h.id, truncate(JSON.stringify(h.payload), 100)])]));
+      else
+        io.stdout(
+          table([
+            ['rank', 'score', 'id', 'payload'],
+            ...hits.map((h, i) => [String(i + 1), fixed(h.score, 4), h.id, truncate(JSON.stringify(h.payload), 100)]),
+          ]),
+        );
       return 0;
     } finally {
       await memory.close();

@@ -17,12 +17,17 @@ interface GlossarySummary {
 }
 
 export async function statsCommand(argv: readonly string[], io: CliIo): Promise<number> {
-  const args = parseCommand(argv, {
-    name: { type: 'string' },
-    'glossary-name': { type: 'string' },
-    verify: { type: 'boolean' },
-    json: { type: 'boolean' },
-  }, STATS_USAGE, { min: 1, max: 1 });
+  const args = parseCommand(
+    argv,
+    {
+      name: { type: 'string' },
+      'glossary-name': { type: 'string' },
+      verify: { type: 'boolean' },
+      json: { type: 'boolean' },
+    },
+    STATS_USAGE,
+    { min: 1, max: 1 },
+  );
   if (args.help) {
     io.stdout(STATS_USAGE);
     return 0;

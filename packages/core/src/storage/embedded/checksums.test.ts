@@ -70,7 +70,7 @@ describe('checksums of the items table', () => {
     await expect(store.fetchSlots([2], { id: true })).rejects.toThrow(CorruptDataError);
     await expect(store.fetchIds(['item-9'], { payload: true })).rejects.toThrow(CorruptDataError);
     await opened.pop()!.close();
-    tamper("UPDATE srm_items_1 SET id = 'item-2', payload = '{\"n\":7,\"text\":\"payload 2\"}' WHERE slot = 2");
+    tamper('UPDATE srm_items_1 SET id = \'item-2\', payload = \'{"n":7,"text":"payload 2"}\' WHERE slot = 2');
     store = await (await open()).openSrmStore(SPEC);
     await expect(store.fetchSlots([2], { payload: true })).rejects.toThrow(CorruptDataError);
   });
@@ -104,7 +104,10 @@ describe('checks of vector file rows', () => {
   async function readAll(): Promise<Float32Array> {
     const store = await (await open()).openSrmStore(SPEC);
     const out = new Float32Array(N * DIM);
-    await store.readVectors(Uint32Array.from({ length: N }, (_, i) => i), out);
+    await store.readVectors(
+      Uint32Array.from({ length: N }, (_, i) => i),
+      out,
+    );
     return out;
   }
 

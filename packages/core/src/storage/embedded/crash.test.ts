@@ -41,7 +41,10 @@ async function readBack(dir: string): Promise<Map<string, SRMRecord>> {
     // The rerank's reads (the vector file, rebuilt after the kill) agree with the database.
     const records = [...out.values()];
     const fromFile = new Float32Array(records.length * CRASH_SPEC.dim);
-    const found = await store.readVectors(Uint32Array.from(records, (r) => r.slot), fromFile);
+    const found = await store.readVectors(
+      Uint32Array.from(records, (r) => r.slot),
+      fromFile,
+    );
     records.forEach((r, i) => {
       if (!found[i] || !isDeepStrictEqual(fromFile.subarray(i * CRASH_SPEC.dim, (i + 1) * CRASH_SPEC.dim), r.vector)) {
         throw new Error(`readVectors disagrees with the database on slot ${r.slot} (id ${r.id})`);
@@ -74,7 +77,9 @@ describe('crash safety of EmbeddedItemStore', () => {
       const withAcked = modelAfter(lastAcked);
       const withInFlight = modelAfter(lastAcked + 1);
       const match = isDeepStrictEqual(actual, withAcked) ? 'acked' : isDeepStrictEqual(actual, withInFlight) ? 'in-flight' : 'none';
-      expect(match, `round ${round} (seed ${SEED}, kill after ${killAfterMs} ms, last acked ${lastAcked}): store matches neither batch boundary`).not.toBe('none');
+      expect(match, `round ${round} (seed ${SEED}, kill after ${killAfterMs} ms, last acked ${lastAcked}): store matches neither batch boundary`).not.toBe(
+        'none',
+      );
       next = match === 'acked' ? lastAcked + 1 : lastAcked + 2;
     }
     // The kills must land mid-stream, or the test proves nothing.

@@ -55,7 +55,9 @@ export function deepCheck(db: SqliteDatabase, table: string, dim: number, file: 
     n = 0;
   };
   const rows = db.prepare(`SELECT slot, id, payload, record_crc, vector, vector_crc FROM ${table} ORDER BY slot`).raw(true);
-  for (const [slot, id, payload, recordCrc, vector, vectorCrc] of rows.iterate() as IterableIterator<[number, unknown, unknown, number | null, unknown, number | null]>) {
+  for (const [slot, id, payload, recordCrc, vector, vectorCrc] of rows.iterate() as IterableIterator<
+    [number, unknown, unknown, number | null, unknown, number | null]
+  >) {
     if (recordCrc === null || vectorCrc === null) unchecked++;
     if (typeof id !== 'string' || typeof payload !== 'string') report(`slot ${slot}: id or payload is not text`);
     else if (recordCrc !== null && recordCrc !== recordChecksum(slot, id, payload)) report(`slot ${slot}: id and payload do not match their checksum`);

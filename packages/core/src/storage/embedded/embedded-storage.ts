@@ -121,7 +121,14 @@ export class EmbeddedStorage implements StorageBackend {
   private readonly glossaryStores = new Map<string, Promise<GlossaryStore>>();
   private isClosed = false;
 
-  private constructor(db: SqliteDatabase, log: CommitLog, path: string | undefined, file: string, lock: DirectoryLock | undefined, options: Required<EmbeddedStorageOptions>) {
+  private constructor(
+    db: SqliteDatabase,
+    log: CommitLog,
+    path: string | undefined,
+    file: string,
+    lock: DirectoryLock | undefined,
+    options: Required<EmbeddedStorageOptions>,
+  ) {
     this.db = db;
     this.log = log;
     this.path = path;
@@ -215,9 +222,7 @@ export class EmbeddedStorage implements StorageBackend {
     let pending = this.glossaryStores.get(name);
     if (!pending) {
       const opening: Promise<GlossaryStore> = EmbeddedGlossaryStore.open(this.db, name, this.file, this.log).then((store: GlossaryStore) => {
-        this.guard('openGlossaryStore', () =>
-          this.db.prepare("INSERT OR IGNORE INTO stores (kind, name, spec) VALUES ('glossary', ?, '{}')").run(name),
-        );
+        this.guard('openGlossaryStore', () => this.db.prepare("INSERT OR IGNORE INTO stores (kind, name, spec) VALUES ('glossary', ?, '{}')").run(name));
         return store;
       });
       this.glossaryStores.set(name, opening);
@@ -229,8 +234,9 @@ export class EmbeddedStorage implements StorageBackend {
 
   /** The spec an SRM store was created with, or undefined when no store has that name. */
   async describeSrmStore(name: string): Promise<SRMItemStoreSpec | undefined> {
-    const row = this.guard('describeSrmStore', () =>
-      this.db.prepare("SELECT spec FROM stores WHERE kind = 'srm' AND name = ?").get(name) as { spec: string } | undefined,
+    const row = this.guard(
+      'describeSrmStore',
+      () => this.db.prepare("SELECT spec FROM stores WHERE kind = 'srm' AND name = ?").get(name) as { spec: string } | undefined,
     );
     return row ? (JSON.parse(row.spec) as SRMItemStoreSpec) : undefined;
   }
@@ -238,7 +244,11 @@ export class EmbeddedStorage implements StorageBackend {
   async listStores(): Promise<{ srm: string[]; glossary: string[] }> {
     this.assertOpen();
     const rows = this.guard('listStores', () => this.db.prepare('SELECT kind, name FROM stores').all() as { kind: string; name: string }[]);
-    const pick = (kind: string) => rows.filter((r) => r.kind === kind).map((r) => r.name).sort();
+    const pick = (kind: string) =>
+      rows
+        .filter((r) => r.kind === kind)
+        .map((r) => r.name)
+        .sort();
     return { srm: pick('srm'), glossary: pick('glossary') };
   }
 
@@ -337,7 +347,8 @@ function checkSpec(spec: SRMItemStoreSpec): void {
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > Limits.maxDimension) {
     throw new InvalidConfigError('dim', `expected an integer in [1, ${Limits.maxDimension}], got ${String(spec.dim)}`);
   }
-  if (spec.metric !== 'cosine' && spec.metric !== 'dot') throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
+  if (spec.metric !== 'cosine' && spec.metric !== 'dot')
+    throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
 }
 
 function checkSameSpec(stored: SRMItemStoreSpec, asked: SRMItemStoreSpec): void {

@@ -92,8 +92,12 @@ describe('checksums of glossary entries', () => {
     await closeAll();
 
     const migrated = new Database(join(dir, 'memory.sqlite'), { readonly: true });
-    expect((migrated.prepare('SELECT format_version FROM glossary_stores WHERE name = ?').get(name) as { format_version: number }).format_version).toBe(GLOSSARY_STORE_FORMAT_VERSION);
-    expect((migrated.prepare(`SELECT COUNT(*) AS n FROM glossary_entries_${tableId} WHERE text_crc IS NULL OR terms_crc IS NULL`).get() as { n: number }).n).toBe(0);
+    expect((migrated.prepare('SELECT format_version FROM glossary_stores WHERE name = ?').get(name) as { format_version: number }).format_version).toBe(
+      GLOSSARY_STORE_FORMAT_VERSION,
+    );
+    expect(
+      (migrated.prepare(`SELECT COUNT(*) AS n FROM glossary_entries_${tableId} WHERE text_crc IS NULL OR terms_crc IS NULL`).get() as { n: number }).n,
+    ).toBe(0);
     migrated.close();
 
     tamper(`UPDATE glossary_entries_${tableId} SET description = 'changed' WHERE id = ?`, before[0]!.id);

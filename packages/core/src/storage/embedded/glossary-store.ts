@@ -92,7 +92,13 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
   private readonly upsertTxn: (rows: readonly PreparedEntry[]) => void;
   private readonly deleteTxn: (ids: readonly string[]) => string[];
 
-  private constructor(db: Database, name: string, location: string, tableId: number, private readonly log: CommitLog) {
+  private constructor(
+    db: Database,
+    name: string,
+    location: string,
+    tableId: number,
+    private readonly log: CommitLog,
+  ) {
     this.db = db;
     this.name = name;
     this.location = location;
@@ -104,8 +110,30 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       );
       for (const { entry: e, blob, aliases } of rows) {
-        const text = { id: e.id, agent_id: e.agentId, key: e.key, category: e.category, value: e.value, aliases, description: e.description, updated_at: e.updatedAt };
-        st.run(e.id, e.agentId, e.key, e.key.toLowerCase(), e.category, e.value, aliases, e.description, blob, e.updatedAt, glossaryTextChecksum(text), glossaryTermsChecksum(e.id, e.agentId, blob));
+        const text = {
+          id: e.id,
+          agent_id: e.agentId,
+          key: e.key,
+          category: e.category,
+          value: e.value,
+          aliases,
+          description: e.description,
+          updated_at: e.updatedAt,
+        };
+        st.run(
+          e.id,
+          e.agentId,
+          e.key,
+          e.key.toLowerCase(),
+          e.category,
+          e.value,
+          aliases,
+          e.description,
+          blob,
+          e.updatedAt,
+          glossaryTextChecksum(text),
+          glossaryTermsChecksum(e.id, e.agentId, blob),
+        );
       }
     });
     this.deleteTxn = db.transaction((ids: readonly string[]) => {
@@ -128,7 +156,8 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
    * @throws StorageUnavailableError when SQLite fails.
    */
   static async open(db: Database, name: string, location: string, log: CommitLog): Promise<EmbeddedGlossaryStore> {
-    if (typeof name !== 'string' || name.length === 0) throw new InvalidInputError(`glossary store name must be a non-empty string, got ${JSON.stringify(name)}`);
+    if (typeof name !== 'string' || name.length === 0)
+      throw new InvalidInputError(`glossary store name must be a non-empty string, got ${JSON.stringify(name)}`);
     if (!db.open) throw new ClosedError(`embedded glossary store "${name}" (${location})`);
     let tableId: number;
     try {
@@ -254,7 +283,11 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     const hits = this.index.search(query, opts.agentId, limit, scoreThreshold);
     if (hits.length === 0) return [];
     const found = new Map<string, GlossaryHitEntry>();
-    for (const row of this.fetchRows<HitRow>(hits.map((h) => h.id), HIT_COLUMNS)) found.set(row.id, this.toHitEntry(row));
+    for (const row of this.fetchRows<HitRow>(
+      hits.map((h) => h.id),
+      HIT_COLUMNS,
+    ))
+      found.set(row.id, this.toHitEntry(row));
     const out: GlossaryHit[] = [];
     for (const h of hits) {
       const entry = found.get(h.id);
@@ -277,8 +310,9 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
     let after = '';
     for (;;) {
       this.assertOpen();
-      const rows = this.guard('scanAll', () =>
-        this.stmt('scanPage', `SELECT * FROM ${this.table} WHERE id > ? ORDER BY id LIMIT ?`).all(after, pageSize) as EntryRow[],
+      const rows = this.guard(
+        'scanAll',
+        () => this.stmt('scanPage', `SELECT * FROM ${this.table} WHERE id > ? ORDER BY id LIMIT ?`).all(after, pageSize) as EntryRow[],
       );
       if (rows.length === 0) return;
       yield rows.map((r) => this.toEntry(r));
@@ -295,8 +329,12 @@ export class EmbeddedGlossaryStore implements GlossaryStore {
   // --- internals ---
 
   private rebuildIndex(): void {
-    const rows = this.guard('open', () =>
-      this.db.prepare(`SELECT id, agent_id, terms, terms_crc FROM ${this.table}`).iterate() as IterableIterator<Pick<EntryRow, 'id' | 'agent_id' | 'terms' | 'terms_crc'>>,
+    const rows = this.guard(
+      'open',
+      () =>
+        this.db.prepare(`SELECT id, agent_id, terms, terms_crc FROM ${this.table}`).iterate() as IterableIterator<
+          Pick<EntryRow, 'id' | 'agent_id' | 'terms' | 'terms_crc'>
+        >,
     );
     try {
       for (const r of rows) this.index.upsert(r.id, r.agent_id, this.checkedTerms(r));
@@ -414,7 +452,8 @@ export function compareByKey(a: { key: string }, b: { key: string }): number {
 }
 
 function checkAgent(agentId: unknown): void {
-  if (typeof agentId !== 'string' || agentId.length === 0) throw new InvalidInputError(`agentId must be a non-empty string, got ${JSON.stringify(agentId) ?? typeof agentId}`);
+  if (typeof agentId !== 'string' || agentId.length === 0)
+    throw new InvalidInputError(`agentId must be a non-empty string, got ${JSON.stringify(agentId) ?? typeof agentId}`);
 }
 
 function checkIds(ids: unknown, op: string): asserts ids is string[] {
@@ -450,7 +489,8 @@ export function encodeTerms(t: PackedSparse): Buffer {
 export function decodeTerms(buf: Buffer, location: string, id: string): PackedSparse {
   if (!Buffer.isBuffer(buf) || buf.length < 4) throw new CorruptDataError(location, `glossary entry ${id}: terms blob is truncated`);
   const n = buf.readUInt32LE(0);
-  if (buf.length !== 4 + 8 * n) throw new CorruptDataError(location, `glossary entry ${id}: terms blob has ${buf.length} bytes, expected ${4 + 8 * n} for ${n} terms`);
+  if (buf.length !== 4 + 8 * n)
+    throw new CorruptDataError(location, `glossary entry ${id}: terms blob has ${buf.length} bytes, expected ${4 + 8 * n} for ${n} terms`);
   const indices = new Uint32Array(n);
   const values = new Float32Array(n);
   for (let i = 0; i < n; i++) {

@@ -109,7 +109,6 @@ export class HexVectorReader {
     if (params === undefined) this.inParamsByArity.set(arity, (params = new Array<number | null>(arity).fill(null)));
     return params;
   }
-
 }
 
 /** How many slots a non-empty `group_concat(slot)` list names. */

@@ -86,7 +86,10 @@ export function decodeRow(row: readonly unknown[], mask: number, location: strin
 
 function decodeVector(buf: Buffer, slot: number, crc: number | null, location: string, spec: SRMItemStoreSpec): Float32Array {
   if (!Buffer.isBuffer(buf) || buf.byteLength !== spec.dim * 4) {
-    throw new CorruptDataError(location, `vector of slot ${slot} in store "${spec.name}" has ${Buffer.isBuffer(buf) ? buf.byteLength : 'no'} bytes, expected ${spec.dim * 4}`);
+    throw new CorruptDataError(
+      location,
+      `vector of slot ${slot} in store "${spec.name}" has ${Buffer.isBuffer(buf) ? buf.byteLength : 'no'} bytes, expected ${spec.dim * 4}`,
+    );
   }
   if (crc !== null && crc !== vectorChecksum(slot, buf)) {
     throw new CorruptDataError(location, `vector of slot ${slot} in store "${spec.name}" does not match its checksum; ${RECOVERY_HINT}`);

@@ -32,7 +32,10 @@ export class ItemWriter {
   removeIds(deletes: readonly string[], upserts: readonly PreparedUpsert[], freed: number[]): void {
     const total = deletes.length + upserts.length;
     if (total === 0) return;
-    const del = this.stmt('deleteIds', () => `DELETE FROM ${this.table} WHERE id IN (${new Array<string>(WRITE_ROWS).fill('?').join(', ')}) RETURNING slot`).pluck(true);
+    const del = this.stmt(
+      'deleteIds',
+      () => `DELETE FROM ${this.table} WHERE id IN (${new Array<string>(WRITE_ROWS).fill('?').join(', ')}) RETURNING slot`,
+    ).pluck(true);
     const params = this.writeParams(WRITE_ROWS);
     for (let start = 0; start < total; start += WRITE_ROWS) {
       const end = Math.min(total, start + WRITE_ROWS);
@@ -76,5 +79,4 @@ export class ItemWriter {
     if (params === undefined) this.writeParamsByLength.set(length, (params = new Array<WriteParam>(length).fill(null)));
     return params;
   }
-
 }

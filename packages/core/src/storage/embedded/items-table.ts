@@ -24,13 +24,21 @@ export function createItemsTable(db: SqliteDatabase, storeId: number): void {
   for (const column of ['vector_crc', 'record_crc']) if (!have.has(column)) db.exec(`ALTER TABLE srm_items_${storeId} ADD COLUMN ${column} INTEGER`);
   // Any write to the items makes the routing checkpoint stale, in the same transaction; any
   // write of a vector does the same to the vector file (a bucket update leaves it alone).
-  for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE'], ['del', 'DELETE']] as const) {
+  for (const [suffix, event] of [
+    ['ins', 'INSERT'],
+    ['upd', 'UPDATE'],
+    ['del', 'DELETE'],
+  ] as const) {
     db.exec(
       `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_checkpoint_${suffix} AFTER ${event} ON srm_items_${storeId}
          BEGIN DELETE FROM srm_checkpoint_head WHERE store_id = ${storeId}; END`,
     );
   }
-  for (const [suffix, event] of [['ins', 'INSERT'], ['upd', 'UPDATE OF slot, vector'], ['del', 'DELETE']] as const) {
+  for (const [suffix, event] of [
+    ['ins', 'INSERT'],
+    ['upd', 'UPDATE OF slot, vector'],
+    ['del', 'DELETE'],
+  ] as const) {
     db.exec(
       `CREATE TRIGGER IF NOT EXISTS srm_items_${storeId}_stales_vector_file_${suffix} AFTER ${event} ON srm_items_${storeId}
          BEGIN DELETE FROM srm_vector_files WHERE store_id = ${storeId}; END`,

@@ -120,8 +120,7 @@ describe('directory lock between processes', () => {
 });
 
 describe('LOCK file contents', () => {
-  const writeLock = (owner: object | string) =>
-    writeFileSync(join(dir, 'LOCK'), typeof owner === 'string' ? owner : JSON.stringify(owner));
+  const writeLock = (owner: object | string) => writeFileSync(join(dir, 'LOCK'), typeof owner === 'string' ? owner : JSON.stringify(owner));
 
   it('respects a lock written on another host', async () => {
     writeLock({ pid: 1, hostname: `${hostname()}-elsewhere`, startMs: Date.now(), token: 'x' });

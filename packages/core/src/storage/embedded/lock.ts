@@ -81,7 +81,10 @@ export function acquireDirectoryLock(dir: string): DirectoryLock {
       throw new StorageLockedError(real, describeOwner(current, file));
     }
     if (!current && text.trim() !== '') {
-      throw new StorageLockedError(real, `${file} exists but cannot be read as a lock (${JSON.stringify(text.slice(0, 80))}); delete it if no process uses the directory`);
+      throw new StorageLockedError(
+        real,
+        `${file} exists but cannot be read as a lock (${JSON.stringify(text.slice(0, 80))}); delete it if no process uses the directory`,
+      );
     }
     takeOverStale(file, text);
   }

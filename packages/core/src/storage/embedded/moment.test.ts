@@ -46,7 +46,10 @@ async function writeVersion(s: EmbeddedStorage, n: number, v: number): Promise<v
 async function versions(s: EmbeddedStorage, n: number): Promise<number[]> {
   const store = await s.openSrmStore(SPEC);
   const out = new Float32Array(n * DIM);
-  await store.readVectors(Uint32Array.from({ length: n }, (_, i) => i), out);
+  await store.readVectors(
+    Uint32Array.from({ length: n }, (_, i) => i),
+    out,
+  );
   return Array.from({ length: n }, (_, i) => out[i * DIM]!);
 }
 

@@ -42,7 +42,13 @@ export interface DatabaseMoment {
 /** Reads the `moment` row (created by the schema, so it exists once the database is open). */
 export function readMoment(db: SqliteDatabase): DatabaseMoment {
   const row = db.prepare('SELECT database_id, commits FROM moment WHERE id = 0').get() as { database_id: unknown; commits: unknown } | undefined;
-  if (row === undefined || !Buffer.isBuffer(row.database_id) || row.database_id.byteLength !== 16 || !Number.isSafeInteger(row.commits) || (row.commits as number) < 0) {
+  if (
+    row === undefined ||
+    !Buffer.isBuffer(row.database_id) ||
+    row.database_id.byteLength !== 16 ||
+    !Number.isSafeInteger(row.commits) ||
+    (row.commits as number) < 0
+  ) {
     throw new CorruptDataError(db.name, `the database's moment row is missing or malformed; ${RECOVERY_HINT}`);
   }
   return { databaseId: row.database_id, commits: row.commits as number };
@@ -92,10 +98,16 @@ export class CommitLog {
     if (!acceptRollback && mark !== undefined) {
       const accept = 'open it with `acceptRollback: true` to use it as it is';
       if (mark === 'damaged') {
-        throw new CorruptDataError(path, `the acknowledged-commit watermark is damaged, so whether memory.sqlite lost acknowledged writes cannot be told; ${accept}, or ${RECOVERY_HINT}`);
+        throw new CorruptDataError(
+          path,
+          `the acknowledged-commit watermark is damaged, so whether memory.sqlite lost acknowledged writes cannot be told; ${accept}, or ${RECOVERY_HINT}`,
+        );
       }
       if (!mark.databaseId.equals(moment.databaseId)) {
-        throw new CorruptDataError(databaseFile, `memory.sqlite is not the database its watermark ${WATERMARK_FILE} was written for (another memory's file?); ${accept}, or ${RECOVERY_HINT}`);
+        throw new CorruptDataError(
+          databaseFile,
+          `memory.sqlite is not the database its watermark ${WATERMARK_FILE} was written for (another memory's file?); ${accept}, or ${RECOVERY_HINT}`,
+        );
       }
       if (mark.commits > moment.commits) {
         const behind = mark.commits - moment.commits;
@@ -178,7 +190,8 @@ function readWatermark(path: string): DatabaseMoment | 'damaged' | undefined {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
   }
-  if (bytes.byteLength !== BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || bytes.readUInt32LE(CRC_AT) !== crc32(bytes.subarray(0, CRC_AT))) return 'damaged';
+  if (bytes.byteLength !== BYTES || !bytes.subarray(0, MAGIC.length).equals(MAGIC) || bytes.readUInt32LE(CRC_AT) !== crc32(bytes.subarray(0, CRC_AT)))
+    return 'damaged';
   if (bytes.readUInt32LE(8) !== WATERMARK_FORMAT_VERSION) return 'damaged';
   const commits = bytes.readBigUInt64LE(COUNTER_AT);
   if (commits > BigInt(Number.MAX_SAFE_INTEGER)) return 'damaged';

@@ -26,10 +26,14 @@ export class EmbeddedCheckpoints implements RoutingCheckpointStore {
         'INSERT INTO srm_checkpoint_lists (store_id, list, slots, rows) VALUES (?, ?, ?, ?) ON CONFLICT (store_id, list) DO UPDATE SET slots = excluded.slots, rows = excluded.rows',
       );
       for (const l of lists) {
-        if (!Number.isSafeInteger(l.list) || l.list < 0 || l.list >= listCount) throw new InvalidInputError(`checkpoint list index must be an integer in [0, ${listCount}), got ${describe(l.list)}`);
+        if (!Number.isSafeInteger(l.list) || l.list < 0 || l.list >= listCount)
+          throw new InvalidInputError(`checkpoint list index must be an integer in [0, ${listCount}), got ${describe(l.list)}`);
         put.run(storeId, l.list, asBuffer(l.slots), asBuffer(l.rows));
       }
-      db.prepare('INSERT INTO srm_checkpoint_head (store_id, header) VALUES (?, ?) ON CONFLICT (store_id) DO UPDATE SET header = excluded.header').run(storeId, header);
+      db.prepare('INSERT INTO srm_checkpoint_head (store_id, header) VALUES (?, ?) ON CONFLICT (store_id) DO UPDATE SET header = excluded.header').run(
+        storeId,
+        header,
+      );
     });
   }
 
@@ -39,7 +43,11 @@ export class EmbeddedCheckpoints implements RoutingCheckpointStore {
         const header = this.db.prepare('SELECT header FROM srm_checkpoint_head WHERE store_id = ?').pluck(true).get(this.storeId) as Buffer | undefined;
         if (header === undefined) return null;
         if (!Buffer.isBuffer(header)) throw this.corrupt('its header is not a blob');
-        const rows = this.db.prepare('SELECT list, slots, rows FROM srm_checkpoint_lists WHERE store_id = ? ORDER BY list').raw(true).all(this.storeId) as [number, unknown, unknown][];
+        const rows = this.db.prepare('SELECT list, slots, rows FROM srm_checkpoint_lists WHERE store_id = ? ORDER BY list').raw(true).all(this.storeId) as [
+          number,
+          unknown,
+          unknown,
+        ][];
         const lists: CheckpointList[] = [];
         for (const [list, slots, rowBytes] of rows) {
           // A gap would shift every later list onto the wrong bucket.
@@ -58,13 +66,17 @@ export class EmbeddedCheckpoints implements RoutingCheckpointStore {
 
   async write(header: Uint8Array, listCount: number, lists: Iterable<IndexedCheckpointList>): Promise<void> {
     if (!(header instanceof Uint8Array)) throw new InvalidInputError(`checkpoint header must be a Uint8Array, got ${describe(header)}`);
-    if (!Number.isSafeInteger(listCount) || listCount < 0) throw new InvalidInputError(`checkpoint list count must be a non-negative integer, got ${describe(listCount)}`);
+    if (!Number.isSafeInteger(listCount) || listCount < 0)
+      throw new InvalidInputError(`checkpoint list count must be a non-negative integer, got ${describe(listCount)}`);
     this.guard('checkpoints.write', () => this.log.commit(() => this.writeTxn(asBuffer(header), listCount, lists)));
     this.afterWrite();
   }
 
   async isCurrent(): Promise<boolean> {
-    return this.guard('checkpoints.isCurrent', () => this.db.prepare('SELECT 1 FROM srm_checkpoint_head WHERE store_id = ?').pluck(true).get(this.storeId) !== undefined);
+    return this.guard(
+      'checkpoints.isCurrent',
+      () => this.db.prepare('SELECT 1 FROM srm_checkpoint_head WHERE store_id = ?').pluck(true).get(this.storeId) !== undefined,
+    );
   }
 }
 

@@ -18,7 +18,10 @@ function selected(payloads: Payload[], filter: PayloadFilter): { slots: number[]
   const insert = db.prepare('INSERT INTO items (slot, payload) VALUES (?, ?)');
   payloads.forEach((p, i) => insert.run(i, JSON.stringify(p)));
   const where = toSqlFilter(filter);
-  const slots = db.prepare(`SELECT slot FROM items WHERE ${where.sql} ORDER BY slot`).pluck(true).all(...where.params) as number[];
+  const slots = db
+    .prepare(`SELECT slot FROM items WHERE ${where.sql} ORDER BY slot`)
+    .pluck(true)
+    .all(...where.params) as number[];
   return { slots, exact: where.exact };
 }
 
@@ -34,7 +37,13 @@ const condition = fc.oneof(
   fc.record({ field, op: fc.constant('text'), value: fc.constantFrom('A', 'ä', 'b') }),
 );
 const filter: fc.Arbitrary<unknown> = fc.letrec((tie) => ({
-  node: fc.oneof({ depthSize: 'small', withCrossShrink: true }, condition, fc.record({ and: fc.array(tie('node'), { maxLength: 3 }) }), fc.record({ or: fc.array(tie('node'), { maxLength: 3 }) }), fc.record({ not: tie('node') })),
+  node: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    condition,
+    fc.record({ and: fc.array(tie('node'), { maxLength: 3 }) }),
+    fc.record({ or: fc.array(tie('node'), { maxLength: 3 }) }),
+    fc.record({ not: tie('node') }),
+  ),
 })).node;
 
 describe('toSqlFilter', () => {
@@ -55,7 +64,12 @@ describe('toSqlFilter', () => {
     const pushed: unknown[] = [
       { refDocId: 'doc-1' },
       { and: [{ main: true }, { field: 'nsPrefixes', op: 'contains', value: 'a\u0000b' }] },
-      { or: [{ field: 'expiresAt', op: 'exists', value: false }, { field: 'expiresAt', op: 'gt', value: 5 }] },
+      {
+        or: [
+          { field: 'expiresAt', op: 'exists', value: false },
+          { field: 'expiresAt', op: 'gt', value: 5 },
+        ],
+      },
       { field: 'meta.src', op: 'nin', value: ['x', 1] },
     ];
     for (const f of pushed) expect(toSqlFilter(normalizeFilter(f)).exact).toBe(true);

@@ -88,7 +88,11 @@ function condition(c: FieldCondition): SqlFilter {
     }
     case 'in':
     case 'nin': {
-      const any = combine((c.value as FilterScalar[]).map((v) => equals(path, v)), 'OR', '0');
+      const any = combine(
+        (c.value as FilterScalar[]).map((v) => equals(path, v)),
+        'OR',
+        '0',
+      );
       return exact(c.op === 'in' ? any.sql : `NOT (coalesce((${any.sql}), 0))`, any.params);
     }
     case 'gt':

@@ -113,8 +113,7 @@ export function toSrmError(err: unknown, file: string, operation: string): SRMEr
 }
 
 /** Where a user goes when the database is damaged; repeated in every corruption error. */
-export const RECOVERY_HINT =
-  'restore the memory directory from a copy or re-import an `srm export`; keep memory.sqlite-wal next to memory.sqlite when copying';
+export const RECOVERY_HINT = 'restore the memory directory from a copy or re-import an `srm export`; keep memory.sqlite-wal next to memory.sqlite when copying';
 
 /**
  * Opens (or creates) the database of a memory directory, or an in-memory database when
@@ -138,10 +137,7 @@ export function openDatabase(file: string, settings: SqliteSettings): SqliteData
   if (!existsSync(file)) {
     const wal = `${file}-wal`;
     if (existsSync(wal) && statSync(wal).size > 0) {
-      throw new CorruptDataError(
-        file,
-        `the database file is missing but its write-ahead log ${wal} exists; ${RECOVERY_HINT}`,
-      );
+      throw new CorruptDataError(file, `the database file is missing but its write-ahead log ${wal} exists; ${RECOVERY_HINT}`);
     }
     createDatabaseFile(file);
   } else if (statSync(file).size === 0) {

@@ -315,7 +315,9 @@ describe('routing checkpoints', () => {
 
   it('reject lists that are not bytes, and keep the previous checkpoint', async () => {
     await onDisk.checkpoints!.write(new Uint8Array([1]), 2, lists());
-    await expect(onDisk.checkpoints!.write(new Uint8Array([2]), 1, [{ list: 0, slots: [0] as unknown as Uint8Array, rows: new Uint8Array(0) }])).rejects.toThrow(InvalidInputError);
+    await expect(
+      onDisk.checkpoints!.write(new Uint8Array([2]), 1, [{ list: 0, slots: [0] as unknown as Uint8Array, rows: new Uint8Array(0) }]),
+    ).rejects.toThrow(InvalidInputError);
     expect([...(await onDisk.checkpoints!.read())!.header]).toEqual([1]);
   });
 });

@@ -109,7 +109,14 @@ export class EmbeddedItemStore implements SRMItemStore {
    * @internal Use `EmbeddedStorage.openSrmStore`. `storeId` names the items table
    * (`srm_items_<storeId>`), which must exist.
    */
-  constructor(db: SqliteDatabase, storeId: number, spec: SRMItemStoreSpec, location: string, isOpen: () => boolean, private readonly log: CommitLog) {
+  constructor(
+    db: SqliteDatabase,
+    storeId: number,
+    spec: SRMItemStoreSpec,
+    location: string,
+    isOpen: () => boolean,
+    private readonly log: CommitLog,
+  ) {
     if (!Number.isSafeInteger(storeId) || storeId < 0) throw new InvalidInputError(`store id must be a non-negative integer, got ${storeId}`);
     this.db = db;
     this.storeId = storeId;
@@ -141,7 +148,14 @@ export class EmbeddedItemStore implements SRMItemStore {
     this.blobsConcatenate = db.pragma('encoding', { simple: true }) === 'UTF-8';
     if (location !== ':memory:') {
       // A routing checkpoint is the moment a process makes its next open fast: the vector file is vouched for with it.
-      this.checkpoints = new EmbeddedCheckpoints(db, storeId, location, log, (op, fn) => this.guard(op, fn), () => this.withVectorFile((file) => file.vouch()));
+      this.checkpoints = new EmbeddedCheckpoints(
+        db,
+        storeId,
+        location,
+        log,
+        (op, fn) => this.guard(op, fn),
+        () => this.withVectorFile((file) => file.vouch()),
+      );
       // Without its file (a full or read-only disk) the store still works, reading from SQLite.
       this.vectorFile = this.guard('open', () => {
         try {
@@ -308,7 +322,13 @@ export class EmbeddedItemStore implements SRMItemStore {
   }
 
   async count(): Promise<number> {
-    return this.guard('count', () => this.stmt('count', () => `SELECT count(*) FROM ${this.table}`).pluck(true).get() as number);
+    return this.guard(
+      'count',
+      () =>
+        this.stmt('count', () => `SELECT count(*) FROM ${this.table}`)
+          .pluck(true)
+          .get() as number,
+    );
   }
 
   async clear(): Promise<void> {

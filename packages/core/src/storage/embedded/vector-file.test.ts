@@ -144,11 +144,14 @@ describe('vector file', () => {
     ['missing', () => rmSync(vectorFile())],
     ['truncated', () => truncateSync(vectorFile(), HEADER_BYTES + STRIDE)],
     ['not a vector file', () => writeFileSync(vectorFile(), Buffer.alloc(HEADER_BYTES + 10 * STRIDE, 7))],
-    ['of another build', () => {
-      const bytes = readFileSync(vectorFile());
-      bytes[20]! ^= 0xff;
-      writeFileSync(vectorFile(), bytes);
-    }],
+    [
+      'of another build',
+      () => {
+        const bytes = readFileSync(vectorFile());
+        bytes[20]! ^= 0xff;
+        writeFileSync(vectorFile(), bytes);
+      },
+    ],
   ])('is rebuilt when the file is %s', async (_, damage) => {
     let store = await openStore();
     await store.write({ upserts: Array.from({ length: 6 }, (_, i) => rec(`k${i}`, i)) });
@@ -172,7 +175,10 @@ describe('vector file', () => {
     const out = new Float32Array(3);
     expect(Array.from(await store.readVectors(Uint32Array.of(4), out))).toEqual([1]);
     expect(Array.from(out)).toEqual([4, 1, -1]);
-    await expectFileMatchesDatabase(store, Array.from({ length: 11 }, (_, i) => i));
+    await expectFileMatchesDatabase(
+      store,
+      Array.from({ length: 11 }, (_, i) => i),
+    );
   });
 
   it('is trusted after an unclean exit that followed a routing checkpoint', async () => {
@@ -180,7 +186,10 @@ describe('vector file', () => {
     const vouched = marker();
     expect(vouched).toBe(generation());
     const store = await openStore();
-    await expectFileMatchesDatabase(store, Array.from({ length: 11 }, (_, i) => i));
+    await expectFileMatchesDatabase(
+      store,
+      Array.from({ length: 11 }, (_, i) => i),
+    );
     await closeStorage();
     expect(generation()).toBe(vouched); // not rebuilt
   });
@@ -236,7 +245,8 @@ describe('vector file', () => {
     storage = await EmbeddedStorage.open(dir);
     const realOpen = fs.openSync;
     vi.spyOn(fs, 'openSync').mockImplementation((path, ...rest) => {
-      if (String(path).includes('vectors-')) throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(path)}'`), { code: 'ENOSPC', syscall: 'open' });
+      if (String(path).includes('vectors-'))
+        throw Object.assign(new Error(`ENOSPC: no space left on device, open '${String(path)}'`), { code: 'ENOSPC', syscall: 'open' });
       return realOpen(path, ...rest);
     });
     const store = await storage.openSrmStore(spec);

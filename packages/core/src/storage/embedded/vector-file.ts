@@ -292,7 +292,9 @@ function rebuild(db: SqliteDatabase, path: string, storeId: number, table: strin
   const fd = fs.openSync(tmp, 'w');
   try {
     fs.writeSync(fd, header, 0, HEADER_BYTES, 0);
-    const page: Database.Statement<unknown[], unknown> = db.prepare(`SELECT slot, vector, vector_crc FROM ${table} WHERE slot > ? ORDER BY slot LIMIT ?`).raw(true);
+    const page: Database.Statement<unknown[], unknown> = db
+      .prepare(`SELECT slot, vector, vector_crc FROM ${table} WHERE slot > ? ORDER BY slot LIMIT ?`)
+      .raw(true);
     const stage = Buffer.alloc(Math.max(stride, Math.floor(STAGE_BYTES / stride) * stride));
     const words = new Uint32Array(stage.buffer, stage.byteOffset, stage.byteLength >> 2);
     let runSlot = -1;

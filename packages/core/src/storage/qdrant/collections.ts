@@ -111,7 +111,10 @@ export function srmBlueprint(prefix: string, spec: SRMItemStoreSpec, settings: Q
         throw new DimensionMismatchError(spec.dim, Number(dense.size), `Qdrant collection "${name}"`);
       }
       if (dense.distance !== distance) {
-        throw new InvalidConfigError('collection', `Qdrant collection "${name}" uses distance ${String(dense.distance)}, expected ${distance}; it was not created by the SRM backend`);
+        throw new InvalidConfigError(
+          'collection',
+          `Qdrant collection "${name}" uses distance ${String(dense.distance)}, expected ${distance}; it was not created by the SRM backend`,
+        );
       }
     },
     indexes: [
@@ -134,7 +137,10 @@ export function glossaryBlueprint(prefix: string, storeName: string, settings: Q
     verify(info) {
       const sparse = info.config.params.sparse_vectors?.[SPARSE_VECTOR_NAME];
       if (!sparse) {
-        throw new InvalidConfigError('collection', `Qdrant collection "${name}" has no sparse vector "${SPARSE_VECTOR_NAME}"; it was not created by the SRM backend`);
+        throw new InvalidConfigError(
+          'collection',
+          `Qdrant collection "${name}" has no sparse vector "${SPARSE_VECTOR_NAME}"; it was not created by the SRM backend`,
+        );
       }
       if (sparse.modifier !== 'idf') {
         throw new InvalidConfigError(
@@ -202,8 +208,6 @@ export async function ensureCollection(conn: QdrantConnection, bp: CollectionBlu
   bp.verify(info);
   for (const index of bp.indexes) {
     if (indexMatches(info.payload_schema[index.field], index.schema)) continue;
-    await conn.call('create_field_index', bp.name, (c) =>
-      c.createPayloadIndex(bp.name, { field_name: index.field, field_schema: index.schema, wait: true }),
-    );
+    await conn.call('create_field_index', bp.name, (c) => c.createPayloadIndex(bp.name, { field_name: index.field, field_schema: index.schema, wait: true }));
   }
 }

@@ -13,7 +13,10 @@ import { replyShapes } from './reply-shapes.js';
 
 /** A reply of the wrong shape (see `reply-shapes.ts`); becomes a StorageUnavailableError in {@link QdrantConnection.call}. */
 class UnexpectedReply extends Error {
-  constructor(readonly method: string, readonly problem: string) {
+  constructor(
+    readonly method: string,
+    readonly problem: string,
+  ) {
     super(`unexpected reply to ${method}: ${problem}`);
   }
 }
@@ -60,14 +63,14 @@ export class QdrantConnection {
     this.client = checkedClient(
       // A given client is a QdrantClient; the option is typed by shape only (see QdrantClientInstance).
       (options.client as QdrantClient | undefined) ??
-      new clientModule.QdrantClient({
-        url: options.url!,
-        ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
-        timeout: options.timeoutMs,
-        // The compatibility check is a fire-and-forget request that logs on failure;
-        // `connect` checks reachability itself and reports it as a typed error.
-        checkCompatibility: false,
-      }),
+        new clientModule.QdrantClient({
+          url: options.url!,
+          ...(options.apiKey !== undefined ? { apiKey: options.apiKey } : {}),
+          timeout: options.timeoutMs,
+          // The compatibility check is a fire-and-forget request that logs on failure;
+          // `connect` checks reachability itself and reports it as a typed error.
+          checkCompatibility: false,
+        }),
     );
   }
 

@@ -106,13 +106,7 @@ export function describeFailure(err: unknown, client: ClientErrorClasses): Failu
  * The error to throw for a failed call after `attempts` tries. Errors that
  * are already {@link SRMError}s pass through unchanged.
  */
-export function toStorageError(
-  err: unknown,
-  client: ClientErrorClasses,
-  operation: string,
-  collection: string | undefined,
-  attempts: number,
-): SRMError {
+export function toStorageError(err: unknown, client: ClientErrorClasses, operation: string, collection: string | undefined, attempts: number): SRMError {
   if (err instanceof SRMError) return err;
   const info = describeFailure(err, client);
   const tries = attempts > 1 ? ` after ${attempts} attempts` : '';

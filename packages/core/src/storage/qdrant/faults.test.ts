@@ -152,7 +152,7 @@ const ok = (result: unknown): FaultAction => ({ kind: 'status', status: 200, bod
 const STATE = 'faults-srmstate';
 
 describe('replies of the wrong shape (HTTP 200)', () => {
-  it('refuses to connect to a server whose collection list is not Qdrant\'s, naming the operation, without retrying', async () => {
+  it("refuses to connect to a server whose collection list is not Qdrant's, naming the operation, without retrying", async () => {
     for (const result of [{ names: ['a'] }, { collections: [{ id: 1 }] }, 'ok']) {
       emu.injectFault(is('get_collections'), ok(result), 1);
       const before = emu.requests.length;
@@ -204,7 +204,7 @@ describe('replies of the wrong shape (HTTP 200)', () => {
     await expect(SemanticRoutingMemory.open({ storage, name: 'mem', d: DIM, K: 1 })).rejects.toThrow(StorageUnavailableError);
   });
 
-  it('accepts only what Qdrant\'s OpenAPI description accepts: each refused result is invalid there too', () => {
+  it("accepts only what Qdrant's OpenAPI description accepts: each refused result is invalid there too", () => {
     const contract = openApiContract();
     const refused: [string, unknown][] = [
       ['get_collections', { names: ['a'] }],
@@ -245,7 +245,10 @@ describe('remote numbers that size allocations', () => {
     const srm = await storage.openSrmStore({ name: 'items', dim: DIM, metric: 'dot' });
     await srm.writeState(new Uint8Array(1000).fill(7));
     const head = await headOf(srm);
-    const chunk = { id: 'c0', payload: { store: 'items', kind: 'chunk', generation: head.payload.generation, index: 0, data: Buffer.alloc(5000).toString('base64') } };
+    const chunk = {
+      id: 'c0',
+      payload: { store: 'items', kind: 'chunk', generation: head.payload.generation, index: 0, data: Buffer.alloc(5000).toString('base64') },
+    };
     emu.injectFault(is('scroll_points', STATE), ok({ points: [chunk], next_page_offset: null }), 1);
     await expect(srm.readState()).rejects.toThrow(/has 6668 base64 characters, expected 1336/);
     for (const next of ['p1', 'p2', 'p3']) emu.injectFault(is('scroll_points', STATE), ok({ points: [], next_page_offset: next }), 1);
@@ -257,7 +260,7 @@ describe('remote numbers that size allocations', () => {
 });
 
 describe('remote point ids', () => {
-  it('refuses a point id beyond any slot (it would size the memory\'s slot tables) with a CorruptDataError', async () => {
+  it("refuses a point id beyond any slot (it would size the memory's slot tables) with a CorruptDataError", async () => {
     const store = await storage.openSrmStore({ name: 'items', dim: DIM, metric: 'dot' });
     await store.write({ upserts: [srmRecord(1, DIM)] });
     const [point] = emu.storedPoints(SRM);

@@ -24,7 +24,12 @@ describe('toQdrantFilter', () => {
     });
 
     it('expands the shorthand into a must of equalities', () => {
-      expect(t({ a: 'x', b: 2 })).toEqual({ must: [{ key: 'a', match: { value: 'x' } }, { key: 'b', match: { value: 2 } }] });
+      expect(t({ a: 'x', b: 2 })).toEqual({
+        must: [
+          { key: 'a', match: { value: 'x' } },
+          { key: 'b', match: { value: 2 } },
+        ],
+      });
     });
   });
 
@@ -57,7 +62,14 @@ describe('toQdrantFilter', () => {
 
   describe('ranges', () => {
     it('maps numeric comparisons to range', () => {
-      expect(t({ and: [{ field: 'n', op: 'gt', value: 1 }, { field: 'n', op: 'lte', value: 9.5 }] })).toEqual({
+      expect(
+        t({
+          and: [
+            { field: 'n', op: 'gt', value: 1 },
+            { field: 'n', op: 'lte', value: 9.5 },
+          ],
+        }),
+      ).toEqual({
         must: [
           { key: 'n', range: { gt: 1 } },
           { key: 'n', range: { lte: 9.5 } },
@@ -74,7 +86,10 @@ describe('toQdrantFilter', () => {
   describe('contains, text and exists', () => {
     it('matches an array element or a substring for a string value', () => {
       expect(t({ field: 'tags', op: 'contains', value: 'ai' })).toEqual({
-        should: [{ key: 'tags', match: { value: 'ai' } }, { key: 'tags', match: { text: 'ai' } }],
+        should: [
+          { key: 'tags', match: { value: 'ai' } },
+          { key: 'tags', match: { text: 'ai' } },
+        ],
       });
       expect(t({ field: 'ns', op: 'contains', value: 4 })).toEqual({ must: [{ key: 'ns', match: { value: 4 } }] });
     });

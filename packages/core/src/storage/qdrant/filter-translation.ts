@@ -104,9 +104,7 @@ export function qdrantKey(field: string, keyPrefix?: string): string {
   const segments = field.split('.');
   for (const s of segments) {
     if (s.includes('"') || s.includes('\\')) {
-      throw new InvalidInputError(
-        `invalid filter field "${field}": Qdrant keys cannot contain '"' or '\\' (segment ${JSON.stringify(s)})`,
-      );
+      throw new InvalidInputError(`invalid filter field "${field}": Qdrant keys cannot contain '"' or '\\' (segment ${JSON.stringify(s)})`);
     }
   }
   const path = segments.map((s) => (PLAIN_KEY.test(s) ? s : `"${s}"`)).join('.');
@@ -165,9 +163,7 @@ function translateCondition(c: FieldCondition, prefix: string | undefined, path:
     case 'lt':
     case 'lte':
       if (typeof c.value !== 'number') {
-        throw new InvalidInputError(
-          `invalid filter at ${path}: "${c.op}" on a string is not supported by the Qdrant backend (Qdrant ranges are numeric)`,
-        );
+        throw new InvalidInputError(`invalid filter at ${path}: "${c.op}" on a string is not supported by the Qdrant backend (Qdrant ranges are numeric)`);
       }
       return { key, range: { [c.op]: c.value } };
     case 'contains': {

@@ -88,9 +88,7 @@ export class QdrantGlossaryStore implements GlossaryStore {
     for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
       const chunk = wanted.slice(i, i + LOOKUP_CHUNK);
       // Count before deleting: Qdrant's delete does not say how many points it removed.
-      const found = await this.conn.call('glossary.delete', c, (cl) =>
-        cl.retrieve(c, { ids: chunk, with_payload: false, with_vector: false }),
-      );
+      const found = await this.conn.call('glossary.delete', c, (cl) => cl.retrieve(c, { ids: chunk, with_payload: false, with_vector: false }));
       existed += found.length;
       if (found.length > 0) {
         const present = found.map((p) => p.id);
@@ -107,9 +105,7 @@ export class QdrantGlossaryStore implements GlossaryStore {
     const found = new Map<string, Schemas['Record']>();
     for (let i = 0; i < wanted.length; i += LOOKUP_CHUNK) {
       const chunk = wanted.slice(i, i + LOOKUP_CHUNK);
-      const points = await this.conn.call('glossary.get', c, (cl) =>
-        cl.retrieve(c, { ids: chunk, with_payload: true, with_vector: false }),
-      );
+      const points = await this.conn.call('glossary.get', c, (cl) => cl.retrieve(c, { ids: chunk, with_payload: true, with_vector: false }));
       for (const p of points) found.set(String(p.id).toLowerCase(), p);
     }
     // Each position gets its own object, so callers may mutate one safely.

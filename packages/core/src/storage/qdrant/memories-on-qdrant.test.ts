@@ -76,7 +76,9 @@ describe('SemanticRoutingMemory on Qdrant', () => {
     expect((await again.query(query, { k: 5, filter: { lang: 'en' } })).map((h) => h.id)).toEqual(a.map((h) => h.id));
     expect(again.stats().items).toBe(n);
     // Reopening read the codebook and scanned the items; it wrote no item back.
-    expect(emulator().requests.filter((r) => r.operationId === 'batch_update').length + emulator().requests.filter((r) => r.operationId === 'upsert_points').length).toBe(upserts);
+    expect(
+      emulator().requests.filter((r) => r.operationId === 'batch_update').length + emulator().requests.filter((r) => r.operationId === 'upsert_points').length,
+    ).toBe(upserts);
     await again.close();
     await onEmbedded.close();
     await qdrant.close();

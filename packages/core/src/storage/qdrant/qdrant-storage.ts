@@ -154,10 +154,12 @@ export class QdrantStorage implements StorageBackend {
 }
 
 function checkSpec(spec: SRMItemStoreSpec): void {
-  if (typeof spec !== 'object' || spec === null) throw new InvalidInputError(`openSrmStore expects { name, dim, metric }, got ${spec === null ? 'null' : typeof spec}`);
+  if (typeof spec !== 'object' || spec === null)
+    throw new InvalidInputError(`openSrmStore expects { name, dim, metric }, got ${spec === null ? 'null' : typeof spec}`);
   checkStoreName(spec.name, 'srm');
   if (!Number.isInteger(spec.dim) || spec.dim < 1 || spec.dim > Limits.maxDimension) {
     throw new InvalidConfigError('dim', `expected an integer in [1, ${Limits.maxDimension}], got ${String(spec.dim)}`);
   }
-  if (spec.metric !== 'cosine' && spec.metric !== 'dot') throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
+  if (spec.metric !== 'cosine' && spec.metric !== 'dot')
+    throw new InvalidConfigError('metric', `expected "cosine" or "dot", got ${JSON.stringify(spec.metric)}`);
 }

@@ -72,9 +72,7 @@ export class SrmStateStore {
   /** The spec recorded when the store was created, or `undefined` for a store never opened. */
   async readSpec(): Promise<SRMItemStoreSpec | undefined> {
     const c = this.collection;
-    const [point] = await this.conn.call('srm.open', c, (cl) =>
-      cl.retrieve(c, { ids: [specId(this.store)], with_payload: true, with_vector: false }),
-    );
+    const [point] = await this.conn.call('srm.open', c, (cl) => cl.retrieve(c, { ids: [specId(this.store)], with_payload: true, with_vector: false }));
     if (!point) return undefined;
     const p = point.payload as Partial<SpecPayload> | null | undefined;
     if (!p || p.kind !== 'spec' || !Number.isInteger(p.dim) || (p.metric !== 'cosine' && p.metric !== 'dot')) {
@@ -107,9 +105,7 @@ export class SrmStateStore {
 
   async read(): Promise<Uint8Array | null> {
     const c = this.collection;
-    const [head] = await this.conn.call('srm.readState', c, (cl) =>
-      cl.retrieve(c, { ids: [headId(this.store)], with_payload: true, with_vector: false }),
-    );
+    const [head] = await this.conn.call('srm.readState', c, (cl) => cl.retrieve(c, { ids: [headId(this.store)], with_payload: true, with_vector: false }));
     if (!head) return null;
     const h = head.payload as Partial<HeadPayload> | null | undefined;
     if (!h || h.kind !== 'head' || typeof h.generation !== 'string' || !Number.isInteger(h.chunks) || !Number.isInteger(h.bytes)) {
@@ -121,7 +117,10 @@ export class SrmStateStore {
     // Every size below depends on these two remote numbers: check them before any allocation.
     const { bytes, chunks } = h as HeadPayload;
     if (bytes < 0 || bytes > MAX_STATE_BYTES || chunks !== chunkCount(bytes)) {
-      throw new CorruptDataError(c, `state head of SRM store "${this.store}" claims ${chunks} chunk(s) of ${bytes} bytes; expected at most ${MAX_STATE_BYTES} bytes in ${CHUNK_BYTES}-byte chunks`);
+      throw new CorruptDataError(
+        c,
+        `state head of SRM store "${this.store}" claims ${chunks} chunk(s) of ${bytes} bytes; expected at most ${MAX_STATE_BYTES} bytes in ${CHUNK_BYTES}-byte chunks`,
+      );
     }
     const parts = new Array<Buffer | undefined>(chunks).fill(undefined);
     // A server that keeps handing out pages must not keep this loop going.
@@ -151,7 +150,10 @@ export class SrmStateStore {
         // base64 is 4 characters per 3 bytes: check the length before decoding.
         const size = chunkSize(bytes, pl.index);
         if (pl.data.length !== 4 * Math.ceil(size / 3)) {
-          throw new CorruptDataError(c, `state chunk ${pl.index} of SRM store "${this.store}" has ${pl.data.length} base64 characters, expected ${4 * Math.ceil(size / 3)}`);
+          throw new CorruptDataError(
+            c,
+            `state chunk ${pl.index} of SRM store "${this.store}" has ${pl.data.length} base64 characters, expected ${4 * Math.ceil(size / 3)}`,
+          );
         }
         parts[pl.index] = Buffer.from(pl.data, 'base64');
       }
@@ -184,9 +186,7 @@ export class SrmStateStore {
       );
     }
     const head: HeadPayload = { store: this.store, kind: 'head', format: STATE_FORMAT, generation, chunks, bytes: state.byteLength };
-    await this.conn.call('srm.writeState', c, (cl) =>
-      cl.upsert(c, { wait: true, points: [{ id: headId(this.store), vector: {}, payload: { ...head } }] }),
-    );
+    await this.conn.call('srm.writeState', c, (cl) => cl.upsert(c, { wait: true, points: [{ id: headId(this.store), vector: {}, payload: { ...head } }] }));
     // Older generations are garbage now; removing them is idempotent.
     await this.conn.call('srm.writeState', c, (cl) =>
       cl.delete(c, {
@@ -222,7 +222,8 @@ export class SrmStateStore {
 export function nextOffset(next: unknown, seen: Set<string | number>, collection: string): string | number | undefined {
   const offset = typeof next === 'string' || typeof next === 'number' ? next : undefined;
   if (offset === undefined) return undefined;
-  if (seen.has(offset)) throw new CorruptDataError(collection, `the server handed out the scroll offset ${JSON.stringify(offset)} twice; paging would never end`);
+  if (seen.has(offset))
+    throw new CorruptDataError(collection, `the server handed out the scroll offset ${JSON.stringify(offset)} twice; paging would never end`);
   seen.add(offset);
   return offset;
 }

@@ -22,7 +22,19 @@ import type { Schemas } from '@qdrant/js-client-rest';
 import { CorruptDataError, DimensionMismatchError, InvalidInputError, LimitExceededError } from '../../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../../filter.js';
 import { Limits } from '../../limits.js';
-import { checkBucketUpdate, checkIdList, checkScanOptions, checkSlotList, checkWant, checkWriteBatch, describe, isSlot, isStorableId, MAX_INT32, type CheckedRecord } from '../srm-record-checks.js';
+import {
+  checkBucketUpdate,
+  checkIdList,
+  checkScanOptions,
+  checkSlotList,
+  checkWant,
+  checkWriteBatch,
+  describe,
+  isSlot,
+  isStorableId,
+  MAX_INT32,
+  type CheckedRecord,
+} from '../srm-record-checks.js';
 import type { FetchWants, Payload, ScanOptions, SRMRecord, SRMRecordView, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
 import type { QdrantConnection } from './connection.js';
@@ -113,10 +125,7 @@ export class QdrantItemStore implements SRMItemStore {
       await this.conn.call('srm.write', c, (cl) =>
         cl.batchUpdate(c, {
           wait: true,
-          operations: [
-            { delete: { filter: idFilter(chunk.map((u) => u.id)) } },
-            { upsert: { points: chunk.map((u) => u.point) } },
-          ],
+          operations: [{ delete: { filter: idFilter(chunk.map((u) => u.id)) } }, { upsert: { points: chunk.map((u) => u.point) } }],
         }),
       );
     }
@@ -356,7 +365,10 @@ export class QdrantItemStore implements SRMItemStore {
 
   private slotOf(p: { id: Schemas['ExtendedPointId'] }): number {
     if (typeof p.id !== 'number' || !isSlot(p.id)) {
-      throw new CorruptDataError(this.location, `point id ${JSON.stringify(String(p.id))} is not a slot; the collection holds points the SRM backend did not write`);
+      throw new CorruptDataError(
+        this.location,
+        `point id ${JSON.stringify(String(p.id))} is not a slot; the collection holds points the SRM backend did not write`,
+      );
     }
     // Slots are reused, so they stay below the item limit; a larger one would size the memory's slot tables.
     if (p.id >= Limits.maxItems) {

@@ -58,7 +58,12 @@ describe('the OpenAPI validator', () => {
   it('rejects bodies and query parameters that break the schema', () => {
     const { checkRequest } = openApiContract();
     const req = (operationId: string, body: unknown, query: Record<string, string> = {}): RecordedRequest => ({
-      method: 'X', path: '/', operationId, collection: 'c', query, body,
+      method: 'X',
+      path: '/',
+      operationId,
+      collection: 'c',
+      query,
+      body,
     });
     expect(checkRequest(req('create_collection', { sparse_vectors: { bm25: { modifier: 'tf' } } }))).not.toEqual([]);
     expect(checkRequest(req('create_field_index', { field_schema: 'keyword' }))).not.toEqual([]);
@@ -96,7 +101,13 @@ describe('glossary collection', () => {
 
   it('stores UUID5 point ids, waits for writes, and filters every search, list and count by agentId', async () => {
     const store = await storage.openGlossaryStore(name);
-    const a = [entry('bot-a', 'JWT', [[1, 1.2], [2, 0.8]]), entry('bot-a', 'k8s', [[3, 1]], { category: 'infra' })];
+    const a = [
+      entry('bot-a', 'JWT', [
+        [1, 1.2],
+        [2, 0.8],
+      ]),
+      entry('bot-a', 'k8s', [[3, 1]], { category: 'infra' }),
+    ];
     const b = [entry('bot-b', 'JWT', [[1, 1.1]])];
     const writes = await during(() => store.upsert([...a, ...b]));
     const upsert = writes.find((r) => r.operationId === 'upsert_points')!;
@@ -105,7 +116,9 @@ describe('glossary collection', () => {
     expect((upsert.body as any).points[0].vector).toEqual({ bm25: { indices: [1, 2], values: [1.2, 0.8] } });
 
     const reads = await during(async () => {
-      expect((await store.search({ indices: [1], values: [1] }, { agentId: 'bot-a', limit: 5, scoreThreshold: 0.01 })).map((h) => h.entry.key)).toEqual(['JWT']);
+      expect((await store.search({ indices: [1], values: [1] }, { agentId: 'bot-a', limit: 5, scoreThreshold: 0.01 })).map((h) => h.entry.key)).toEqual([
+        'JWT',
+      ]);
       expect((await store.list('bot-a')).map((e) => e.key)).toEqual(['JWT', 'k8s']);
       expect((await store.list('bot-a', { category: 'infra' })).map((e) => e.key)).toEqual(['k8s']);
       expect(await store.count('bot-b')).toBe(1);
@@ -182,14 +195,24 @@ describe('SRM collection', () => {
     const query = unitVectorOf(12, 6);
     let hits: { slot: number; score: number }[] = [];
     const sent = await during(async () => {
-      hits = await store.searchBuckets(query, [0, 2], 3, { and: [{ field: 'lang', op: 'eq', value: 'fr' }, { field: 'n', op: 'gte', value: 12 }] });
+      hits = await store.searchBuckets(query, [0, 2], 3, {
+        and: [
+          { field: 'lang', op: 'eq', value: 'fr' },
+          { field: 'n', op: 'gte', value: 12 },
+        ],
+      });
     });
     expect(sent).toHaveLength(1);
     expect(sent[0]!.operationId).toBe('query_points');
     expect((sent[0]!.body as any).filter).toEqual({
       must: [
         { key: 'srm_bucket', match: { any: [0, 2] } },
-        { must: [{ key: 'user.lang', match: { value: 'fr' } }, { key: 'user.n', range: { gte: 12 } }] },
+        {
+          must: [
+            { key: 'user.lang', match: { value: 'fr' } },
+            { key: 'user.n', range: { gte: 12 } },
+          ],
+        },
       ],
     });
     // Slot 12 is the query itself (bucket 0, "fr", n = 12): the best hit, with cosine 1.
@@ -264,7 +287,17 @@ describe('existing collections are checked against the expected schema', () => {
 describe('coverage of the wire contract', () => {
   it('exercised every operation kind the backend relies on', () => {
     const seen = new Set(emu.requests.map((r) => r.operationId));
-    for (const op of ['create_collection', 'create_field_index', 'upsert_points', 'query_points', 'scroll_points', 'count_points', 'delete_points', 'get_points', 'batch_update']) {
+    for (const op of [
+      'create_collection',
+      'create_field_index',
+      'upsert_points',
+      'query_points',
+      'scroll_points',
+      'count_points',
+      'delete_points',
+      'get_points',
+      'batch_update',
+    ]) {
       expect(seen, op).toContain(op);
     }
     const unwaited = emu.requests.filter((r) => WRITES.has(r.operationId ?? '') && r.query.wait !== 'true');
