@@ -1,5 +1,6 @@
 // Fails when a package breaks its boundaries: test-only code under src/ (a helper or fixture
-// folder, or a non-test file that imports a test framework), or a relative import that reaches
+// folder, or a non-test file that imports a test framework), a product source file over
+// MAX_LINES lines (a sign that it holds more than one concept), or a relative import that reaches
 // into another workspace package's folder. Packages use each other through their names only;
 // the repository's shared files (vitest.shared.ts, scripts/) stay reachable. The private test kit
 // is all test code, so only the second rule applies to it.
@@ -26,6 +27,7 @@ function walk(dir, visit) {
 }
 
 const isTest = (p) => /\.(int\.)?test\.ts$/.test(p);
+const MAX_LINES = 500;
 const TEST_ONLY_DIRS = /^(test-fixtures|test-support|fixtures|__fixtures__|__mocks__)$/;
 const TEST_IMPORTS = /^\s*(?:import|export)\b[^'"]*from\s+['"](vitest|fast-check|@srm\/testkit)(\/[^'"]*)?['"]/m;
 const RELATIVE_IMPORT = /(?:from\s+|import\s*\(\s*|require\s*\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g;
@@ -40,6 +42,10 @@ if (!isTestKit)
     if (/\.(test-helper|contract)\.ts$/.test(p)) problems.push(`${rel}: a test helper under src/ (move it to test/ or @srm/testkit)`);
     else if (/\.(ts|mts|mjs)$/.test(p) && !isTest(p) && TEST_IMPORTS.test(readFileSync(p, 'utf8'))) {
       problems.push(`${rel}: product code that imports a test framework or the test kit`);
+    }
+    if (/\.(ts|mts|mjs)$/.test(p) && !isTest(p)) {
+      const lines = readFileSync(p, 'utf8').split('\n').length - 1;
+      if (lines > MAX_LINES) problems.push(`${rel}: ${lines} lines, over ${MAX_LINES} (split it into focused modules)`);
     }
   });
 

@@ -46,9 +46,7 @@ export { EmbeddedStorage, defaultEmbeddedStorageOptions } from './storage/embedd
 export type { EmbeddedStorageOptions } from './storage/embedded/embedded-storage.js';
 export type { Durability } from './storage/embedded/sqlite.js';
 export { QdrantStorage } from './storage/qdrant/qdrant-storage.js';
-export { defaultQdrantStorageOptions } from './storage/qdrant/options.js';
 export type { QdrantStorageOptions, QdrantCollectionSettings, QdrantClientInstance } from './storage/qdrant/options.js';
-export type { QdrantFilter } from './storage/qdrant/filter-translation.js';
 
 // --- SemanticRoutingMemory ---
 export { SemanticRoutingMemory } from './srm/memory.js';

@@ -267,9 +267,8 @@ export class SRMVectorStore extends SaveableVectorStore {
     }
     const given = options?.ids;
     if (given !== undefined && (!Array.isArray(given) || given.length !== documents.length)) {
-      throw new InvalidInputError(
-        `options.ids must have one id per document (${documents.length}), got ${Array.isArray(given) ? given.length : describe(given)}`,
-      );
+      const got = Array.isArray(given) ? given.length : describe(given);
+      throw new InvalidInputError(`options.ids must have one id per document (${documents.length}), got ${got}`);
     }
     const payloads: DocumentPayload[] = [];
     const ids = documents.map((doc, i) => {
@@ -410,12 +409,8 @@ export class SRMVectorStore extends SaveableVectorStore {
     // The hits carry their vectors: no second read, and no candidate deleted in between.
     const hits = await rankedHits(memory, queryVector, fetchK, queryFilter as QueryFilter, true);
     if (hits.length === 0) return [];
-    const chosen = maximalMarginalRelevance(
-      queryVector,
-      hits.map((h) => Array.from(h.vector!)),
-      lambda,
-      k,
-    );
+    const candidates = hits.map((h) => Array.from(h.vector!));
+    const chosen = maximalMarginalRelevance(queryVector, candidates, lambda, k);
     return chosen.map((i) => toDocument(hits[i]!.id, hits[i]!.payload));
   }
 

@@ -34,7 +34,8 @@ export { EMBEDDED_FORMAT_VERSION } from '../storage/embedded/sqlite.js';
 export { QdrantItemStore } from '../storage/qdrant/srm-store.js';
 export { QdrantGlossaryStore } from '../storage/qdrant/glossary-store.js';
 export { toQdrantFilter, isQdrantTranslatable, untranslatableReason, qdrantKey } from '../storage/qdrant/filter-translation.js';
-export type { QdrantCondition, QdrantFieldCondition, FilterTranslationOptions } from '../storage/qdrant/filter-translation.js';
+export type { QdrantFilter, QdrantCondition, QdrantFieldCondition, FilterTranslationOptions } from '../storage/qdrant/filter-translation.js';
+export { defaultQdrantStorageOptions } from '../storage/qdrant/options.js';
 
 // --- migration ---
 export { migrateStorage, DEFAULT_MIGRATION_BATCH } from '../storage/migrate.js';

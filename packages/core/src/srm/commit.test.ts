@@ -18,7 +18,7 @@ beforeAll(async () => {
 
 const rows = (from: number, to: number) => glove.data.slice(from * glove.d, to * glove.d);
 const idsFor = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => String(from + i));
-const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { codebook: unknown }).codebook;
+const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codebook: unknown } }).layer.codebook;
 
 /** What a full disk throws. */
 class DiskFull extends Error {}

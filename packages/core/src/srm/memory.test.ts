@@ -434,7 +434,7 @@ describe('fit and refit read stored vectors a page at a time', () => {
 });
 
 describe('growth-triggered refit', () => {
-  const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { codebook: unknown }).codebook;
+  const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codebook: unknown } }).layer.codebook;
 
   it.each([
     [4, true],
@@ -487,7 +487,7 @@ describe('adaptive update', () => {
     const before = memory.stats().quantizationError.fit!;
     await memory.add(rows(data, d, 1000, 3000), { ids: idsFor(1000, 3000) });
     expect((await memory.verify()).problems).toEqual([]);
-    const centroids = (memory as unknown as { codebook: { centroids: Float32Array } }).codebook.centroids;
+    const centroids = (memory as unknown as { layer: { codebook: { centroids: Float32Array } } }).layer.codebook.centroids;
     for (let k = 0; k < 16; k++) {
       let n = 0;
       for (let j = 0; j < d; j++) n += centroids[k * d + j]! ** 2;

@@ -15,7 +15,7 @@ import { checkOpenOptions, resolveConfig, type SRMConfig } from './config.js';
 import { layerStats, verifyLayer } from './diagnostics.js';
 import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.js';
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
-import { prepareStored, type RoutingLayer } from './routing-layer.js';
+import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
 import { fitLayer, flatTrainingSample, subsample } from './train.js';
@@ -39,9 +39,6 @@ import { freshIds, insertBatch, type Batch } from './writes.js';
 import { checkId, checkIds, checkK, checkOptions, checkPayload, guardProgress, toMatrix, toQuery } from './validate.js';
 
 export type { RefitOptions } from './refit.js';
-
-/** An item a delete removes, with its bucket in the live layer. */
-type Doomed = { id: string; slot: number; bucket: number };
 
 /**
  * A dense memory that stays small in RAM.
@@ -146,23 +143,14 @@ export class SemanticRoutingMemory {
   private refitHost(): RefitHost {
     // Getters: the host reads the live fields, which attach, fit and refit replace.
     const memory = this;
+    // prettier-ignore
     return {
-      get config() {
-        return memory.config;
-      },
-      get store() {
-        return memory.store;
-      },
+      get config() { return memory.config; },
+      get store() { return memory.store; },
       lock: this.lock,
-      get layer() {
-        return memory.layer;
-      },
-      get epoch() {
-        return memory.epoch;
-      },
-      get closing() {
-        return memory.closing;
-      },
+      get layer() { return memory.layer; },
+      get epoch() { return memory.epoch; },
+      get closing() { return memory.closing; },
       install: (next, placed) => this.install(next, placed),
       fitStored: (onProgress) => this.fitLocked(flatTrainingSample(this.config, this.layer, new Float32Array(0), 0), this.layer.slots.live, onProgress),
     };
@@ -323,20 +311,7 @@ export class SemanticRoutingMemory {
     const params = resolveQueryParams(opts, this.config, this.layer.codebook?.K);
     const ids = checkQueryIds(opts.ids);
     if (ids) return this.lock.read(() => queryWithin(this.store, this.config, q, ids, params));
-    return this.lock.read(() => {
-      const { d, normalize } = this.config;
-      const { codebook, buckets, codec } = this.layer;
-      const index = {
-        d,
-        codebook,
-        buckets,
-        codec,
-        store: this.store,
-        prepareStored: (rows: Float32Array, offset: number) => prepareStored(normalize, d, rows, offset),
-        scratch: this.queryScratch,
-      };
-      return runQuery(index, q, params);
-    });
+    return this.lock.read(() => runQuery(this.layer.searchIndex(this.config.normalize, this.store, this.queryScratch), q, params));
   }
 
   /**
@@ -387,11 +362,11 @@ export class SemanticRoutingMemory {
   async deleteWhere(filter: FilterInput): Promise<number> {
     const ast = normalizeFilter(filter);
     await this.ensureOpen();
-    return this.lock.write(async () => this.deleteLocked(this.refits.withLiveBuckets(await selectForDelete(this.store, ast)) as Doomed[]));
+    return this.lock.write(async () => this.deleteLocked(await selectForDelete(this.store, ast, (slot, b) => this.refits.liveBucket(slot, b))));
   }
 
   /** Deletes stored items from the store, then from the live layer. Caller holds the write lock. */
-  private async deleteLocked(doomed: readonly Doomed[]): Promise<number> {
+  private async deleteLocked(doomed: readonly { id: string; slot: number; bucket: number }[]): Promise<number> {
     if (doomed.length === 0) return 0;
     await this.store.write({ deleteIds: doomed.map((r) => r.id) });
     const layer = this.layer;

@@ -4,10 +4,12 @@
  * allocator. A fit, refit or adaptive update builds a new layer off to the side, commits it to the
  * store and only then swaps it in by reference, so the live layer never holds half a change.
  */
+import type { SRMItemStore } from '../storage/types.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
 import type { VectorCodec } from './codecs/codec.js';
+import type { ScratchPool, SearchIndex } from './search.js';
 
 /**
  * Which store slots hold an item. Slots outlive layers: a layer built by a refit takes over the
@@ -67,6 +69,12 @@ export class RoutingLayer {
     readonly fit: FitRecord,
   ) {
     this.residualScratch = new Float32Array(d);
+  }
+
+  /** What a query reads of this layer, with the memory's store and query buffers. */
+  searchIndex(normalize: boolean, store: SRMItemStore, scratch: ScratchPool): SearchIndex {
+    const { d, codebook, buckets, codec } = this;
+    return { d, codebook, buckets, codec, store, scratch, prepareStored: (rows, offset) => prepareStored(normalize, d, rows, offset) };
   }
 
   /** The same codebook and codec over other bucket lists (a rebuilt or restored layer). */

@@ -48,11 +48,15 @@ export async function* scanItems(store: SRMItemStore, opts: CheckedItemsOptions)
   }
 }
 
-/** The ids, slots and buckets of the stored items matching `filter` (for `deleteWhere`). */
-export async function selectForDelete(store: SRMItemStore, filter: PayloadFilter): Promise<{ id: string; slot: number; bucket: number }[]> {
+/** The ids, slots and live buckets (`liveBucket` maps a stored one) of the stored items matching `filter` (for `deleteWhere`). */
+export async function selectForDelete(
+  store: SRMItemStore,
+  filter: PayloadFilter,
+  liveBucket: (slot: number, stored: number) => number | undefined,
+): Promise<{ id: string; slot: number; bucket: number }[]> {
   const out: { id: string; slot: number; bucket: number }[] = [];
   for await (const page of store.scan({ id: true, bucket: true }, { filter })) {
-    for (const r of page) out.push({ id: r.id!, slot: r.slot, bucket: r.bucket! });
+    for (const r of page) out.push({ id: r.id!, slot: r.slot, bucket: liveBucket(r.slot, r.bucket!) ?? r.bucket! });
   }
   return out;
 }

@@ -66,8 +66,8 @@ const badFilter = fc.constantFrom<unknown>(
   { not: null },
   { tag: new Date(0) },
 );
-/** Page sizes `items` refuses. */
-const badPageSize = fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, '10', null, {});
+/** Page sizes and options `items` refuses. */
+const badPageSize = fc.constantFrom<unknown>(0, -1, 1.5, NaN, Infinity, '10', null, { pageSize: 0 }, { filter: 7 }, { withVectors: 'yes' });
 
 const goodRow = fc.array(fc.double({ min: -1, max: 1, noNaN: true }), { minLength: D, maxLength: D }).filter((r) => r.some((x) => Math.abs(x) > 1e-3));
 const goodPayload = fc.dictionary(fc.string({ maxLength: 5 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 });
@@ -152,7 +152,7 @@ const srmCall: fc.Arbitrary<SrmCall> = fc.oneof(
     .map(([rows, bad]) => srm({ name: 'fit(a bad vector)', run: (m) => m.fit([...rows, bad as number[]]) })),
   badPageSize.map((n) =>
     srm({
-      name: `items(pageSize ${String(n)})`,
+      name: `items(${JSON.stringify(n) ?? String(n)})`,
       run: async (m) => {
         for await (const _page of m.items(n as number)) {
           /* drained */

@@ -4,9 +4,28 @@
  * field, `"a[0]"`, `"a[-1]"` and `"a[*]"` array elements, `"a.*"` every
  * property of an object.
  */
-import { InvalidInputError } from '@srm/core';
+import type { EmbeddingsInterface } from '@langchain/core/embeddings';
+import { InvalidConfigError, InvalidInputError, Limits } from '@srm/core';
 
 /** One text to embed and the path it came from (`"tags.1"` for the second of many). */
+/**
+ * The store's `index` option, checked: `dims` within the limits, an Embeddings object, and field
+ * paths that parse (default `["$"]`, the whole value).
+ * @throws InvalidConfigError naming the bad field.
+ */
+export function checkIndexConfig<T extends { dims: number; embeddings: EmbeddingsInterface; fields?: string[] }>(index: T): T & { fields: string[] } {
+  if (!Number.isInteger(index.dims) || index.dims < 1 || index.dims > Limits.maxDimension) {
+    throw new InvalidConfigError('index.dims', `expected an integer in [1, ${Limits.maxDimension}], got ${JSON.stringify(index.dims)}`);
+  }
+  if (typeof index.embeddings?.embedDocuments !== 'function' || typeof index.embeddings?.embedQuery !== 'function') {
+    throw new InvalidConfigError('index.embeddings', 'expected an Embeddings object with embedDocuments and embedQuery');
+  }
+  const fields = index.fields ?? ['$'];
+  if (!Array.isArray(fields)) throw new InvalidConfigError('index.fields', 'expected an array of field paths');
+  fields.forEach((f) => tokenizeFieldPath(f));
+  return { ...index, fields: [...fields] };
+}
+
 export interface IndexText {
   path: string;
   text: string;

@@ -4,9 +4,9 @@
 import { BaseStore } from '@langchain/langgraph-checkpoint';
 import type { GetOperation, Item, Operation, OperationResults, PutOperation, SearchItem, SearchOperation } from '@langchain/langgraph-checkpoint';
 import type { EmbeddingsInterface } from '@langchain/core/embeddings';
-import { DimensionMismatchError, InvalidConfigError, Limits, SemanticRoutingMemory } from '@srm/core';
+import { DimensionMismatchError, InvalidConfigError, SemanticRoutingMemory } from '@srm/core';
 import type { MemoryItem, SRMOptions, StorageBackend } from '@srm/core';
-import { extractIndexTexts, tokenizeFieldPath } from './index-fields.js';
+import { checkIndexConfig, extractIndexTexts } from './index-fields.js';
 import { compareNamespaces, decodeNamespace, encodeNamespace, matchesCondition, validateWriteNamespace } from './namespace.js';
 import { NamespaceIndex } from './namespace-index.js';
 import { prepareOperations } from './operations.js';
@@ -127,18 +127,7 @@ export class SRMStore extends BaseStore {
     super();
     this.options = options;
     const { index } = options;
-    if (index !== undefined) {
-      if (!Number.isInteger(index.dims) || index.dims < 1 || index.dims > Limits.maxDimension) {
-        throw new InvalidConfigError('index.dims', `expected an integer in [1, ${Limits.maxDimension}], got ${JSON.stringify(index.dims)}`);
-      }
-      if (typeof index.embeddings?.embedDocuments !== 'function' || typeof index.embeddings?.embedQuery !== 'function') {
-        throw new InvalidConfigError('index.embeddings', 'expected an Embeddings object with embedDocuments and embedQuery');
-      }
-      const fields = index.fields ?? ['$'];
-      if (!Array.isArray(fields)) throw new InvalidConfigError('index.fields', 'expected an array of field paths');
-      fields.forEach((f) => tokenizeFieldPath(f));
-      this.indexConfig_ = { ...index, fields: [...fields] };
-    }
+    if (index !== undefined) this.indexConfig_ = checkIndexConfig(index);
     this.ttl = resolveTtlConfig(options.ttl);
     if (options.clock !== undefined && typeof options.clock !== 'function')
       throw new InvalidConfigError('clock', 'expected a function returning ms since the epoch');
@@ -263,10 +252,8 @@ export class SRMStore extends BaseStore {
       }
     }
     if (expired.length === 0) return 0;
-    await memory.delete(
-      expired.flatMap(({ id, p }) => recordIdsOf(id, p)),
-      { ignoreMissing: true },
-    );
+    const doomed = expired.flatMap(({ id, p }) => recordIdsOf(id, p));
+    await memory.delete(doomed, { ignoreMissing: true });
     for (const { p } of expired) this.namespaces?.remove(p.ns, p.expiresAt ?? null);
     return expired.length;
   }
@@ -418,10 +405,8 @@ export class SRMStore extends BaseStore {
       const p = readPayload(r);
       return { ...p, expiresAt: expiryOf(p.ttl ?? null, now) };
     });
-    await memory.add(
-      records.map((r) => r.vector),
-      { ids: records.map((r) => r.id), payloads },
-    );
+    const vectors = records.map((r) => r.vector);
+    await memory.add(vectors, { ids: records.map((r) => r.id), payloads });
     for (const p of targets) {
       this.namespaces?.remove(p.ns, p.expiresAt ?? null);
       this.namespaces?.add(p.ns, expiryOf(p.ttl ?? null, now));
@@ -468,10 +453,8 @@ export class SRMStore extends BaseStore {
     const ranked = await rankItems(memory, queryVector, indexedScope, want);
     const page = ranked.slice(op.offset, want);
     // Read the value from the main record: it is the authority for the item.
-    const mains = await memory.get(
-      page.map((r) => r.id),
-      { ignoreMissing: true },
-    );
+    const pageIds = page.map((r) => r.id);
+    const mains = await memory.get(pageIds, { ignoreMissing: true });
     const found: { p: StoreRecordPayload; score: number | undefined }[] = [];
     page.forEach((r, i) => {
       if (mains[i]) found.push({ p: readPayload(mains[i]!), score: r.score });
@@ -482,12 +465,8 @@ export class SRMStore extends BaseStore {
       const skip = Math.max(0, op.offset - ranked.length);
       for (const p of unscored.slice(skip, skip + op.limit - found.length)) found.push({ p, score: undefined });
     }
-    await this.refresh(
-      memory,
-      found.map((f) => f.p),
-      op.refreshTtl,
-      now,
-    );
+    const payloads = found.map((f) => f.p);
+    await this.refresh(memory, payloads, op.refreshTtl, now);
     return found.map(({ p, score }) => ({ ...toItem(p), score }));
   }
 

@@ -9,7 +9,7 @@ import type { StoredGlossaryEntry } from '../types.js';
 import { EmbeddedStorage } from './embedded-storage.js';
 import { GLOSSARY_STORE_FORMAT_VERSION } from './glossary-store.js';
 
-const FIXTURE_V1 = fileURLToPath(new URL('../../glossary/test-fixtures/glossary-v1', import.meta.url));
+const FIXTURE_V1 = fileURLToPath(new URL('../../../test/fixtures/glossary/glossary-v1', import.meta.url));
 let dir: string;
 const opened: EmbeddedStorage[] = [];
 

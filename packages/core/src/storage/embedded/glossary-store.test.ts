@@ -7,7 +7,8 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ClosedError, CorruptDataError, InvalidInputError } from '../../errors.js';
 import type { StoredGlossaryEntry } from '../types.js';
-import { decodeTerms, EmbeddedGlossaryStore, encodeTerms, GLOSSARY_STORE_FORMAT_VERSION } from './glossary-store.js';
+import { EmbeddedGlossaryStore, GLOSSARY_STORE_FORMAT_VERSION } from './glossary-store.js';
+import { decodeTerms, encodeTerms } from './glossary-terms.js';
 import { CommitLog } from './moment.js';
 
 function entry(key: string, terms: number[], agentId = 'a'): StoredGlossaryEntry {
