@@ -73,6 +73,30 @@ function equals(path: string, value: FilterScalar): SqlFilter {
   };
 }
 
+/** Values of one `in` list bound as parameters; a longer list selects a superset (checked in process). */
+const MAX_IN_VALUES = 10_000;
+
+/**
+ * `equals(path, v)` for any `v` of `values`, as one `json_each` scan with an `IN` list per type:
+ * an `OR` per value would nest one expression level per value, and SQLite refuses trees deeper
+ * than 1000. Undefined when the list is too long to bind.
+ */
+function equalsAny(path: string, values: readonly FilterScalar[]): { sql: string; params: (string | number)[] } | undefined {
+  if (values.length > MAX_IN_VALUES) return undefined;
+  const texts = values.filter((v): v is string => typeof v === 'string');
+  const numbers = values.filter((v): v is number => typeof v === 'number');
+  const tests: string[] = [];
+  if (texts.length > 0) tests.push(`(type = 'text' AND value IN (${texts.map(() => '?').join(', ')}))`);
+  if (numbers.length > 0) tests.push(`(type IN ('integer', 'real') AND value IN (${numbers.map(() => '?').join(', ')}))`);
+  if (values.includes(true)) tests.push("type = 'true'");
+  if (values.includes(false)) tests.push("type = 'false'");
+  if (tests.length === 0) return { sql: '0', params: [] };
+  return {
+    sql: `coalesce(json_type(payload, ?), 'object') <> 'object' AND EXISTS (SELECT 1 FROM json_each(payload, ?) WHERE ${tests.join(' OR ')})`,
+    params: [path, path, ...texts, ...numbers],
+  };
+}
+
 function condition(c: FieldCondition): SqlFilter {
   const path = jsonPath(c.field);
   if (path === undefined) return TRUE;
@@ -88,11 +112,8 @@ function condition(c: FieldCondition): SqlFilter {
     }
     case 'in':
     case 'nin': {
-      const any = combine(
-        (c.value as FilterScalar[]).map((v) => equals(path, v)),
-        'OR',
-        '0',
-      );
+      const any = equalsAny(path, c.value as FilterScalar[]);
+      if (any === undefined) return TRUE;
       return exact(c.op === 'in' ? any.sql : `NOT (coalesce((${any.sql}), 0))`, any.params);
     }
     case 'gt':
