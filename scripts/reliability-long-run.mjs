@@ -108,7 +108,7 @@ if (from < 0 || to < 0) throw new Error(`docs/reliability.md has no ${START} ...
 const previous = doc
   .slice(from, to)
   .split('\n')
-  .filter((l) => l.startsWith('| ') && !l.startsWith('| attack |'));
+  .filter((l) => l.startsWith('| ') && !l.startsWith('| attack |') && !l.startsWith('| ---'));
 let ok = true;
 const rows = Object.keys(PARTS).map((name, i) => {
   if (!wanted.includes(name)) return previous[i] ?? `| ${name}: not run yet | | | | | |`;
