@@ -126,5 +126,7 @@ const text = [
   END,
 ].join('\n');
 process.stdout.write(`\n${text}\n`);
-writeFileSync(DOC, doc.slice(0, from) + text + doc.slice(to + END.length));
+// Read again: the attack run has written its own table into the doc meanwhile.
+const latest = readFileSync(DOC, 'utf8');
+writeFileSync(DOC, latest.slice(0, latest.indexOf(START)) + text + latest.slice(latest.indexOf(END) + END.length));
 process.exitCode = ok ? 0 : 1;
