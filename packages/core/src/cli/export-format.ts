@@ -10,7 +10,8 @@
  * The header comes first and declares every store with its line count, so a
  * truncated file is detected. SRM vectors are the stored ones (unit length
  * for cosine memories), written with the fewest digits that read back to the
- * same float32. A reader refuses any other format name or version.
+ * same float32; an item stored without a vector has `"vector":null`. A reader refuses any other
+ * format name or version.
  */
 import { resolveConfig, type SRMConfig } from '../srm/config.js';
 import { checkId, checkPayload } from '../srm/validate.js';
@@ -42,7 +43,8 @@ export interface SrmLine {
   type: 'srm';
   store: string;
   id: string;
-  vector: number[];
+  /** Null for an item stored without a vector. */
+  vector: number[] | null;
   payload: Payload;
 }
 
@@ -78,10 +80,12 @@ export function float32Text(v: number): string {
 }
 
 /** The JSONL line of one SRM item. */
-export function srmLineText(store: string, id: string, vector: Float32Array, payload: Payload): string {
-  let vec = '[';
-  for (let j = 0; j < vector.length; j++) vec += (j ? ',' : '') + float32Text(vector[j]!);
-  vec += ']';
+export function srmLineText(store: string, id: string, vector: Float32Array | null, payload: Payload): string {
+  let vec = vector === null ? 'null' : '[';
+  if (vector !== null) {
+    for (let j = 0; j < vector.length; j++) vec += (j ? ',' : '') + float32Text(vector[j]!);
+    vec += ']';
+  }
   return `{"type":"srm","store":${JSON.stringify(store)},"id":${JSON.stringify(id)},"vector":${vec},"payload":${JSON.stringify(payload)}}`;
 }
 
@@ -182,15 +186,17 @@ export function parseDataLine(text: string, header: ExportHeader, seen: Map<stri
       if (!store) throw new BadLine(`SRM store ${JSON.stringify(v.store)} is not declared in the header`);
       const id = checkId(v.id, 'id');
       const { d } = store.config;
-      if (!Array.isArray(v.vector) || v.vector.length !== d) {
-        throw new BadLine(`vector must be an array of ${d} numbers, got ${Array.isArray(v.vector) ? `${v.vector.length} values` : JSON.stringify(v.vector)}`);
+      if (v.vector !== null && (!Array.isArray(v.vector) || v.vector.length !== d)) {
+        throw new BadLine(
+          `vector must be an array of ${d} numbers or null, got ${Array.isArray(v.vector) ? `${v.vector.length} values` : JSON.stringify(v.vector)}`,
+        );
       }
       // Float32 semantics, as the memory stores them: 1e39 is a finite double but Infinity as a float32.
-      const j = v.vector.findIndex((x) => typeof x !== 'number' || !Number.isFinite(Math.fround(x)));
-      if (j >= 0) throw new BadLine(`vector[${j}] must be a number that is finite as a float32 (|x| < 3.4e38), got ${JSON.stringify(v.vector[j])}`);
+      const j = v.vector === null ? -1 : v.vector.findIndex((x) => typeof x !== 'number' || !Number.isFinite(Math.fround(x)));
+      if (j >= 0) throw new BadLine(`vector[${j}] must be a number that is finite as a float32 (|x| < 3.4e38), got ${JSON.stringify(v.vector![j])}`);
       const payload = checkPayload(v.payload ?? {}, 'payload');
       claim(`srm\u0000${store.name}\u0000${id}`, `id ${JSON.stringify(id)} of SRM store ${JSON.stringify(store.name)}`);
-      return { type: 'srm', store: store.name, id, vector: v.vector as number[], payload };
+      return { type: 'srm', store: store.name, id, vector: v.vector as number[] | null, payload };
     }
     if (v.type === 'glossary') {
       const store = header.glossary.find((s) => s.name === v.store);

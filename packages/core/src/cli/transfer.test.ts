@@ -45,8 +45,8 @@ describe('srm export and srm import', () => {
     const q = await gloveRow('river');
     const collect = (path: string) =>
       withMemories(path, async (srm) => {
-        const items = new Map<string, { vector: number[]; payload: unknown }>();
-        for await (const page of srm.items(500)) for (const it of page) items.set(it.id, { vector: Array.from(it.vector), payload: it.payload });
+        const items = new Map<string, { vector: number[] | null; payload: unknown }>();
+        for await (const page of srm.items(500)) for (const it of page) items.set(it.id, { vector: it.vector && Array.from(it.vector), payload: it.payload });
         return { items, config: srm.config, hits: await srm.query(q, { k: 10 }), fitted: srm.isFitted };
       });
     const [before, after] = [await collect(source), await collect(target)];
@@ -86,6 +86,23 @@ describe('srm export and srm import', () => {
     expect(quiet.stderr).toBe('');
   });
 
+  it('round-trips items stored without a vector as "vector": null', async () => {
+    const source = tempDir();
+    const memory = await SemanticRoutingMemory.open({ path: source, d: 100, autoFitAt: 0 });
+    const words = ['river', 'lake', 'ocean'];
+    await memory.add([await gloveRow('river'), null, await gloveRow('ocean')], { ids: words, payloads: words.map((w) => ({ w })) });
+    await memory.close();
+    const file = await exportOf(source);
+    expect(readFileSync(file, 'utf8')).toContain('"id":"lake","vector":null,"payload":{"w":"lake"}');
+    const target = join(tempDir(), 'restored');
+    expect((await runCli(['import', target, '--in', file])).code).toBe(0);
+    await withMemories(target, async (srm) => {
+      expect(srm.stats()).toMatchObject({ items: 3, withoutVector: 1 });
+      expect((await srm.get(['lake']))[0]).toEqual({ id: 'lake', vector: null, payload: { w: 'lake' } });
+      expect((await srm.query(await gloveRow('lake'), { k: 3 })).map((h) => h.id).sort()).toEqual(['ocean', 'river']);
+    });
+  });
+
   it('reports every bad line by number, and writes nothing', async () => {
     const source = tempDir();
     await buildMemoryDir(source, { glossary: false, items: 1000, rerank: 'int8' });
@@ -112,7 +129,7 @@ describe('srm export and srm import', () => {
     const r = await runCli(['import', target, '--in', file]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/CorruptDataError: .*6 bad line\(s\); nothing was imported/);
-    expect(r.stderr).toMatch(/line 4: vector must be an array of 100 numbers, got 99 values/);
+    expect(r.stderr).toMatch(/line 4: vector must be an array of 100 numbers or null, got 99 values/);
     expect(r.stderr).toMatch(/line 5: not valid JSON/);
     expect(r.stderr).toMatch(/line 6: id "[^"]+" of SRM store "default" repeats line 2/);
     expect(r.stderr).toMatch(/line 7: SRM store "elsewhere" is not declared in the header/);

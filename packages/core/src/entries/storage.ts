@@ -26,6 +26,7 @@ export type {
   TermStats,
   GlossaryStore,
 } from '../storage/types.js';
+export { NO_VECTOR_BUCKET } from '../storage/types.js';
 export { compileFilter, readField } from '../filter.js';
 
 // --- the built-in backends' stores ---

@@ -209,9 +209,9 @@ describe('falling back to a scan', () => {
     ],
     [
       'a header of another format version',
-      "UPDATE srm_checkpoint_head SET header = CAST(substr(header, 1, 4) || X'02000000' || substr(header, 9) AS BLOB)",
+      "UPDATE srm_checkpoint_head SET header = CAST(substr(header, 1, 4) || X'03000000' || substr(header, 9) AS BLOB)",
       [],
-      /version 2, this build reads 1/,
+      /version 3, this build reads 1 and 2/,
     ],
     ['a header stored as text', "UPDATE srm_checkpoint_head SET header = 'SRMR'", [], /not a blob/],
     ['a missing list', 'DELETE FROM srm_checkpoint_lists WHERE list = 5', [], /has no list 5/],
@@ -248,9 +248,15 @@ describe('restoreCheckpoint', () => {
     return buckets;
   }
   const state = new Uint8Array([1, 2, 3]);
-  const readBack = (buckets: InvertedBuckets, s = state) => {
-    const { header, lists } = checkpointOf(buckets, codec, s);
+  const readBack = (buckets: InvertedBuckets, s = state, unrouted: ReadonlySet<number> = new Set()) => {
+    const { header, lists } = checkpointOf(buckets, codec, s, unrouted);
     return { header, lists: [...lists].map((l) => ({ slots: l.slots.slice(), rows: l.rows.slice() })) };
+  };
+  /** The same checkpoint as the version 1 format wrote it: no unrouted tail, no unrouted list. */
+  const asVersion1 = (cp: ReturnType<typeof readBack>) => {
+    const header = cp.header.slice(0, cp.header.byteLength - 8);
+    new DataView(header.buffer).setUint32(4, 1, true);
+    return { header, lists: cp.lists.slice(0, -1) };
   };
 
   it('restores the lists and derives the free slots from the gaps', () => {
@@ -265,6 +271,30 @@ describe('restoreCheckpoint', () => {
     expect(() => restoreCheckpoint(cp, { state: new Uint8Array([1, 2, 4]), K: 2, layout: codec, storedItems: 3 })).toThrow(/another index state/);
     expect(() => restoreCheckpoint(cp, { state, K: 3, layout: codec, storedItems: 3 })).toThrow(CheckpointRejected);
     expect(() => restoreCheckpoint(cp, { state, K: 2, layout: codec, storedItems: 4 })).toThrow(/store holds 4/);
+  });
+
+  it('restores the slots of the items without a vector, which no free slot reuses', () => {
+    const restored = restoreCheckpoint(readBack(twoLists(), state, new Set([4, 2])), { state, K: 2, layout: codec, storedItems: 5 });
+    expect(restored.unrouted).toEqual([2, 4]);
+    expect(restored).toMatchObject({ items: 5, slotEnd: 5, freeSlots: [] });
+    expect(restored.checksums).toHaveLength(3);
+  });
+
+  it('refuses unrouted slots that fail their checksum or are also listed', () => {
+    const cp = readBack(twoLists(), state, new Set([2]));
+    const bad = { ...cp, lists: cp.lists.map((l, i) => (i === 2 ? { slots: new Uint8Array([9, 0, 0, 0]), rows: l.rows } : l)) };
+    expect(() => restoreCheckpoint(bad, { state, K: 2, layout: codec, storedItems: 4 })).toThrow(/unrouted slots fail their checksum/);
+    const twice = readBack(twoLists(), state, new Set([3]));
+    expect(() => restoreCheckpoint(twice, { state, K: 2, layout: codec, storedItems: 4 })).toThrow(/slot 3 is listed twice/);
+  });
+
+  it('reads a version 1 checkpoint (written before items without a vector), whose checksums make the next checkpoint write every list', () => {
+    const restored = restoreCheckpoint(asVersion1(readBack(twoLists())), { state, K: 2, layout: codec, storedItems: 3 });
+    expect([...restored.buckets.slotsOf(0)]).toEqual([0, 3]);
+    expect(restored.unrouted).toEqual([]);
+    expect(restored.checksums).toHaveLength(2);
+    const next = checkpointOf(restored.buckets, codec, state, new Set(), restored.checksums);
+    expect([...next.lists].map((l) => l.list)).toEqual([0, 1, 2]);
   });
 
   it('refuses a slot listed twice', () => {

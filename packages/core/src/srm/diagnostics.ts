@@ -2,7 +2,7 @@
  * What a memory says about itself: `verify` (the routing layer against the store) and `stats`
  * (sizes, bucket distribution, quantisation error, hot bytes).
  */
-import type { SRMItemStore } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { STORE_PAGE } from './train.js';
@@ -17,7 +17,8 @@ export interface Verdict {
 
 /**
  * Checks `layer` against the store: every stored item is in exactly one bucket list (the one its
- * routing code names), no list holds a slot twice or a slot without an item, and the size matches.
+ * routing code names), or in none when it has no vector; no list holds a slot twice or a slot
+ * without an item, and the size matches.
  */
 export async function verifyLayer(layer: RoutingLayer, store: SRMItemStore, deep = false): Promise<Verdict> {
   // The store's own deep check (embedded: integrity_check and every checksum) reads everything.
@@ -32,16 +33,23 @@ export async function verifyLayer(layer: RoutingLayer, store: SRMItemStore, deep
     }
   }
   let items = 0;
+  const unrouted = new Set(layer.slots.unrouted);
   for await (const page of store.scan({ id: true, bucket: true }, STORE_PAGE)) {
     for (const r of page) {
       items++;
       const b = listOfSlot.get(r.slot);
-      if (b === undefined) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) is in no bucket`);
+      if (r.bucket === NO_VECTOR_BUCKET || unrouted.has(r.slot)) {
+        if (r.bucket !== NO_VECTOR_BUCKET) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) has a vector but is held as one without`);
+        else if (!unrouted.has(r.slot)) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) has no vector but is not held as one without`);
+        if (b !== undefined) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) has no vector but is listed in bucket ${b}`);
+        unrouted.delete(r.slot);
+      } else if (b === undefined) problems.push(`item ${JSON.stringify(r.id)} (slot ${r.slot}) is in no bucket`);
       else if (codebook && b !== r.bucket) problems.push(`item ${JSON.stringify(r.id)} is listed in bucket ${b} but stored with bucket ${r.bucket}`);
       listOfSlot.delete(r.slot);
     }
   }
   for (const [s, b] of listOfSlot) problems.push(`bucket ${b} lists slot ${s}, which no stored item has`);
+  for (const s of unrouted) problems.push(`slot ${s} is held as an item without a vector, which no stored item has`);
   const live = layer.slots.live;
   if (items !== live) problems.push(`size says ${live} items, the store holds ${items}`);
   return { ok: problems.length === 0, items, problems: problems.slice(0, 100) };
@@ -60,10 +68,12 @@ export interface StatsContext {
 export function layerStats(layer: RoutingLayer, ctx: StatsContext): SRMStats {
   const { codebook, buckets } = layer;
   const live = layer.slots.live;
+  const routed = layer.slots.routed;
   const sizes = codebook ? Array.from(buckets.sizes()).sort((a, b) => a - b) : [];
   const pick = (p: number) => (sizes.length ? sizes[Math.min(sizes.length - 1, Math.floor(p * sizes.length))]! : 0);
   return {
     items: live,
+    withoutVector: layer.slots.unrouted.size,
     d: ctx.config.d,
     K: ctx.config.K,
     m: ctx.config.m,
@@ -73,15 +83,15 @@ export function layerStats(layer: RoutingLayer, ctx: StatsContext): SRMStats {
     buckets: {
       count: codebook?.K ?? 1,
       empty: sizes.filter((s) => s === 0).length,
-      min: sizes[0] ?? live,
-      max: sizes[sizes.length - 1] ?? live,
-      mean: codebook ? live / codebook.K : live,
-      p50: codebook ? pick(0.5) : live,
-      p95: codebook ? pick(0.95) : live,
+      min: sizes[0] ?? routed,
+      max: sizes[sizes.length - 1] ?? routed,
+      mean: codebook ? routed / codebook.K : routed,
+      p50: codebook ? pick(0.5) : routed,
+      p95: codebook ? pick(0.95) : routed,
     },
     quantizationError: { fit: layer.fit.fitError, recent: ctx.recentError },
     hotBytes: layer.hotBytes(),
-    denseFloat32Bytes: live * ctx.config.d * 4,
+    denseFloat32Bytes: routed * ctx.config.d * 4,
     openedFrom: { ...ctx.openedFrom },
     ...(ctx.lastRefitError ? { lastRefitError: String(ctx.lastRefitError) } : {}),
   };

@@ -7,7 +7,7 @@ import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } fro
 import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
-import type { SRMItemStore, StorageBackend } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type SRMItemStore, type StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import { commitLayer } from './commit.js';
@@ -18,7 +18,7 @@ import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
-import { fitLayer, flatTrainingSample, subsample } from './train.js';
+import { fitLayer, flatTrainingSample, presentRows, subsample } from './train.js';
 import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
@@ -36,7 +36,7 @@ import type {
 } from './types.js';
 import { claimStore, releaseStore } from './open-stores.js';
 import { freshIds, insertBatch, type Batch } from './writes.js';
-import { checkId, checkIds, checkK, checkOptions, checkPayload, guardProgress, toMatrix, toQuery } from './validate.js';
+import { checkId, checkIds, checkK, checkOptions, checkWriteInput, guardProgress, toMatrix, toQuery } from './validate.js';
 
 export type { RefitOptions } from './refit.js';
 
@@ -152,7 +152,7 @@ export class SemanticRoutingMemory {
       get epoch() { return memory.epoch; },
       get closing() { return memory.closing; },
       install: (next, placed) => this.install(next, placed),
-      fitStored: (onProgress) => this.fitLocked(flatTrainingSample(this.config, this.layer, new Float32Array(0), 0), this.layer.slots.live, onProgress),
+      fitStored: (onProgress) => this.fitLocked(flatTrainingSample(this.config, this.layer, new Float32Array(0), 0), this.layer.slots.routed, onProgress),
     };
   }
 
@@ -203,7 +203,8 @@ export class SemanticRoutingMemory {
 
   /**
    * Adds vectors; re-adding an existing id replaces its vector and payload
-   * (upsert). Resolves with the ids once the write is durable.
+   * (upsert). Resolves with the ids once the write is durable. A `null` row stores an item
+   * without a vector (its payload only; see {@link VectorBatch}): in no bucket, never a query hit.
    *
    * @throws DimensionMismatchError, InvalidInputError (NaN/Infinity, empty batch, duplicate ids in the batch, bad payload), LimitExceededError. A rejected batch changes nothing.
    */
@@ -242,17 +243,7 @@ export class SemanticRoutingMemory {
     const opts = checkOptions(optsIn, allowEmpty ? 'addAndDelete' : 'add');
     const onProgress = guardProgress(opts.onProgress, allowEmpty ? 'addAndDelete' : 'add');
     await this.ensureOpen();
-    const deleteIds = [...new Set(checkIds(deleteIdsIn ?? [], 'deleteIds', false))];
-    const empty = allowEmpty && Array.isArray(vectors) && vectors.length === 0;
-    const { data, n } = empty ? { data: new Float32Array(0), n: 0 } : toMatrix(vectors, this.config.d, this.config.normalize);
-    const ids = opts.ids === undefined ? undefined : checkIds(opts.ids, 'ids', true);
-    if (ids && ids.length !== n) throw new InvalidInputError(`ids has ${ids.length} entries for ${n} vectors`);
-    if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
-      throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
-    }
-    const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
-    const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
-    if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
+    const { data, n, present, ids, payloads, deleteIds } = checkWriteInput(vectors, opts, deleteIdsIn, allowEmpty, this.config);
     return this.lock
       .write(async () => {
         const finalIds = ids ?? (await freshIds(this.store, n));
@@ -262,14 +253,18 @@ export class SemanticRoutingMemory {
         const deleted = doomed.filter((e) => e !== undefined).length;
         const live = this.layer.slots.live;
         if (live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, live + added - deleted);
-        if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && live + added >= this.config.autoFitAt) {
-          await this.fitLocked(flatTrainingSample(this.config, this.layer, data, n), live + n, onProgress);
+        // The automatic fit counts the items with a vector: the others are never routed.
+        const routed = this.layer.slots.routed;
+        const addedRouted = existing.filter((e, i) => e === undefined && (!present || present[i])).length;
+        if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && routed + addedRouted >= this.config.autoFitAt) {
+          const rows = presentRows(data, n, this.config.d, present);
+          await this.fitLocked(flatTrainingSample(this.config, this.layer, rows.data, rows.n), routed + rows.n, onProgress);
           // The fit re-routed every stored item: read the buckets again.
           existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
           doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
         }
         const removals = deleteIds.flatMap((id, i) => (doomed[i] ? [{ id, slot: doomed[i]!.slot, bucket: doomed[i]!.bucket }] : []));
-        await this.insertLocked({ data, n, ids: finalIds, payloads, existing, removals }, onProgress);
+        await this.insertLocked({ data, n, present, ids: finalIds, payloads, existing, removals }, onProgress);
         return { ids: finalIds, deleted };
       })
       .then((result) => {
@@ -282,10 +277,11 @@ export class SemanticRoutingMemory {
   private async insertLocked(batch: Batch, onProgress?: ProgressCallback): Promise<void> {
     const layer = this.layer;
     const { buckets, errSum } = await insertBatch(this.store, this.config, layer, batch, (slot) => this.refits.noteWrite(slot), onProgress);
-    if (!layer.codebook || batch.n === 0) return;
-    this.refits.policy.track(errSum, batch.n);
+    const rows = presentRows(batch.data, batch.n, this.config.d, batch.present, buckets);
+    if (!layer.codebook || rows.n === 0) return;
+    this.refits.policy.track(errSum, rows.n);
     // An adaptive commit would clear the store's pending mark while a refit's buckets are still being written.
-    if (this.config.adaptiveUpdate && !this.refits.bucketsLag) await this.adaptLocked(batch.data, batch.n, buckets);
+    if (this.config.adaptiveUpdate && !this.refits.bucketsLag) await this.adaptLocked(rows.data, rows.n, rows.buckets!);
   }
 
   /** Applies the adaptive update of `n` new rows: builds the moved layer, commits it, then swaps it in. */
@@ -322,10 +318,10 @@ export class SemanticRoutingMemory {
     opts = checkOptions(opts, 'get');
     await this.ensureOpen();
     const list = checkIds(ids, 'ids', false);
-    const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, vector: true, payload: true }));
+    const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, bucket: true, vector: true, payload: true }));
     const missing = list.filter((_, i) => recs[i] === undefined);
     if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
-    return recs.map((r) => (r ? { id: r.id!, vector: r.vector!, payload: r.payload ?? {} } : undefined));
+    return recs.map((r) => (r ? { id: r.id!, vector: r.bucket === NO_VECTOR_BUCKET ? null : r.vector!, payload: r.payload ?? {} } : undefined));
   }
 
   /** Whether an item with this id is stored. */
@@ -371,7 +367,7 @@ export class SemanticRoutingMemory {
     await this.store.write({ deleteIds: doomed.map((r) => r.id) });
     const layer = this.layer;
     for (const r of doomed) {
-      layer.buckets.remove(layer.listOf(r.bucket), r.slot);
+      layer.unplace(r.slot, r.bucket);
       layer.slots.release(r.slot);
       this.refits.noteWrite(r.slot);
     }
@@ -384,13 +380,13 @@ export class SemanticRoutingMemory {
    * the seed) and routes every stored item. Optional: the memory fits itself
    * once it holds `autoFitAt` items.
    */
-  async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
+  async fit(vectors: readonly VectorLike[] | Float32Array, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
     const onProgress = guardProgress(checkOptions(opts, 'fit').onProgress, 'fit');
     await this.ensureOpen();
     const { d, normalize, K, trainSize, seed } = this.config;
     const { data, n } = toMatrix(vectors, d, normalize, Limits.maxItems);
     if (n < K) throw new InvalidInputError(`fit needs at least K=${K} vectors, got ${n}`);
-    await this.lock.write(() => this.fitLocked(subsample(data, n, d, trainSize, seed), Math.max(this.layer.slots.live, n), onProgress));
+    await this.lock.write(() => this.fitLocked(subsample(data, n, d, trainSize, seed), Math.max(this.layer.slots.routed, n), onProgress));
   }
 
   /**

@@ -4,7 +4,7 @@
  * of every stored item. Also the counterpart of the restore: saving a checkpoint.
  */
 import { CorruptDataError, InvalidConfigError } from '../errors.js';
-import type { SRMItemStore, StorageBackend } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type SRMItemStore, type StorageBackend } from '../storage/types.js';
 import { InvertedBuckets } from './buckets.js';
 import { CheckpointRejected, CHECKPOINTS_SUPPORTED, checkpointOf, restoreCheckpoint } from './checkpoint.js';
 import { Codebook } from './codebook.js';
@@ -100,7 +100,7 @@ export async function openMemory(backend: StorageBackend, name: string, resolved
     const restored = await restoreFromCheckpoint(store, layer, raw, pendingReroute);
     opened = 'layer' in restored ? restored : await rebuildFromStore(store, config, layer, pendingReroute, restored.openedFrom);
   }
-  const fit = { fitError: opened.layer.fit.fitError, sizeAtFit: sizeAtFit ?? opened.layer.slots.live };
+  const fit = { fitError: opened.layer.fit.fitError, sizeAtFit: sizeAtFit ?? opened.layer.slots.routed };
   const final = new RoutingLayer(config.d, opened.layer.codebook, opened.layer.codec, opened.layer.buckets, opened.layer.slots, fit);
   // Every item is routed against the stored codebook again: the interrupted change is done.
   if (pendingReroute) await store.writeState(encodeLayerState(config, final, false));
@@ -139,6 +139,7 @@ async function restoreFromCheckpoint(
     slots.live = restored.items;
     slots.end = restored.slotEnd;
     slots.free = restored.freeSlots;
+    slots.unrouted = new Set(restored.unrouted);
     return { layer: layer.withBuckets(restored.buckets, slots), checkpointChecksums: restored.checksums, openedFrom: { source: 'checkpoint' } };
   } catch (err) {
     // The checkpoint is a cache of what the scan rebuilds: a bad one costs a scan, not an error.
@@ -161,12 +162,17 @@ async function rebuildFromStore(
   const { codebook } = layer;
   const target = layer.withBuckets(new InvertedBuckets(codebook?.K ?? 1, layer.codec));
   const fixes: { slot: number; bucket: number }[] = [];
+  const unrouted: number[] = [];
   let live = 0;
   let slotEnd = 0;
   for await (const page of store.scan({ bucket: true, vector: true }, STORE_PAGE)) {
     for (const rec of page) {
       live++;
       if (rec.slot >= slotEnd) slotEnd = rec.slot + 1;
+      if (rec.bucket === NO_VECTOR_BUCKET) {
+        unrouted.push(rec.slot);
+        continue;
+      }
       const v = rec.vector!;
       prepareStored(config.normalize, config.d, v, 0);
       let b = rec.bucket ?? -1;
@@ -179,7 +185,7 @@ async function rebuildFromStore(
     }
   }
   target.buckets.shrinkToFit();
-  const rebuilt = target.withBuckets(target.buckets, SlotAllocator.ofLists(target.buckets, slotEnd, live));
+  const rebuilt = target.withBuckets(target.buckets, SlotAllocator.ofLists(target.buckets, slotEnd, live, unrouted));
   if (fixes.length > 0) {
     await store.setBuckets(
       Uint32Array.from(fixes, (f) => f.slot),
@@ -199,8 +205,8 @@ export async function saveCheckpoint(store: SRMItemStore, layer: RoutingLayer, s
   if (await checkpoints.isCurrent()) return null;
   const state = await store.readState();
   if (!state) return null;
-  const next = checkpointOf(layer.buckets, layer.codec, state, savedChecksums);
-  await checkpoints.write(next.header, layer.buckets.K, next.lists);
+  const next = checkpointOf(layer.buckets, layer.codec, state, layer.slots.unrouted, savedChecksums);
+  await checkpoints.write(next.header, layer.buckets.K + 1, next.lists);
   layer.buckets.markUnchanged();
   return next.checksums;
 }

@@ -104,7 +104,7 @@ export class RefitPolicy {
     if (!layer.codebook) return false;
     const { driftRefitRatio, growthRefitRatio } = config;
     const { fitError, sizeAtFit } = layer.fit;
-    const grown = growthRefitRatio !== 0 && layer.slots.live >= growthRefitRatio * Math.max(sizeAtFit, 1);
+    const grown = growthRefitRatio !== 0 && layer.slots.routed >= growthRefitRatio * Math.max(sizeAtFit, 1);
     const drifted =
       driftRefitRatio !== 0 &&
       fitError !== null &&
@@ -218,12 +218,12 @@ export class BackgroundRefit {
     const host = this.host;
     const { config, lock } = host;
     if (!host.layer.codebook) {
-      const live = host.layer.slots.live;
-      if (live < config.K) throw new InvalidInputError(`refit needs at least K=${config.K} items, the memory has ${live}`);
+      const routed = host.layer.slots.routed;
+      if (routed < config.K) throw new InvalidInputError(`refit needs at least K=${config.K} items with a vector, the memory has ${routed}`);
       await lock.write(() => host.fitStored(opts.onProgress));
       return;
     }
-    const trainer = await this.trainers(config, { worker: opts.worker ?? worthAWorker(config, host.layer.slots.live) });
+    const trainer = await this.trainers(config, { worker: opts.worker ?? worthAWorker(config, host.layer.slots.routed) });
     this.trainer = trainer;
     try {
       // close() may have begun while the worker started: it aborted nothing then.

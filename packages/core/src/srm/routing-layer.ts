@@ -4,12 +4,15 @@
  * allocator. A fit, refit or adaptive update builds a new layer off to the side, commits it to the
  * store and only then swaps it in by reference, so the live layer never holds half a change.
  */
-import type { SRMItemStore } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type SRMItemStore } from '../storage/types.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
 import type { VectorCodec } from './codecs/codec.js';
 import type { ScratchPool, SearchIndex } from './search.js';
+
+/** Heap bytes of one entry of a `Set` of small integers (V8's ordered hash table: key, chain link, bucket head, spare capacity). */
+const UNROUTED_ENTRY_BYTES = 24;
 
 /**
  * Which store slots hold an item. Slots outlive layers: a layer built by a refit takes over the
@@ -20,8 +23,15 @@ export class SlotAllocator {
   end = 0;
   /** Released slots below `end`, reused before `end` grows. */
   free: number[] = [];
-  /** Items stored. */
+  /** Items stored, with a vector or without. */
   live = 0;
+  /** Slots of the items stored without a vector: taken, but in no bucket list. */
+  unrouted = new Set<number>();
+
+  /** Items stored with a vector: those the bucket lists hold. */
+  get routed(): number {
+    return this.live - this.unrouted.size;
+  }
 
   /** A slot for a new item. */
   take(): number {
@@ -34,11 +44,15 @@ export class SlotAllocator {
     else this.free.push(s);
   }
 
-  /** The allocator of a store whose items sit in the slots listed by `buckets`, below `end`. */
-  static ofLists(buckets: InvertedBuckets, end: number, live: number): SlotAllocator {
+  /** The allocator of a store whose items sit in the slots listed by `buckets` or in `unrouted`, below `end`. */
+  static ofLists(buckets: InvertedBuckets, end: number, live: number, unrouted: Iterable<number> = []): SlotAllocator {
     const out = new SlotAllocator();
     const used = new Uint8Array(end);
     for (let b = 0; b < buckets.K; b++) for (const s of buckets.slotsOf(b)) used[s] = 1;
+    for (const s of unrouted) {
+      used[s] = 1;
+      out.unrouted.add(s);
+    }
     for (let s = end - 1; s >= 0; s--) if (!used[s]) out.free.push(s);
     out.end = end;
     out.live = live;
@@ -87,11 +101,21 @@ export class RoutingLayer {
     return this.codebook ? bucket : 0;
   }
 
-  /** Appends `slot` to the list of `bucket` with row `off` of `v` as its rerank row. */
+  /** Appends `slot` to the list of `bucket` with row `off` of `v` as its rerank row; an item without a vector goes in no list. */
   place(slot: number, bucket: number, v: Float32Array, off: number): void {
+    if (bucket === NO_VECTOR_BUCKET) {
+      this.slots.unrouted.add(slot);
+      return;
+    }
     const list = this.listOf(bucket);
     const at = this.buckets.add(list, slot); // may reallocate the list: take its rows after
     this.encodeRow(v, off, bucket, this.buckets.rowsOf(list), at);
+  }
+
+  /** Takes `slot` out of the list of `bucket` (or out of the unrouted slots); the slot stays taken. */
+  unplace(slot: number, bucket: number): void {
+    if (bucket === NO_VECTOR_BUCKET) this.slots.unrouted.delete(slot);
+    else this.buckets.remove(this.listOf(bucket), slot);
   }
 
   /** Appends `slot` to the list of `bucket` with item `index` of `encoded` (rows already encoded by this layer's codec, in its layout) as its rerank row. */
@@ -122,6 +146,7 @@ export class RoutingLayer {
     if (n < 256) return;
     const counts = new Map<number, number>();
     for (let i = 0; i < n; i++) {
+      if (buckets[i] === NO_VECTOR_BUCKET) continue;
       const b = this.listOf(buckets[i]!);
       counts.set(b, (counts.get(b) ?? 0) + 1);
     }
@@ -161,7 +186,7 @@ export class RoutingLayer {
   hotBytes(): { codebook: number; routing: number; idMaps: number; rerank: number; routingLayer: number; total: number } {
     const codebook = this.codebook?.byteLength ?? 0;
     const routing = this.buckets.slotBytes;
-    const idMaps = this.slots.free.length * 8;
+    const idMaps = this.slots.free.length * 8 + this.slots.unrouted.size * UNROUTED_ENTRY_BYTES;
     const rerank = this.buckets.rowBytesTotal + this.codec.tableBytes;
     return { codebook, routing, idMaps, rerank, routingLayer: codebook + routing, total: codebook + routing + idMaps + rerank };
   }

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
-import type { Payload, SRMItemStore } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type Payload, type SRMItemStore } from '../storage/types.js';
 import { dot } from '../util/vector-math.js';
 import type { SRMConfig } from './config.js';
 import { prepareStored } from './routing-layer.js';
@@ -42,9 +42,13 @@ function checkPageSize(pageSize: unknown): number {
 
 /** The stored items matching `opts.filter`, in pages, ascending slot order; the filter runs in the store. */
 export async function* scanItems(store: SRMItemStore, opts: CheckedItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
-  const want = { id: true, payload: true, vector: opts.withVectors };
+  const want = { id: true, payload: true, vector: opts.withVectors, bucket: opts.withVectors };
   for await (const page of store.scan(want, { pageSize: opts.pageSize, ...(opts.filter ? { filter: opts.filter } : {}) })) {
-    yield page.map((r) => (opts.withVectors ? { id: r.id!, vector: r.vector!, payload: r.payload ?? {} } : { id: r.id!, payload: r.payload ?? {} }));
+    yield page.map((r) =>
+      opts.withVectors
+        ? { id: r.id!, vector: r.bucket === NO_VECTOR_BUCKET ? null : r.vector!, payload: r.payload ?? {} }
+        : { id: r.id!, payload: r.payload ?? {} },
+    );
   }
 }
 
@@ -83,9 +87,9 @@ export function checkQueryIds(ids: QueryOptions['ids']): string[] | undefined {
 }
 
 /**
- * The query within `ids`: every stored item among them that passes `filter`, scored exactly
- * from its stored vector (prepared as the memory prepares its inputs), best first, ties by id,
- * cut to `k`. Ids that are not stored are left out.
+ * The query within `ids`: every stored item among them that has a vector and passes `filter`,
+ * scored exactly from its stored vector (prepared as the memory prepares its inputs), best first,
+ * ties by id, cut to `k`. Ids that are not stored, or stored without a vector, are left out.
  */
 export async function queryWithin(
   store: SRMItemStore,
@@ -95,11 +99,11 @@ export async function queryWithin(
   params: Pick<SearchParams, 'k' | 'filter' | 'withVectors'>,
 ): Promise<QueryHit[]> {
   const { d, normalize } = config;
-  const recs = await store.fetchIds(ids, { id: true, vector: true, payload: true });
+  const recs = await store.fetchIds(ids, { id: true, bucket: true, vector: true, payload: true });
   const hits: QueryHit[] = [];
   const row = new Float32Array(d);
   for (const r of recs) {
-    if (r === undefined) continue;
+    if (r === undefined || r.bucket === NO_VECTOR_BUCKET) continue;
     const payload = r.payload ?? {};
     if (params.filter && !params.filter(payload)) continue;
     row.set(r.vector!);

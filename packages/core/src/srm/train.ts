@@ -32,10 +32,29 @@ export function subsample(data: Float32Array, n: number, d: number, max: number,
   return { data: out, n: max };
 }
 
-/** The training sample of an automatic fit: the stored items (before the fit they are all in the flat list in RAM) plus the incoming batch. */
+/**
+ * The rows of a batch that have a vector (all of them when `present` is null), with their buckets
+ * when given: what training, drift tracking and the adaptive update see of it.
+ */
+export function presentRows(
+  data: Float32Array,
+  n: number,
+  d: number,
+  present: Uint8Array | null,
+  buckets?: Int32Array,
+): { data: Float32Array; n: number; buckets?: Int32Array } {
+  if (!present) return { data, n, ...(buckets ? { buckets } : {}) };
+  const keep: number[] = [];
+  present.forEach((p, i) => p && keep.push(i));
+  const out = new Float32Array(keep.length * d);
+  keep.forEach((src, i) => out.set(data.subarray(src * d, (src + 1) * d), i * d));
+  return { data: out, n: keep.length, ...(buckets ? { buckets: Int32Array.from(keep, (i) => buckets[i]!) } : {}) };
+}
+
+/** The training sample of an automatic fit: the stored items with a vector (before the fit they are all in the flat list in RAM) plus the incoming batch's. */
 export function flatTrainingSample(config: SRMConfig, layer: RoutingLayer, batch: Float32Array, n: number): Sample {
   const { d } = config;
-  const live = layer.slots.live;
+  const live = layer.buckets.sizeOf(0);
   const all = new Float32Array((live + n) * d);
   const rows = layer.buckets.rowsOf(0);
   let row = 0;

@@ -29,8 +29,14 @@ export type Metric = 'cosine' | 'dot';
 /** A vector: a Float32Array or a plain array of numbers. */
 export type VectorLike = Float32Array | readonly number[];
 
-/** A batch of vectors: an array of vectors, or one flat Float32Array of `n * d` values. */
-export type VectorBatch = readonly VectorLike[] | Float32Array;
+/**
+ * A batch of vectors: an array of vectors, or one flat Float32Array of `n * d` values. In the
+ * array that `add` and `addAndDelete` take, `null` stands for an item stored without a vector
+ * (its payload only). Such an item is in no bucket: `get`, `items`, `has`, `delete` and
+ * `deleteWhere` see it, `query` never returns it, and it costs no rerank row in RAM. `fit`
+ * takes vectors only.
+ */
+export type VectorBatch = readonly (VectorLike | null)[] | Float32Array;
 
 /**
  * Configuration of a {@link SemanticRoutingMemory}. Everything but `d` is optional.
@@ -175,7 +181,8 @@ export interface ItemsOptions {
 /** One stored item. */
 export interface MemoryItem {
   id: string;
-  vector: Float32Array;
+  /** Null for an item added without a vector (a `null` row of `add`). */
+  vector: Float32Array | null;
   payload: Payload;
 }
 
@@ -190,7 +197,10 @@ export interface AddOptions {
 
 /** What `stats()` reports; the numbers the memory-wall benchmark prints. */
 export interface SRMStats {
+  /** Items stored, with a vector or without. */
   items: number;
+  /** Items stored without a vector (in no bucket; `denseFloat32Bytes` and the bucket sizes leave them out). */
+  withoutVector: number;
   d: number;
   K: number;
   m: number;

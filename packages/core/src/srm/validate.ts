@@ -8,7 +8,7 @@ import { Limits } from '../limits.js';
 import type { Payload } from '../storage/types.js';
 import { hasLoneSurrogate } from '../util/unicode.js';
 import { normalizeInPlace } from '../util/vector-math.js';
-import type { ProgressCallback, VectorBatch, VectorLike } from './types.js';
+import type { AddOptions, ProgressCallback, VectorBatch, VectorLike } from './types.js';
 
 function isVectorLike(v: unknown): v is VectorLike {
   return v instanceof Float32Array || Array.isArray(v);
@@ -18,9 +18,58 @@ function isVectorLike(v: unknown): v is VectorLike {
  * Copies a batch into one row-major Float32Array, checking shape and finiteness; normalises rows if asked.
  * `maxRows` defaults to the add batch limit; a training set for `fit` may be larger.
  */
-export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean, maxRows: number = Limits.maxBatchSize): { data: Float32Array; n: number } {
+export function toMatrix(
+  vectors: readonly VectorLike[] | Float32Array,
+  d: number,
+  normalize: boolean,
+  maxRows: number = Limits.maxBatchSize,
+): { data: Float32Array; n: number } {
+  return matrixOf(vectors, d, normalize, maxRows, false);
+}
+
+/**
+ * {@link toMatrix} for `add`, whose array may hold `null` rows (items without a vector): those
+ * rows stay zeros and `present` marks the others (null when every row has a vector).
+ */
+export function toAddMatrix(vectors: VectorBatch, d: number, normalize: boolean): { data: Float32Array; n: number; present: Uint8Array | null } {
+  return matrixOf(vectors, d, normalize, Limits.maxBatchSize, true);
+}
+
+/**
+ * The checked input of `add` (`allowEmpty` false) or `addAndDelete`: the rows, their ids (undefined:
+ * to be generated) and payloads, and the ids to delete, deduplicated.
+ */
+export function checkWriteInput(
+  vectors: VectorBatch,
+  opts: AddOptions,
+  deleteIdsIn: readonly string[] | undefined,
+  allowEmpty: boolean,
+  config: { d: number; normalize: boolean },
+): { data: Float32Array; n: number; present: Uint8Array | null; ids: string[] | undefined; payloads: Payload[]; deleteIds: string[] } {
+  const deleteIds = [...new Set(checkIds(deleteIdsIn ?? [], 'deleteIds', false))];
+  const empty = allowEmpty && Array.isArray(vectors) && vectors.length === 0;
+  const { data, n, present } = empty ? { data: new Float32Array(0), n: 0, present: null } : toAddMatrix(vectors, config.d, config.normalize);
+  const ids = opts.ids === undefined ? undefined : checkIds(opts.ids, 'ids', true);
+  if (ids && ids.length !== n) throw new InvalidInputError(`ids has ${ids.length} entries for ${n} vectors`);
+  if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
+    throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
+  }
+  const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
+  const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
+  if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
+  return { data, n, present, ids, payloads, deleteIds };
+}
+
+function matrixOf(
+  vectors: VectorBatch,
+  d: number,
+  normalize: boolean,
+  maxRows: number,
+  allowNull: boolean,
+): { data: Float32Array; n: number; present: Uint8Array | null } {
   let n: number;
   let data: Float32Array;
+  let present: Uint8Array | null = null;
   if (vectors instanceof Float32Array) {
     if (vectors.length === 0) throw new InvalidInputError('vectors: the batch is empty');
     if (vectors.length % d !== 0) throw new DimensionMismatchError(d, vectors.length, `flat batch of length ${vectors.length} (not a multiple of d)`);
@@ -33,8 +82,16 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean, ma
     if (n > maxRows) throw new LimitExceededError('batch size', maxRows, n);
     data = new Float32Array(n * d);
     for (let i = 0; i < n; i++) {
-      const v = vectors[i];
-      if (!isVectorLike(v)) throw new InvalidInputError(`vectors[${i}]: expected a Float32Array or number[], got ${v === null ? 'null' : typeof v}`);
+      const v: unknown = vectors[i];
+      if (v === null && allowNull) {
+        present ??= new Uint8Array(n).fill(1);
+        present[i] = 0;
+        continue;
+      }
+      if (!isVectorLike(v))
+        throw new InvalidInputError(
+          `vectors[${i}]: expected a Float32Array${allowNull ? ', number[] or null' : ' or number[]'}, got ${v === null ? 'null' : typeof v}`,
+        );
       if (v.length !== d) throw new DimensionMismatchError(d, v.length, `vectors[${i}]`);
       for (let j = 0; j < d; j++) {
         const x: unknown = v[j];
@@ -51,12 +108,13 @@ export function toMatrix(vectors: VectorBatch, d: number, normalize: boolean, ma
   }
   if (normalize) {
     for (let i = 0; i < n; i++) {
+      if (present && !present[i]) continue;
       const norm = normalizeInPlace(data, i * d, d);
       if (!(norm > 0) || !Number.isFinite(norm))
         throw new InvalidInputError(`vectors[${i}] has zero length (or underflows float32); cosine similarity needs a direction`);
     }
   }
-  return { data, n };
+  return { data, n, present };
 }
 
 /** One query vector, copied and checked. */

@@ -3,7 +3,7 @@
  * then the rows placed in the live layer, all at once so no query sees half a batch.
  */
 import { randomUUID } from 'node:crypto';
-import type { Payload, SRMRecord, SRMItemStore } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type Payload, type SRMRecord, type SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { RoutingLayer } from './routing-layer.js';
 import type { ProgressCallback } from './types.js';
@@ -12,6 +12,8 @@ import type { ProgressCallback } from './types.js';
 export interface Batch {
   data: Float32Array;
   n: number;
+  /** 1 where row i has a vector; null when every row has one. A row without one is all zeros in `data`. */
+  present: Uint8Array | null;
   ids: string[];
   payloads: Payload[];
   existing: ({ slot: number; bucket?: number } | undefined)[];
@@ -21,7 +23,8 @@ export interface Batch {
 
 /**
  * Stores `batch` and places it in `layer`; `written` hears of every slot written. Returns each
- * row's bucket (-1 before the fit) and the sum of their squared distances to their centroids.
+ * row's bucket (-1 before the fit, {@link NO_VECTOR_BUCKET} for a row without a vector) and the sum
+ * of their squared distances to their centroids.
  * A failed store write changes nothing.
  */
 export async function insertBatch(
@@ -33,7 +36,7 @@ export async function insertBatch(
   onProgress?: ProgressCallback,
 ): Promise<{ buckets: Int32Array; errSum: number }> {
   const { d } = config;
-  const { data, n, ids, payloads, existing, removals } = batch;
+  const { data, n, ids, payloads, existing, removals, present } = batch;
   const { codebook, slots: allocator } = layer;
   const slots = new Uint32Array(n);
   const buckets = new Int32Array(n);
@@ -48,7 +51,8 @@ export async function insertBatch(
       slots[i] = s;
       newSlots.push(s);
     }
-    if (codebook) {
+    if (present && !present[i]) buckets[i] = NO_VECTOR_BUCKET;
+    else if (codebook) {
       buckets[i] = codebook.assign(data, i * d, dist);
       errSum += dist[0]!;
     } else buckets[i] = -1;
@@ -72,13 +76,13 @@ export async function insertBatch(
   layer.reserveFor(buckets, n);
   for (let i = 0; i < n; i++) {
     const prev = existing[i];
-    if (prev) layer.buckets.remove(layer.listOf(prev.bucket ?? -1), slots[i]!);
+    if (prev) layer.unplace(slots[i]!, prev.bucket ?? -1);
     layer.place(slots[i]!, buckets[i]!, data, i * d);
     written(slots[i]!);
   }
   // Removed slots are freed only now, so none was reused by this batch's upserts.
   for (const r of removals) {
-    layer.buckets.remove(layer.listOf(r.bucket ?? -1), r.slot);
+    layer.unplace(r.slot, r.bucket ?? -1);
     allocator.release(r.slot);
     written(r.slot);
   }

@@ -8,14 +8,14 @@ import { normalizeFilter, type PayloadFilter } from '../filter.js';
 import { Limits } from '../limits.js';
 import { describe } from '../util/describe.js';
 import { hasLoneSurrogate } from '../util/unicode.js';
-import type { FetchWants, ScanOptions, SRMRecord, SRMItemStore } from './types.js';
+import { NO_VECTOR_BUCKET, type FetchWants, type ScanOptions, type SRMRecord, type SRMItemStore } from './types.js';
 
 // The backends take the description helper from here with the checks that use it.
 export { describe } from '../util/describe.js';
 
 /** Largest slot (slots are uint32 handles). */
 export const MAX_UINT32 = 0xffff_ffff;
-/** Largest bucket (buckets are int32, -1 meaning "not routed yet"). */
+/** Largest bucket (buckets are int32, -1 meaning "not routed yet", -2 "no vector"). */
 export const MAX_INT32 = 0x7fff_ffff;
 
 /** A record of a write batch that passed every check; its payload is already serialised. */
@@ -73,8 +73,8 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
     const { id, slot, bucket, vector, payload } = rec;
     checkStorableId(id, `write: ${at}.id`);
     if (!isSlot(slot)) throw new InvalidInputError(`write: ${at}.slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
-    if (!Number.isInteger(bucket) || bucket < -1 || bucket > MAX_INT32) {
-      throw new InvalidInputError(`write: ${at}.bucket must be an integer in [-1, ${MAX_INT32}], got ${describe(bucket)}`);
+    if (!Number.isInteger(bucket) || bucket < NO_VECTOR_BUCKET || bucket > MAX_INT32) {
+      throw new InvalidInputError(`write: ${at}.bucket must be an integer in [${NO_VECTOR_BUCKET}, ${MAX_INT32}], got ${describe(bucket)}`);
     }
     if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: ${at}.vector must be a Float32Array, got ${describe(vector)}`);
     if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, `write: vector of id ${JSON.stringify(id)}`);
@@ -82,6 +82,10 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
       if (!Number.isFinite(vector[j])) {
         throw new InvalidInputError(`write: vector of id ${JSON.stringify(id)} has ${vector[j]} at index ${j}; expected finite numbers`);
       }
+    }
+    // A record without a vector stores zeros, so that no reader can take them for a vector.
+    if (bucket === NO_VECTOR_BUCKET && vector.some((x) => x !== 0)) {
+      throw new InvalidInputError(`write: ${at} has bucket ${NO_VECTOR_BUCKET} (no vector) but a non-zero vector`);
     }
     if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
     if (slots.has(slot)) throw new InvalidInputError(`write: slot ${slot} appears twice in one batch`);
@@ -128,7 +132,7 @@ export function checkSlotList(slots: ArrayLike<number>): number[] {
   return keys;
 }
 
-/** Checks the arguments of {@link SRMItemStore.setBuckets}: typed arrays of equal length, buckets >= -1. */
+/** Checks the arguments of {@link SRMItemStore.setBuckets}: typed arrays of equal length, buckets >= -1 (a record's vector, or its lack, is set by `write` alone). */
 export function checkBucketUpdate(slots: Uint32Array, buckets: Int32Array): void {
   if (!(slots instanceof Uint32Array)) throw new InvalidInputError(`setBuckets: slots must be a Uint32Array, got ${describe(slots)}`);
   if (!(buckets instanceof Int32Array)) throw new InvalidInputError(`setBuckets: buckets must be an Int32Array, got ${describe(buckets)}`);

@@ -29,12 +29,21 @@ export interface ScanOptions {
   filter?: FilterInput;
 }
 
+/**
+ * Routing code of a record stored without a vector (a payload-only item): it takes a slot but is
+ * in no bucket, so no query probes it. Its stored vector is all zeros.
+ */
+export const NO_VECTOR_BUCKET = -2;
+
 /** One SRM item as stored: the user id, its slot in the in-RAM index, its bucket, vector and payload. */
 export interface SRMRecord {
   id: string;
   /** Dense handle of the item in the in-RAM routing layer (uint32). */
   slot: number;
-  /** Routing code: index of the item's bucket (centroid); `-1` before the codebook is fitted. */
+  /**
+   * Routing code: index of the item's bucket (centroid); `-1` before the codebook is fitted;
+   * {@link NO_VECTOR_BUCKET} for an item without a vector (whose `vector` is then all zeros).
+   */
   bucket: number;
   vector: Float32Array;
   payload: Payload;

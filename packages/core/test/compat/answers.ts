@@ -29,7 +29,7 @@ export function rows(n: number, seed: number): number[][] {
 export const QUERIES = rows(12, 99);
 
 export interface Answers {
-  stores: Record<string, { size: number; items: [string, number[], unknown][]; hits: [string, number][][] }>;
+  stores: Record<string, { size: number; items: [string, number[] | null, unknown][]; hits: [string, number][][] }>;
   glossary: { counts: number[]; entries: unknown[][]; recalls: unknown[][] };
 }
 
@@ -43,8 +43,8 @@ export async function answersOf(core: CoreModule, dir: string): Promise<Answers>
     for (const name of Object.keys(STORES)) {
       const memory = await core.SemanticRoutingMemory.open({ storage, name, d: D });
       try {
-        const items: [string, number[], unknown][] = [];
-        for await (const page of memory.items()) for (const it of page) items.push([it.id, Array.from(it.vector, round), it.payload]);
+        const items: [string, number[] | null, unknown][] = [];
+        for await (const page of memory.items()) for (const it of page) items.push([it.id, it.vector && Array.from(it.vector, round), it.payload]);
         items.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
         const hits: [string, number][][] = [];
         for (const q of QUERIES) hits.push((await memory.query(q, { k: 5 })).map((h) => [h.id, round(h.score)]));

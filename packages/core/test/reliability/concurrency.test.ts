@@ -124,7 +124,7 @@ describe('concurrent writes and reads in one process', () => {
               let dot = 0;
               let vv = 0;
               for (let j = 0; j < D; j++) {
-                dot += item.vector[j]! * v[j]!;
+                dot += item.vector![j]! * v[j]!;
                 vv += v[j]! * v[j]!;
               }
               expect(dot / Math.sqrt(vv)).toBeGreaterThan(0.9999); // stored vectors are unit length

@@ -43,7 +43,7 @@ async function readBack(srmDir: string, glossaryDir: string): Promise<CrashModel
       // A whole record: the payload names this id, and its fields agree with each other and with the vector.
       expect(p.id).toBe(item!.id);
       expect(p.check).toBe(`${p.id}@${p.seq}`);
-      expect(cosine(item!.vector, vectorOf(p.id, p.seq))).toBeGreaterThan(0.9999);
+      expect(cosine(item!.vector!, vectorOf(p.id, p.seq))).toBeGreaterThan(0.9999);
       state.srm.set(item!.id, p.seq);
     }
     await expectGlossaryInvariants(glossary, CRASH_AGENTS);

@@ -196,7 +196,7 @@ async function srmSnapshot(m: SemanticRoutingMemory, storage: EmbeddedStorage, p
   const hits = await m.query(probe, { k: 5 });
   return JSON.stringify({
     size: m.size,
-    items: items.map((it) => it && { id: it.id, payload: it.payload, vector: Array.from(it.vector) }),
+    items: items.map((it) => it && { id: it.id, payload: it.payload, vector: it.vector && Array.from(it.vector) }),
     hits,
     stores: await storage.listStores(),
     unexpected: await m.get(['new-0', 'dup'], { ignoreMissing: true }),

@@ -6,7 +6,7 @@
 import { Limits, LimitExceededError } from '@srm/core';
 import { encodeNamespace } from './namespace.js';
 import type { PreparedPut } from './operations.js';
-import { extraRecordId, mainRecordId, orderOf, placeholderVector, recordPayload } from './records.js';
+import { extraRecordId, mainRecordId, orderOf, recordPayload } from './records.js';
 import type { StoreRecordPayload } from './records.js';
 import { expiryOf } from './ttl.js';
 
@@ -47,7 +47,8 @@ export interface NamespaceChange {
 /** The writes of a run of puts. */
 export interface PutPlan {
   ids: string[];
-  vectors: Float32Array[];
+  /** Null for the main record of an item with no text to embed: it is stored without a vector. */
+  vectors: (Float32Array | null)[];
   payloads: StoreRecordPayload[];
   deleteIds: string[];
   changes: NamespaceChange[];
@@ -62,7 +63,6 @@ export interface PlanInput {
   /** The texts each put embeds. */
   textsOf(op: PreparedPut): { text: string }[];
   embedded: Map<string, Float32Array>;
-  d: number;
   now: number;
   defaultTtl: number | null;
   /** A new insertion order for an item that did not exist. */
@@ -105,7 +105,7 @@ export function planPuts(input: PlanInput): PutPlan {
     const texts = input.textsOf(op);
     if (texts.length === 0) {
       plan.ids.push(id);
-      plan.vectors.push(placeholderVector(input.d));
+      plan.vectors.push(null);
       plan.payloads.push(recordPayload(item, { main: true, indexed: false, vectors: 0 }));
     } else {
       texts.forEach((t, j) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { encodeNamespace } from './namespace.js';
-import { extraRecordId, mainRecordId, mainRecordIdOf, orderOf, placeholderVector, recordPayload } from './records.js';
+import { extraRecordId, mainRecordId, mainRecordIdOf, orderOf, recordPayload } from './records.js';
 
 describe('mainRecordId', () => {
   it('is deterministic and the same from an encoded namespace', () => {
@@ -54,12 +54,5 @@ describe('recordPayload', () => {
     expect(orderOf(p)).toBe(9);
     const { order: _order, ttl: _ttl, expiresAt: _expiresAt, ...v1 } = { ...p, v: 1 as const };
     expect(orderOf(v1)).toBe(5000);
-  });
-});
-
-describe('placeholderVector', () => {
-  it('is a unit vector of the given dimension', () => {
-    const v = placeholderVector(5);
-    expect(Array.from(v)).toEqual([1, 0, 0, 0, 0]);
   });
 });

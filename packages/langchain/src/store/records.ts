@@ -7,8 +7,10 @@
  * `main#1`, `main#2`, ...) carry the others, so a search scores an item by
  * its best-matching field, as LangGraph's InMemoryStore does. An item with no
  * embedded text (`index: false`, no index config, or no text at the indexed
- * fields) still has its main record, with a fixed placeholder vector and
- * `indexed: false`; semantic search never scores it, listing and `get` see it.
+ * fields) still has its main record, stored without a vector (in no bucket of the memory) and
+ * with `indexed: false`; semantic search never scores it, listing and `get` see it. Stores
+ * written before items without a vector held such records with a placeholder vector instead:
+ * they read the same, since search scores only `indexed` records.
  *
  * Every record carries the whole item, so filters run inside the SRM query;
  * results are always read back from the main record.
@@ -105,13 +107,6 @@ export function recordPayload(
     expiresAt: item.expiresAt,
     order: item.order,
   };
-}
-
-/** A unit vector for records that have no text to embed (the routing layer needs a vector for every item). */
-export function placeholderVector(d: number): Float32Array {
-  const v = new Float32Array(d);
-  v[0] = 1;
-  return v;
 }
 
 /** The LangGraph item a main record stands for. */

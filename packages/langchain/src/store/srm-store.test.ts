@@ -184,6 +184,8 @@ describe('search', () => {
       ['scored', false],
       ['unscored', true],
     ]);
+    // The unindexed item is stored without a vector: in no bucket of the memory.
+    expect((await store.memory()).stats()).toMatchObject({ items: 2, withoutVector: 1 });
   });
 
   it('embeds the fields a put names instead of the configured ones', async () => {
@@ -199,6 +201,7 @@ describe('search', () => {
     await store.put(['ns'], 'a', { text: 'espresso' });
     const hits = await store.search(['ns'], { query: 'espresso' });
     expect(hits.map((h) => [h.key, h.score])).toEqual([['a', undefined]]);
+    expect((await store.memory()).stats()).toMatchObject({ items: 1, withoutVector: 1 });
   });
 
   it('rejects a filter of the wrong type and bad paging with InvalidInputError', async () => {

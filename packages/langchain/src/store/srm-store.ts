@@ -79,9 +79,9 @@ type ResultValue = Item | SearchItem[] | string[][] | null | undefined;
  *   quotes, ...) can make one namespace read another's items.
  * - **Indexing** follows LangGraph's InMemoryStore: each text at the index
  *   `fields` is embedded, and an item scores as its best text. Items put with
- *   `index: false`, or without an index config, are stored with a placeholder
- *   vector: `get` and listings see them, semantic search ranks them after every
- *   scored item (with `score` undefined), as InMemoryStore does.
+ *   `index: false`, or without an index config, are stored without a vector (in
+ *   no bucket, so they never crowd a search): `get` and listings see them, semantic
+ *   search ranks them after every scored item (with `score` undefined), as InMemoryStore does.
  * - **Batches** run in order, as if each operation ran alone: a `get` after a
  *   `put` of the same key in one batch sees the new value. Consecutive puts are
  *   embedded together and written in one durable step. Every operation is
@@ -132,7 +132,7 @@ export class SRMStore extends BaseStore {
     if (options.clock !== undefined && typeof options.clock !== 'function')
       throw new InvalidConfigError('clock', 'expected a function returning ms since the epoch');
     this.clock = options.clock ?? Date.now;
-    // Without an index every vector is the placeholder, so one dimension is enough.
+    // Without an index no item has a vector, so one dimension is enough.
     this.d = index?.dims ?? 1;
     if (options.path !== undefined && options.storage !== undefined) {
       throw new InvalidConfigError('storage', 'give either `path` (an embedded memory the store opens) or `storage`, not both');
@@ -174,7 +174,8 @@ export class SRMStore extends BaseStore {
     if (!this.memoryPromise) {
       const srm: SRMOptions = this.indexConfig_
         ? { ...this.options.srm, d: this.d }
-        : // Identical placeholder vectors: one bucket is all the routing there is.
+        : // No item has a vector. These are the options such stores were created with when their
+          // items held a placeholder vector: a reopen must ask for the same structure.
           { rerank: 'float32', ...this.options.srm, d: 1, K: 1, m: 1 };
       const name = this.options.name ?? DEFAULT_STORE_NAME;
       const opening = this.options.path
@@ -427,7 +428,6 @@ export class SRMStore extends BaseStore {
       stored,
       textsOf: (op) => this.textsOf(op),
       embedded,
-      d: this.d,
       now,
       defaultTtl: this.ttl.defaultTtl,
       nextOrder: () => this.nextOrder(),

@@ -17,7 +17,7 @@ import {
   type Payload,
   type StorageBackend,
 } from '@srm/core';
-import type { SRMRecord, SRMItemStore, SRMItemStoreSpec } from '@srm/core/storage';
+import { NO_VECTOR_BUCKET, type SRMRecord, type SRMItemStore, type SRMItemStoreSpec } from '@srm/core/storage';
 
 /**
  * How a contract suite gets backends.
@@ -147,6 +147,19 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
         expect(await store.count()).toBe(1);
       });
 
+      it('stores a record without a vector (bucket NO_VECTOR_BUCKET, zeros) and reads it back as written', async () => {
+        const store = await openStore();
+        const bare = record(2, { bucket: NO_VECTOR_BUCKET, vector: new Float32Array(DIM) });
+        await store.write({ upserts: [record(1), bare] });
+        const all = { id: true, bucket: true, vector: true, payload: true };
+        expect((await store.fetchIds(['item-2'], all))[0]).toEqual({ ...bare });
+        expect((await store.fetchSlots([2], all))[0]).toEqual({ ...bare });
+        expect(await store.count()).toBe(2);
+        // It becomes an item with a vector by an upsert, as any record changes.
+        await store.write({ upserts: [record(2)] });
+        expect((await store.fetchIds(['item-2'], { bucket: true, vector: true }))[0]).toEqual({ slot: 2, bucket: 2, vector: vectorOf(2) });
+      });
+
       it('moves a record to a new slot when its id is upserted with another slot', async () => {
         const store = await openStore();
         await store.write({ upserts: [record(1)] });
@@ -240,6 +253,11 @@ export function srmStoreContract(label: string, factory: BackendFactory): void {
         const vector = vectorOf(1);
         vector[0] = -Infinity;
         await expectRejected(record(1, { vector }), InvalidInputError);
+      });
+
+      it('rejects a bucket below NO_VECTOR_BUCKET, and a record without a vector whose vector is not zeros, and writes nothing', async () => {
+        await expectRejected(record(1, { bucket: NO_VECTOR_BUCKET - 1 }), InvalidInputError);
+        await expectRejected(record(2, { bucket: NO_VECTOR_BUCKET }), InvalidInputError);
       });
 
       it('rejects a payload that cannot be serialised to JSON and writes nothing', async () => {

@@ -139,8 +139,8 @@ async function write(file: string, header: ExportHeader, storage: EmbeddedStorag
     const flushSrm = async (name: string) => {
       const t = srm.get(name)!;
       if (t.batch.length === 0) return;
-      const vectors = new Float32Array(t.batch.length * t.d);
-      t.batch.forEach((l, i) => vectors.set(l.vector, i * t.d));
+      // Rows of items exported without a vector stay null: they are stored without one again.
+      const vectors = t.batch.map((l) => (l.vector === null ? null : Float32Array.from(l.vector)));
       const ids = t.batch.map((l) => l.id);
       const payloads: Payload[] = t.batch.map((l) => l.payload);
       await t.memory.add(vectors, { ids, payloads, onProgress: (e) => o.progress.onProgress({ ...e, phase: `import:srm:${name}:${e.phase}` }) });

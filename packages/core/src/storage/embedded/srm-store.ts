@@ -9,7 +9,7 @@
  * | ------- | ------------------- | --------------------------------------------------- |
  * | slot    | INTEGER PRIMARY KEY | uint32 handle in the in-RAM index (the SQLite rowid) |
  * | id      | TEXT UNIQUE         | the user's id                                       |
- * | bucket  | INTEGER             | routing code, -1 before the codebook is fitted       |
+ * | bucket  | INTEGER             | routing code, -1 before the fit, -2 without a vector |
  * | vector  | BLOB                | `dim` float32 values, little-endian                  |
  * | payload | TEXT                | JSON object                                         |
  * | vector_crc | INTEGER          | CRC-32 of the vector, seeded with the slot (checksums.ts) |

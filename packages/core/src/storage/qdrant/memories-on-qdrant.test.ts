@@ -84,6 +84,28 @@ describe('SemanticRoutingMemory on Qdrant', () => {
     await qdrant.close();
   });
 
+  it('keeps items without a vector out of every answer, "none" mode included, and reopens them from a scan', async () => {
+    const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem4', retries: 0 });
+    const rows = vectors.map((v, i) => (i % 4 === 0 ? null : v));
+    for (const rerank of ['float32', 'none'] as const) {
+      const name = `bare-${rerank}`;
+      const bare = ids.filter((_, i) => i % 4 === 0);
+      for (const reopened of [false, true]) {
+        const m = await SemanticRoutingMemory.open({ ...options, rerank, storage: qdrant, name });
+        if (!reopened) await m.add(rows, { ids, payloads });
+        await m.idle();
+        expect(m.stats()).toMatchObject({ items: n, withoutVector: bare.length, fitted: true });
+        const hits = await m.query(unitVectorOf(9_000, d), { k: n, m: options.K });
+        expect(hits).toHaveLength(n - bare.length);
+        expect(hits.some((h) => bare.includes(h.id))).toBe(false);
+        expect((await m.get([bare[0]!]))[0]!.vector).toBeNull();
+        expect((await m.verify()).problems).toEqual([]);
+        await m.close();
+      }
+    }
+    await qdrant.close();
+  });
+
   it('lets Qdrant score the probed buckets in rerank mode "none", with the embedded answers', async () => {
     const none = { ...options, rerank: 'none' as const, m: 3 };
     const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem3', retries: 0 });
