@@ -2,6 +2,7 @@
  * Items stored without a vector (`null` rows of `add`): they take a slot and keep their payload,
  * but are in no bucket, so no query returns them, through a fit, a refit, a delete and a reopen.
  */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../errors.js';
 import { EmbeddedStorage } from '../storage/embedded/embedded-storage.js';
@@ -156,6 +157,51 @@ describe('items without a vector', () => {
     await expectConsistent(memory, ids);
     await memory.close();
     await storage.close();
+  });
+
+  it('match a model over random upserts and deletes that give and take vectors, through fits, refits and a reopen', async () => {
+    const path = tempDir();
+    const memory = await SemanticRoutingMemory.open({ path, d: D, K: 4, m: 4, autoFitAt: 16, growthRefitRatio: 1.5 });
+    /** Whether each stored id has a vector. */
+    const model = new Map<string, boolean>();
+    const pool = Array.from({ length: 60 }, (_, i) => `k${i}`);
+    const call = fc.record({
+      add: fc.uniqueArray(fc.tuple(fc.constantFrom(...pool), fc.boolean()), { maxLength: 10, selector: ([id]) => id }),
+      del: fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 4 }),
+    });
+    const check = async (m: SemanticRoutingMemory) => {
+      expect((await m.verify()).problems).toEqual([]);
+      expect(m.size).toBe(model.size);
+      const withVector = [...model].filter(([, v]) => v).map(([id]) => id);
+      expect(m.stats().withoutVector).toBe(model.size - withVector.length);
+      const stored = await m.get(pool, { ignoreMissing: true });
+      expect(new Map(stored.flatMap((it) => (it ? [[it.id, it.vector !== null]] : [])))).toEqual(model);
+      const hits = await m.query(unit(), { k: pool.length, m: m.isFitted ? 4 : undefined });
+      expect(hits.map((h) => h.id).sort()).toEqual(withVector.sort());
+    };
+    await fc.assert(
+      fc.asyncProperty(fc.array(call, { minLength: 1, maxLength: 6 }), async (calls) => {
+        for (const { add, del } of calls) {
+          const deleteIds = del.filter((id) => !add.some(([a]) => a === id));
+          if (add.length === 0 && deleteIds.length === 0) continue;
+          await memory.addAndDelete(
+            add.map(([, v]) => (v ? unit() : null)),
+            { ids: add.map(([id]) => id), deleteIds },
+          );
+          for (const id of deleteIds) model.delete(id);
+          for (const [id, v] of add) model.set(id, v);
+        }
+        await memory.idle();
+        await check(memory);
+      }),
+      { numRuns: 30, seed: 2021 },
+    );
+    expect(memory.isFitted).toBe(true);
+    await memory.close();
+    const reopened = await SemanticRoutingMemory.open({ path });
+    expect(reopened.stats().openedFrom.source).toBe('checkpoint');
+    await check(reopened);
+    await reopened.close();
   });
 
   it('a batch that fails its checks changes nothing, and fit() takes no null row', async () => {
