@@ -9,7 +9,10 @@
  *   `items({ filter: ref_doc_id in [...], withVectors: false })` (after), then `delete(ids)`;
  * - listNamespaces (LangGraph `SRMStore`, the first call, which loads its namespace index):
  *   before, a scan of every record with its vector, main records kept in JS; after,
- *   `items({ filter: { main: true }, withVectors: false })`.
+ *   `items({ filter: { main: true }, withVectors: false })`;
+ * - search past unindexed items (LangGraph `SRMStore.search` where half of the items were put
+ *   with `index: false`): a query filtered on `indexed: true`, on a memory whose unindexed
+ *   records hold the placeholder vector the store used to give them (before) or no vector (after).
  *
  * The "before" paths are the adapters' old algorithms, kept here as baselines (not in product
  * code). Each repetition runs both, in alternating order, on the same embedded directory
@@ -40,6 +43,8 @@ const COMMAND = 'npx tsx packages/bench/src/adapter-ops.ts';
 const NODES_PER_DOC = 10;
 const PAGE = 1024;
 const ADD_BATCH = 10_000;
+/** Filtered queries timed together as one sample of "search past unindexed items" (one query is too short to time alone). */
+const QUERIES_PER_SAMPLE = 50;
 
 function gaussianVectors(rng: Rng, n: number, d: number): Float32Array[] {
   return Array.from({ length: n }, () => Float32Array.from({ length: d }, () => rng.normal()));
@@ -73,6 +78,55 @@ function recordPayload(item: number, main: boolean): Payload {
     value: { note: `remembered fact ${item}`.padEnd(120, '.') },
     updatedAt: 1_700_000_000_000 + item,
   };
+}
+
+/** The vector LangGraph's SRMStore gave an unindexed item before items without a vector: one unit vector for all. */
+function placeholderVector(d: number): Float32Array {
+  const v = new Float32Array(d);
+  v[0] = 1;
+  return v;
+}
+
+/**
+ * Two memories of `n` LangGraph records, every other one unindexed: with the placeholder vector
+ * (before) or without a vector (after). Times `QUERIES_PER_SAMPLE` filtered queries per sample
+ * and checks that they return only indexed records. Returns each memory's hot bytes.
+ */
+async function searchPastUnindexed(dir: string, n: number, d: number, K: number, repeats: number, rng: Rng, samples: Samples, log: (what: string) => void) {
+  const ids = Array.from({ length: n }, (_, i) => `rec-${i}`);
+  const payloads = ids.map((_, i) => ({ ...recordPayload(i, true), indexed: i % 2 === 0 }));
+  const vectors = gaussianVectors(rng, n, d);
+  const memories = {
+    before: await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'placeholder'))),
+    after: await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'bare'))),
+  };
+  for (const [side, memory] of Object.entries(memories)) {
+    for (let i = 0; i < n; i += ADD_BATCH) {
+      const rows = vectors.slice(i, i + ADD_BATCH).map((v, j) => ((i + j) % 2 === 0 ? v : side === 'before' ? placeholderVector(d) : null));
+      await memory.add(rows, { ids: ids.slice(i, i + ADD_BATCH), payloads: payloads.slice(i, i + ADD_BATCH) });
+    }
+    log(`unindexed (${side}): ${memory.size} items, ${memory.stats().withoutVector} without a vector`);
+  }
+  const queries = gaussianVectors(rng, QUERIES_PER_SAMPLE * repeats, d);
+  for (let r = 0; r < repeats; r++) {
+    for (const side of r % 2 === 0 ? (['before', 'after'] as const) : (['after', 'before'] as const)) {
+      const t = await timed(async () => {
+        let hits = 0;
+        for (let q = r * QUERIES_PER_SAMPLE; q < (r + 1) * QUERIES_PER_SAMPLE; q++) {
+          const found = await memories[side].query(queries[q]!, { k: 10, filter: { indexed: true } });
+          if (found.length !== 10 || found.some((h) => h.payload.indexed !== true))
+            throw new Error(`search past unindexed items (${side}): a query returned an unindexed record or fewer than 10`);
+          hits += found.length;
+        }
+        return hits;
+      });
+      samples[side].push(t.ms / QUERIES_PER_SAMPLE);
+    }
+  }
+  const hot = { before: memories.before.stats().hotBytes.total, after: memories.after.stats().hotBytes.total };
+  await memories.before.close();
+  await memories.after.close();
+  return hot;
 }
 
 /** Adds the items in batches; the memory fits itself at its `autoFitAt`, during the first batch. */
@@ -142,7 +196,9 @@ async function main(): Promise<void> {
     'delete by ref doc': { before: [], after: [] },
     'replaceDocuments add': { before: [], after: [] },
     listNamespaces: { before: [], after: [] },
+    'search past unindexed items': { before: [], after: [] },
   };
+  let hot: { before: number; after: number } | undefined;
   try {
     // LlamaIndex nodes: n / 10 documents of 10 nodes.
     const nodes = await SemanticRoutingMemory.open(memoryOptions(d, K, join(dir, 'nodes')));
@@ -227,6 +283,8 @@ async function main(): Promise<void> {
       log(`listNamespaces repetition ${r + 1} of ${repeats}`);
     }
     await records.close();
+
+    hot = await searchPastUnindexed(dir, n, d, K, repeats, rng, samples['search past unindexed items']!, log);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -246,10 +304,10 @@ async function main(): Promise<void> {
     rows.map((r) => [r.operation, fixed(r.beforeMedianMs, 1), fixed(r.beforeP95Ms, 1), fixed(r.afterMedianMs, 1), fixed(r.afterP95Ms, 1), fixed(r.speedup, 1)]),
   );
   console.log(table);
-  const params = { items: n, d, K, repeats, seed, nodesPerDocument: NODES_PER_DOC };
+  const params = { items: n, d, K, repeats, seed, nodesPerDocument: NODES_PER_DOC, queriesPerSample: QUERIES_PER_SAMPLE };
   const run = { ...runInfo('full', process.argv.slice(2)), command: `${COMMAND} ${process.argv.slice(2).join(' ')}`.trim() };
   mkdirSync(values.out, { recursive: true });
-  writeFileSync(join(values.out, 'adapter-ops.json'), `${JSON.stringify({ suite: 'adapter-ops', run, params, rows }, null, 2)}\n`);
+  writeFileSync(join(values.out, 'adapter-ops.json'), `${JSON.stringify({ suite: 'adapter-ops', run, params, rows, unindexedHotBytes: hot }, null, 2)}\n`);
   const spec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
     title: `Adapter operations at ${n.toLocaleString('en-US')} items: old scan vs core push-down (median ms, log scale)`,
@@ -279,7 +337,8 @@ async function main(): Promise<void> {
       `p95 of ${repeats} samples is close to their maximum.\n\n${table}\n\n![adapter operations](adapter-ops.svg)\n\n` +
       `- **delete by ref doc**: before, every item read with its vector and matched in JS, then \`delete(ids)\`; after, \`deleteWhere({ ref_doc_id })\`, the filter run as SQL on the payload column.\n` +
       `- **replaceDocuments add**: \`add\` of ${NODES_PER_DOC} nodes of a new version of a document, then its superseded nodes found by the same full scan (before) or by \`items({ filter: ref_doc_id in [...], withVectors: false })\` (after), and deleted.\n` +
-      `- **listNamespaces**: the first call of LangGraph's \`SRMStore.listNamespaces\`, which reads every main record once: before, every record with its vector; after, \`items({ filter: { main: true }, withVectors: false })\`.\n`,
+      `- **listNamespaces**: the first call of LangGraph's \`SRMStore.listNamespaces\`, which reads every main record once: before, every record with its vector; after, \`items({ filter: { main: true }, withVectors: false })\`.\n` +
+      `- **search past unindexed items**: one LangGraph \`SRMStore.search\` query (k = 10, filter \`indexed: true\`, time per query, ${QUERIES_PER_SAMPLE} queries per sample) on ${n.toLocaleString('en-US')} records of which every other one was put with \`index: false\`: before, those records hold the placeholder vector the store used to give them, all in one bucket that a query may probe and must filter out; after, they are stored without a vector, in no bucket. Hot bytes: ${hot!.before.toLocaleString('en-US')} before, ${hot!.after.toLocaleString('en-US')} after.\n`,
   );
 }
 
