@@ -8,11 +8,14 @@ import { CorruptDataError } from '../errors.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
 import { halfSquaredNorms, kmeans, nearestCentroid, type KMeansOptions } from './kmeans.js';
+import { createRouter, type CentroidRouter } from './route-kernel.js';
 
 /** A trained codebook. Immutable: adaptive updates and refits build new ones. */
 export class Codebook {
   /** 0.5 * ||c_k||^2 for each centroid. */
   readonly halfNorms: Float32Array;
+  /** Routes many rows at once; made by the first {@link route}. */
+  private router: CentroidRouter | undefined;
 
   constructor(
     readonly K: number,
@@ -33,6 +36,20 @@ export class Codebook {
     const shares = new Float64Array(opts.K);
     for (let i = 0; i < n; i++) shares[r.assignment[i]!]! += 1 / n;
     return { codebook: new Codebook(opts.K, d, r.centroids), inertia: r.inertia, shares };
+  }
+
+  /**
+   * Buckets of rows `[from, to)` of `x` into `buckets[i]`, and their squared distances to their
+   * centroids into `dist[i]` when given: {@link assign} for many rows, on the SIMD router.
+   */
+  route(x: Float32Array, from: number, to: number, buckets: Int32Array, dist?: Float64Array): void {
+    this.router ??= createRouter(this.centroids, this.halfNorms, this.K, this.d);
+    this.router.route(x, from, to, buckets, dist);
+  }
+
+  /** Bytes of the router's memory, once a route made one. */
+  get routerBytes(): number {
+    return this.router?.scratchBytes ?? 0;
   }
 
   /** Bucket of row `off` of `x`; writes the squared distance to its centroid into `dist[0]` if given. */

@@ -17,6 +17,8 @@
  * Table entries are uint8; sums come back as uint32.
  */
 
+import { align16, compileIfSupported, ensureBytes, I32, op, V128, wasmApi, wasmModule, type WasmApi, type WasmMemory } from './wasm-assembly.js';
+
 /** Items per block. */
 export const BLOCK_ITEMS = 32;
 /** Sub-quantizers one SIMD pass sums in uint16 without overflow, with entries up to 255: 257 * 255 = 65535. */
@@ -67,55 +69,6 @@ export class JsFastScan implements FastScanKernel {
     }
   }
 }
-
-// --- WebAssembly assembly -------------------------------------------------
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) return [...out, byte];
-    out.push(byte | 0x80);
-  }
-}
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-const op = {
-  block: [0x02, 0x40],
-  loop: [0x03, 0x40],
-  end: [0x0b],
-  br: (depth: number) => [0x0c, depth],
-  brIf: (depth: number) => [0x0d, depth],
-  get: (l: number) => [0x20, ...uleb(l)],
-  set: (l: number) => [0x21, ...uleb(l)],
-  i32: (v: number) => [0x41, ...sleb(v)],
-  i32Add: [0x6a],
-  i32GeU: [0x4f],
-  // SIMD instructions: prefix 0xfd, then the opcode as LEB128 (memory ops take align, offset).
-  v128Load: (offset: number) => [0xfd, 0x00, 0, ...uleb(offset)],
-  v128Store: (offset: number) => [0xfd, 0x0b, 0, ...uleb(offset)],
-  v128Zero: [0xfd, 0x0c, ...new Array<number>(16).fill(0)],
-  swizzle: [0xfd, 0x0e],
-  i8x16Splat: [0xfd, 0x0f],
-  and: [0xfd, 0x4e],
-  i8x16ShrU: [0xfd, 0x6d],
-  i16x8ExtendLowU: [0xfd, ...uleb(0x89)],
-  i16x8ExtendHighU: [0xfd, ...uleb(0x8a)],
-  i16x8Add: [0xfd, ...uleb(0x8e)],
-};
 
 /** The module: exports `memory` and `scan(codes, blocks, stride, nSub, table, out)` (pointers into memory). */
 function assemble(): Uint8Array {
@@ -208,35 +161,11 @@ function assemble(): Uint8Array {
     ...op.end,
   ];
   const locals = [2, 5, I32, 9, V128];
-  const func = [...locals, ...body];
-  const section = (id: number, bytes: number[]) => [id, ...uleb(bytes.length), ...bytes];
-  const name = (s: string) => [...uleb(s.length), ...Array.from(s, (c) => c.charCodeAt(0))];
-  return Uint8Array.from([
-    0x00,
-    0x61,
-    0x73,
-    0x6d,
-    0x01,
-    0x00,
-    0x00,
-    0x00,
-    ...section(1, [1, 0x60, 6, I32, I32, I32, I32, I32, I32, 0]), // type: (i32 x6) -> ()
-    ...section(3, [1, 0]), // function 0 has type 0
-    ...section(5, [1, 0x00, 1]), // one memory, 1 page to start
-    ...section(7, [2, ...name('scan'), 0x00, 0, ...name('memory'), 0x02, 0]),
-    ...section(10, [1, ...uleb(func.length), ...func]),
-  ]);
-}
-
-/** The part of the WebAssembly API used here (typed locally: this package's lib settings do not include it). */
-interface WasmApi {
-  validate(bytes: Uint8Array): boolean;
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object) => { exports: unknown };
+  return wasmModule([I32, I32, I32, I32, I32, I32], [...locals, ...body], 'scan');
 }
 
 interface ScanExports {
-  memory: { buffer: ArrayBuffer; grow(pages: number): number };
+  memory: WasmMemory;
   scan(codes: number, blocks: number, stride: number, nSub: number, table: number, out: number): void;
 }
 
@@ -267,7 +196,7 @@ export class WasmFastScan implements FastScanKernel {
     const outPtr = align16(codesPtr + Math.min(blocks, chunk) * stride);
     const need = outPtr + Math.min(blocks, chunk) * 64;
     const { memory } = this.exports;
-    if (memory.buffer.byteLength < need) memory.grow(Math.ceil((need - memory.buffer.byteLength) / 65536));
+    ensureBytes(memory, need);
     const heap = new Uint8Array(memory.buffer);
     heap.set(table.subarray(0, stride), tablePtr);
     for (let b0 = 0; b0 < blocks; b0 += chunk) {
@@ -285,11 +214,6 @@ export class WasmFastScan implements FastScanKernel {
   }
 }
 
-function align16(n: number): number {
-  return (n + 15) & ~15;
-}
-
-const wasmApi = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
 let compiled: object | null | undefined;
 
 /**
@@ -299,7 +223,7 @@ let compiled: object | null | undefined;
 export function createFastScan(): FastScanKernel {
   if (compiled === undefined) {
     const bytes = assemble();
-    compiled = wasmApi?.validate(bytes) ? new wasmApi.Module(bytes) : null;
+    compiled = compileIfSupported(bytes);
   }
   return wasmApi && compiled ? new WasmFastScan(wasmApi, compiled) : new JsFastScan();
 }

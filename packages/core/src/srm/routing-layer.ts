@@ -184,7 +184,7 @@ export class RoutingLayer {
 
   /** Hot bytes by part, as `stats().hotBytes` reports them. */
   hotBytes(): { codebook: number; routing: number; idMaps: number; rerank: number; routingLayer: number; total: number } {
-    const codebook = this.codebook?.byteLength ?? 0;
+    const codebook = (this.codebook?.byteLength ?? 0) + (this.codebook?.routerBytes ?? 0);
     const routing = this.buckets.slotBytes;
     const idMaps = this.slots.free.length * 8 + this.slots.unrouted.size * UNROUTED_ENTRY_BYTES;
     const rerank = this.buckets.rowBytesTotal + this.codec.tableBytes;

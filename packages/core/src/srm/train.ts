@@ -74,10 +74,15 @@ export async function residuals(codebook: Codebook, data: Float32Array, n: numbe
   const d = codebook.d;
   const out = new Float32Array(n * d);
   const yielder = new Yielder(WORK_SLICE_MS);
-  for (let i = 0; i < n; i++) {
-    if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
-    const b = codebook.assign(data, i * d);
-    for (let j = 0; j < d; j++) out[i * d + j] = data[i * d + j]! - codebook.centroids[b * d + j]!;
+  const buckets = new Int32Array(n);
+  for (let from = 0; from < n; from += WORK_CHECK_MASK + 1) {
+    await yielder.maybe();
+    const to = Math.min(n, from + WORK_CHECK_MASK + 1);
+    codebook.route(data, from, to, buckets);
+    for (let i = from; i < to; i++) {
+      const b = buckets[i]!;
+      for (let j = 0; j < d; j++) out[i * d + j] = data[i * d + j]! - codebook.centroids[b * d + j]!;
+    }
   }
   return out;
 }
@@ -132,10 +137,10 @@ export function codecFromParams(config: SRMConfig, params: Uint8Array, where: st
 export function encodeRoutedRows(codebook: Codebook, codec: VectorCodec, vectors: Float32Array, from: number, to: number, out: RoutedPage): void {
   const { d, centroids } = codebook;
   const residual = codec.residual ? new Float32Array(d) : null;
+  codebook.route(vectors, from, to, out.buckets);
   for (let i = from; i < to; i++) {
     const off = i * d;
-    const b = codebook.assign(vectors, off);
-    out.buckets[i] = b;
+    const b = out.buckets[i]!;
     if (!residual) {
       codec.encode(vectors, off, out.rows, i);
       continue;

@@ -39,8 +39,10 @@ export async function insertBatch(
   const { data, n, ids, payloads, existing, removals, present } = batch;
   const { codebook, slots: allocator } = layer;
   const slots = new Uint32Array(n);
-  const buckets = new Int32Array(n);
-  const dist = new Float64Array(1);
+  const buckets = new Int32Array(n).fill(-1);
+  const dist = new Float64Array(n);
+  codebook?.route(data, 0, n, buckets, dist);
+  onProgress?.({ phase: 'add:route', done: n, total: n });
   let errSum = 0;
   const newSlots: number[] = [];
   for (let i = 0; i < n; i++) {
@@ -52,11 +54,7 @@ export async function insertBatch(
       newSlots.push(s);
     }
     if (present && !present[i]) buckets[i] = NO_VECTOR_BUCKET;
-    else if (codebook) {
-      buckets[i] = codebook.assign(data, i * d, dist);
-      errSum += dist[0]!;
-    } else buckets[i] = -1;
-    if ((i & 4095) === 4095) onProgress?.({ phase: 'add:route', done: i + 1, total: n });
+    else errSum += dist[i]!;
   }
   const records: SRMRecord[] = Array.from({ length: n }, (_, i) => ({
     id: ids[i]!,
