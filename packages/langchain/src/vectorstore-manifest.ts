@@ -5,8 +5,8 @@
  */
 import { existsSync, readFileSync, renameSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CorruptDataError } from '@srm/core';
-import type { SRMOptions } from '@srm/core';
+import { CorruptDataError, optionsOfConfig } from '@srm/core';
+import type { SRMConfig, SRMOptions } from '@srm/core';
 
 /** File name of the manifest inside a vector store directory. */
 export const MANIFEST_FILE = 'srm-langchain-vectorstore.json';
@@ -20,6 +20,11 @@ export interface VectorStoreManifest {
   version: typeof MANIFEST_VERSION;
   /** Options of the memory; `d` is absent when the store was saved before its first document. */
   srm: Partial<SRMOptions>;
+}
+
+/** The options that open a memory like one of configuration `config` (a K that follows the item count goes on following it). */
+export function optionsOfMemory(config: SRMConfig): SRMOptions {
+  return optionsOfConfig(config);
 }
 
 /** Keeps only JSON-representable option values (`Infinity` means "default" and is dropped). */

@@ -15,7 +15,7 @@ import { DimensionMismatchError, EmbeddedStorage, InvalidConfigError, InvalidInp
 import type { FilterInput, Payload, PayloadFilter, QueryHit, SRMOptions, StorageBackend } from '@srm/core';
 import { translateMetadataFilter } from './metadata-filter.js';
 import type { MetadataFilter } from './metadata-filter.js';
-import { MANIFEST_FILE, readManifest, writeManifest } from './vectorstore-manifest.js';
+import { MANIFEST_FILE, optionsOfMemory, readManifest, writeManifest } from './vectorstore-manifest.js';
 
 /**
  * A filter of {@link SRMVectorStore}: a metadata filter object (equality
@@ -422,12 +422,12 @@ export class SRMVectorStore extends SaveableVectorStore {
   async save(directory: string): Promise<void> {
     const target = resolve(directory);
     const memory = await this.existingMemory();
-    const srm = memory ? { ...this.srmOptions, ...memory.config } : this.srmOptions;
+    const srm = memory ? { ...this.srmOptions, ...optionsOfMemory(memory.config) } : this.srmOptions;
     if (!memory || target === this.path) {
       writeManifest(target, srm);
       return;
     }
-    const copy = await SemanticRoutingMemory.open({ ...(memory.config as SRMOptions), path: target });
+    const copy = await SemanticRoutingMemory.open({ ...optionsOfMemory(memory.config), path: target });
     try {
       if (copy.size > 0) {
         throw new InvalidInputError(`cannot save to ${target}: it already holds a memory with ${copy.size} items; choose an empty directory`);

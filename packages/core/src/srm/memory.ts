@@ -18,7 +18,7 @@ import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
-import { fitLayer, flatTrainingSample, subsample } from './train.js';
+import { fitLayer, flatTrainingSample, givenSample } from './train.js';
 import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
@@ -387,10 +387,10 @@ export class SemanticRoutingMemory {
   async fit(vectors: VectorBatch, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
     const onProgress = guardProgress(checkOptions(opts, 'fit').onProgress, 'fit');
     await this.ensureOpen();
-    const { d, normalize, K, trainSize, seed } = this.config;
+    const { d, normalize, K } = this.config;
     const { data, n } = toMatrix(vectors, d, normalize, Limits.maxItems);
     if (n < K) throw new InvalidInputError(`fit needs at least K=${K} vectors, got ${n}`);
-    await this.lock.write(() => this.fitLocked(subsample(data, n, d, trainSize, seed), Math.max(this.layer.slots.live, n), onProgress));
+    await this.lock.write(() => this.fitLocked(givenSample(this.config, data, n, this.layer.slots.live), Math.max(this.layer.slots.live, n), onProgress));
   }
 
   /**
