@@ -422,12 +422,12 @@ export class SRMVectorStore extends SaveableVectorStore {
   async save(directory: string): Promise<void> {
     const target = resolve(directory);
     const memory = await this.existingMemory();
-    const srm = memory ? { ...this.srmOptions, ...memory.config } : this.srmOptions;
+    const srm = memory ? { ...this.srmOptions, ...memory.options } : this.srmOptions;
     if (!memory || target === this.path) {
       writeManifest(target, srm);
       return;
     }
-    const copy = await SemanticRoutingMemory.open({ ...(memory.config as SRMOptions), path: target });
+    const copy = await SemanticRoutingMemory.open({ ...memory.options, path: target });
     try {
       if (copy.size > 0) {
         throw new InvalidInputError(`cannot save to ${target}: it already holds a memory with ${copy.size} items; choose an empty directory`);

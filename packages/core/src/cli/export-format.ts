@@ -13,7 +13,8 @@
  * same float32; an item stored without a vector has `"vector":null`. A reader refuses any other
  * format name or version.
  */
-import { resolveConfig, type SRMConfig } from '../srm/config.js';
+import { optionsOfConfig, resolveConfig, type SRMConfig } from '../srm/config.js';
+import type { SRMOptions } from '../srm/types.js';
 import { checkId, checkPayload } from '../srm/validate.js';
 import { checkEntry } from '../glossary/validation.js';
 import { glossaryId } from '../glossary/ids.js';
@@ -26,7 +27,8 @@ export const EXPORT_FORMAT = 'srm-export';
 export const EXPORT_FORMAT_VERSION = 1;
 
 /** SRMConfig as JSON: an unlimited candidate budget is `null`. */
-export type ExportedSrmConfig = Omit<SRMConfig, 'maxCandidates'> & { maxCandidates: number | null };
+/** The config as exported; `growK`/`growM` are absent from exports written before K could follow the item count. */
+export type ExportedSrmConfig = Omit<SRMConfig, 'maxCandidates' | 'growK' | 'growM'> & { maxCandidates: number | null; growK?: boolean; growM?: boolean };
 
 /** First line of an export. */
 export interface ExportHeader {
@@ -65,8 +67,14 @@ export function exportConfig(config: SRMConfig): ExportedSrmConfig {
 
 /** The JSON form → `SRMOptions` for `SemanticRoutingMemory.open`, validated. */
 export function importConfig(config: ExportedSrmConfig): SRMConfig {
+  return resolveConfig(importOptions(config));
+}
+
+/** The JSON form → the options that open a memory of that configuration (checked by {@link importConfig}). */
+export function importOptions(config: ExportedSrmConfig): SRMOptions {
   const { maxCandidates, ...rest } = config;
-  return resolveConfig({ ...rest, ...(maxCandidates === null ? {} : { maxCandidates }) });
+  // An export written before K could follow the item count has them fixed.
+  return optionsOfConfig({ growK: false, growM: false, ...rest, maxCandidates: maxCandidates ?? Infinity });
 }
 
 /** Shortest decimal text that reads back to the same float32 (at most 9 significant digits). */

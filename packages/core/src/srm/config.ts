@@ -10,8 +10,14 @@ import type { Metric, RerankMode, SRMOpenOptions, SRMOptions } from './types.js'
 /** The defaults-applied configuration. */
 export interface SRMConfig {
   d: number;
+  /** The K of every layer when `growK` is false; else the least K (see layer-shape.ts). */
   K: number;
+  /** The default probe count; with `growM` it is that of a layer of K centroids, and grows with a layer's K. */
   m: number;
+  /** K was left to the default: each fit and refit picks K from the item count (see layer-shape.ts). */
+  growK: boolean;
+  /** m was left to the default: it follows the layer's K when K does. */
+  growM: boolean;
   topK: number;
   maxCandidates: number;
   metric: Metric;
@@ -193,6 +199,8 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
     d,
     K,
     m,
+    growK: options.K === undefined,
+    growM: options.m === undefined,
     topK,
     maxCandidates,
     metric: o.metric,
@@ -214,4 +222,13 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/**
+ * The options that open a memory of configuration `config` (e.g. a copy of a memory elsewhere):
+ * its fields, without K and m where they followed the item count, so they go on following it.
+ */
+export function optionsOfConfig(config: SRMConfig): SRMOptions {
+  const { growK, growM, K, m, ...rest } = config;
+  return { ...rest, ...(growK ? {} : { K }), ...(growM ? {} : { m }) };
 }

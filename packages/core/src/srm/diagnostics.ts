@@ -4,6 +4,7 @@
  */
 import { NO_VECTOR_BUCKET, type SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
+import { defaultProbes } from './layer-shape.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { STORE_PAGE } from './train.js';
 import type { SRMStats } from './types.js';
@@ -75,8 +76,8 @@ export function layerStats(layer: RoutingLayer, ctx: StatsContext): SRMStats {
     items: live,
     withoutVector: layer.slots.unrouted.size,
     d: ctx.config.d,
-    K: ctx.config.K,
-    m: ctx.config.m,
+    K: codebook?.K ?? ctx.config.K,
+    m: codebook ? defaultProbes(ctx.config, codebook.K) : ctx.config.m,
     fitted: codebook !== null,
     rerank: ctx.config.rerank,
     refitting: ctx.refitting,

@@ -11,14 +11,14 @@ import { NO_VECTOR_BUCKET, type SRMItemStore, type StorageBackend } from '../sto
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import { commitLayer } from './commit.js';
-import { checkOpenOptions, resolveConfig, type SRMConfig } from './config.js';
+import { checkOpenOptions, optionsOfConfig, resolveConfig, type SRMConfig } from './config.js';
 import { layerStats, verifyLayer } from './diagnostics.js';
 import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.js';
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
-import { fitLayer, flatTrainingSample, presentRows, subsample } from './train.js';
+import { fitLayer, flatTrainingSample, givenSample, presentRows } from './train.js';
 import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
@@ -35,7 +35,7 @@ import type {
   VectorLike,
 } from './types.js';
 import { claimStore, releaseStore } from './open-stores.js';
-import { freshIds, insertBatch, type Batch } from './writes.js';
+import { countsAfter, freshIds, insertBatch, type Batch } from './writes.js';
 import { checkId, checkIds, checkK, checkOptions, checkWriteInput, guardProgress, toMatrix, toQuery } from './validate.js';
 
 export type { RefitOptions } from './refit.js';
@@ -191,6 +191,14 @@ export class SemanticRoutingMemory {
     return this.layer.slots.live;
   }
 
+  /**
+   * The options that open a memory like this one (e.g. a copy elsewhere): its configuration, without
+   * K and m where they follow the item count, so that they go on following it.
+   */
+  get options(): SRMOptions {
+    return optionsOfConfig(this.config);
+  }
+
   /** Whether the codebook is trained (before that, queries are exact scans). */
   get isFitted(): boolean {
     return this.layer.codebook !== null;
@@ -249,16 +257,11 @@ export class SemanticRoutingMemory {
         const finalIds = ids ?? (await freshIds(this.store, n));
         let existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
         let doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
-        const added = existing.filter((e) => e === undefined).length;
-        const deleted = doomed.filter((e) => e !== undefined).length;
-        const live = this.layer.slots.live;
-        if (live + added - deleted > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, live + added - deleted);
-        // The automatic fit counts the items with a vector: the others are never routed.
-        const routed = this.layer.slots.routed;
-        const addedRouted = existing.filter((e, i) => e === undefined && (!present || present[i])).length;
-        if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && routed + addedRouted >= this.config.autoFitAt) {
+        const { live, routed, deleted } = countsAfter(this.layer.slots, existing, doomed, present);
+        if (live > Limits.maxItems) throw new LimitExceededError('items per memory', Limits.maxItems, live);
+        if (n > 0 && !this.layer.codebook && this.config.autoFitAt > 0 && routed >= this.config.autoFitAt) {
           const rows = presentRows(data, n, this.config.d, present);
-          await this.fitLocked(flatTrainingSample(this.config, this.layer, rows.data, rows.n), routed + rows.n, onProgress);
+          await this.fitLocked(flatTrainingSample(this.config, this.layer, rows.data, rows.n), this.layer.slots.routed + rows.n, onProgress);
           // The fit re-routed every stored item: read the buckets again.
           existing = this.refits.withLiveBuckets(await this.store.fetchIds(finalIds, { bucket: true }));
           doomed = this.refits.withLiveBuckets(await this.store.fetchIds(deleteIds, { bucket: true }));
@@ -383,10 +386,10 @@ export class SemanticRoutingMemory {
   async fit(vectors: readonly VectorLike[] | Float32Array, opts: { onProgress?: ProgressCallback } = {}): Promise<void> {
     const onProgress = guardProgress(checkOptions(opts, 'fit').onProgress, 'fit');
     await this.ensureOpen();
-    const { d, normalize, K, trainSize, seed } = this.config;
+    const { d, normalize, K } = this.config;
     const { data, n } = toMatrix(vectors, d, normalize, Limits.maxItems);
     if (n < K) throw new InvalidInputError(`fit needs at least K=${K} vectors, got ${n}`);
-    await this.lock.write(() => this.fitLocked(subsample(data, n, d, trainSize, seed), Math.max(this.layer.slots.routed, n), onProgress));
+    await this.lock.write(() => this.fitLocked(givenSample(this.config, data, n, this.layer.slots.routed), Math.max(this.layer.slots.routed, n), onProgress));
   }
 
   /**

@@ -80,6 +80,8 @@ export async function openMemory(backend: StorageBackend, name: string, resolved
     for (const key of TUNABLE_KEYS) {
       if (options[key] !== undefined) (merged as Record<string, unknown>)[key] = options[key];
     }
+    // An m given at the reopen is the probe count of every layer from now on.
+    if (options.m !== undefined) merged.growM = false;
     checkDependentOptions(merged);
     config = merged;
     sizeAtFit = state.sizeAtFit;

@@ -11,6 +11,7 @@ import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
 import type { LayerTrainer } from './layer-trainer.js';
+import { layerConfig } from './layer-shape.js';
 import { presizedLists, routeInto, sampleStored, type RouteSource } from './train.js';
 import { openTrainer, type TrainerChoice } from './training-worker.js';
 import type { ProgressCallback } from './types.js';
@@ -223,19 +224,21 @@ export class BackgroundRefit {
       await lock.write(() => host.fitStored(opts.onProgress));
       return;
     }
-    const trainer = await this.trainers(config, { worker: opts.worker ?? worthAWorker(config, host.layer.slots.routed) });
+    const shaped = layerConfig(config, host.layer.slots.routed);
+    const trainer = await this.trainers(shaped, { worker: opts.worker ?? worthAWorker(shaped, host.layer.slots.routed) });
     this.trainer = trainer;
     try {
       // close() may have begun while the worker started: it aborted nothing then.
       if (host.closing) throw new ClosedError('memory');
-      await this.refitWith(trainer, opts);
+      await this.refitWith(trainer, shaped.trainSize, opts);
     } finally {
       this.trainer = null;
       trainer.close();
     }
   }
 
-  private async refitWith(trainer: LayerTrainer, opts: RefitOptions): Promise<void> {
+  /** Refits with `trainer`, which trains the new layer's K (see layer-shape.ts) on at most `trainSize` stored items. */
+  private async refitWith(trainer: LayerTrainer, trainSize: number, opts: RefitOptions): Promise<void> {
     const host = this.host;
     const { config, lock } = host;
     const epoch = host.epoch;
@@ -243,7 +246,7 @@ export class BackgroundRefit {
     this.dirty = new Set();
     // 1. The training sample, read without holding the lock.
     const slots = await lock.read(() => host.layer.allSlots());
-    const sample = await sampleStored(config, host.layer, host.store, slots, config.trainSize);
+    const sample = await sampleStored(config, host.layer, host.store, slots, trainSize);
     // The quantizer learnt the residuals of the old codebook on the items of its time: it is
     // retrained with the codebook, on the same sample.
     const { codebook, codec, inertia, shares } = await trainer.train(sample, config.seed + 1, REFIT_PHASES, opts.onProgress);

@@ -87,6 +87,9 @@ export function decodeState(bytes: Uint8Array, where: string): PersistedState {
     config: {
       ...header.config,
       growthRefitRatio: header.config.growthRefitRatio ?? defaultSRMOptions.growthRefitRatio,
+      // A memory written before K could follow the item count keeps its fixed K and m.
+      growK: header.config.growK ?? false,
+      growM: header.config.growM ?? false,
       maxCandidates: header.config.maxCandidates ?? Infinity,
     },
     codebook,

@@ -12,6 +12,7 @@ import { Codebook } from './codebook.js';
 import type { VectorCodec } from './codecs/codec.js';
 import { createCodec } from './codecs/index.js';
 import type { SRMConfig } from './config.js';
+import { layerConfig } from './layer-shape.js';
 import { prepareStored, RoutingLayer } from './routing-layer.js';
 import type { ProgressCallback } from './types.js';
 import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
@@ -51,7 +52,10 @@ export function presentRows(
   return { data: out, n: keep.length, ...(buckets ? { buckets: Int32Array.from(keep, (i) => buckets[i]!) } : {}) };
 }
 
-/** The training sample of an automatic fit: the stored items with a vector (before the fit they are all in the flat list in RAM) plus the incoming batch's. */
+/**
+ * The training sample of an automatic fit: the stored items with a vector (before the fit they are
+ * all in the flat list in RAM) plus the incoming batch's, at most the trainSize of a layer for them all.
+ */
 export function flatTrainingSample(config: SRMConfig, layer: RoutingLayer, batch: Float32Array, n: number): Sample {
   const { d } = config;
   const live = layer.buckets.sizeOf(0);
@@ -60,7 +64,12 @@ export function flatTrainingSample(config: SRMConfig, layer: RoutingLayer, batch
   let row = 0;
   for (; row < live; row++) layer.codec.decode(rows, row, all.subarray(row * d, (row + 1) * d));
   all.set(batch, row * d);
-  return subsample(all, live + n, d, config.trainSize, config.seed);
+  return subsample(all, live + n, d, layerConfig(config, live + n).trainSize, config.seed);
+}
+
+/** The training sample of an explicit fit on the `n` rows of `data`, in a memory of `live` items: at most the trainSize of its layer. */
+export function givenSample(config: SRMConfig, data: Float32Array, n: number, live: number): Sample {
+  return subsample(data, n, config.d, layerConfig(config, Math.max(live, n), n).trainSize, config.seed);
 }
 
 /** The training sample of a refit: at most `max` stored items, drawn with the memory's seed, read by slot. */
@@ -245,10 +254,13 @@ export async function fitLayer(
   sample: Sample,
   represents: number,
   onProgress?: ProgressCallback,
-  trainer: LayerTrainer = new InProcessTrainer(from.config),
+  trainer?: LayerTrainer,
 ): Promise<RoutingLayer> {
-  const { config, layer: current } = from;
+  // K may follow the item count (layer-shape.ts), within what the sample can train.
+  const config = layerConfig(from.config, represents, sample.n);
+  const { layer: current } = from;
   const { d, K, seed } = config;
+  trainer ??= new InProcessTrainer(config);
   if (sample.n < K) throw new InvalidInputError(`fitting K=${K} centroids needs at least ${K} vectors, got ${sample.n}`);
   const { codebook, codec, inertia, shares } = await trainer.train(sample, seed, FIT_PHASES, onProgress);
   const slots = current.codebook ? current.allSlots() : [...current.buckets.slotsOf(0)];

@@ -44,12 +44,16 @@ export type VectorBatch = readonly (VectorLike | null)[] | Float32Array;
 export interface SRMOptions {
   /** Embedding dimension. Required; 1 to `Limits.maxDimension`. */
   d: number;
-  /** Codebook size (number of buckets). Default 256. */
+  /**
+   * Codebook size (number of buckets), the same for every fit and refit. Default: it follows the
+   * item count, so buckets stay a bounded size as the memory grows: each fit and refit trains the
+   * power of two nearest 2·sqrt(items), at least 256 (and a sample of at least 64 items per centroid).
+   */
   K?: number;
   /**
    * Buckets probed per query (multi-probe; faiss's nprobe), 1 to K. Default 24: on real embeddings
-   * a handful of probes misses too many true neighbours (docs/benchmarks/dense.md). More probes:
-   * higher recall, linearly more candidates to scan.
+   * a handful of probes misses too many true neighbours (docs/benchmarks/dense.md); 64 once a
+   * default K has grown past 256. More probes: higher recall, linearly more candidates to scan.
    */
   m?: number;
   /** Default number of results of `query`. Default 10. */
@@ -80,7 +84,7 @@ export interface SRMOptions {
   seed?: number;
   /** Items at which the codebook is fitted automatically; before that, queries are exact scans. Default max(40·K, 1000); `0` disables auto-fit. */
   autoFitAt?: number;
-  /** Largest training sample for k-means. Default max(64·K, 10000). */
+  /** Largest training sample for k-means. Default max(64·K, 10000); with a default K, at least 64 per centroid of each layer. */
   trainSize?: number;
   /** Lloyd iterations of k-means. Default 15. */
   kmeansIterations?: number;
@@ -202,7 +206,9 @@ export interface SRMStats {
   /** Items stored without a vector (in no bucket; `denseFloat32Bytes` and the bucket sizes leave them out). */
   withoutVector: number;
   d: number;
+  /** Buckets of the layer in use (the configured K before the first fit). */
   K: number;
+  /** Default probes of a query on the layer in use. */
   m: number;
   fitted: boolean;
   rerank: RerankMode;

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { NO_VECTOR_BUCKET, type Payload, type SRMRecord, type SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
-import type { RoutingLayer } from './routing-layer.js';
+import type { RoutingLayer, SlotAllocator } from './routing-layer.js';
 import type { ProgressCallback } from './types.js';
 
 /** A validated batch: `n` rows of `data` with their ids, payloads and the stored items they replace. */
@@ -87,6 +87,23 @@ export async function insertBatch(
   allocator.live += newSlots.length - removals.length;
   onProgress?.({ phase: 'add', done: n, total: n });
   return { buckets, errSum };
+}
+
+/**
+ * The item counts after a batch whose upserts find `existing` and whose deletes find `doomed`:
+ * items stored, those with a vector (not counting replaced ones that gain one: what the automatic
+ * fit counts), and how many the deletes remove.
+ */
+export function countsAfter(
+  slots: SlotAllocator,
+  existing: readonly (object | undefined)[],
+  doomed: readonly (object | undefined)[],
+  present: Uint8Array | null,
+): { live: number; routed: number; deleted: number } {
+  const added = existing.filter((e) => e === undefined).length;
+  const deleted = doomed.filter((e) => e !== undefined).length;
+  const addedRouted = existing.filter((e, i) => e === undefined && (!present || present[i])).length;
+  return { live: slots.live + added - deleted, routed: slots.routed + addedRouted, deleted };
 }
 
 /** `n` UUID v4 ids that are not in `store` (a collision is astronomically rare, but checked). */

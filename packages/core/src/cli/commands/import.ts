@@ -15,7 +15,7 @@ import type { Payload, StoredGlossaryEntry } from '../../storage/types.js';
 import { Limits } from '../../limits.js';
 import { optionalInt, optionalString, parseCommand, requireString } from '../args.js';
 import { describeSrm, openDirectory, openSrm } from '../directory.js';
-import { BadLine, importConfig, parseDataLine, parseHeader, type ExportHeader, type GlossaryLine, type SrmLine } from '../export-format.js';
+import { BadLine, importOptions, parseDataLine, parseHeader, type ExportHeader, type GlossaryLine, type SrmLine } from '../export-format.js';
 import { ProgressLine, type CliIo } from '../io.js';
 import { IMPORT_USAGE } from '../usage.js';
 
@@ -129,7 +129,7 @@ async function write(file: string, header: ExportHeader, storage: EmbeddedStorag
       // An existing store keeps its own configuration; a new one gets the exported one.
       const memory = (await describeSrm(storage, s.name))
         ? await openSrm(storage, s.name)
-        : await SemanticRoutingMemory.open({ storage, name: s.name, ...importConfig(s.config) });
+        : await SemanticRoutingMemory.open({ storage, name: s.name, ...importOptions(s.config) });
       srm.set(s.name, { memory, d: s.config.d, batch: [], done: 0, total: s.items });
     }
     for (const g of header.glossary) {
