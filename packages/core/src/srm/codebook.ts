@@ -7,8 +7,8 @@
 import { CorruptDataError } from '../errors.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
-import { halfSquaredNorms, kmeans, nearestCentroid, type KMeansOptions } from './kmeans.js';
-import { createRouter, type CentroidRouter } from './route-kernel.js';
+import { kmeans, type KMeansOptions } from './kmeans.js';
+import { createRouter, halfSquaredNorms, nearestCentroid, type CentroidRouter } from './route-kernel.js';
 
 /** A trained codebook. Immutable: adaptive updates and refits build new ones. */
 export class Codebook {

@@ -1,7 +1,8 @@
 import { kmeans as mlKmeans } from 'ml-kmeans';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { gloveSample } from '../../test/helpers/glove.js';
-import { halfSquaredNorms, kmeans, nearestCentroid } from './kmeans.js';
+import { kmeans } from './kmeans.js';
+import { halfSquaredNorms, nearestCentroid } from './route-kernel.js';
 import { Codebook } from './codebook.js';
 import { InvalidInputError } from '../errors.js';
 import { SemanticRoutingMemory } from './memory.js';

@@ -3,11 +3,13 @@
  * seeding followed by Lloyd iterations, over a row-major Float32Array.
  * Deterministic for a given seed. The assignment step is the hot loop:
  * `n x K` dot products per iteration, using
- * `argmin ||x - c||^2 = argmax (x.c - ||c||^2 / 2)`, so no distances are formed.
+ * `argmin ||x - c||^2 = argmax (x.c - ||c||^2 / 2)`, so no distances are formed;
+ * it runs on the SIMD router of route-kernel.ts.
  */
 import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/rw-lock.js';
 import { dot, normalizeInPlace, squaredNorm } from '../util/vector-math.js';
+import { createRouter, halfSquaredNorms } from './route-kernel.js';
 import type { ProgressCallback } from './types.js';
 import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
 
@@ -35,80 +37,6 @@ export interface KMeansResult {
   /** Mean squared distance of the points to their centroid. */
   inertia: number;
   iterations: number;
-}
-
-/** Half squared norms of the centroids, the bias term of the assignment score. */
-export function halfSquaredNorms(centroids: Float32Array, K: number, d: number): Float32Array {
-  const h = new Float32Array(K);
-  for (let k = 0; k < K; k++) h[k] = 0.5 * squaredNorm(centroids, k * d, d);
-  return h;
-}
-
-/**
- * Nearest centroid of row `off` of `x` (L2). Returns the cluster; writes the
- * squared distance to `dist[0]` when `dist` is given.
- *
- * Four centroids are scored per pass over `x`, so each x[j] is loaded once
- * for four multiply-adds; this is about twice as fast as one dot per centroid.
- */
-export function nearestCentroid(
-  x: Float32Array,
-  off: number,
-  centroids: Float32Array,
-  halfNorms: Float32Array,
-  K: number,
-  d: number,
-  dist?: Float64Array,
-): number {
-  let best = 0;
-  let bestScore = -Infinity;
-  let k = 0;
-  for (; k + 3 < K; k += 4) {
-    const b0 = k * d;
-    const b1 = b0 + d;
-    const b2 = b1 + d;
-    const b3 = b2 + d;
-    let s0 = 0;
-    let s1 = 0;
-    let s2 = 0;
-    let s3 = 0;
-    for (let j = 0; j < d; j++) {
-      const xj = x[off + j]!;
-      s0 += xj * centroids[b0 + j]!;
-      s1 += xj * centroids[b1 + j]!;
-      s2 += xj * centroids[b2 + j]!;
-      s3 += xj * centroids[b3 + j]!;
-    }
-    s0 -= halfNorms[k]!;
-    s1 -= halfNorms[k + 1]!;
-    s2 -= halfNorms[k + 2]!;
-    s3 -= halfNorms[k + 3]!;
-    if (s0 > bestScore) {
-      bestScore = s0;
-      best = k;
-    }
-    if (s1 > bestScore) {
-      bestScore = s1;
-      best = k + 1;
-    }
-    if (s2 > bestScore) {
-      bestScore = s2;
-      best = k + 2;
-    }
-    if (s3 > bestScore) {
-      bestScore = s3;
-      best = k + 3;
-    }
-  }
-  for (; k < K; k++) {
-    const s = dot(x, off, centroids, k * d, d) - halfNorms[k]!;
-    if (s > bestScore) {
-      bestScore = s;
-      best = k;
-    }
-  }
-  if (dist) dist[0] = Math.max(0, squaredNorm(x, off, d) - 2 * bestScore);
-  return best;
 }
 
 /**
@@ -164,22 +92,19 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
   if (spherical) for (let k = 0; k < K; k++) normalizeInPlace(centroids, k * d, d);
   const assignment = new Int32Array(n).fill(-1);
   const dist = new Float64Array(n);
-  const one = new Float64Array(1);
+  const nearest = new Int32Array(n);
   const sums = new Float64Array(K * d);
   const counts = new Uint32Array(K);
   let inertia = 0;
   let iter = 0;
   for (; iter < iterations; iter++) {
-    const half = halfSquaredNorms(centroids, K, d);
+    await assignAll(data, n, centroids, K, d, nearest, dist, yielder);
     let changed = 0;
     inertia = 0;
     for (let i = 0; i < n; i++) {
-      if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
-      const c = nearestCentroid(data, i * d, centroids, half, K, d, one);
-      dist[i] = one[0]!;
-      inertia += one[0]!;
-      if (assignment[i] !== c) {
-        assignment[i] = c;
+      inertia += dist[i]!;
+      if (assignment[i] !== nearest[i]) {
+        assignment[i] = nearest[i]!;
         changed++;
       }
     }
@@ -208,14 +133,31 @@ export async function kmeans(data: Float32Array, n: number, d: number, opts: KMe
     }
   }
   // Final assignment against the final centroids, so inertia matches them.
-  const half = halfSquaredNorms(centroids, K, d);
+  await assignAll(data, n, centroids, K, d, assignment, dist, yielder);
   inertia = 0;
-  for (let i = 0; i < n; i++) {
-    if ((i & WORK_CHECK_MASK) === 0) await yielder.maybe();
-    assignment[i] = nearestCentroid(data, i * d, centroids, half, K, d, one);
-    inertia += one[0]!;
-  }
+  for (let i = 0; i < n; i++) inertia += dist[i]!;
   return { centroids, assignment, inertia: n > 0 ? inertia / n : 0, iterations: iter };
+}
+
+/**
+ * The assignment step: each row's nearest centroid into `assignment` and its squared distance into
+ * `dist`, on the SIMD router (the step is n x K dot products), a slice at a time between yields.
+ */
+async function assignAll(
+  data: Float32Array,
+  n: number,
+  centroids: Float32Array,
+  K: number,
+  d: number,
+  assignment: Int32Array,
+  dist: Float64Array,
+  yielder: Yielder,
+): Promise<void> {
+  const router = createRouter(centroids, halfSquaredNorms(centroids, K, d), K, d);
+  for (let from = 0; from < n; from += WORK_CHECK_MASK + 1) {
+    await yielder.maybe();
+    router.route(data, from, Math.min(n, from + WORK_CHECK_MASK + 1), assignment, dist);
+  }
 }
 
 /** Moves each empty cluster onto the point farthest from its own centroid (taking it from that cluster). */

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../util/rng.js';
-import { halfSquaredNorms } from './kmeans.js';
-import { createJsRouter, createRouter } from './route-kernel.js';
+import { createJsRouter, createRouter, halfSquaredNorms } from './route-kernel.js';
 
 /** `n` rows of `d` Gaussian floats. */
 function gaussian(rng: Rng, n: number, d: number): Float32Array {
