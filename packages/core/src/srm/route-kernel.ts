@@ -343,8 +343,3 @@ export function createRouter(centroids: Float32Array, halfNorms: Float32Array, K
   compiled ??= compileIfSupported(assemble());
   return wasmApi && compiled ? new WasmRouter(wasmApi, compiled, centroids, halfNorms, K, d) : new JsRouter(centroids, halfNorms, K, d);
 }
-
-/** The JS reference router, for tests that compare the two. */
-export function createJsRouter(centroids: Float32Array, halfNorms: Float32Array, K: number, d: number): CentroidRouter {
-  return new JsRouter(centroids, halfNorms, K, d);
-}

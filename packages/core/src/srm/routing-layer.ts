@@ -45,7 +45,7 @@ export class SlotAllocator {
   }
 
   /** The allocator of a store whose items sit in the slots listed by `buckets` or in `unrouted`, below `end`. */
-  static ofLists(buckets: InvertedBuckets, end: number, live: number, unrouted: Iterable<number> = []): SlotAllocator {
+  static ofLists(buckets: InvertedBuckets, end: number, live: number, unrouted: Iterable<number>): SlotAllocator {
     const out = new SlotAllocator();
     const used = new Uint8Array(end);
     for (let b = 0; b < buckets.K; b++) for (const s of buckets.slotsOf(b)) used[s] = 1;
