@@ -7,7 +7,7 @@ import { ClosedError, InvalidInputError, LimitExceededError, NotFoundError } fro
 import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
-import { NO_VECTOR_BUCKET, type SRMItemStore, type StorageBackend } from '../storage/types.js';
+import type { SRMItemStore, StorageBackend } from '../storage/types.js';
 import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import { commitLayer } from './commit.js';
@@ -19,7 +19,7 @@ import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 import type { Sample } from './layer-trainer.js';
 import { fitLayer, flatTrainingSample, givenSample, presentRows } from './train.js';
-import { checkItemsOptions, checkQueryIds, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
+import { checkItemsOptions, checkQueryIds, memoryItemOf, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
 import type {
   AddOptions,
   ItemsOptions,
@@ -280,8 +280,9 @@ export class SemanticRoutingMemory {
   private async insertLocked(batch: Batch, onProgress?: ProgressCallback): Promise<void> {
     const layer = this.layer;
     const { buckets, errSum } = await insertBatch(this.store, this.config, layer, batch, (slot) => this.refits.noteWrite(slot), onProgress);
+    if (!layer.codebook) return;
     const rows = presentRows(batch.data, batch.n, this.config.d, batch.present, buckets);
-    if (!layer.codebook || rows.n === 0) return;
+    if (rows.n === 0) return;
     this.refits.policy.track(errSum, rows.n);
     // An adaptive commit would clear the store's pending mark while a refit's buckets are still being written.
     if (this.config.adaptiveUpdate && !this.refits.bucketsLag) await this.adaptLocked(rows.data, rows.n, rows.buckets!);
@@ -324,7 +325,7 @@ export class SemanticRoutingMemory {
     const recs = await this.lock.read(() => this.store.fetchIds(list, { id: true, bucket: true, vector: true, payload: true }));
     const missing = list.filter((_, i) => recs[i] === undefined);
     if (missing.length > 0 && !opts.ignoreMissing) throw new NotFoundError('SRM item', missing);
-    return recs.map((r) => (r ? { id: r.id!, vector: r.bucket === NO_VECTOR_BUCKET ? null : r.vector!, payload: r.payload ?? {} } : undefined));
+    return recs.map((r) => (r ? memoryItemOf(r) : undefined));
   }
 
   /** Whether an item with this id is stored. */

@@ -5,7 +5,7 @@
  */
 import { InvalidInputError } from '../errors.js';
 import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js';
-import { NO_VECTOR_BUCKET, type Payload, type SRMItemStore } from '../storage/types.js';
+import { NO_VECTOR_BUCKET, type Payload, type SRMItemStore, type SRMRecordView } from '../storage/types.js';
 import { dot } from '../util/vector-math.js';
 import type { SRMConfig } from './config.js';
 import { defaultProbes } from './layer-shape.js';
@@ -41,15 +41,16 @@ function checkPageSize(pageSize: unknown): number {
   return pageSize;
 }
 
+/** A stored record (read with its id, bucket, vector and payload) as `get` and `items` return it: `vector` null for an item without one. */
+export function memoryItemOf(r: SRMRecordView): MemoryItem {
+  return { id: r.id!, vector: r.bucket === NO_VECTOR_BUCKET ? null : r.vector!, payload: r.payload ?? {} };
+}
+
 /** The stored items matching `opts.filter`, in pages, ascending slot order; the filter runs in the store. */
 export async function* scanItems(store: SRMItemStore, opts: CheckedItemsOptions): AsyncIterable<(MemoryItem | PayloadItem)[]> {
   const want = { id: true, payload: true, vector: opts.withVectors, bucket: opts.withVectors };
   for await (const page of store.scan(want, { pageSize: opts.pageSize, ...(opts.filter ? { filter: opts.filter } : {}) })) {
-    yield page.map((r) =>
-      opts.withVectors
-        ? { id: r.id!, vector: r.bucket === NO_VECTOR_BUCKET ? null : r.vector!, payload: r.payload ?? {} }
-        : { id: r.id!, payload: r.payload ?? {} },
-    );
+    yield page.map((r) => (opts.withVectors ? memoryItemOf(r) : { id: r.id!, payload: r.payload ?? {} }));
   }
 }
 

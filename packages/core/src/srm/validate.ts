@@ -31,7 +31,7 @@ export function toMatrix(
  * {@link toMatrix} for `add`, whose array may hold `null` rows (items without a vector): those
  * rows stay zeros and `present` marks the others (null when every row has a vector).
  */
-export function toAddMatrix(vectors: VectorBatch, d: number, normalize: boolean): { data: Float32Array; n: number; present: Uint8Array | null } {
+function toAddMatrix(vectors: VectorBatch, d: number, normalize: boolean): { data: Float32Array; n: number; present: Uint8Array | null } {
   return matrixOf(vectors, d, normalize, Limits.maxBatchSize, true);
 }
 
