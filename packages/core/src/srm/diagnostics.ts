@@ -4,7 +4,6 @@
  */
 import { NO_VECTOR_BUCKET, type SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
-import { defaultProbes } from './layer-shape.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { STORE_PAGE } from './train.js';
 import type { SRMStats } from './types.js';
@@ -77,7 +76,7 @@ export function layerStats(layer: RoutingLayer, ctx: StatsContext): SRMStats {
     withoutVector: layer.slots.unrouted.size,
     d: ctx.config.d,
     K: codebook?.K ?? ctx.config.K,
-    m: codebook ? defaultProbes(ctx.config, codebook.K) : ctx.config.m,
+    m: layer.defaultProbes(ctx.config),
     fitted: codebook !== null,
     rerank: ctx.config.rerank,
     refitting: ctx.refitting,

@@ -40,13 +40,24 @@ export interface KMeansResult {
 }
 
 /**
- * k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2. It makes
- * K passes over the data, as much work as one Lloyd iteration, so it yields between passes as the
- * iterations do.
+ * Rows per centroid k-means++ seeding draws from. Seeding makes K passes over its rows in plain
+ * JS, and on the whole sample that cost as much as all the Lloyd iterations on the SIMD router;
+ * a seed only has to start each centroid in the right region, which a subsample of a few rows
+ * per centroid shows as well, and the Lloyd iterations then run on every row.
  */
-async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number, rng: Rng, yielder: Yielder): Promise<Float32Array> {
+const SEED_ROWS_PER_CENTROID = 8;
+
+/**
+ * k-means++ seeding: each next centre is drawn with probability proportional to D(x)^2, among at
+ * most {@link SEED_ROWS_PER_CENTROID}·K rows drawn at random. It yields between passes.
+ */
+async function seedPlusPlus(all: Float32Array, total: number, d: number, K: number, rng: Rng, yielder: Yielder): Promise<Float32Array> {
+  const { data, n } = seedRows(all, total, d, SEED_ROWS_PER_CENTROID * K, rng);
   const centroids = new Float32Array(K * d);
   const minDist = new Float64Array(n).fill(Infinity);
+  // Each row's norm is needed once per centre: computed once (half the pass's work).
+  const norms = new Float64Array(n);
+  for (let i = 0; i < n; i++) norms[i] = squaredNorm(data, i * d, d);
   let chosen = rng.int(n);
   for (let k = 0; k < K; k++) {
     centroids.set(data.subarray(chosen * d, chosen * d + d), k * d);
@@ -55,7 +66,7 @@ async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number,
     const cNorm = squaredNorm(centroids, k * d, d);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const dd = Math.max(0, squaredNorm(data, i * d, d) + cNorm - 2 * dot(data, i * d, centroids, k * d, d));
+      const dd = Math.max(0, norms[i]! + cNorm - 2 * dot(data, i * d, centroids, k * d, d));
       if (dd < minDist[i]!) minDist[i] = dd;
       total += minDist[i]!;
     }
@@ -75,6 +86,15 @@ async function seedPlusPlus(data: Float32Array, n: number, d: number, K: number,
     }
   }
   return centroids;
+}
+
+/** The rows seeding draws from: all of them, or `max` drawn at random (copied, in row order). */
+function seedRows(data: Float32Array, n: number, d: number, max: number, rng: Rng): { data: Float32Array; n: number } {
+  if (n <= max) return { data, n };
+  const picked = rng.sample(n, max);
+  const rows = new Float32Array(max * d);
+  picked.forEach((r, i) => rows.set(data.subarray(r * d, (r + 1) * d), i * d));
+  return { data: rows, n: max };
 }
 
 /**

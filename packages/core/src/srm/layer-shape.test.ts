@@ -47,13 +47,30 @@ describe('layerShape', () => {
 describe('defaultProbes', () => {
   it('probes more buckets of a grown layer when K and m were left to the default', () => {
     expect(defaultProbes(grown, 256)).toBe(24);
-    expect(defaultProbes(grown, 512)).toBe(64);
-    expect(defaultProbes(grown, 4096)).toBe(64);
+    expect(defaultProbes(grown, 512)).toBe(80);
+    expect(defaultProbes(grown, 4096)).toBe(80);
   });
 
   it('keeps an explicit m, and the m of a fixed K', () => {
     expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), 1024)).toBe(10);
     expect(defaultProbes(fixed, 1024)).toBe(24);
+  });
+
+  it('widens the default probes of an overdue layer in proportion to its growth, at most four times, a quarter of K and never past K', () => {
+    expect(defaultProbes(grown, 256, 1)).toBe(24);
+    expect(defaultProbes(grown, 256, 1.99)).toBe(24);
+    expect(defaultProbes(grown, 256, 2)).toBe(48);
+    expect(defaultProbes(grown, 256, 2.5)).toBe(60);
+    expect(defaultProbes(grown, 256, 40)).toBe(64);
+    expect(defaultProbes(grown, 512, 1.5)).toBe(80);
+    expect(defaultProbes(grown, 512, 10)).toBe(128);
+    expect(defaultProbes(grown, 4096, 3)).toBe(240);
+    expect(defaultProbes(grown, 4096, 10)).toBe(320);
+    // Never fewer than unwidened, never past K.
+    expect(defaultProbes(resolveConfig({ d: 8, K: 64 }), 64, 4)).toBe(24);
+    expect(defaultProbes(resolveConfig({ d: 8, K: 64, m: 64 }), 64, 4)).toBe(64);
+    // An explicit m is the caller's: it never widens.
+    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), 1024, 3)).toBe(10);
   });
 });
 
@@ -99,14 +116,15 @@ describe('a memory whose K follows its size', () => {
       const memory = await SemanticRoutingMemory.open({ d, path: dir, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
       await memory.add(data.subarray(0, 1000 * d), { ids: ids.slice(0, 1000) });
       await memory.add(data.subarray(1000 * d), { ids: ids.slice(1000) });
-      expect(memory.stats()).toMatchObject({ K: 256, m: 24 });
+      // 33 times the items of its fit: the default probes widen, to a quarter of K.
+      expect(memory.stats()).toMatchObject({ K: 256, m: 64 });
       await memory.refit();
-      expect(memory.stats()).toMatchObject({ K: 512, m: 64, buckets: { count: 512 } });
+      expect(memory.stats()).toMatchObject({ K: 512, m: 80, buckets: { count: 512 } });
       expect((await memory.verify()).problems).toEqual([]);
       const before = await memory.query(data.subarray(0, d), { k: 5 });
       await memory.close();
       const reopened = await SemanticRoutingMemory.open({ path: dir });
-      expect(reopened.stats()).toMatchObject({ K: 512, m: 64 });
+      expect(reopened.stats()).toMatchObject({ K: 512, m: 80 });
       expect(await reopened.query(data.subarray(0, d), { k: 5 })).toEqual(before);
       await reopened.close();
 

@@ -55,17 +55,39 @@ export function layerConfig(config: SRMConfig, items: number, trainItems = items
  * Default probes of a layer whose K grew past the configured one. Its buckets are finer, so a
  * query's true neighbours spread over more of them than over the first layer's, but a fixed count
  * probes a smaller share of the memory as it grows (IVF practice: nlist grows with sqrt(n),
- * nprobe stays). Fewer left recall@10 of GloVe words added in frequency order below the growth
- * suite's target at K 512 and 1024 (issue 20).
+ * nprobe stays). 64 left recall@10 of GloVe words added in frequency order at the growth suite's
+ * target (0.95) at K 512, settled, with no margin (issue 20).
  */
-const GROWN_LAYER_PROBES = 64;
+const GROWN_LAYER_PROBES = 80;
 
 /**
- * The default probe count of a layer of `K` centroids. With a fixed K or an explicit `m`: the
- * configured m. Else the configured m at the configured K, and {@link GROWN_LAYER_PROBES} (at
- * least the configured m) once K has grown.
+ * Growth since the fit past which a layer is overdue for a refit (the default growth trigger),
+ * and the most its default probe count widens then. The items routed since the fit were placed
+ * by centroids that never saw them: in arrival order (an agent meets common things first, rarer
+ * ones later) they crowd into the centroids nearest their region, and a query's true neighbours
+ * spread over more buckets than at the fit. A layer that has outgrown its fit this far (its refit
+ * is late: it runs longer than the memory takes to double) probes in proportion to the growth,
+ * until a refit installs centroids trained on those items. A probe scans codes, far cheaper per
+ * item than the refine's reads from the store; a layer within it probes as many as at the fit
+ * (issue 20, docs/benchmarks/growth.md).
  */
-export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>, K: number): number {
-  if (!config.growK || !config.growM || K <= config.K) return Math.min(config.m, K);
-  return Math.min(K, Math.max(config.m, GROWN_LAYER_PROBES));
+const OVERDUE_GROWTH = 2;
+const MAX_PROBE_WIDENING = 4;
+/** The largest share of the buckets a widened probe count reaches: past it a query costs more than the recall it buys. */
+const MAX_WIDENED_SHARE = 0.25;
+
+/**
+ * The default probe count of a layer of `K` centroids that holds `growth` times the items its fit
+ * stood for. With an explicit `m`: that m. Else the configured m at the configured K (or a fixed
+ * K), {@link GROWN_LAYER_PROBES} (at least the configured m) once K has grown; on an overdue layer
+ * (`growth` at least {@link OVERDUE_GROWTH}) that many times more, at most
+ * {@link MAX_PROBE_WIDENING} times and {@link MAX_WIDENED_SHARE} of K (never fewer than unwidened);
+ * never above K.
+ */
+export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>, K: number, growth = 1): number {
+  if (!config.growM) return Math.min(config.m, K);
+  const base = !config.growK || K <= config.K ? config.m : Math.max(config.m, GROWN_LAYER_PROBES);
+  if (growth < OVERDUE_GROWTH) return Math.min(K, base);
+  const widened = Math.min(Math.round(base * Math.min(MAX_PROBE_WIDENING, growth)), Math.round(MAX_WIDENED_SHARE * K));
+  return Math.min(K, Math.max(base, widened));
 }

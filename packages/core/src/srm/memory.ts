@@ -308,7 +308,7 @@ export class SemanticRoutingMemory {
     opts = checkOptions(opts, 'query');
     await this.ensureOpen();
     const q = toQuery(vector, this.config.d, this.config.normalize);
-    const params = resolveQueryParams(opts, this.config, this.layer.codebook?.K);
+    const params = resolveQueryParams(opts, this.config, this.layer);
     const ids = checkQueryIds(opts.ids);
     if (ids) return this.lock.read(() => queryWithin(this.store, this.config, q, ids, params));
     return this.lock.read(() => runQuery(this.layer.searchIndex(this.config.normalize, this.store, this.queryScratch), q, params));

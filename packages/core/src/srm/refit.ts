@@ -53,9 +53,9 @@ const REFIT_CATCH_UP_ROUNDS = 8;
 /**
  * After the swap, a refit writes its items' buckets to the store this many at a time, each step
  * under the read lock (writes wait for it, queries do not; a synchronous store still holds the
- * event loop for one step, a few milliseconds).
+ * event loop for one step, which a query that arrives meanwhile waits for: a few milliseconds).
  */
-const WRITE_BACK_STEP = 1024;
+const WRITE_BACK_STEP = 256;
 
 /** What a refit needs of its memory. */
 export interface RefitHost {

@@ -321,7 +321,13 @@ class WasmRouter implements CentroidRouter {
       const n = Math.min(ROWS_PER_CALL, to - start);
       // Rows padded to whole v128s; the padding stays zero.
       if (stride === d) rows.set(x.subarray(start * d, (start + n) * d));
-      else for (let i = 0; i < n; i++) rows.set(x.subarray((start + i) * d, (start + i + 1) * d), i * stride);
+      else {
+        // Element by element: a subarray per row costs more than the kernel at small d (pq4's pairs).
+        for (let i = 0; i < n; i++) {
+          const src = (start + i) * d;
+          for (let j = 0; j < d; j++) rows[i * stride + j] = x[src + j]!;
+        }
+      }
       this.exports.route(at.xs, n, at.cents, k4, vecs, at.half, at.buckets, at.scores);
       buckets.set(outBuckets.subarray(0, n), start);
       if (!dist) continue;

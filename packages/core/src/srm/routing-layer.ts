@@ -9,6 +9,8 @@ import { normalizeInPlace } from '../util/vector-math.js';
 import { InvertedBuckets } from './buckets.js';
 import type { Codebook } from './codebook.js';
 import type { VectorCodec } from './codecs/codec.js';
+import type { SRMConfig } from './config.js';
+import { defaultProbes } from './layer-shape.js';
 import type { ScratchPool, SearchIndex } from './search.js';
 
 /** Heap bytes of one entry of a `Set` of small integers (V8's ordered hash table: key, chain link, bucket head, spare capacity). */
@@ -83,6 +85,16 @@ export class RoutingLayer {
     readonly fit: FitRecord,
   ) {
     this.residualScratch = new Float32Array(d);
+  }
+
+  /** How many times the items with a vector outnumber those the fit stood for (1 right after it). */
+  get growthSinceFit(): number {
+    return this.slots.routed / Math.max(1, this.fit.sizeAtFit);
+  }
+
+  /** The default probe count of this layer (see {@link defaultProbes}); the configured m before the fit. */
+  defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>): number {
+    return this.codebook ? defaultProbes(config, this.codebook.K, this.growthSinceFit) : config.m;
   }
 
   /** What a query reads of this layer, with the memory's store and query buffers. */

@@ -8,8 +8,7 @@ import { matchesFilter, normalizeFilter, type PayloadFilter } from '../filter.js
 import { NO_VECTOR_BUCKET, type Payload, type SRMItemStore, type SRMRecordView } from '../storage/types.js';
 import { dot } from '../util/vector-math.js';
 import type { SRMConfig } from './config.js';
-import { defaultProbes } from './layer-shape.js';
-import { prepareStored } from './routing-layer.js';
+import { prepareStored, type RoutingLayer } from './routing-layer.js';
 import type { ItemsOptions, MemoryItem, PayloadItem, QueryHit, QueryOptions } from './types.js';
 import type { SearchParams } from './search.js';
 import { checkIds, checkK, checkOptions } from './validate.js';
@@ -68,9 +67,10 @@ export async function selectForDelete(
 }
 
 /** A query's checked parameters (what `runQuery` and {@link queryWithin} take). */
-export function resolveQueryParams(opts: QueryOptions, config: Readonly<SRMConfig>, K: number | undefined): SearchParams {
+export function resolveQueryParams(opts: QueryOptions, config: Readonly<SRMConfig>, layer: RoutingLayer): SearchParams {
   const k = checkK(opts.k ?? config.topK, 'k');
-  const m = opts.m === undefined ? (K === undefined ? config.m : defaultProbes(config, K)) : checkK(opts.m, 'm');
+  const K = layer.codebook?.K;
+  const m = opts.m === undefined ? layer.defaultProbes(config) : checkK(opts.m, 'm');
   if (K !== undefined && m > K) throw new InvalidInputError(`m must be <= K (${K}), got ${m}`);
   const maxCandidates = opts.maxCandidates === undefined ? config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
   const refine = opts.refine === undefined ? config.refine : checkK(opts.refine, 'refine');

@@ -20,8 +20,8 @@ import { FastScanCodec, NIBBLE_CODES as CODES } from './fast-scan-codec.js';
 
 /** Dimensions per sub-quantizer. */
 const PAIR = 2;
-/** Most training points per pair: 16 centroids in two dimensions need few. */
-const PQ4_TRAIN_MAX = 16384;
+/** Most training points per pair: 16 centroids in two dimensions need few (256 each). */
+const PQ4_TRAIN_MAX = 4096;
 
 /** 4-bit codes per pair of residual dimensions, scanned with the fast-scan kernel. */
 export class Pq4Codec extends FastScanCodec implements VectorCodec {
