@@ -45,32 +45,46 @@ describe('layerShape', () => {
 });
 
 describe('defaultProbes', () => {
+  // A large layer, where the candidate target asks for few probes.
+  const big = (K: number, growth = 1) => ({ K, routed: 10_000_000, growth });
+
   it('probes more buckets of a grown layer when K and m were left to the default', () => {
-    expect(defaultProbes(grown, 256)).toBe(24);
-    expect(defaultProbes(grown, 512)).toBe(80);
-    expect(defaultProbes(grown, 4096)).toBe(80);
+    expect(defaultProbes(grown, big(256))).toBe(24);
+    expect(defaultProbes(grown, big(512))).toBe(64);
+    expect(defaultProbes(grown, big(4096))).toBe(64);
   });
 
   it('keeps an explicit m, and the m of a fixed K', () => {
-    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), 1024)).toBe(10);
-    expect(defaultProbes(fixed, 1024)).toBe(24);
+    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), big(1024))).toBe(10);
+    expect(defaultProbes(fixed, big(1024))).toBe(24);
   });
 
-  it('widens the default probes of an overdue layer in proportion to its growth, at most four times, a quarter of K and never past K', () => {
-    expect(defaultProbes(grown, 256, 1)).toBe(24);
-    expect(defaultProbes(grown, 256, 1.99)).toBe(24);
-    expect(defaultProbes(grown, 256, 2)).toBe(48);
-    expect(defaultProbes(grown, 256, 2.5)).toBe(60);
-    expect(defaultProbes(grown, 256, 40)).toBe(64);
-    expect(defaultProbes(grown, 512, 1.5)).toBe(80);
-    expect(defaultProbes(grown, 512, 10)).toBe(128);
-    expect(defaultProbes(grown, 4096, 3)).toBe(240);
-    expect(defaultProbes(grown, 4096, 10)).toBe(320);
+  it('widens the default probes of a small layer to cover 16,384 candidates, up to half of K', () => {
+    // 85,120 items in 512 buckets: 99 probes of 166 items.
+    expect(defaultProbes(grown, { K: 512, routed: 85_120, growth: 1 })).toBe(99);
+    // 49,800 items in 512 buckets: 169 probes; 20,000 in 256 would need 210: half of K.
+    expect(defaultProbes(grown, { K: 512, routed: 49_800, growth: 1 })).toBe(169);
+    expect(defaultProbes(grown, { K: 256, routed: 20_000, growth: 1 })).toBe(128);
+    // 340,479 items in 1,024 buckets: 50 would do, the grown layer's 64 stays.
+    expect(defaultProbes(grown, { K: 1024, routed: 340_479, growth: 1 })).toBe(64);
+    // An explicit m never widens.
+    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), { K: 512, routed: 1000, growth: 1 })).toBe(10);
+  });
+
+  it('widens the default probes of an overdue layer in proportion to its growth, at most four times, half of K and never past K', () => {
+    expect(defaultProbes(grown, big(256, 1.99))).toBe(24);
+    expect(defaultProbes(grown, big(256, 2))).toBe(48);
+    expect(defaultProbes(grown, big(256, 2.5))).toBe(60);
+    expect(defaultProbes(grown, big(256, 40))).toBe(96);
+    expect(defaultProbes(grown, big(128, 40))).toBe(64);
+    expect(defaultProbes(grown, big(512, 10))).toBe(256);
+    expect(defaultProbes(grown, big(4096, 3))).toBe(192);
+    expect(defaultProbes(grown, big(4096, 10))).toBe(256);
     // Never fewer than unwidened, never past K.
-    expect(defaultProbes(resolveConfig({ d: 8, K: 64 }), 64, 4)).toBe(24);
-    expect(defaultProbes(resolveConfig({ d: 8, K: 64, m: 64 }), 64, 4)).toBe(64);
-    // An explicit m is the caller's: it never widens.
-    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), 1024, 3)).toBe(10);
+    expect(defaultProbes(resolveConfig({ d: 8, K: 64 }), big(64, 4))).toBe(32);
+    expect(defaultProbes(resolveConfig({ d: 8, K: 32 }), big(32, 4))).toBe(24);
+    expect(defaultProbes(resolveConfig({ d: 8, K: 64, m: 64 }), big(64, 4))).toBe(64);
+    expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), big(1024, 3))).toBe(10);
   });
 });
 
@@ -116,22 +130,23 @@ describe('a memory whose K follows its size', () => {
       const memory = await SemanticRoutingMemory.open({ d, path: dir, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
       await memory.add(data.subarray(0, 1000 * d), { ids: ids.slice(0, 1000) });
       await memory.add(data.subarray(1000 * d), { ids: ids.slice(1000) });
-      // 33 times the items of its fit: the default probes widen, to a quarter of K.
-      expect(memory.stats()).toMatchObject({ K: 256, m: 64 });
+      // 33,000 items, 33 times those of its fit: the default probes widen to cover the candidate target.
+      expect(memory.stats()).toMatchObject({ K: 256, m: 128 });
       await memory.refit();
-      expect(memory.stats()).toMatchObject({ K: 512, m: 80, buckets: { count: 512 } });
+      expect(memory.stats()).toMatchObject({ K: 512, m: 255, buckets: { count: 512 } });
       expect((await memory.verify()).problems).toEqual([]);
       const before = await memory.query(data.subarray(0, d), { k: 5 });
       await memory.close();
       const reopened = await SemanticRoutingMemory.open({ path: dir });
-      expect(reopened.stats()).toMatchObject({ K: 512, m: 80 });
+      expect(reopened.stats()).toMatchObject({ K: 512, m: 255 });
       expect(await reopened.query(data.subarray(0, d), { k: 5 })).toEqual(before);
       await reopened.close();
 
       const explicit = new SemanticRoutingMemory({ d, K: 256, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
       await explicit.add(data, { ids });
       await explicit.refit();
-      expect(explicit.stats()).toMatchObject({ K: 256, m: 24 });
+      // K stays; the default m covers the candidate target.
+      expect(explicit.stats()).toMatchObject({ K: 256, m: 128 });
       await explicit.close();
     } finally {
       rmSync(dir, { recursive: true, force: true });

@@ -55,10 +55,19 @@ export function layerConfig(config: SRMConfig, items: number, trainItems = items
  * Default probes of a layer whose K grew past the configured one. Its buckets are finer, so a
  * query's true neighbours spread over more of them than over the first layer's, but a fixed count
  * probes a smaller share of the memory as it grows (IVF practice: nlist grows with sqrt(n),
- * nprobe stays). 64 left recall@10 of GloVe words added in frequency order at the growth suite's
- * target (0.95) at K 512, settled, with no margin (issue 20).
+ * nprobe stays). Fewer left recall@10 of GloVe words added in frequency order below the growth
+ * suite's target at K 512 and 1024 (issue 20).
  */
-const GROWN_LAYER_PROBES = 80;
+const GROWN_LAYER_PROBES = 64;
+
+/**
+ * Candidates (items of the probed buckets, at the layer's mean bucket size) a default probe count
+ * covers at least. A small layer's buckets hold few items each, and a fixed count of them leaves
+ * many of a query's true neighbours unprobed: recall@10 of the growth suite's GloVe streams stayed
+ * near 0.94 with 8k candidates at K 256 and 512 and passed 0.96 with 12k to 16k, while scanning
+ * codes costs little next to the refine's reads from the store (issue 20, docs/benchmarks/growth.md).
+ */
+const TARGET_CANDIDATES = 16_384;
 
 /**
  * Growth since the fit past which a layer is overdue for a refit (the default growth trigger),
@@ -67,27 +76,40 @@ const GROWN_LAYER_PROBES = 80;
  * ones later) they crowd into the centroids nearest their region, and a query's true neighbours
  * spread over more buckets than at the fit. A layer that has outgrown its fit this far (its refit
  * is late: it runs longer than the memory takes to double) probes in proportion to the growth,
- * until a refit installs centroids trained on those items. A probe scans codes, far cheaper per
- * item than the refine's reads from the store; a layer within it probes as many as at the fit
- * (issue 20, docs/benchmarks/growth.md).
+ * until a refit installs centroids trained on those items.
  */
 const OVERDUE_GROWTH = 2;
 const MAX_PROBE_WIDENING = 4;
-/** The largest share of the buckets a widened probe count reaches: past it a query costs more than the recall it buys. */
-const MAX_WIDENED_SHARE = 0.25;
+/**
+ * The largest share of the buckets a default probe count widens to: a query that probes more
+ * is close to a scan of every code, with the refine's reads on top.
+ */
+const MAX_WIDENED_SHARE = 0.5;
+
+/** What the default probe count of a layer depends on. */
+export interface ProbeBasis {
+  /** The layer's centroids. */
+  K: number;
+  /** Items routed into it (those with a vector). */
+  routed: number;
+  /** How many times the items its fit stood for it holds (1 right after the fit). */
+  growth: number;
+}
 
 /**
- * The default probe count of a layer of `K` centroids that holds `growth` times the items its fit
- * stood for. With an explicit `m`: that m. Else the configured m at the configured K (or a fixed
- * K), {@link GROWN_LAYER_PROBES} (at least the configured m) once K has grown; on an overdue layer
- * (`growth` at least {@link OVERDUE_GROWTH}) that many times more, at most
- * {@link MAX_PROBE_WIDENING} times and {@link MAX_WIDENED_SHARE} of K (never fewer than unwidened);
- * never above K.
+ * The default probe count of a layer. With an explicit `m`: that m. Else the configured m at the
+ * configured K (or a fixed K), {@link GROWN_LAYER_PROBES} (at least the configured m) once K has
+ * grown: the base. It widens, never past {@link MAX_WIDENED_SHARE} of K, to cover
+ * {@link TARGET_CANDIDATES} candidates, and on an overdue layer (growth at least
+ * {@link OVERDUE_GROWTH}) to the base times the growth (at most {@link MAX_PROBE_WIDENING} times).
+ * Never above K, never below the base.
  */
-export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>, K: number, growth = 1): number {
+export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>, layer: ProbeBasis): number {
+  const { K, routed, growth } = layer;
   if (!config.growM) return Math.min(config.m, K);
   const base = !config.growK || K <= config.K ? config.m : Math.max(config.m, GROWN_LAYER_PROBES);
-  if (growth < OVERDUE_GROWTH) return Math.min(K, base);
-  const widened = Math.min(Math.round(base * Math.min(MAX_PROBE_WIDENING, growth)), Math.round(MAX_WIDENED_SHARE * K));
+  const covering = Math.ceil((TARGET_CANDIDATES * K) / Math.max(1, routed));
+  const overdue = growth >= OVERDUE_GROWTH ? Math.round(base * Math.min(MAX_PROBE_WIDENING, growth)) : base;
+  const widened = Math.min(Math.max(covering, overdue), Math.round(MAX_WIDENED_SHARE * K));
   return Math.min(K, Math.max(base, widened));
 }

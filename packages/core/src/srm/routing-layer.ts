@@ -94,7 +94,7 @@ export class RoutingLayer {
 
   /** The default probe count of this layer (see {@link defaultProbes}); the configured m before the fit. */
   defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>): number {
-    return this.codebook ? defaultProbes(config, this.codebook.K, this.growthSinceFit) : config.m;
+    return this.codebook ? defaultProbes(config, { K: this.codebook.K, routed: this.slots.routed, growth: this.growthSinceFit }) : config.m;
   }
 
   /** What a query reads of this layer, with the memory's store and query buffers. */
