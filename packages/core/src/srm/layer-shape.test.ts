@@ -71,18 +71,18 @@ describe('defaultProbes', () => {
     expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), { K: 512, routed: 1000, growth: 1 })).toBe(10);
   });
 
-  it('widens the default probes of an overdue layer in proportion to its growth, at most four times, half of K and never past K', () => {
+  it('widens the default probes of an overdue layer in proportion to its growth, at most four times and a quarter of K', () => {
     expect(defaultProbes(grown, big(256, 1.99))).toBe(24);
     expect(defaultProbes(grown, big(256, 2))).toBe(48);
     expect(defaultProbes(grown, big(256, 2.5))).toBe(60);
-    expect(defaultProbes(grown, big(256, 40))).toBe(96);
-    expect(defaultProbes(grown, big(128, 40))).toBe(64);
-    expect(defaultProbes(grown, big(512, 10))).toBe(256);
+    expect(defaultProbes(grown, big(256, 40))).toBe(64);
+    expect(defaultProbes(grown, big(512, 10))).toBe(128);
     expect(defaultProbes(grown, big(4096, 3))).toBe(192);
     expect(defaultProbes(grown, big(4096, 10))).toBe(256);
+    // The candidate target still reaches half of K on an overdue layer.
+    expect(defaultProbes(grown, { K: 256, routed: 20_000, growth: 4 })).toBe(128);
     // Never fewer than unwidened, never past K.
-    expect(defaultProbes(resolveConfig({ d: 8, K: 64 }), big(64, 4))).toBe(32);
-    expect(defaultProbes(resolveConfig({ d: 8, K: 32 }), big(32, 4))).toBe(24);
+    expect(defaultProbes(resolveConfig({ d: 8, K: 64 }), big(64, 4))).toBe(24);
     expect(defaultProbes(resolveConfig({ d: 8, K: 64, m: 64 }), big(64, 4))).toBe(64);
     expect(defaultProbes(resolveConfig({ d: 8, m: 10 }), big(1024, 3))).toBe(10);
   });

@@ -81,10 +81,13 @@ const TARGET_CANDIDATES = 16_384;
 const OVERDUE_GROWTH = 2;
 const MAX_PROBE_WIDENING = 4;
 /**
- * The largest share of the buckets a default probe count widens to: a query that probes more
- * is close to a scan of every code, with the refine's reads on top.
+ * The largest share of the buckets a default probe count widens to, to cover the candidate
+ * target (which bounds the work by itself: past half of K a query is close to a scan of every
+ * code) and on an overdue layer (a quarter of K: the growth suite's recall right after the adds
+ * stayed above 0.95 while the widening to half of K doubled their latency).
  */
-const MAX_WIDENED_SHARE = 0.5;
+const MAX_COVERING_SHARE = 0.5;
+const MAX_OVERDUE_SHARE = 0.25;
 
 /** What the default probe count of a layer depends on. */
 export interface ProbeBasis {
@@ -99,10 +102,10 @@ export interface ProbeBasis {
 /**
  * The default probe count of a layer. With an explicit `m`: that m. Else the configured m at the
  * configured K (or a fixed K), {@link GROWN_LAYER_PROBES} (at least the configured m) once K has
- * grown: the base. It widens, never past {@link MAX_WIDENED_SHARE} of K, to cover
- * {@link TARGET_CANDIDATES} candidates, and on an overdue layer (growth at least
- * {@link OVERDUE_GROWTH}) to the base times the growth (at most {@link MAX_PROBE_WIDENING} times).
- * Never above K, never below the base.
+ * grown: the base. It widens to cover {@link TARGET_CANDIDATES} candidates (never past
+ * {@link MAX_COVERING_SHARE} of K), and on an overdue layer (growth at least
+ * {@link OVERDUE_GROWTH}) to the base times the growth (at most {@link MAX_PROBE_WIDENING} times
+ * and {@link MAX_OVERDUE_SHARE} of K). Never above K, never below the base.
  */
 export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'growM'>, layer: ProbeBasis): number {
   const { K, routed, growth } = layer;
@@ -110,6 +113,6 @@ export function defaultProbes(config: Pick<SRMConfig, 'K' | 'm' | 'growK' | 'gro
   const base = !config.growK || K <= config.K ? config.m : Math.max(config.m, GROWN_LAYER_PROBES);
   const covering = Math.ceil((TARGET_CANDIDATES * K) / Math.max(1, routed));
   const overdue = growth >= OVERDUE_GROWTH ? Math.round(base * Math.min(MAX_PROBE_WIDENING, growth)) : base;
-  const widened = Math.min(Math.max(covering, overdue), Math.round(MAX_WIDENED_SHARE * K));
+  const widened = Math.max(Math.min(covering, Math.round(MAX_COVERING_SHARE * K)), Math.min(overdue, Math.round(MAX_OVERDUE_SHARE * K)));
   return Math.min(K, Math.max(base, widened));
 }
