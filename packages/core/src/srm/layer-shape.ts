@@ -63,9 +63,8 @@ const GROWN_LAYER_PROBES = 64;
 /**
  * Candidates (items of the probed buckets, at the layer's mean bucket size) a default probe count
  * covers at least. A small layer's buckets hold few items each, and a fixed count of them leaves
- * many of a query's true neighbours unprobed: recall@10 of the growth suite's GloVe streams stayed
- * near 0.94 with 8k candidates at K 256 and 512 and passed 0.96 with 12k to 16k, while scanning
- * codes costs little next to the refine's reads from the store (issue 20, docs/benchmarks/growth.md).
+ * many of a query's true neighbours unprobed, while scanning codes costs little next to the
+ * refine's reads from the store (the measurements are in docs/concepts.md, "Probes").
  */
 const TARGET_CANDIDATES = 16_384;
 
@@ -81,10 +80,11 @@ const TARGET_CANDIDATES = 16_384;
 const OVERDUE_GROWTH = 2;
 const MAX_PROBE_WIDENING = 4;
 /**
- * The largest share of the buckets a default probe count widens to, to cover the candidate
- * target (which bounds the work by itself: past half of K a query is close to a scan of every
- * code) and on an overdue layer (a quarter of K: the growth suite's recall right after the adds
- * stayed above 0.95 while the widening to half of K doubled their latency).
+ * The largest share of the buckets a default probe count widens to: to cover the candidate
+ * target (which bounds the work by itself; past half of K a query is close to a scan of every
+ * code), and on an overdue layer, whose buckets grew with it (past a quarter of K the growth
+ * suite's queries right after the adds got much slower and no more of them reached its recall
+ * target).
  */
 const MAX_COVERING_SHARE = 0.5;
 const MAX_OVERDUE_SHARE = 0.25;

@@ -53,7 +53,10 @@ export interface SRMOptions {
   /**
    * Buckets probed per query (multi-probe; faiss's nprobe), 1 to K. Default 24: on real embeddings
    * a handful of probes misses too many true neighbours (docs/benchmarks/dense.md); 64 once a
-   * default K has grown past 256. More probes: higher recall, linearly more candidates to scan.
+   * default K has grown past 256. Left to the default, it also widens on a small layer (to cover
+   * about 16,384 candidates, up to K/2) and on one holding twice the items its fit stood for
+   * (up to 4x and K/4); `stats().m` is the count in use (docs/concepts.md, "Probes"). More probes:
+   * higher recall, linearly more candidates to scan.
    */
   m?: number;
   /** Default number of results of `query`. Default 10. */
@@ -131,7 +134,7 @@ export interface SRMOpenOptions extends Omit<SRMOptions, 'd'> {
 export interface QueryOptions {
   /** Number of results. Default: config `topK`. */
   k?: number;
-  /** Buckets to probe. Default: config `m`. */
+  /** Buckets to probe. Default: the memory's `m` (widened as its option says when left to the default). */
   m?: number;
   /** Payload filter; a function filter runs in process only. */
   filter?: FilterInput | ((payload: Payload) => boolean);
