@@ -5,6 +5,7 @@
  */
 import { DimensionMismatchError, InvalidInputError, LimitExceededError } from '../errors.js';
 import { Limits } from '../limits.js';
+import { isStorableId } from '../storage/srm-record-checks.js';
 import type { Payload } from '../storage/types.js';
 import { hasLoneSurrogate } from '../util/unicode.js';
 import { normalizeInPlace } from '../util/vector-math.js';
@@ -54,7 +55,8 @@ export function checkWriteInput(
   if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
     throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
   }
-  const payloads = Array.from({ length: n }, (_, i) => checkPayload(opts.payloads?.[i], `payloads[${i}]`));
+  const given = opts.payloads;
+  const payloads = given === undefined ? Array.from({ length: n }, (): Payload => ({})) : given.map((p, i) => checkPayload(p, `payloads[${i}]`));
   const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
   if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
   return { data, n, present, ids, payloads, deleteIds };
@@ -137,7 +139,8 @@ export function checkId(id: unknown, where: string): string {
 export function checkIds(ids: unknown, what: string, unique: boolean): string[] {
   if (!Array.isArray(ids)) throw new InvalidInputError(`${what}: expected an array of ids, got ${ids === null ? 'null' : typeof ids}`);
   if (ids.length > Limits.maxBatchSize) throw new LimitExceededError(`${what} batch size`, Limits.maxBatchSize, ids.length);
-  const out = ids.map((id, i) => checkId(id, `${what}[${i}]`));
+  // The location is built only for a bad id: this runs for every id of every batch.
+  const out = ids.map((id: unknown, i) => (isStorableId(id) ? id : checkId(id, `${what}[${i}]`)));
   if (unique) {
     const seen = new Set<string>();
     for (const id of out) {

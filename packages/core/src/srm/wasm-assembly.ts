@@ -66,6 +66,25 @@ export const op = {
   i16x8Add: [0xfd, ...uleb(0x8e)],
   f32x4Add: [0xfd, ...uleb(0xe4)],
   f32x4Mul: [0xfd, ...uleb(0xe6)],
+  tee: (l: number) => [0x22, ...uleb(l)],
+  i32Or: [0x72],
+  i32Shl: [0x74],
+  i32ShrU: [0x76],
+  i32Ctz: [0x68],
+  i32Store8: (offset: number) => [0x3a, 0, ...uleb(offset)],
+  f64PromoteF32: [0xbb],
+  /** Lanes: 16 byte indices into the two operands' 32 bytes. */
+  i8x16Shuffle: (lanes: readonly number[]) => [0xfd, 0x0d, ...lanes],
+  f64x2Splat: [0xfd, 0x14],
+  f64x2Eq: [0xfd, 0x47],
+  i8x16Bitmask: [0xfd, ...uleb(0x64)],
+  i8x16NarrowI16x8S: [0xfd, ...uleb(0x65)],
+  i16x8NarrowI32x4S: [0xfd, ...uleb(0x85)],
+  f64x2Add: [0xfd, ...uleb(0xf0)],
+  f64x2Sub: [0xfd, ...uleb(0xf1)],
+  f64x2Mul: [0xfd, ...uleb(0xf2)],
+  /** `b < a ? b : a`: one instruction where `f64x2.min`'s NaN and -0 rules cost several. */
+  f64x2Pmin: [0xfd, ...uleb(0xf6)],
 };
 
 /**

@@ -64,19 +64,19 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
   if (upserts === undefined) return [];
   if (!Array.isArray(upserts)) throw new InvalidInputError(`write: upserts must be an array of records, got ${describe(upserts)}`);
   const ids = new Set<string>();
-  const slots = new Set<number>();
+  const slots = new Uint32Array(upserts.length);
   const out: CheckedRecord[] = [];
+  // Error locations are built only on failure: this loop runs for every row of every batch.
   for (let i = 0; i < upserts.length; i++) {
     const rec = upserts[i] as SRMRecord;
-    const at = `upserts[${i}]`;
-    if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: ${at} must be a record, got ${describe(rec)}`);
+    if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: upserts[${i}] must be a record, got ${describe(rec)}`);
     const { id, slot, bucket, vector, payload } = rec;
-    checkStorableId(id, `write: ${at}.id`);
-    if (!isSlot(slot)) throw new InvalidInputError(`write: ${at}.slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
+    if (!isStorableId(id)) checkStorableId(id, `write: upserts[${i}].id`);
+    if (!isSlot(slot)) throw new InvalidInputError(`write: upserts[${i}].slot must be an integer in [0, ${MAX_UINT32}], got ${describe(slot)}`);
     if (!Number.isInteger(bucket) || bucket < NO_VECTOR_BUCKET || bucket > MAX_INT32) {
-      throw new InvalidInputError(`write: ${at}.bucket must be an integer in [${NO_VECTOR_BUCKET}, ${MAX_INT32}], got ${describe(bucket)}`);
+      throw new InvalidInputError(`write: upserts[${i}].bucket must be an integer in [${NO_VECTOR_BUCKET}, ${MAX_INT32}], got ${describe(bucket)}`);
     }
-    if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: ${at}.vector must be a Float32Array, got ${describe(vector)}`);
+    if (!(vector instanceof Float32Array)) throw new InvalidInputError(`write: upserts[${i}].vector must be a Float32Array, got ${describe(vector)}`);
     if (vector.length !== dim) throw new DimensionMismatchError(dim, vector.length, `write: vector of id ${JSON.stringify(id)}`);
     for (let j = 0; j < dim; j++) {
       if (!Number.isFinite(vector[j])) {
@@ -85,13 +85,17 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
     }
     // A record without a vector stores zeros, so that no reader can take them for a vector.
     if (bucket === NO_VECTOR_BUCKET && vector.some((x) => x !== 0)) {
-      throw new InvalidInputError(`write: ${at} has bucket ${NO_VECTOR_BUCKET} (no vector) but a non-zero vector`);
+      throw new InvalidInputError(`write: upserts[${i}] has bucket ${NO_VECTOR_BUCKET} (no vector) but a non-zero vector`);
     }
     if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
-    if (slots.has(slot)) throw new InvalidInputError(`write: slot ${slot} appears twice in one batch`);
     ids.add(id);
-    slots.add(slot);
+    slots[i] = slot;
     out.push({ id, slot, bucket, vector, payloadJson: serialisePayload(payload, id) });
+  }
+  // Sorted in a typed array rather than a Set of numbers: no hash table per batch.
+  slots.sort();
+  for (let i = 1; i < slots.length; i++) {
+    if (slots[i] === slots[i - 1]) throw new InvalidInputError(`write: slot ${slots[i]} appears twice in one batch`);
   }
   return out;
 }

@@ -16,6 +16,7 @@ import { Rng } from '../../util/rng.js';
 import type { FastScanKernel } from '../fast-scan.js';
 import { kmeans } from '../kmeans.js';
 import type { VectorCodec } from './codec.js';
+import { createPq4Encoder } from '../pq4-encode-kernel.js';
 import { FastScanCodec, NIBBLE_CODES as CODES } from './fast-scan-codec.js';
 
 /** Dimensions per sub-quantizer. */
@@ -31,6 +32,10 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
    * covers one dimension and its second coordinates are 0.
    */
   private centroids: Float32Array;
+  /** The nearest-centroid search of `encode` (WebAssembly SIMD where the runtime has it), loaded with `centroids`. */
+  private readonly encoder = createPq4Encoder();
+  /** One row's codes, one byte per pair, before they go into the block layout. */
+  private readonly codes: Uint8Array;
 
   /**
    * @param d - dimensions.
@@ -42,10 +47,11 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
   ) {
     super(Math.ceil(d / PAIR), kernel);
     this.centroids = new Float32Array(this.nSub * CODES * PAIR);
+    this.codes = new Uint8Array(this.nSub);
   }
 
   get tableBytes(): number {
-    return this.centroids.byteLength + this.scanBytes;
+    return this.centroids.byteLength + this.scanBytes + this.encoder.scratchBytes;
   }
 
   /** Dimensions of sub-quantizer `j`: 2, or 1 for the last one of an odd d. */
@@ -72,29 +78,13 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
       onProgress?.(j + 1, nSub);
     }
     this.centroids = centroids;
+    this.encoder.setCentroids(centroids, this.d);
     this.trained = true;
   }
 
   encode(v: Float32Array, off: number, rows: Uint8Array, index: number): void {
-    const { nSub, centroids } = this;
-    for (let j = 0; j < nSub; j++) {
-      const x0 = v[off + j * PAIR]!;
-      // The missing coordinate of an odd d's last pair is 0, like its centroids'.
-      const x1 = this.width(j) === PAIR ? v[off + j * PAIR + 1]! : 0;
-      let best = 0;
-      let bestDist = Infinity;
-      for (let c = 0; c < CODES; c++) {
-        const at = (j * CODES + c) * PAIR;
-        const a = x0 - centroids[at]!;
-        const b = x1 - centroids[at + 1]!;
-        const dist = a * a + b * b;
-        if (dist < bestDist) {
-          bestDist = dist;
-          best = c;
-        }
-      }
-      this.setCode(rows, index, j, best);
-    }
+    this.encoder.encode(v, off, 1, this.codes);
+    for (let j = 0; j < this.nSub; j++) this.setCode(rows, index, j, this.codes[j]!);
   }
 
   protected tableEntry(q: Float32Array, j: number, c: number): number {
@@ -122,6 +112,7 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
     const centroids = new Float32Array(bytes.slice().buffer);
     if (!centroids.every(Number.isFinite)) throw new CorruptDataError(where, 'pq4 centroids are not all finite numbers');
     this.centroids = centroids;
+    this.encoder.setCentroids(centroids, this.d);
     this.trained = true;
   }
 }

@@ -13,8 +13,8 @@
  */
 import { crc32 } from 'node:zlib';
 
-/** CRC-32 of the vector bytes of `slot`. */
-export function vectorChecksum(slot: number, bytes: Uint8Array): number {
+/** CRC-32 of the vector bytes of `slot` (of a float32 vector, or of its bytes as read back). */
+export function vectorChecksum(slot: number, bytes: Uint8Array | Float32Array): number {
   return crc32(bytes, slot >>> 0);
 }
 

@@ -10,15 +10,15 @@ import type { FetchWants, Payload, SRMRecordView, SRMItemStoreSpec } from '../ty
 import { recordChecksum, vectorChecksum } from './checksums.js';
 import { RECOVERY_HINT } from './sqlite.js';
 
-/** A validated upsert, with its payload already serialised. */
-export interface PreparedUpsert {
-  id: string;
-  slot: number;
-  bucket: number;
-  vector: Buffer;
-  payload: string;
-  vectorCrc: number;
-  recordCrc: number;
+/**
+ * The checked upserts of a write with the checksums of their rows, in columns: an object and a
+ * Buffer per row would live through the whole transaction of a large batch and be promoted out of
+ * V8's young generation, to be collected later by a full collection that pauses queries.
+ */
+export interface PreparedUpserts {
+  records: readonly CheckedRecord[];
+  vectorCrc: Uint32Array;
+  recordCrc: Uint32Array;
 }
 
 export const WANT_ID = 1;
@@ -50,12 +50,16 @@ export function cloneView(v: SRMRecordView): SRMRecordView {
   return c;
 }
 
-/** The SQLite row of a checked record. */
-export function toPrepared(rec: CheckedRecord): PreparedUpsert {
-  const { id, slot, bucket, vector, payloadJson } = rec;
-  // A view, not a copy: the transaction runs before write() yields, and SQLite copies bound blobs.
-  const bytes = Buffer.from(vector.buffer, vector.byteOffset, vector.byteLength);
-  return { id, slot, bucket, vector: bytes, payload: payloadJson, vectorCrc: vectorChecksum(slot, bytes), recordCrc: recordChecksum(slot, id, payloadJson) };
+/** The checksums of the rows of checked records. */
+export function prepareUpserts(records: readonly CheckedRecord[]): PreparedUpserts {
+  const vectorCrc = new Uint32Array(records.length);
+  const recordCrc = new Uint32Array(records.length);
+  for (let i = 0; i < records.length; i++) {
+    const { id, slot, vector, payloadJson } = records[i]!;
+    vectorCrc[i] = vectorChecksum(slot, vector);
+    recordCrc[i] = recordChecksum(slot, id, payloadJson);
+  }
+  return { records, vectorCrc, recordCrc };
 }
 
 /**

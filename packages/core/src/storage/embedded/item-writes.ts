@@ -3,10 +3,10 @@
  * and multi-row inserts, with reused parameter arrays (writes run one at a time).
  */
 import type Database from 'better-sqlite3';
-import type { PreparedUpsert } from './item-rows.js';
+import type { PreparedUpserts } from './item-rows.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
-type WriteParam = string | number | Buffer | null;
+type WriteParam = string | number | Float32Array | null;
 
 /** Ids per `DELETE ... IN (...)` statement of a write. */
 const WRITE_ROWS = 256;
@@ -29,8 +29,9 @@ export class ItemWriter {
    * One statement per chunk rather than per id: each call into SQLite costs more than the
    * index probe it runs.
    */
-  removeIds(deletes: readonly string[], upserts: readonly PreparedUpsert[], freed: number[]): void {
-    const total = deletes.length + upserts.length;
+  removeIds(deletes: readonly string[], upserts: PreparedUpserts, freed: number[]): void {
+    const { records } = upserts;
+    const total = deletes.length + records.length;
     if (total === 0) return;
     const del = this.stmt(
       'deleteIds',
@@ -39,36 +40,40 @@ export class ItemWriter {
     const params = this.writeParams(WRITE_ROWS);
     for (let start = 0; start < total; start += WRITE_ROWS) {
       const end = Math.min(total, start + WRITE_ROWS);
-      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : upserts[i - deletes.length]!.id;
+      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : records[i - deletes.length]!.id;
       params.fill(null, end - start);
       for (const slot of del.all(params) as number[]) freed.push(slot);
     }
   }
 
-  /** Inserts the upserts' rows, `INSERT_ROWS` rows per statement and the rest one by one. */
-  insertRows(upserts: readonly PreparedUpsert[]): void {
+  /**
+   * Inserts the upserts' rows, `INSERT_ROWS` rows per statement and the rest one by one. A vector
+   * is bound as it is: better-sqlite3 stores a typed array's bytes as a blob, with no Buffer per row.
+   */
+  insertRows(upserts: PreparedUpserts): void {
+    const { records, vectorCrc, recordCrc } = upserts;
     const cols = `INSERT INTO ${this.table} (slot, id, bucket, vector, payload, vector_crc, record_crc) VALUES `;
     const many = this.stmt('insertMany', () => cols + new Array<string>(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', '));
     const one = this.stmt('insert', () => `${cols}(?, ?, ?, ?, ?, ?, ?)`);
     const params = this.writeParams(INSERT_ROWS * 7);
     let i = 0;
-    for (; i + INSERT_ROWS <= upserts.length; i += INSERT_ROWS) {
+    for (; i + INSERT_ROWS <= records.length; i += INSERT_ROWS) {
       for (let j = 0; j < INSERT_ROWS; j++) {
-        const u = upserts[i + j]!;
+        const r = records[i + j]!;
         const at = j * 7;
-        params[at] = u.slot;
-        params[at + 1] = u.id;
-        params[at + 2] = u.bucket;
-        params[at + 3] = u.vector;
-        params[at + 4] = u.payload;
-        params[at + 5] = u.vectorCrc;
-        params[at + 6] = u.recordCrc;
+        params[at] = r.slot;
+        params[at + 1] = r.id;
+        params[at + 2] = r.bucket;
+        params[at + 3] = r.vector;
+        params[at + 4] = r.payloadJson;
+        params[at + 5] = vectorCrc[i + j]!;
+        params[at + 6] = recordCrc[i + j]!;
       }
       many.run(params);
     }
-    for (; i < upserts.length; i++) {
-      const u = upserts[i]!;
-      one.run(u.slot, u.id, u.bucket, u.vector, u.payload, u.vectorCrc, u.recordCrc);
+    for (; i < records.length; i++) {
+      const r = records[i]!;
+      one.run(r.slot, r.id, r.bucket, r.vector, r.payloadJson, vectorCrc[i], recordCrc[i]);
     }
     params.fill(null);
   }

@@ -38,7 +38,7 @@ import { matchesFilter } from '../../filter.js';
 import type { FetchWants, RoutingCheckpointStore, ScanOptions, SRMRecord, SRMRecordView, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { readVectorsByRow } from '../read-vectors.js';
 import { deepCheck, type DeepCheckReport } from './deep-check.js';
-import { cloneView, columns, decodeRow, toPrepared, WANT_PAYLOAD, WANT_VECTOR, wantMask, type PreparedUpsert } from './item-rows.js';
+import { cloneView, columns, decodeRow, prepareUpserts, WANT_PAYLOAD, WANT_VECTOR, wantMask, type PreparedUpserts } from './item-rows.js';
 import type { CommitLog } from './moment.js';
 import { EmbeddedCheckpoints } from './routing-checkpoints.js';
 import { sqliteCode, toSrmError, type SqliteDatabase } from './sqlite.js';
@@ -92,7 +92,7 @@ export class EmbeddedItemStore implements SRMItemStore {
   private readonly isOpen: () => boolean;
   private readonly stmts = new Map<string, Statement>();
   /** Returns the slots its deletes freed. */
-  private readonly writeTxn: (deletes: readonly string[], upserts: readonly PreparedUpsert[]) => number[];
+  private readonly writeTxn: (deletes: readonly string[], upserts: PreparedUpserts) => number[];
   private readonly setBucketsTxn: (slots: Uint32Array, buckets: Int32Array) => void;
   private readonly clearTxn: () => void;
   private readonly writer: ItemWriter;
@@ -128,7 +128,7 @@ export class EmbeddedItemStore implements SRMItemStore {
     this.writer = new ItemWriter(stmt, this.table);
     this.hexReader = new HexVectorReader(stmt, this.table, location, spec.name, spec.dim, (slots) => this.lookup('slot', slots, WANT_VECTOR));
 
-    this.writeTxn = db.transaction((deletes: readonly string[], upserts: readonly PreparedUpsert[]) => {
+    this.writeTxn = db.transaction((deletes: readonly string[], upserts: PreparedUpserts) => {
       const freed: number[] = [];
       // Removing every upserted id first makes the batch order-independent: an id may move
       // to a slot that another id of the same batch leaves.
@@ -199,8 +199,8 @@ export class EmbeddedItemStore implements SRMItemStore {
     this.assertOpen();
     const checked = checkWriteBatch(batch, this.spec.dim);
     const deletes = checked.deleteIds;
-    const upserts = checked.upserts.map(toPrepared);
-    if (deletes.length === 0 && upserts.length === 0) return;
+    const upserts = prepareUpserts(checked.upserts);
+    if (deletes.length === 0 && upserts.records.length === 0) return;
     const freed = this.guard('write', () => {
       try {
         return this.changingVectors(() => this.log.commit(() => this.writeTxn(deletes, upserts)));
@@ -209,7 +209,7 @@ export class EmbeddedItemStore implements SRMItemStore {
         throw err;
       }
     });
-    this.withVectorFile((file) => file.write(freed, upserts));
+    this.withVectorFile((file) => file.write(freed, upserts.records));
   }
 
   async slotsOf(ids: readonly string[]): Promise<Map<string, number>> {
@@ -461,10 +461,10 @@ export class EmbeddedItemStore implements SRMItemStore {
   }
 
   /** The error for an upsert whose slot is held by another id (the transaction has rolled back). */
-  private slotClash(upserts: readonly PreparedUpsert[], deletes: readonly string[], cause: unknown): InvalidInputError {
-    const leaving = new Set([...deletes, ...upserts.map((u) => u.id)]);
+  private slotClash(upserts: PreparedUpserts, deletes: readonly string[], cause: unknown): InvalidInputError {
+    const leaving = new Set([...deletes, ...upserts.records.map((u) => u.id)]);
     const holderOf = this.stmt('idOfSlot', () => `SELECT id FROM ${this.table} WHERE slot = ?`).pluck(true);
-    for (const u of upserts) {
+    for (const u of upserts.records) {
       const holder = holderOf.get(u.slot) as string | undefined;
       if (holder !== undefined && !leaving.has(holder)) {
         return new InvalidInputError(

@@ -51,10 +51,10 @@ const STAGE_BYTES = 256 * 1024;
 /** Rows read per page while rebuilding. */
 const REBUILD_PAGE = 4096;
 
-/** One row to write: a slot and its vector's bytes (`dim` float32 LE). */
+/** One row to write: a slot and its vector (`dim` values). */
 export interface VectorRow {
   slot: number;
-  vector: Uint8Array;
+  vector: Float32Array;
 }
 
 /** File name of store `storeId`'s vector file inside a memory directory. */
@@ -170,9 +170,9 @@ export class VectorFile {
       const words = this.stageWords;
       const dim = this.stride / 4 - 1;
       for (let j = runStart; j < i; j++) {
-        const at = (j - runStart) * this.stride;
-        stage.set(rows[j]!.vector, at + 4);
-        words[at / 4] = rowTag(rows[j]!.slot, words, at / 4 + 1, dim);
+        const at = ((j - runStart) * this.stride) / 4;
+        this.stageFloats.set(rows[j]!.vector, at + 1);
+        words[at] = rowTag(rows[j]!.slot, words, at + 1, dim);
       }
       fs.writeSync(this.fd, stage, 0, (i - runStart) * this.stride, HEADER_BYTES + rows[runStart]!.slot * this.stride);
       runStart = i;
