@@ -135,17 +135,27 @@ export class InvertedBuckets {
     for (let b = 0; b < this.K; b++) if (this.slotLists[b]!.length > this.lengths[b]!) this.resize(b, this.lengths[b]!);
   }
 
-  /** Every item's slot and bucket, list by list (what the store records as each item's bucket). */
+  /**
+   * Every item's slot and bucket, in slot order: what the store records as each item's bucket,
+   * and a store keyed by slot writes neighbouring rows together (one page rewrite for several
+   * items, where list order rewrites a page per item).
+   */
   assignments(): { slots: Uint32Array; buckets: Int32Array } {
     let n = 0;
-    for (let b = 0; b < this.K; b++) n += this.lengths[b]!;
+    let end = 0;
+    for (let b = 0; b < this.K; b++) {
+      n += this.lengths[b]!;
+      for (const s of this.slotsOf(b)) if (s >= end) end = s + 1;
+    }
+    const bucketOf = new Int32Array(end).fill(-1);
+    for (let b = 0; b < this.K; b++) for (const s of this.slotsOf(b)) bucketOf[s] = b;
     const slots = new Uint32Array(n);
     const buckets = new Int32Array(n);
     let at = 0;
-    for (let b = 0; b < this.K; b++) {
-      slots.set(this.slotsOf(b), at);
-      buckets.fill(b, at, at + this.lengths[b]!);
-      at += this.lengths[b]!;
+    for (let s = 0; s < end; s++) {
+      if (bucketOf[s]! < 0) continue;
+      slots[at] = s;
+      buckets[at++] = bucketOf[s]!;
     }
     return { slots, buckets };
   }

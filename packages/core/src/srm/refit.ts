@@ -297,32 +297,32 @@ export class BackgroundRefit {
       this.lagging = lagging;
       this.laggingEpoch = host.epoch;
       opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
-      return placed;
+      return true;
     });
     if (!swapped) return;
     // A failed write leaves the lag in place (deletes still find their lists) and the store's
     // pending mark, so the next open re-routes: the refit rejects with its error.
-    const writing = this.writeBack(next, swapped);
+    const writing = this.writeBack(next);
     this.writingBack = writing.catch(() => undefined);
     await writing;
   }
 
   /**
-   * Writes the bucket of every item of the installed layer `next` to the store, a step at a time,
-   * skipping items written since the swap (their write stored their bucket), then clears the
-   * state's pending mark. Stops when another layer was installed: a fit writes every bucket itself.
+   * Writes the bucket of every item of the installed layer `next` to the store, a step at a time
+   * in slot order (neighbouring slots share the store's pages, so a step rewrites a few pages
+   * rather than one per item), skipping items written since the swap (their write stored their
+   * bucket), then clears the state's pending mark. Stops when another layer was installed: a fit
+   * writes every bucket itself.
    */
-  private async writeBack(next: RoutingLayer, placed: { slots: Uint32Array; buckets: Int32Array }): Promise<void> {
+  private async writeBack(next: RoutingLayer): Promise<void> {
     const host = this.host;
     const epoch = this.laggingEpoch;
     const lagging = this.lagging!;
-    for (let start = 0; start < placed.slots.length; start += WRITE_BACK_STEP) {
+    for (let from = 0; from < lagging.length; ) {
       const current = await host.lock.read(async () => {
         if (host.epoch !== epoch) return false;
         const slots: number[] = [];
-        for (let i = start; i < Math.min(placed.slots.length, start + WRITE_BACK_STEP); i++) {
-          if (lagging[placed.slots[i]!]! >= 0) slots.push(placed.slots[i]!);
-        }
+        for (; from < lagging.length && slots.length < WRITE_BACK_STEP; from++) if (lagging[from]! >= 0) slots.push(from);
         if (slots.length > 0)
           await host.store.setBuckets(
             Uint32Array.from(slots),

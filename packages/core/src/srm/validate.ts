@@ -11,6 +11,9 @@ import { hasLoneSurrogate } from '../util/unicode.js';
 import { normalizeInPlace } from '../util/vector-math.js';
 import type { AddOptions, ProgressCallback, VectorBatch, VectorLike } from './types.js';
 
+/** The payload of a row added without one. */
+const EMPTY_PAYLOAD: Payload = Object.freeze({});
+
 function isVectorLike(v: unknown): v is VectorLike {
   return v instanceof Float32Array || Array.isArray(v);
 }
@@ -55,8 +58,9 @@ export function checkWriteInput(
   if (opts.payloads !== undefined && (!Array.isArray(opts.payloads) || opts.payloads.length !== n)) {
     throw new InvalidInputError(`payloads must be an array with one entry per vector (${n})`);
   }
+  // Without payloads every row shares one frozen empty payload: an object per row would live through the batch's store write.
   const given = opts.payloads;
-  const payloads = given === undefined ? Array.from({ length: n }, (): Payload => ({})) : given.map((p, i) => checkPayload(p, `payloads[${i}]`));
+  const payloads = given === undefined ? new Array<Payload>(n).fill(EMPTY_PAYLOAD) : given.map((p, i) => checkPayload(p, `payloads[${i}]`));
   const both = ids ? deleteIds.find((id) => ids.includes(id)) : undefined;
   if (both !== undefined) throw new InvalidInputError(`id ${JSON.stringify(both)} is both in ids and in deleteIds`);
   return { data, n, present, ids, payloads, deleteIds };

@@ -18,15 +18,20 @@ export const MAX_UINT32 = 0xffff_ffff;
 /** Largest bucket (buckets are int32, -1 meaning "not routed yet", -2 "no vector"). */
 export const MAX_INT32 = 0x7fff_ffff;
 
-/** A record of a write batch that passed every check; its payload is already serialised. */
-export interface CheckedRecord {
-  id: string;
-  slot: number;
-  bucket: number;
-  /** The caller's array, not a copy. */
-  vector: Float32Array;
-  /** The payload as JSON text of an object, at most `Limits.maxPayloadBytes` UTF-8 bytes. */
-  payloadJson: string;
+/**
+ * The upserts of a write batch that passed every check, in columns: row i is `ids[i]`,
+ * `slots[i]`, ... An object per row would live through the whole transaction of a large batch
+ * and be promoted out of V8's young generation, to be collected later by a full collection
+ * that pauses queries.
+ */
+export interface CheckedUpserts {
+  ids: string[];
+  slots: Uint32Array;
+  buckets: Int32Array;
+  /** The callers' arrays, not copies. */
+  vectors: Float32Array[];
+  /** Each payload as JSON text of an object, at most `Limits.maxPayloadBytes` UTF-8 bytes. */
+  payloadJson: string[];
 }
 
 /** A checked `write` batch: the storable ids to delete, then the records to upsert. */
@@ -36,7 +41,7 @@ export interface CheckedWriteBatch {
    * lone surrogates), which need no delete; duplicates are kept.
    */
   deleteIds: string[];
-  upserts: CheckedRecord[];
+  upserts: CheckedUpserts;
 }
 
 /**
@@ -60,14 +65,14 @@ function checkDeleteIds(deleteIds: unknown): string[] {
   return deleteIds.filter(isStorableId);
 }
 
-function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
-  if (upserts === undefined) return [];
+function checkUpserts(given: unknown, dim: number): CheckedUpserts {
+  const upserts = given ?? [];
   if (!Array.isArray(upserts)) throw new InvalidInputError(`write: upserts must be an array of records, got ${describe(upserts)}`);
+  const n = upserts.length;
+  const out: CheckedUpserts = { ids: [], slots: new Uint32Array(n), buckets: new Int32Array(n), vectors: [], payloadJson: [] };
   const ids = new Set<string>();
-  const slots = new Uint32Array(upserts.length);
-  const out: CheckedRecord[] = [];
   // Error locations are built only on failure: this loop runs for every row of every batch.
-  for (let i = 0; i < upserts.length; i++) {
+  for (let i = 0; i < n; i++) {
     const rec = upserts[i] as SRMRecord;
     if (typeof rec !== 'object' || rec === null) throw new InvalidInputError(`write: upserts[${i}] must be a record, got ${describe(rec)}`);
     const { id, slot, bucket, vector, payload } = rec;
@@ -89,13 +94,16 @@ function checkUpserts(upserts: unknown, dim: number): CheckedRecord[] {
     }
     if (ids.has(id)) throw new InvalidInputError(`write: id ${JSON.stringify(id)} appears twice in one batch`);
     ids.add(id);
-    slots[i] = slot;
-    out.push({ id, slot, bucket, vector, payloadJson: serialisePayload(payload, id) });
+    out.ids.push(id);
+    out.slots[i] = slot;
+    out.buckets[i] = bucket;
+    out.vectors.push(vector);
+    out.payloadJson.push(serialisePayload(payload, id));
   }
-  // Sorted in a typed array rather than a Set of numbers: no hash table per batch.
-  slots.sort();
-  for (let i = 1; i < slots.length; i++) {
-    if (slots[i] === slots[i - 1]) throw new InvalidInputError(`write: slot ${slots[i]} appears twice in one batch`);
+  // Sorted in a copy rather than kept in a Set of numbers: no hash table per batch.
+  const sorted = out.slots.slice().sort();
+  for (let i = 1; i < n; i++) {
+    if (sorted[i] === sorted[i - 1]) throw new InvalidInputError(`write: slot ${sorted[i]} appears twice in one batch`);
   }
   return out;
 }

@@ -4,19 +4,14 @@
  * decoded back into a view with its checksums checked (checksums.ts).
  */
 import { CorruptDataError } from '../../errors.js';
-import type { CheckedRecord } from '../srm-record-checks.js';
+import type { CheckedUpserts } from '../srm-record-checks.js';
 import { checkWant } from '../srm-record-checks.js';
 import type { FetchWants, Payload, SRMRecordView, SRMItemStoreSpec } from '../types.js';
 import { recordChecksum, vectorChecksum } from './checksums.js';
 import { RECOVERY_HINT } from './sqlite.js';
 
-/**
- * The checked upserts of a write with the checksums of their rows, in columns: an object and a
- * Buffer per row would live through the whole transaction of a large batch and be promoted out of
- * V8's young generation, to be collected later by a full collection that pauses queries.
- */
-export interface PreparedUpserts {
-  records: readonly CheckedRecord[];
+/** The checked upserts of a write with the checksums of their rows, in columns as well. */
+export interface PreparedUpserts extends CheckedUpserts {
   vectorCrc: Uint32Array;
   recordCrc: Uint32Array;
 }
@@ -50,16 +45,16 @@ export function cloneView(v: SRMRecordView): SRMRecordView {
   return c;
 }
 
-/** The checksums of the rows of checked records. */
-export function prepareUpserts(records: readonly CheckedRecord[]): PreparedUpserts {
-  const vectorCrc = new Uint32Array(records.length);
-  const recordCrc = new Uint32Array(records.length);
-  for (let i = 0; i < records.length; i++) {
-    const { id, slot, vector, payloadJson } = records[i]!;
-    vectorCrc[i] = vectorChecksum(slot, vector);
-    recordCrc[i] = recordChecksum(slot, id, payloadJson);
+/** Checked upserts with the checksums of their rows. */
+export function prepareUpserts(upserts: CheckedUpserts): PreparedUpserts {
+  const n = upserts.ids.length;
+  const vectorCrc = new Uint32Array(n);
+  const recordCrc = new Uint32Array(n);
+  for (let i = 0; i < n; i++) {
+    vectorCrc[i] = vectorChecksum(upserts.slots[i]!, upserts.vectors[i]!);
+    recordCrc[i] = recordChecksum(upserts.slots[i]!, upserts.ids[i]!, upserts.payloadJson[i]!);
   }
-  return { records, vectorCrc, recordCrc };
+  return { ...upserts, vectorCrc, recordCrc };
 }
 
 /**

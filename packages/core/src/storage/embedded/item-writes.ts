@@ -30,8 +30,8 @@ export class ItemWriter {
    * index probe it runs.
    */
   removeIds(deletes: readonly string[], upserts: PreparedUpserts, freed: number[]): void {
-    const { records } = upserts;
-    const total = deletes.length + records.length;
+    const { ids } = upserts;
+    const total = deletes.length + ids.length;
     if (total === 0) return;
     const del = this.stmt(
       'deleteIds',
@@ -40,7 +40,7 @@ export class ItemWriter {
     const params = this.writeParams(WRITE_ROWS);
     for (let start = 0; start < total; start += WRITE_ROWS) {
       const end = Math.min(total, start + WRITE_ROWS);
-      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : records[i - deletes.length]!.id;
+      for (let i = start; i < end; i++) params[i - start] = i < deletes.length ? deletes[i]! : ids[i - deletes.length]!;
       params.fill(null, end - start);
       for (const slot of del.all(params) as number[]) freed.push(slot);
     }
@@ -51,30 +51,26 @@ export class ItemWriter {
    * is bound as it is: better-sqlite3 stores a typed array's bytes as a blob, with no Buffer per row.
    */
   insertRows(upserts: PreparedUpserts): void {
-    const { records, vectorCrc, recordCrc } = upserts;
+    const { ids, slots, buckets, vectors, payloadJson, vectorCrc, recordCrc } = upserts;
     const cols = `INSERT INTO ${this.table} (slot, id, bucket, vector, payload, vector_crc, record_crc) VALUES `;
     const many = this.stmt('insertMany', () => cols + new Array<string>(INSERT_ROWS).fill('(?, ?, ?, ?, ?, ?, ?)').join(', '));
     const one = this.stmt('insert', () => `${cols}(?, ?, ?, ?, ?, ?, ?)`);
     const params = this.writeParams(INSERT_ROWS * 7);
     let i = 0;
-    for (; i + INSERT_ROWS <= records.length; i += INSERT_ROWS) {
+    for (; i + INSERT_ROWS <= ids.length; i += INSERT_ROWS) {
       for (let j = 0; j < INSERT_ROWS; j++) {
-        const r = records[i + j]!;
         const at = j * 7;
-        params[at] = r.slot;
-        params[at + 1] = r.id;
-        params[at + 2] = r.bucket;
-        params[at + 3] = r.vector;
-        params[at + 4] = r.payloadJson;
+        params[at] = slots[i + j]!;
+        params[at + 1] = ids[i + j]!;
+        params[at + 2] = buckets[i + j]!;
+        params[at + 3] = vectors[i + j]!;
+        params[at + 4] = payloadJson[i + j]!;
         params[at + 5] = vectorCrc[i + j]!;
         params[at + 6] = recordCrc[i + j]!;
       }
       many.run(params);
     }
-    for (; i < records.length; i++) {
-      const r = records[i]!;
-      one.run(r.slot, r.id, r.bucket, r.vector, r.payloadJson, vectorCrc[i], recordCrc[i]);
-    }
+    for (; i < ids.length; i++) one.run(slots[i], ids[i], buckets[i], vectors[i], payloadJson[i], vectorCrc[i], recordCrc[i]);
     params.fill(null);
   }
 

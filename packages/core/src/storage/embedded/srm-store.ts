@@ -200,7 +200,7 @@ export class EmbeddedItemStore implements SRMItemStore {
     const checked = checkWriteBatch(batch, this.spec.dim);
     const deletes = checked.deleteIds;
     const upserts = prepareUpserts(checked.upserts);
-    if (deletes.length === 0 && upserts.records.length === 0) return;
+    if (deletes.length === 0 && upserts.ids.length === 0) return;
     const freed = this.guard('write', () => {
       try {
         return this.changingVectors(() => this.log.commit(() => this.writeTxn(deletes, upserts)));
@@ -209,7 +209,7 @@ export class EmbeddedItemStore implements SRMItemStore {
         throw err;
       }
     });
-    this.withVectorFile((file) => file.write(freed, upserts.records));
+    this.withVectorFile((file) => file.write(freed, upserts.slots, upserts.vectors));
   }
 
   async slotsOf(ids: readonly string[]): Promise<Map<string, number>> {
@@ -462,13 +462,14 @@ export class EmbeddedItemStore implements SRMItemStore {
 
   /** The error for an upsert whose slot is held by another id (the transaction has rolled back). */
   private slotClash(upserts: PreparedUpserts, deletes: readonly string[], cause: unknown): InvalidInputError {
-    const leaving = new Set([...deletes, ...upserts.records.map((u) => u.id)]);
+    const leaving = new Set([...deletes, ...upserts.ids]);
     const holderOf = this.stmt('idOfSlot', () => `SELECT id FROM ${this.table} WHERE slot = ?`).pluck(true);
-    for (const u of upserts.records) {
-      const holder = holderOf.get(u.slot) as string | undefined;
+    for (let i = 0; i < upserts.ids.length; i++) {
+      const slot = upserts.slots[i]!;
+      const holder = holderOf.get(slot) as string | undefined;
       if (holder !== undefined && !leaving.has(holder)) {
         return new InvalidInputError(
-          `write: slot ${u.slot} of id ${JSON.stringify(u.id)} is already held by id ${JSON.stringify(holder)}; nothing was written`,
+          `write: slot ${slot} of id ${JSON.stringify(upserts.ids[i])} is already held by id ${JSON.stringify(holder)}; nothing was written`,
           { cause },
         );
       }

@@ -194,6 +194,17 @@ describe('vector file', () => {
     expect(generation()).toBe(vouched); // not rebuilt
   });
 
+  it('reads runs of consecutive slots in one call each, with holes, a deleted row and the end of the file inside runs', async () => {
+    const store = await openStore();
+    await store.write({ upserts: [0, 1, 2, 3, 5, 6, 7, 9].map((s) => rec(`item-${s}`, s)) });
+    await store.write({ deleteIds: ['item-6'] });
+    const reads = vi.spyOn(fs, 'readSync');
+    const slots = [7, 2, 3, 4, 5, 6, 9, 10, 11, 0, 1, 12];
+    await expectFileMatchesDatabase(store, slots);
+    // Runs: [7], [2..6], [9..11], [0, 1], [12].
+    expect(reads).toHaveBeenCalledTimes(5);
+  });
+
   it('keeps sparse slots up to 2^32 - 1 without writing the gap', async () => {
     let store = await openStore();
     const top = 2 ** 32 - 1;

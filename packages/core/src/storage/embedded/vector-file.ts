@@ -51,12 +51,6 @@ const STAGE_BYTES = 256 * 1024;
 /** Rows read per page while rebuilding. */
 const REBUILD_PAGE = 4096;
 
-/** One row to write: a slot and its vector (`dim` values). */
-export interface VectorRow {
-  slot: number;
-  vector: Float32Array;
-}
-
 /** File name of store `storeId`'s vector file inside a memory directory. */
 export function vectorFileName(storeId: number): string {
   return `vectors-${storeId}.f32`;
@@ -124,29 +118,36 @@ export class VectorFile {
     // nothing, where Buffer#copy makes a view per call (a quarter of a query's garbage with pq4).
     const floats = this.stageFloats;
     const words = this.stageWords;
-    for (let i = 0; i < slots.length; i++) {
-      const at = i * stride;
-      const slot = slots[i]!;
-      const got = fs.readSync(this.fd, stage, at, stride, HEADER_BYTES + slot * stride);
-      if (got !== stride) continue;
-      const tag = words[at / 4]!;
-      if (tag === TAG_EMPTY) continue;
-      const from = at / 4 + 1;
-      const to = i * dim;
-      // One pass: copy, check finiteness (x - x is NaN for NaN and the infinities) and sum the
-      // words as rowTag does.
-      let a = slot ^ TAG_SEED;
-      let b = 0;
-      let finite = true;
-      for (let k = 0; k < dim; k++) {
-        const x = floats[from + k]!;
-        finite &&= x - x === 0;
-        out[to + k] = x;
-        a = (a + words[from + k]!) | 0;
-        b = (b + a) | 0;
+    for (let first = 0; first < slots.length; ) {
+      // A run of consecutive slots is one read: a refit reads every item in slot order, a query
+      // its candidates one by one.
+      let end = first + 1;
+      while (end < slots.length && slots[end] === slots[end - 1]! + 1) end++;
+      const got = fs.readSync(this.fd, stage, first * stride, (end - first) * stride, HEADER_BYTES + slots[first]! * stride);
+      const whole = first + Math.floor(got / stride);
+      for (let i = first; i < whole; i++) {
+        const at = i * stride;
+        const slot = slots[i]!;
+        const tag = words[at / 4]!;
+        if (tag === TAG_EMPTY) continue;
+        const from = at / 4 + 1;
+        const to = i * dim;
+        // One pass: copy, check finiteness (x - x is NaN for NaN and the infinities) and sum the
+        // words as rowTag does.
+        let a = slot ^ TAG_SEED;
+        let b = 0;
+        let finite = true;
+        for (let k = 0; k < dim; k++) {
+          const x = floats[from + k]!;
+          finite &&= x - x === 0;
+          out[to + k] = x;
+          a = (a + words[from + k]!) | 0;
+          b = (b + a) | 0;
+        }
+        if (!finite || tag !== finishTag(a, b)) return slot;
+        found[i] = 1;
       }
-      if (!finite || tag !== finishTag(a, b)) return slot;
-      found[i] = 1;
+      first = end;
     }
     return -1;
   }
@@ -155,26 +156,26 @@ export class VectorFile {
    * Applies a committed write: clears the rows of `freed` slots that no upsert took again, then
    * writes `rows`. Runs of consecutive slots go out in one call each.
    */
-  write(freed: readonly number[], rows: readonly VectorRow[]): void {
+  write(freed: readonly number[], slots: Uint32Array, vectors: readonly Float32Array[]): void {
     this.startChanging();
     const zero = Buffer.alloc(4);
     // An upsert usually keeps its slot: its row is about to be overwritten anyway.
-    const retaken = freed.length === 0 ? undefined : new Set(rows.map((r) => r.slot));
+    const retaken = freed.length === 0 ? undefined : new Set(slots);
     for (const slot of freed) if (!retaken!.has(slot)) fs.writeSync(this.fd, zero, 0, 4, HEADER_BYTES + slot * this.stride);
-    const stage = this.staging(Math.min(STAGE_BYTES, rows.length * this.stride));
+    const stage = this.staging(Math.min(STAGE_BYTES, slots.length * this.stride));
     const perStage = Math.max(1, Math.floor(stage.byteLength / this.stride));
     let runStart = 0;
-    for (let i = 1; i <= rows.length; i++) {
-      const endsRun = i === rows.length || rows[i]!.slot !== rows[i - 1]!.slot + 1 || i - runStart === perStage;
+    for (let i = 1; i <= slots.length; i++) {
+      const endsRun = i === slots.length || slots[i] !== slots[i - 1]! + 1 || i - runStart === perStage;
       if (!endsRun) continue;
       const words = this.stageWords;
       const dim = this.stride / 4 - 1;
       for (let j = runStart; j < i; j++) {
         const at = ((j - runStart) * this.stride) / 4;
-        this.stageFloats.set(rows[j]!.vector, at + 1);
-        words[at] = rowTag(rows[j]!.slot, words, at + 1, dim);
+        this.stageFloats.set(vectors[j]!, at + 1);
+        words[at] = rowTag(slots[j]!, words, at + 1, dim);
       }
-      fs.writeSync(this.fd, stage, 0, (i - runStart) * this.stride, HEADER_BYTES + rows[runStart]!.slot * this.stride);
+      fs.writeSync(this.fd, stage, 0, (i - runStart) * this.stride, HEADER_BYTES + slots[runStart]! * this.stride);
       runStart = i;
     }
   }

@@ -33,7 +33,7 @@ import {
   isSlot,
   isStorableId,
   MAX_INT32,
-  type CheckedRecord,
+  type CheckedUpserts,
 } from '../srm-record-checks.js';
 import type { FetchWants, Payload, ScanOptions, SRMRecord, SRMRecordView, SRMItemStore, SRMItemStoreSpec } from '../types.js';
 import { SRM_BUCKET_KEY, SRM_ID_KEY, SRM_USER_KEY } from './collections.js';
@@ -107,7 +107,7 @@ export class QdrantItemStore implements SRMItemStore {
     this.conn.assertOpen(this.what());
     const checked = checkWriteBatch(batch, this.spec.dim);
     const deletes = unique(checked.deleteIds);
-    const upserts = checked.upserts.map(toPrepared);
+    const upserts = prepared(checked.upserts);
     if (deletes.length === 0 && upserts.length === 0) return;
     await this.checkSlotHolders(upserts, deletes);
 
@@ -442,11 +442,13 @@ function payloadSelector(want: FetchWants): Schemas['PayloadSelector'] | boolean
   return include.length === 0 ? false : { include };
 }
 
-/** The Qdrant point of a checked record: point id = slot, the user's payload kept whole under `user`. */
-function toPrepared(rec: CheckedRecord): PreparedUpsert {
-  const { id, slot, bucket, vector, payloadJson } = rec;
-  const body: Payload = { [SRM_ID_KEY]: id, [SRM_BUCKET_KEY]: bucket, [SRM_USER_KEY]: JSON.parse(payloadJson) as Payload };
-  return { id, slot, point: { id: slot, vector: Array.from(vector), payload: body } };
+/** The Qdrant points of checked upserts: point id = slot, the user's payload kept whole under `user`. */
+function prepared(upserts: CheckedUpserts): PreparedUpsert[] {
+  return upserts.ids.map((id, i) => {
+    const slot = upserts.slots[i]!;
+    const body: Payload = { [SRM_ID_KEY]: id, [SRM_BUCKET_KEY]: upserts.buckets[i]!, [SRM_USER_KEY]: JSON.parse(upserts.payloadJson[i]!) as Payload };
+    return { id, slot, point: { id: slot, vector: Array.from(upserts.vectors[i]!), payload: body } };
+  });
 }
 
 function unique<T>(xs: readonly T[]): T[] {
