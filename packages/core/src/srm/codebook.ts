@@ -6,7 +6,7 @@
  */
 import { CorruptDataError } from '../errors.js';
 import { TopK } from '../util/top-k.js';
-import { dot } from '../util/vector-math.js';
+import { createDot, type DotKernel } from './dot-kernel.js';
 import { kmeans, type KMeansOptions } from './kmeans.js';
 import { createRouter, halfSquaredNorms, nearestCentroid, type CentroidRouter } from './route-kernel.js';
 
@@ -16,6 +16,8 @@ export class Codebook {
   readonly halfNorms: Float32Array;
   /** Routes many rows at once; made by the first {@link route}. */
   private router: CentroidRouter | undefined;
+  /** Scores a query against every centroid (SIMD, the doubles of `dot`); made by the first {@link probe}, with its output. */
+  private prober: { kernel: DotKernel; scores: Float64Array } | undefined;
 
   constructor(
     readonly K: number,
@@ -47,9 +49,9 @@ export class Codebook {
     this.router.route(x, from, to, buckets, dist);
   }
 
-  /** Bytes of the router's memory, once a route made one. */
+  /** Bytes of the router's and the prober's memory, once a route or a probe made them. */
   get routerBytes(): number {
-    return this.router?.scratchBytes ?? 0;
+    return (this.router?.scratchBytes ?? 0) + (this.prober ? this.prober.kernel.scratchBytes + this.prober.scores.byteLength : 0);
   }
 
   /** Bucket of row `off` of `x`; writes the squared distance to its centroid into `dist[0]` if given. */
@@ -65,8 +67,11 @@ export class Codebook {
     const { K, d, centroids, halfNorms } = this;
     const mm = Math.min(m, K);
     const top = new TopK(mm);
+    this.prober ??= { kernel: createDot(), scores: new Float64Array(K) };
+    const dots = this.prober.scores;
+    this.prober.kernel.scores64(q, d, centroids, 0, K, dots, 0);
     for (let k = 0; k < K; k++) {
-      const score = dot(q, 0, centroids, k * d, d) - halfNorms[k]!;
+      const score = dots[k]! - halfNorms[k]!;
       if (top.size < mm || score > top.scores[0]!) top.push(k, score);
     }
     // Insertion sort of the kept entries into `out`, best first (ties by bucket number): m is small.

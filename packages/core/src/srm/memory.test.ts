@@ -433,6 +433,25 @@ describe('fit and refit read stored vectors a page at a time', () => {
   });
 });
 
+describe('queries before the fit', () => {
+  it('score from the flat list in RAM, which holds the stored vectors: no read from the store, and exact scores', async () => {
+    const { d, data } = glove;
+    const storage = EmbeddedStorage.inMemory();
+    const memory = new SemanticRoutingMemory({ d, autoFitAt: 0 }, storage);
+    await memory.add(rows(data, d, 0, 3000), { ids: idsFor(0, 3000) });
+    const store = await storage.openSrmStore({ name: 'default', dim: d, metric: 'cosine' });
+    const reads = vi.spyOn(store, 'readVectors');
+    const q = rows(data, d, 3000, 3001);
+    const hits = await memory.query(q, { k: 10 });
+    expect(reads).not.toHaveBeenCalled();
+    expect(hits.map((h) => h.id)).toEqual(exactTopK(rows(data, d, 0, 3000), d, q, 10).map(String));
+    const stored = await store.fetchIds(hits.map((h) => h.id), { vector: true });
+    hits.forEach((h, i) => expect(h.score).toBeCloseTo(stored[i]!.vector!.reduce((s, x, j) => s + x * q[j]!, 0), 6));
+    await memory.close();
+    await storage.close();
+  });
+});
+
 describe('growth-triggered refit', () => {
   const codebookOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { codebook: unknown } }).layer.codebook;
 

@@ -4,9 +4,9 @@
  * 2. scan: score every item of those buckets from their in-RAM rows, within
  *    the candidate budget (the boundary bucket is trimmed by score, never by
  *    position);
- * 3. rerank: exact scores (in RAM for float32/float16; from the store's full
- *    vectors for the best `refine` candidates of int8/pq/sq4/pq4, and for all
- *    candidates of `none`);
+ * 3. rerank: exact scores (in RAM for float32, and for float16 within a
+ *    candidate budget; from the store's full vectors for the best `refine`
+ *    candidates of the other codecs, and for all candidates of `none`);
  * 4. finalize: fetch ids and payloads, order by score then id.
  */
 import type { PayloadFilter } from '../filter.js';
@@ -248,7 +248,14 @@ async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scra
     scorer.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
     for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);
   }
-  return rerankExactly(ix, q, top.ids.slice(0, top.size), p, scratch);
+  const slots = top.ids.slice(0, top.size);
+  // float32 rows are the stored vectors (a memory before its fit holds them so): their scores
+  // are the rerank's, with no read from the store.
+  if (codec.mode === 'float32') {
+    const best = bestWithTies(slots, top.scores.slice(0, top.size), top.size, p.k);
+    return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
+  }
+  return rerankExactly(ix, q, slots, p, scratch);
 }
 
 /** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */

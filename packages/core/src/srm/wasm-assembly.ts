@@ -30,6 +30,7 @@ export function sleb(n: number): number[] {
 /** Value types. */
 export const I32 = 0x7f;
 export const F32 = 0x7d;
+export const F64 = 0x7c;
 export const V128 = 0x7b;
 
 /** The instructions the kernels use. SIMD ones: prefix 0xfd, then the opcode as LEB128 (memory ops take align, offset). */
@@ -85,6 +86,18 @@ export const op = {
   f64x2Mul: [0xfd, ...uleb(0xf2)],
   /** `b < a ? b : a`: one instruction where `f64x2.min`'s NaN and -0 rules cost several. */
   f64x2Pmin: [0xfd, ...uleb(0xf6)],
+  else: [0x05],
+  f64Store: (offset: number) => [0x39, 3, ...uleb(offset)],
+  f64Add: [0xa0],
+  f64Mul: [0xa2],
+  f32DemoteF64: [0xb6],
+  f64x2ExtractLane: (lane: number) => [0xfd, 0x21, lane],
+  /** f64x2 of lanes 0 and 1 of an f32x4. */
+  f64x2PromoteLowF32x4: [0xfd, ...uleb(0x5f)],
+  /** 8 bytes into the low lane, 0 in the high one. */
+  v128Load64Zero: (offset: number) => [0xfd, ...uleb(0x5d), 0, ...uleb(offset)],
+  f64Load: (offset: number) => [0x2b, 3, ...uleb(offset)],
+  i32GtU: [0x4b],
 };
 
 /**
