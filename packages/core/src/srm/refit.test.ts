@@ -109,3 +109,30 @@ describe('background refit', () => {
     }
   });
 });
+
+describe('close() while a refit routes in a worker thread', () => {
+  it('rejects the refit with ClosedError and leaves no rejection unhandled (the page routed after the failed one)', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (err: unknown) => void unhandled.push(err);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      const memory = new SemanticRoutingMemory({ d: glove.d, K: 32, autoFitAt: 0, growthRefitRatio: 0, driftRefitRatio: 0 });
+      await memory.add(glove.data, { ids: Array.from({ length: 4000 }, (_, i) => String(i)) });
+      await memory.fit(glove.data.subarray(0, 2000 * glove.d));
+      let closing: Promise<void> | null = null;
+      const refit = memory.refit({
+        worker: true,
+        onProgress: (e) => {
+          if (e.phase === 'refit:route' && e.done >= 1024) closing ??= memory.close();
+        },
+      });
+      await expect(refit).rejects.toMatchObject({ name: 'ClosedError' });
+      await closing;
+      // Unhandled rejections are reported after the microtasks of the turn that made them.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  }, 60_000);
+});

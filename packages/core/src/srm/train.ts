@@ -228,20 +228,18 @@ export async function routeInto(
       target.placeEncoded(slot, buckets[i]!, rows, i);
     });
   };
-  try {
-    for (let start = 0; start < slots.length; start += WORK_PAGE) {
-      const page = slots.slice(start, start + WORK_PAGE);
-      const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
-      onProgress?.({ phase, done: start, total: slots.length });
-      const next = { page, routed: trainer.route(vectors, page.length) };
-      if (inFlight) await apply(inFlight);
-      inFlight = next;
-    }
+  for (let start = 0; start < slots.length; start += WORK_PAGE) {
+    const page = slots.slice(start, start + WORK_PAGE);
+    const vectors = await vectorsOfSlots(from.config, from.layer, from.store, page, flat);
+    onProgress?.({ phase, done: start, total: slots.length });
+    const next = { page, routed: trainer.route(vectors, page.length) };
+    // Handled from the start: when the page before it fails (close() fails every request of the
+    // worker), this one is never awaited, and its rejection must not go unhandled.
+    next.routed.catch(() => undefined);
     if (inFlight) await apply(inFlight);
-  } finally {
-    // A page routed after a failure is not waited for; its rejection is not unhandled.
-    inFlight?.routed.catch(() => undefined);
+    inFlight = next;
   }
+  if (inFlight) await apply(inFlight);
 }
 
 /**
