@@ -97,10 +97,13 @@ export class RoutingLayer {
     return this.codebook ? defaultProbes(config, { K: this.codebook.K, routed: this.slots.routed, growth: this.growthSinceFit }) : config.m;
   }
 
-  /** What a query reads of this layer, with the memory's store and query buffers. */
-  searchIndex(normalize: boolean, store: SRMItemStore, scratch: ScratchPool): SearchIndex {
+  /**
+   * What a query reads of this layer, with the memory's store and query buffers; `storedBucketsCurrent`
+   * is false while a refit writes this layer's buckets back to the store.
+   */
+  searchIndex(normalize: boolean, store: SRMItemStore, scratch: ScratchPool, storedBucketsCurrent: boolean): SearchIndex {
     const { d, codebook, buckets, codec } = this;
-    return { d, codebook, buckets, codec, store, scratch, prepareStored: (rows, offset) => prepareStored(normalize, d, rows, offset) };
+    return { d, codebook, buckets, codec, store, scratch, storedBucketsCurrent, prepareStored: (rows, offset) => prepareStored(normalize, d, rows, offset) };
   }
 
   /** The same codebook and codec over other bucket lists (a rebuilt or restored layer). */

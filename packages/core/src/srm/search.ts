@@ -30,6 +30,11 @@ export interface SearchIndex {
   prepareStored(rows: Float32Array, offset: number): void;
   /** The memory's reusable query buffers. */
   scratch: ScratchPool;
+  /**
+   * Whether the store's buckets are this layer's. While a refit writes them back after its swap
+   * they lag, and a server must not select items by them.
+   */
+  storedBucketsCurrent: boolean;
 }
 
 /** Pooled buffers stop growing here (items); a larger query (a filter widened to every bucket) allocates its own. */
@@ -292,7 +297,7 @@ async function rankFiltered(ix: SearchIndex, q: Float32Array, c: Candidates, p: 
  * lifted, so `k` hits come back whenever `k` matching items exist.
  */
 export async function runQuery(ix: SearchIndex, q: Float32Array, p: SearchParams): Promise<QueryHit[]> {
-  if (ix.codebook && !ix.codec.scores && ix.store.searchBuckets && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
+  if (ix.codebook && !ix.codec.scores && ix.store.searchBuckets && ix.storedBucketsCurrent && (!p.filter || p.filterAst)) return runOnServer(ix, q, p);
   return ix.scratch.with(async (scratch) => {
     let m = p.m;
     let budget = p.maxCandidates;

@@ -84,6 +84,36 @@ describe('SemanticRoutingMemory on Qdrant', () => {
     await qdrant.close();
   });
 
+  it('answers in rerank mode "none" while a refit writes its buckets back as once they are written: never by lagging stored buckets', async () => {
+    const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem5', retries: 0 });
+    const memory = await SemanticRoutingMemory.open({ ...options, rerank: 'none', m: 2, autoFitAt: 0, storage: qdrant, name: 'lag' });
+    // Enough items for several write-back steps; the queries are items of the last slots, whose
+    // stored buckets are written last.
+    const many = Array.from({ length: 1200 }, (_, i) => unitVectorOf(30_000 + i, d));
+    await memory.add(many, { ids: many.map((_, i) => `lag-${i}`) });
+    await memory.fit(many.slice(0, 40));
+    const queries = [1150, 1170, 1190, 1199].map((i) => many[i]!);
+    const lagging = () => (memory as unknown as { refits: { bucketsLag: boolean } }).refits.bucketsLag;
+    const during: { q: number; hits: string[] }[] = [];
+    let done = false;
+    const refit = memory.refit({ worker: false }).then(() => (done = true));
+    while (!done) {
+      for (const [q, vector] of queries.entries()) {
+        const lag = lagging();
+        const hits = (await memory.query(vector, { k: 10 })).map((h) => h.id);
+        if (lag && lagging()) during.push({ q, hits });
+      }
+    }
+    await refit;
+    await memory.idle();
+    const settled = await Promise.all(queries.map(async (q) => (await memory.query(q, { k: 10 })).map((h) => h.id)));
+    // The refit's write-back must have been seen, or the test proves nothing.
+    expect(during.length).toBeGreaterThan(0);
+    for (const { q, hits } of during) expect(hits).toEqual(settled[q]);
+    await memory.close();
+    await qdrant.close();
+  });
+
   it('keeps items without a vector out of every answer, "none" mode included, and reopens them from a scan', async () => {
     const qdrant = await QdrantStorage.connect({ url: emulator().url, collectionPrefix: 'mem4', retries: 0 });
     const rows = vectors.map((v, i) => (i % 4 === 0 ? null : v));
