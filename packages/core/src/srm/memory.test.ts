@@ -445,8 +445,16 @@ describe('queries before the fit', () => {
     const hits = await memory.query(q, { k: 10 });
     expect(reads).not.toHaveBeenCalled();
     expect(hits.map((h) => h.id)).toEqual(exactTopK(rows(data, d, 0, 3000), d, q, 10).map(String));
-    const stored = await store.fetchIds(hits.map((h) => h.id), { vector: true });
-    hits.forEach((h, i) => expect(h.score).toBeCloseTo(stored[i]!.vector!.reduce((s, x, j) => s + x * q[j]!, 0), 6));
+    const stored = await store.fetchIds(
+      hits.map((h) => h.id),
+      { vector: true },
+    );
+    hits.forEach((h, i) =>
+      expect(h.score).toBeCloseTo(
+        stored[i]!.vector!.reduce((s, x, j) => s + x * q[j]!, 0),
+        6,
+      ),
+    );
     await memory.close();
     await storage.close();
   });

@@ -311,9 +311,7 @@ export class SemanticRoutingMemory {
     const params = resolveQueryParams(opts, this.config, this.layer);
     const ids = checkQueryIds(opts.ids);
     if (ids) return this.lock.read(() => queryWithin(this.store, this.config, q, ids, params));
-    // While a refit writes its buckets back, the store's lag the live layer: the query selects by the live lists.
-    const index = () => this.layer.searchIndex(this.config.normalize, this.store, this.queryScratch, !this.refits.bucketsLag);
-    return this.lock.read(() => runQuery(index(), q, params));
+    return this.lock.read(() => runQuery(this.layer.searchIndex(this.config.normalize, this.store, this.queryScratch, !this.refits.bucketsLag), q, params));
   }
 
   /**
