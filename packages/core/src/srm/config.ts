@@ -55,7 +55,9 @@ export const defaultSRMOptions = {
   tau: 0.5,
   eta: 0.05,
   seed: 42,
-  kmeansIterations: 15,
+  // Past ~10 Lloyd iterations the routing's recall no longer moves, while each one more adds a
+  // tenth to a refit's training, during which a growing memory is served by its older layer.
+  kmeansIterations: 10,
   driftRefitRatio: 1.5,
   growthRefitRatio: 2,
 } as const;
@@ -187,7 +189,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   const seed = int('seed', o.seed, 0, 0xffffffff);
   // Below ~40 points per centroid k-means is poorly determined (faiss warns at 39).
   const autoFitAt = int('autoFitAt', o.autoFitAt ?? Math.max(40 * K, 1000), 0, Limits.maxItems);
-  const trainSize = int('trainSize', o.trainSize ?? Math.max(64 * K, 10_000), K, Limits.maxItems);
+  const trainSize = int('trainSize', o.trainSize ?? Math.max(40 * K, 10_000), K, Limits.maxItems);
   const kmeansIterations = int('kmeansIterations', o.kmeansIterations, 1, 1000);
   const driftRefitRatio = num('driftRefitRatio', o.driftRefitRatio, 0, 1000);
   if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);

@@ -45,6 +45,55 @@ describe('createFastScan', () => {
     );
   });
 
+  it('marks, in one pass, exactly the items whose sum reaches the limit, as the JS reference does', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: MAX_SUBS_PER_PASS }),
+        fc.integer({ min: 1, max: 9 }),
+        fc.integer(),
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        (nSub, blocks, seed, at) => {
+          const codes = randomBytes(blocks * blockBytes(nSub), seed);
+          const table = randomBytes(nSub * 16, seed + 1);
+          const sums = new Uint32Array(blocks * BLOCK_ITEMS);
+          new JsFastScan().scan(codes, blocks, nSub, table, sums);
+          // A limit equal to one of the sums, so that "reaches" is tested at the boundary.
+          const limit = sums[Math.floor(at * (sums.length - 1))]!;
+          const simd = { limit, masks: new Uint32Array(blocks) };
+          const js = { limit, masks: new Uint32Array(blocks) };
+          createFastScan().scan(codes, blocks, nSub, table, new Uint32Array(sums.length), simd);
+          new JsFastScan().scan(codes, blocks, nSub, table, new Uint32Array(sums.length), js);
+          const expected = Uint32Array.from({ length: blocks }, (_, b) => {
+            let mask = 0;
+            for (let t = 0; t < BLOCK_ITEMS; t++) if (sums[b * BLOCK_ITEMS + t]! >= limit) mask |= 1 << t;
+            return mask >>> 0;
+          });
+          expect(simd.masks).toEqual(expected);
+          expect(js.masks).toEqual(expected);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  it('marks every item at limit 0 and none above the largest possible sum; refuses marks over several passes', () => {
+    const nSub = 8;
+    const codes = randomBytes(2 * blockBytes(nSub), 21);
+    const table = randomBytes(nSub * 16, 22);
+    for (const kernel of [createFastScan(), new JsFastScan()]) {
+      const all = { limit: 0, masks: new Uint32Array(2) };
+      kernel.scan(codes, 2, nSub, table, new Uint32Array(64), all);
+      expect(Array.from(all.masks)).toEqual([0xffffffff, 0xffffffff]);
+      const none = { limit: 0x10000, masks: new Uint32Array(2).fill(7) };
+      kernel.scan(codes, 2, nSub, table, new Uint32Array(64), none);
+      expect(Array.from(none.masks)).toEqual([0, 0]);
+      const wide = MAX_SUBS_PER_PASS + 1;
+      expect(() =>
+        kernel.scan(new Uint8Array(blockBytes(wide)), 1, wide, new Uint8Array(wide * 16), new Uint32Array(32), { limit: 0, masks: new Uint32Array(1) }),
+      ).toThrow(RangeError);
+    }
+  });
+
   it('does not overflow when sums pass 65535 (several uint16 passes)', () => {
     const nSub = MAX_SUBS_PER_PASS * 3;
     const codes = new Uint8Array(blockBytes(nSub)).fill(0xff);

@@ -14,7 +14,9 @@
  * `nSub` groups of 16 bytes, one group per sub-quantizer. Byte t of group j
  * holds item t's code in its low nibble and item t+16's code in its high nibble.
  *
- * Table entries are uint8; sums come back as uint32.
+ * Table entries are uint8; sums come back as uint32. A one-pass scan also
+ * marks, per block, the items whose sum reaches a floor, so that a query's
+ * selection visits only them rather than every candidate in JS.
  */
 
 import { align16, compileIfSupported, ensureBytes, I32, op, V128, wasmApi, wasmModule, type WasmApi, type WasmMemory } from './wasm-assembly.js';
@@ -36,25 +38,39 @@ export function blockOffset(index: number, sub: number, nSub: number): number {
   return (index >> 5) * nSub * 16 + sub * 16 + (index & 15);
 }
 
+/** Items whose sum reaches `limit`, marked per block: bit t of `masks[b]` for item 32b + t. */
+export interface ScanMarks {
+  limit: number;
+  masks: Uint32Array;
+}
+
 /**
  * Scores items against a quantized table: `codes` holds `blocks` blocks of
  * `nSub` sub-quantizers, `table` 16 uint8 entries per sub-quantizer, and
- * `out` receives the 32 sums of each block in item order.
+ * `out` receives the 32 sums of each block in item order. With `marks`
+ * (one pass only: `nSub` ≤ {@link MAX_SUBS_PER_PASS}), each block's items
+ * whose sum is at least `marks.limit` are marked too.
  */
 export interface FastScanKernel {
   readonly name: 'wasm-simd' | 'js';
   /** Bytes the kernel holds between calls (the SIMD kernel's memory). */
   readonly scratchBytes: number;
-  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void;
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array, marks?: ScanMarks): void;
+}
+
+function checkMarks(nSub: number, marks: ScanMarks | undefined): void {
+  if (marks && nSub > MAX_SUBS_PER_PASS) throw new RangeError(`marks need one pass: ${nSub} sub-quantizers, at most ${MAX_SUBS_PER_PASS}`);
 }
 
 /** The reference kernel in plain JS; the SIMD kernel must give the same sums. */
 export class JsFastScan implements FastScanKernel {
   readonly name = 'js' as const;
   readonly scratchBytes = 0;
-  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void {
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array, marks?: ScanMarks): void {
+    checkMarks(nSub, marks);
     for (let b = 0; b < blocks; b++) {
       const base = b * nSub * 16;
+      let mask = 0;
       for (let t = 0; t < 16; t++) {
         let lo = 0;
         let hi = 0;
@@ -65,23 +81,41 @@ export class JsFastScan implements FastScanKernel {
         }
         out[b * 32 + t] = lo;
         out[b * 32 + 16 + t] = hi;
+        if (marks && lo >= marks.limit) mask |= 1 << t;
+        if (marks && hi >= marks.limit) mask |= 1 << (16 + t);
       }
+      if (marks) marks.masks[b] = mask >>> 0;
     }
   }
 }
 
-/** The module: exports `memory` and `scan(codes, blocks, stride, nSub, table, out)` (pointers into memory). */
+/**
+ * The module: exports `memory` and `scan(codes, blocks, stride, nSub, table, out, limit, marks)`
+ * (pointers into memory): the sums of each block at `out`, and at `marks` a uint32 per block
+ * whose bit t is set when item t's sum is at least `limit` (uint16).
+ */
 function assemble(): Uint8Array {
   // Parameters, then locals.
-  const [CODES, BLOCKS, STRIDE, NSUB, TABLE, OUT] = [0, 1, 2, 3, 4, 5];
-  const [B, J, P, T, ROW] = [6, 7, 8, 9, 10];
-  const [A0, A1, A2, A3, X, LUT, LO, HI, MASK] = [11, 12, 13, 14, 15, 16, 17, 18, 19];
+  const [CODES, BLOCKS, STRIDE, NSUB, TABLE, OUT, LIMIT, MARKS] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const [B, J, P, T, ROW] = [8, 9, 10, 11, 12];
+  const [A0, A1, A2, A3, X, LUT, LO, HI, MASK, FLOOR] = [13, 14, 15, 16, 17, 18, 19, 20, 21, 22];
   const addInto = (acc: number, extend: number[], src: number) => [...op.get(acc), ...op.get(src), ...extend, ...op.i16x8Add, ...op.set(acc)];
   const inc = (local: number, by: number[]) => [...op.get(local), ...by, ...op.i32Add, ...op.set(local)];
+  // The 8 items of `acc` that reach the floor, as bits `shift`..`shift + 7`.
+  const marksOf = (acc: number, shift: number) => [
+    ...op.get(acc),
+    ...op.get(FLOOR),
+    ...op.i16x8GeU,
+    ...op.i16x8Bitmask,
+    ...(shift === 0 ? [] : [...op.i32(shift), ...op.i32Shl, ...op.i32Or]),
+  ];
   const body = [
     ...op.i32(15),
     ...op.i8x16Splat,
     ...op.set(MASK),
+    ...op.get(LIMIT),
+    ...op.i16x8Splat,
+    ...op.set(FLOOR),
     ...op.get(CODES),
     ...op.set(ROW),
     ...op.block,
@@ -152,6 +186,13 @@ function assemble(): Uint8Array {
     ...op.get(OUT),
     ...op.get(A3),
     ...op.v128Store(48),
+    ...op.get(MARKS),
+    ...marksOf(A0, 0),
+    ...marksOf(A1, 8),
+    ...marksOf(A2, 16),
+    ...marksOf(A3, 24),
+    ...op.i32Store(0),
+    ...inc(MARKS, op.i32(4)),
     ...inc(OUT, op.i32(64)),
     ...inc(ROW, op.get(STRIDE)),
     ...inc(B, op.i32(1)),
@@ -160,13 +201,13 @@ function assemble(): Uint8Array {
     ...op.end,
     ...op.end,
   ];
-  const locals = [2, 5, I32, 9, V128];
-  return wasmModule([I32, I32, I32, I32, I32, I32], [...locals, ...body], 'scan');
+  const locals = [2, 5, I32, 10, V128];
+  return wasmModule([I32, I32, I32, I32, I32, I32, I32, I32], [...locals, ...body], 'scan');
 }
 
 interface ScanExports {
   memory: WasmMemory;
-  scan(codes: number, blocks: number, stride: number, nSub: number, table: number, out: number): void;
+  scan(codes: number, blocks: number, stride: number, nSub: number, table: number, out: number, limit: number, marks: number): void;
 }
 
 /**
@@ -188,17 +229,22 @@ export class WasmFastScan implements FastScanKernel {
     return this.exports.memory.buffer.byteLength;
   }
 
-  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array): void {
+  scan(codes: Uint8Array, blocks: number, nSub: number, table: Uint8Array, out: Uint32Array, marks?: ScanMarks): void {
+    checkMarks(nSub, marks);
     const stride = nSub * 16;
     const chunk = Math.max(1, Math.floor(CHUNK_BYTES / stride));
     const tablePtr = 0;
     const codesPtr = align16(stride);
     const outPtr = align16(codesPtr + Math.min(blocks, chunk) * stride);
-    const need = outPtr + Math.min(blocks, chunk) * 64;
+    const marksPtr = outPtr + Math.min(blocks, chunk) * 64;
+    const need = marksPtr + Math.min(blocks, chunk) * 4;
     const { memory } = this.exports;
     ensureBytes(memory, need);
     const heap = new Uint8Array(memory.buffer);
     heap.set(table.subarray(0, stride), tablePtr);
+    // A sum is at most 65535 here, so a larger limit marks nothing, as it should.
+    const limit = marks ? Math.min(Math.max(marks.limit, 0), 0xffff) : 0;
+    const limitMarksNothing = marks !== undefined && marks.limit > 0xffff;
     for (let b0 = 0; b0 < blocks; b0 += chunk) {
       const n = Math.min(chunk, blocks - b0);
       heap.set(codes.subarray(b0 * stride, (b0 + n) * stride), codesPtr);
@@ -206,10 +252,13 @@ export class WasmFastScan implements FastScanKernel {
       const at = b0 * 32;
       for (let first = 0; first < nSub; first += MAX_SUBS_PER_PASS) {
         const subs = Math.min(MAX_SUBS_PER_PASS, nSub - first);
-        this.exports.scan(codesPtr + first * 16, n, stride, subs, tablePtr + first * 16, outPtr);
+        this.exports.scan(codesPtr + first * 16, n, stride, subs, tablePtr + first * 16, outPtr, limit, marksPtr);
         if (first === 0) out.set(sums, at);
         else for (let i = 0; i < sums.length; i++) out[at + i] = out[at + i]! + sums[i]!;
       }
+      if (!marks) continue;
+      if (limitMarksNothing) marks.masks.fill(0, b0, b0 + n);
+      else marks.masks.set(new Uint32Array(memory.buffer, marksPtr, n), b0);
     }
   }
 }

@@ -9,6 +9,7 @@
 import { Rng } from '../util/rng.js';
 import { Yielder } from '../util/rw-lock.js';
 import { dot, normalizeInPlace, squaredNorm } from '../util/vector-math.js';
+import { createDot } from './dot-kernel.js';
 import { createRouter, halfSquaredNorms } from './route-kernel.js';
 import type { ProgressCallback } from './types.js';
 import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
@@ -40,10 +41,10 @@ export interface KMeansResult {
 }
 
 /**
- * Rows per centroid k-means++ seeding draws from. Seeding makes K passes over its rows in plain
- * JS, and on the whole sample that cost as much as all the Lloyd iterations on the SIMD router;
- * a seed only has to start each centroid in the right region, which a subsample of a few rows
- * per centroid shows as well, and the Lloyd iterations then run on every row.
+ * Rows per centroid k-means++ seeding draws from. Seeding makes K passes over its rows, one centre
+ * at a time, and on the whole sample that cost as much as all the Lloyd iterations on the SIMD
+ * router; a seed only has to start each centroid in the right region, which a subsample of a few
+ * rows per centroid shows as well, and the Lloyd iterations then run on every row.
  */
 const SEED_ROWS_PER_CENTROID = 8;
 
@@ -58,15 +59,20 @@ async function seedPlusPlus(all: Float32Array, total: number, d: number, K: numb
   // Each row's norm is needed once per centre: computed once (half the pass's work).
   const norms = new Float64Array(n);
   for (let i = 0; i < n; i++) norms[i] = squaredNorm(data, i * d, d);
+  // Each centre's dot products with every row, by the SIMD kernel: the same doubles as `dot`
+  // (a product does not depend on its operands' order), so the seeds are those of the JS loop.
+  const kernel = createDot();
+  const dots = new Float64Array(n);
   let chosen = rng.int(n);
   for (let k = 0; k < K; k++) {
     centroids.set(data.subarray(chosen * d, chosen * d + d), k * d);
     if (k === K - 1) break;
     await yielder.maybe();
     const cNorm = squaredNorm(centroids, k * d, d);
+    kernel.scores64(centroids.subarray(k * d, k * d + d), d, data, 0, n, dots, 0);
     let total = 0;
     for (let i = 0; i < n; i++) {
-      const dd = Math.max(0, norms[i]! + cNorm - 2 * dot(data, i * d, centroids, k * d, d));
+      const dd = Math.max(0, norms[i]! + cNorm - 2 * dots[i]!);
       if (dd < minDist[i]!) minDist[i] = dd;
       total += minDist[i]!;
     }

@@ -33,7 +33,7 @@ describe('layerShape', () => {
   });
 
   it('grows the training sample with K, keeping a larger configured one', () => {
-    expect(layerShape(grown, 340_000).trainSize).toBe(64 * 1024);
+    expect(layerShape(grown, 340_000).trainSize).toBe(40 * 1024);
     const big = resolveConfig({ d: 8, trainSize: 200_000 });
     expect(layerShape(big, 340_000)).toEqual({ K: 1024, trainSize: 200_000 });
   });

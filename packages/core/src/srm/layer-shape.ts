@@ -13,8 +13,12 @@ export const MAX_LAYER_K = 65_536;
 const K_PER_SQRT_ITEMS = 2;
 /** The least training items per centroid the automatic K keeps (k-means is poorly determined below ~40). */
 const MIN_ITEMS_PER_CENTROID = 40;
-/** Training sample per centroid when K follows the item count (the default trainSize is 64·K). */
-const SAMPLE_PER_CENTROID = 64;
+/**
+ * Training sample per centroid when K follows the item count (the default trainSize is 40·K).
+ * k-means is well determined from ~40 per centroid on, and a refit's training time is
+ * proportional to its sample: a memory that grows is re-routed sooner (docs/benchmarks.md, Growth).
+ */
+const SAMPLE_PER_CENTROID = 40;
 
 /** What a layer is trained with: its K and the largest training sample. */
 export interface LayerShape {

@@ -249,6 +249,10 @@ async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scra
   for (let b = 0; b < probes.length; b++) {
     const list = buckets.slotsOf(probes[b]!);
     if (list.length === 0) continue;
+    if (scorer.selectRows) {
+      scorer.selectRows(buckets.rowsOf(probes[b]!), list.length, list, top, offsets[b]);
+      continue;
+    }
     const scores = scratch.floats32('boundary', list.length);
     scorer.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
     for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);

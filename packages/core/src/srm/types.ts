@@ -47,7 +47,7 @@ export interface SRMOptions {
   /**
    * Codebook size (number of buckets), the same for every fit and refit. Default: it follows the
    * item count, so buckets stay a bounded size as the memory grows: each fit and refit trains the
-   * power of two nearest 2·sqrt(items), at least 256 (and a sample of at least 64 items per centroid).
+   * power of two nearest 2·sqrt(items), at least 256 (and a sample of at least 40 items per centroid).
    */
   K?: number;
   /**
@@ -87,9 +87,9 @@ export interface SRMOptions {
   seed?: number;
   /** Items at which the codebook is fitted automatically; before that, queries are exact scans. Default max(40·K, 1000); `0` disables auto-fit. */
   autoFitAt?: number;
-  /** Largest training sample for k-means. Default max(64·K, 10000); with a default K, at least 64 per centroid of each layer. */
+  /** Largest training sample for k-means. Default max(40·K, 10000); with a default K, at least 40 per centroid of each layer. */
   trainSize?: number;
-  /** Lloyd iterations of k-means. Default 15. */
+  /** Lloyd iterations of k-means. Default 10. */
   kmeansIterations?: number;
   /** Start a background refit when the recent quantisation error exceeds the fitted one by this factor. Default 1.5; `0` disables. */
   driftRefitRatio?: number;

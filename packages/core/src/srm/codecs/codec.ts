@@ -5,6 +5,7 @@
  * query needs (its lookup tables) lives in the {@link QueryScorer} that `scorer(q)` makes for
  * that query alone.
  */
+import type { TopK } from '../../util/top-k.js';
 import type { RerankMode } from '../types.js';
 
 /**
@@ -23,6 +24,13 @@ export interface RowLayout {
 export interface QueryScorer {
   /** Scores the first `count` rows of `rows` against the query (plus `offset`), into `out` from `outOff`. */
   scoreRows(rows: Uint8Array, count: number, out: Float32Array, outOff: number, offset?: number): void;
+  /**
+   * Pushes into `top` each of the first `count` rows (as `slots[i]`, with `scoreRows`'s float32
+   * score) that beats the heap's smallest score, in row order: what `scoreRows` and a loop of
+   * `top.push` would keep, in one pass with no score buffer. Codecs whose scan is cheaper than
+   * that loop provide it.
+   */
+  selectRows?(rows: Uint8Array, count: number, slots: Uint32Array, top: TopK, offset?: number): void;
 }
 
 /**

@@ -9,6 +9,9 @@ import type { RerankMode } from '../types.js';
 import { Pq4Codec } from './pq4.js';
 import { Sq4Codec } from './sq4.js';
 import { JsFastScan } from '../fast-scan.js';
+import { sumFloor } from './fast-scan-codec.js';
+import fc from 'fast-check';
+import { TopK } from '../../util/top-k.js';
 
 let d: number;
 let data: Float32Array;
@@ -237,7 +240,83 @@ describe.each([
     js.scorer(q).scoreRows(rows, 70, b, 0, 0.25);
     expect(b).toEqual(a);
   });
+
+  // The query's scan offers each bucket to the refine heap through selectRows: it must keep what
+  // scoring every row and offering each to the heap keeps, ties and their order included.
+  it.each([
+    ['SIMD', () => new Codec(d)],
+    ['JS', () => new Codec(d, new JsFastScan())],
+  ])('selects into a heap what scoreRows and a push per row keep (%s kernel)', async (_kernel, make) => {
+    const codec = make();
+    await codec.train(data, n, 1);
+    expectSameSelection(codec, data, d, [0, 70, 200, 330, 331, 450, 600, 700, 800, 900, 1000, 1100, 1200, 1300, 1400]);
+  });
+
+  it('selects the same over several uint16 passes (more sub-quantizers than one pass sums)', async () => {
+    const wide = mode === 'sq4' ? 300 : 540;
+    const rows = 400;
+    const x = new Float32Array(rows * wide);
+    let seed = 5;
+    for (let i = 0; i < x.length; i++) x[i] = ((seed = (seed * 1103515245 + 12345) >>> 0) / 2 ** 32) * 2 - 1;
+    const codec = new Codec(wide);
+    await codec.train(x, rows, 1);
+    expectSameSelection(codec, x, wide, [0, 60, 150, 200, 250, 299, 350]);
+  });
 });
+
+describe('sumFloor', () => {
+  it('never marks out a sum whose float32 score beats the floor', () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: -4, max: 4, noNaN: true }),
+        fc.double({ min: 1e-6, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 65535 }),
+        fc.integer({ min: -3, max: 3 }),
+        (base, unit, at, step) => {
+          // A floor that is some sum's float32 score, then sums right around it.
+          const floor = Math.fround(base + at * unit);
+          const least = sumFloor(floor, base, unit);
+          const sum = Math.max(0, at + step);
+          if (Math.fround(base + sum * unit) > floor) expect(sum).toBeGreaterThanOrEqual(least);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    expect(sumFloor(-Infinity, 0.5, 0.01)).toBe(0);
+  });
+});
+
+/**
+ * Encodes `x` in buckets split at `cuts`, then offers them in turn, with offsets, to two refine
+ * heaps (small enough to fill in the first bucket, so the floor matters): one through
+ * `selectRows`, one through `scoreRows` and a push per row. Both heaps must be identical.
+ */
+function expectSameSelection(codec: VectorCodec, x: Float32Array, dim: number, cuts: number[]): void {
+  const total = x.length / dim;
+  const q = x.slice((total - 1) * dim, total * dim);
+  const scorer = codec.scorer(q, new TableScratch());
+  const reference = codec.scorer(q);
+  const ends = [...cuts.slice(1), total - 1];
+  for (const k of [1, 10, 64]) {
+    const selected = new TopK(k);
+    const pushed = new TopK(k);
+    cuts.forEach((from, b) => {
+      const count = ends[b]! - from;
+      const rows = new Uint8Array(codec.bytesFor(count));
+      for (let i = 0; i < count; i++) codec.encode(x, (from + i) * dim, rows, i);
+      const slots = Uint32Array.from({ length: count }, (_, i) => from + i);
+      // Offsets a few table steps apart: later buckets' rows land near the heap's floor.
+      const offset = (b % 3) * 1e-3;
+      scorer.selectRows!(rows, count, slots, selected, offset);
+      const scores = new Float32Array(count);
+      reference.scoreRows(rows, count, scores, 0, offset);
+      for (let i = 0; i < count; i++) pushed.push(slots[i]!, scores[i]!);
+    });
+    expect(selected.size).toBe(pushed.size);
+    expect(selected.ids).toEqual(pushed.ids);
+    expect(selected.scores).toEqual(pushed.scores);
+  }
+}
 
 describe('pq4 encoding', () => {
   /** The nearest of a sub-quantizer's 16 centroids to `x`'s coordinates there, by squared distance. */

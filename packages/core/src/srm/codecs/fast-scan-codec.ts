@@ -5,7 +5,8 @@
  * time by the SIMD kernel. A subclass decides what a sub-quantizer is (one
  * dimension for sq4, a pair for pq4) and what each table entry is.
  */
-import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, type FastScanKernel } from '../fast-scan.js';
+import { BLOCK_ITEMS, blockBytes, blockOffset, createFastScan, MAX_SUBS_PER_PASS, type FastScanKernel } from '../fast-scan.js';
+import type { TopK } from '../../util/top-k.js';
 import { tableBuffer, type QueryScorer, type RowLayout, type TableScratch } from './codec.js';
 
 /** Codes per sub-quantizer: one nibble. */
@@ -95,6 +96,45 @@ export abstract class FastScanCodec implements RowLayout {
         const base = offset + bias;
         for (let i = 0; i < count; i++) out[outOff + i] = base + sums[i]! * unit;
       },
+      selectRows(rows: Uint8Array, count: number, slots: Uint32Array, top: TopK, offset = 0): void {
+        if (count === 0) return;
+        const base = offset + bias;
+        let floor = top.size < top.k ? -Infinity : top.scores[0]!;
+        const push = (i: number, sum: number): void => {
+          const score = Math.fround(base + sum * unit);
+          if (score <= floor) return;
+          top.push(slots[i]!, score);
+          if (top.size === top.k) floor = top.scores[0]!;
+        };
+        const blocks = Math.ceil(count / BLOCK_ITEMS);
+        const sums = tableBuffer(scratch, 'fast-scan:sums', Uint32Array, blocks * BLOCK_ITEMS);
+        if (nSub > MAX_SUBS_PER_PASS) {
+          kernel.scan(rows, blocks, nSub, table, sums);
+          for (let i = 0; i < count; i++) push(i, sums[i]!);
+          return;
+        }
+        // Most rows of a bucket cannot enter a full heap: the kernel marks those whose sum can
+        // reach the floor as it stands now, and only they are scored and offered to the heap.
+        const masks = tableBuffer(scratch, 'fast-scan:marks', Uint32Array, blocks);
+        kernel.scan(rows, blocks, nSub, table, sums, { limit: sumFloor(floor, base, unit), masks });
+        for (let b = 0; b < blocks; b++) {
+          for (let mask = masks[b]!; mask !== 0; mask &= mask - 1) {
+            const i = b * BLOCK_ITEMS + 31 - Math.clz32(mask & -mask);
+            if (i >= count) break;
+            push(i, sums[i]!);
+          }
+        }
+      },
     };
   }
+}
+
+/**
+ * The least sum whose score `fround(base + sum * unit)` can beat `floor`, less one for the
+ * rounding of that division, so the kernel's marks never drop an item the heap would take;
+ * 0 (every item) while the heap is not full.
+ */
+export function sumFloor(floor: number, base: number, unit: number): number {
+  const least = Math.floor((floor - base) / unit) - 1;
+  return Number.isNaN(least) || least < 0 ? 0 : least;
 }
