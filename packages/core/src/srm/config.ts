@@ -189,7 +189,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
   const seed = int('seed', o.seed, 0, 0xffffffff);
   // Below ~40 points per centroid k-means is poorly determined (faiss warns at 39).
   const autoFitAt = int('autoFitAt', o.autoFitAt ?? Math.max(40 * K, 1000), 0, Limits.maxItems);
-  const trainSize = int('trainSize', o.trainSize ?? Math.max(40 * K, 10_000), K, Limits.maxItems);
+  const trainSize = int('trainSize', o.trainSize ?? Math.max(64 * K, 10_000), K, Limits.maxItems);
   const kmeansIterations = int('kmeansIterations', o.kmeansIterations, 1, 1000);
   const driftRefitRatio = num('driftRefitRatio', o.driftRefitRatio, 0, 1000);
   if (driftRefitRatio !== 0 && driftRefitRatio < 1) throw new InvalidConfigError('driftRefitRatio', `expected 0 (off) or a ratio >= 1, got ${driftRefitRatio}`);

@@ -14,9 +14,10 @@ const K_PER_SQRT_ITEMS = 2;
 /** The least training items per centroid the automatic K keeps (k-means is poorly determined below ~40). */
 const MIN_ITEMS_PER_CENTROID = 40;
 /**
- * Training sample per centroid when K follows the item count (the default trainSize is 40·K).
- * k-means is well determined from ~40 per centroid on, and a refit's training time is
- * proportional to its sample: a memory that grows is re-routed sooner (docs/benchmarks.md, Growth).
+ * Training sample per centroid of a layer grown past the configured K (whose default trainSize,
+ * 64·K, stays the floor). k-means is well determined from ~40 per centroid on, and a refit's
+ * training time is proportional to its sample: a growing memory is re-routed sooner
+ * (docs/benchmarks.md, Growth).
  */
 const SAMPLE_PER_CENTROID = 40;
 

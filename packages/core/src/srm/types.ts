@@ -87,7 +87,7 @@ export interface SRMOptions {
   seed?: number;
   /** Items at which the codebook is fitted automatically; before that, queries are exact scans. Default max(40·K, 1000); `0` disables auto-fit. */
   autoFitAt?: number;
-  /** Largest training sample for k-means. Default max(40·K, 10000); with a default K, at least 40 per centroid of each layer. */
+  /** Largest training sample for k-means. Default max(64·K, 10000); with a default K, at least 40 per centroid of each layer. */
   trainSize?: number;
   /** Lloyd iterations of k-means. Default 10. */
   kmeansIterations?: number;

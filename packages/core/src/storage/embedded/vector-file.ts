@@ -154,7 +154,7 @@ export class VectorFile {
 
   /**
    * Applies a committed write: clears the rows of `freed` slots that no upsert took again, then
-   * writes `rows`. Runs of consecutive slots go out in one call each.
+   * writes `vectors[i]` at `slots[i]`. Runs of consecutive slots go out in one call each.
    */
   write(freed: readonly number[], slots: Uint32Array, vectors: readonly Float32Array[]): void {
     this.startChanging();
