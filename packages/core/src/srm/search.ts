@@ -15,6 +15,7 @@ import type { Payload, SRMItemStore } from '../storage/types.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
 import type { InvertedBuckets } from './buckets.js';
+import { createDot, type DotKernel } from './dot-kernel.js';
 import type { Codebook } from './codebook.js';
 import { TableScratch, type VectorCodec } from './codecs/codec.js';
 import type { QueryHit } from './types.js';
@@ -52,6 +53,12 @@ export class SearchScratch {
   readonly tables = new TableScratch();
   private readonly floats = new Map<string, Float32Array>();
   private slotBuf = new Uint32Array(0);
+  private dotKernel: DotKernel | null = null;
+
+  /** The SIMD dot kernel that scores the refine candidates' stored vectors (made on first use). */
+  get dots(): DotKernel {
+    return (this.dotKernel ??= createDot());
+  }
 
   /** Candidate slots with room for `n`. */
   slots(n: number): Uint32Array {
@@ -169,11 +176,11 @@ async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Arr
     const page = slots.subarray(start, start + FETCH_PAGE);
     const vectors = scratch.floats32('vectors', page.length * d);
     const found = await readStoredVectors(store, page, vectors);
-    for (let i = 0; i < page.length; i++) {
-      if (!found[i]) continue;
-      ix.prepareStored(vectors, i * d);
-      out[start + i] = dot(q, 0, vectors, i * d, d);
-    }
+    for (let i = 0; i < page.length; i++) if (found[i]) ix.prepareStored(vectors, i * d);
+    // The kernel gives dot's scores bit for bit; a row not found holds a stale vector, and its
+    // score is dropped.
+    scratch.dots.scores(q, d, vectors, 0, page.length, out, start);
+    for (let i = 0; i < page.length; i++) if (!found[i]) out[start + i] = -Infinity;
   }
   return out;
 }
