@@ -55,8 +55,8 @@ export const defaultSRMOptions = {
   tau: 0.5,
   eta: 0.05,
   seed: 42,
-  // Past ~10 Lloyd iterations the routing's recall no longer moves, while each one more adds a
-  // tenth to a refit's training, during which a growing memory is served by its older layer.
+  // 10 Lloyd iterations routed a growing memory as well as 15, within the growth suite's run-to-run
+  // noise, and each one more adds a tenth to a refit's training, while the older layer serves.
   kmeansIterations: 10,
   driftRefitRatio: 1.5,
   growthRefitRatio: 2,
