@@ -110,6 +110,49 @@ describe('background refit', () => {
   });
 });
 
+describe('a refit and the writes made while it trains', () => {
+  // The refit routes the items of its snapshot; a delete of the highest slot since then lowers the
+  // slot allocator's end below one of them, which the refit must still be able to take back out.
+  it.each([true, false])('withdraws the highest slot deleted after its snapshot (worker %s)', async (worker) => {
+    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+    await memory.add(rows(0, 2000), { ids: idsFor(0, 2000) });
+    let deleting: Promise<number> | null = null;
+    let deletedBeforeRoute: boolean | null = null;
+    let deleted = false;
+    await memory.refit({
+      worker,
+      onProgress: (e) => {
+        if (e.phase === 'refit:kmeans') deleting ??= memory.delete(['1999']).then((n) => ((deleted = true), n));
+        if (e.phase === 'refit:route') deletedBeforeRoute ??= deleted;
+      },
+    });
+    expect(await deleting).toBe(1);
+    expect(deletedBeforeRoute).toBe(true);
+    expect((await memory.verify()).problems).toEqual([]);
+    expect(memory.size).toBe(1999);
+    await memory.close();
+  });
+});
+
+describe('refit() asked for before the first fit', () => {
+  it('refits as usual when an add made the first fit while it waited for the lock', async () => {
+    const refitted = async (race: boolean) => {
+      const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+      await memory.add(rows(0, 900), { ids: idsFor(0, 900) });
+      // The add reaches autoFitAt and fits inside its write lock; the refit asked for meanwhile waits for that lock.
+      const adding = memory.add(rows(900, 1100), { ids: idsFor(900, 1100) });
+      if (race) await Promise.all([adding, memory.refit()]);
+      else await adding.then(() => memory.refit());
+      const out = { codebook: codebookOf(memory), quantizer: quantizerOf(memory), verify: await memory.verify() };
+      await memory.close();
+      return out;
+    };
+    const raced = await refitted(true);
+    expect(raced.verify.problems).toEqual([]);
+    expect(raced).toEqual(await refitted(false));
+  });
+});
+
 describe('close() while a refit routes in a worker thread', () => {
   it('rejects the refit with ClosedError and leaves no rejection unhandled (the page routed after the failed one)', async () => {
     const unhandled: unknown[] = [];

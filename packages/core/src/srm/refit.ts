@@ -221,8 +221,13 @@ export class BackgroundRefit {
     if (!host.layer.codebook) {
       const routed = host.layer.slots.routed;
       if (routed < config.K) throw new InvalidInputError(`refit needs at least K=${config.K} items with a vector, the memory has ${routed}`);
-      await lock.write(() => host.fitStored(opts.onProgress));
-      return;
+      // An add may have made the first fit while this waited for the lock: then refit as usual.
+      const fitted = await lock.write(async () => {
+        if (host.layer.codebook) return false;
+        await host.fitStored(opts.onProgress);
+        return true;
+      });
+      if (fitted) return;
     }
     const shaped = layerConfig(config, host.layer.slots.routed);
     const trainer = await this.trainers(shaped, { worker: opts.worker ?? worthAWorker(shaped, host.layer.slots.routed) });
@@ -258,7 +263,9 @@ export class BackgroundRefit {
       // The baseline is what the codebook was trained on, not what arrived while it was trained.
       sizeAtFit: slots.length,
     });
-    const routed = { bucketOf: new Int32Array(allocator.end).fill(-1) };
+    // Sized by the snapshot too: a delete of the highest slot since it lowers the allocator's end
+    // below a slot this pass still routes, whose bucket must be recorded to be withdrawn.
+    const routed = { bucketOf: new Int32Array(Math.max(allocator.end, (slots.at(-1) ?? -1) + 1)).fill(-1) };
     await routeInto(next, source(), slots, 'refit:route', trainer, opts.onProgress, routed.bucketOf);
     // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
     //    re-routes only the last writes: queries and writes wait for it, not for every write
@@ -354,8 +361,10 @@ export class BackgroundRefit {
     const { bucketOf } = placed;
     const live = this.host.layer.liveMask(end);
     for (const s of written) {
-      if (bucketOf[s]! < 0) continue;
-      next.buckets.remove(bucketOf[s]!, s);
+      const b = bucketOf[s] ?? -1; // past the end: never placed
+      if (b < 0) continue;
+      // A miss would leave an orphan in the layer about to be swapped in: fail the refit instead.
+      if (!next.buckets.remove(b, s)) throw new Error(`refit: slot ${s} is not in bucket ${b} of the new layer`);
       bucketOf[s] = -1;
     }
     return { changed: [...written].filter((s) => live[s] === 1).sort((a, b) => a - b), live };
