@@ -8,7 +8,6 @@ import { normalizeFilter, type FilterInput } from '../filter.js';
 import { Limits } from '../limits.js';
 import { openDefaultBackend } from '../storage/default-backend.js';
 import type { SRMItemStore, StorageBackend } from '../storage/types.js';
-import { RwLock } from '../util/rw-lock.js';
 import { adaptLayer } from './adapt.js';
 import { commitLayer } from './commit.js';
 import { checkOpenOptions, optionsOfConfig, resolveConfig, type SRMConfig } from './config.js';
@@ -35,6 +34,7 @@ import type {
   VectorLike,
 } from './types.js';
 import { claimStore, releaseStore } from './open-stores.js';
+import { MemoryLock } from './memory-lock.js';
 import { countsAfter, freshIds, insertBatch, type Batch } from './writes.js';
 import { checkId, checkIds, checkK, checkOptions, checkWriteInput, guardProgress, toMatrix, toQuery } from './validate.js';
 
@@ -62,7 +62,7 @@ export class SemanticRoutingMemory {
   private layer: RoutingLayer;
   /** Counts the layers installed by a fit or refit, so a refit knows when one superseded it. */
   private epoch = 0;
-  private readonly lock = new RwLock();
+  private readonly lock = new MemoryLock();
   private readonly refits: BackgroundRefit;
   private closed = false;
   /** Set when close() begins: no background refit may start after that. */

@@ -134,6 +134,32 @@ describe('a refit and the writes made while it trains', () => {
   });
 });
 
+describe('the last round of a refit', () => {
+  it('answers queries while it routes the last writes, and makes writes wait until the swap', async () => {
+    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+    await memory.add(rows(0, 3000), { ids: idsFor(0, 3000) });
+    const events: string[] = [];
+    const pending: Promise<unknown>[] = [];
+    await memory.refit({
+      worker: true,
+      onProgress: (e) => {
+        // Fewer writes than a catch-up round takes: the last round routes them.
+        if (e.phase === 'refit:route' && e.done > 0 && pending.length === 0) pending.push(memory.add(rows(3000, 3500), { ids: idsFor(3000, 3500) }));
+        if (e.phase === 'refit:reroute' && pending.length === 1) {
+          pending.push(memory.add(rows(3500, 3600), { ids: idsFor(3500, 3600) }).then(() => events.push('add in the last round')));
+          pending.push(memory.query(rows(3100, 3101), { k: 1 }).then((hits) => events.push(`query ${hits[0]!.id}`)));
+        }
+        if (e.phase === 'refit:route' && e.done === e.total) events.push(`swap at ${memory.size} items`);
+      },
+    });
+    await Promise.all(pending);
+    expect(events).toEqual(['query 3100', 'swap at 3500 items', 'add in the last round']);
+    expect(memory.size).toBe(3600);
+    expect((await memory.verify()).problems).toEqual([]);
+    await memory.close();
+  });
+});
+
 describe('refit() asked for before the first fit', () => {
   it('refits as usual when an add made the first fit while it waited for the lock', async () => {
     const refitted = async (race: boolean) => {

@@ -6,11 +6,11 @@
  */
 import { ClosedError, InvalidInputError } from '../errors.js';
 import type { SRMItemStore } from '../storage/types.js';
-import type { RwLock } from '../util/rw-lock.js';
 import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
 import type { LayerTrainer } from './layer-trainer.js';
+import type { MemoryLock } from './memory-lock.js';
 import { layerConfig } from './layer-shape.js';
 import { presizedLists, routeInto, sampleStored, type RouteSource } from './train.js';
 import { openTrainer, type TrainerChoice } from './training-worker.js';
@@ -46,7 +46,7 @@ const REFIT_PHASES = { kmeans: 'refit:kmeans', quantizer: 'refit:quantizer' } as
 
 /**
  * A refit catches up on the writes made while it routed, without the lock, until at most this
- * many are left for the swap (which holds the write lock), in at most this many rounds.
+ * many are left for its last round (which holds writes off), in at most this many rounds.
  */
 const REFIT_CATCH_UP_DONE = 1024;
 const REFIT_CATCH_UP_ROUNDS = 8;
@@ -61,7 +61,7 @@ const WRITE_BACK_STEP = 256;
 export interface RefitHost {
   readonly config: SRMConfig;
   readonly store: SRMItemStore;
-  readonly lock: RwLock;
+  readonly lock: MemoryLock;
   /** The live layer. */
   readonly layer: RoutingLayer;
   /** Changes whenever a fit or refit installs a layer: a refit that sees it change was superseded. */
@@ -267,13 +267,13 @@ export class BackgroundRefit {
     // below a slot this pass still routes, whose bucket must be recorded to be withdrawn.
     const routed = { bucketOf: new Int32Array(Math.max(allocator.end, (slots.at(-1) ?? -1) + 1)).fill(-1) };
     await routeInto(next, source(), slots, 'refit:route', trainer, opts.onProgress, routed.bucketOf);
-    // 3. Catch up, still without the lock, on what was written meanwhile, so that the swap
-    //    re-routes only the last writes: queries and writes wait for it, not for every write
-    //    made during the refit (at a steady write rate, most of them).
+    // 3. Catch up, still without the lock, on what was written meanwhile, so that the last round
+    //    (step 4) re-routes only the last writes: writes wait for it, not for every write made
+    //    during the refit (at a steady write rate, most of them).
     let backlog = slots.length;
     for (let round = 0; round < REFIT_CATCH_UP_ROUNDS && host.epoch === epoch; round++) {
       // A round pays only while writes come slower than the routing: it must at least halve the
-      // backlog. Writes as fast as the routing are left to the swap, which makes them wait.
+      // backlog. Writes as fast as the routing are left to the last round, which makes them wait.
       const pending = this.dirty.size;
       if (pending <= REFIT_CATCH_UP_DONE || pending > backlog / 2) break;
       backlog = pending;
@@ -285,27 +285,34 @@ export class BackgroundRefit {
     // Trimming the lists copies every one of them: done before the swap, so queries do not wait
     // for it (the few items re-routed at the swap may grow a list again).
     next.buckets.shrinkToFit();
-    // 4. Swap under the write lock, re-routing what changed since. The stored buckets are written
-    //    after it, so queries do not wait for a write of every item.
-    const swapped = await lock.write(async () => {
-      // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
-      if (host.epoch !== epoch) return null;
-      const { changed, live } = this.withdraw(this.dirty!, next, routed);
-      // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
-      const { bucketOf } = routed;
-      for (let s = 0; s < bucketOf.length; s++) {
-        if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
-      }
-      await routeInto(next, source(), changed, 'refit:reroute', trainer);
-      const placed = next.buckets.assignments();
-      const lagging = new Int32Array(next.slots.end).fill(-1);
-      placed.slots.forEach((slot, i) => (lagging[slot] = placed.buckets[i]!));
-      await host.install(next, null);
-      this.lagging = lagging;
-      this.laggingEpoch = host.epoch;
-      opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
-      return true;
-    });
+    // 4. Route what was written since with writes held off, while queries go on against the live
+    //    layer, then swap under the write lock. The stored buckets are written after it, so
+    //    queries do not wait for a write of every item.
+    const swapped = await lock.pausingWrites(
+      async () => {
+        // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
+        if (host.epoch !== epoch) return false;
+        const { changed, live } = this.withdraw(this.dirty!, next, routed);
+        // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
+        const { bucketOf } = routed;
+        for (let s = 0; s < bucketOf.length; s++) {
+          if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
+        }
+        await routeInto(next, source(), changed, 'refit:reroute', trainer, opts.onProgress);
+        return true;
+      },
+      async (current) => {
+        if (!current) return false;
+        const placed = next.buckets.assignments();
+        const lagging = new Int32Array(next.slots.end).fill(-1);
+        placed.slots.forEach((slot, i) => (lagging[slot] = placed.buckets[i]!));
+        await host.install(next, null);
+        this.lagging = lagging;
+        this.laggingEpoch = host.epoch;
+        opts.onProgress?.({ phase: 'refit:route', done: slots.length, total: slots.length });
+        return true;
+      },
+    );
     if (!swapped) return;
     // A failed write leaves the lag in place (deletes still find their lists) and the store's
     // pending mark, so the next open re-routes: the refit rejects with its error.
