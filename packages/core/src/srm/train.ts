@@ -15,6 +15,7 @@ import type { SRMConfig } from './config.js';
 import { layerConfig } from './layer-shape.js';
 import { prepareStored, RoutingLayer } from './routing-layer.js';
 import type { ProgressCallback } from './types.js';
+import { warmUpQueries } from './warm-up.js';
 import { WORK_CHECK_MASK, WORK_SLICE_MS } from './work-slice.js';
 import type { LayerTrainer, RoutedPage, Sample, TrainedParts, TrainPhases } from './layer-trainer.js';
 import { ClosedError, InvalidInputError } from '../errors.js';
@@ -268,6 +269,7 @@ export async function fitLayer(
   });
   await routeInto(next, from, slots, 'fit:route', trainer, onProgress);
   next.buckets.shrinkToFit();
+  if (!current.codebook) await warmUpQueries(next, from.store, from.config, sample);
   return next;
 }
 
