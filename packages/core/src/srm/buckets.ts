@@ -132,7 +132,12 @@ export class InvertedBuckets {
    * single adds keeps up to an eighth of slack, which a finished fit or scan need not hold.
    */
   shrinkToFit(): void {
-    for (let b = 0; b < this.K; b++) if (this.slotLists[b]!.length > this.lengths[b]!) this.resize(b, this.lengths[b]!);
+    for (let b = 0; b < this.K; b++) this.shrink(b);
+  }
+
+  /** Trims the capacity of list `b` to its length (see {@link shrinkToFit}). */
+  shrink(b: number): void {
+    if (this.slotLists[b]!.length > this.lengths[b]!) this.resize(b, this.lengths[b]!);
   }
 
   /**

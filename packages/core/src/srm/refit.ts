@@ -6,6 +6,7 @@
  */
 import { ClosedError, InvalidInputError } from '../errors.js';
 import type { SRMItemStore } from '../storage/types.js';
+import { Yielder } from '../util/rw-lock.js';
 import { encodeLayerState } from './commit.js';
 import type { SRMConfig } from './config.js';
 import { RoutingLayer } from './routing-layer.js';
@@ -14,6 +15,7 @@ import type { MemoryLock } from './memory-lock.js';
 import { layerConfig } from './layer-shape.js';
 import { presizedLists, routeInto, sampleStored, type RouteSource } from './train.js';
 import { openTrainer, type TrainerChoice } from './training-worker.js';
+import { WORK_SLICE_MS } from './work-slice.js';
 import type { ProgressCallback } from './types.js';
 
 /** Options that control one refit. */
@@ -282,16 +284,20 @@ export class BackgroundRefit {
       const { changed } = this.withdraw(written, next, routed);
       await routeInto(next, source(), changed, 'refit:catch-up', trainer, opts.onProgress, routed.bucketOf);
     }
-    // Trimming the lists copies every one of them: done before the swap, so queries do not wait
-    // for it (the few items re-routed at the swap may grow a list again).
-    next.buckets.shrinkToFit();
+    // Trimming the lists copies every one of them: done before the last round, a list at a time in
+    // slices, so queries do not wait for it (the few items re-routed then may grow a list again).
+    const yielder = new Yielder(WORK_SLICE_MS);
+    for (let b = 0; b < next.buckets.K; b++) {
+      next.buckets.shrink(b);
+      await yielder.maybe();
+    }
     // 4. Route what was written since with writes held off, while queries go on against the live
     //    layer, then swap under the write lock. The stored buckets are written after it, so
     //    queries do not wait for a write of every item.
     const swapped = await lock.pausingWrites(
       async () => {
         // An explicit fit() that ran meanwhile replaced the layer; it supersedes this refit.
-        if (host.epoch !== epoch) return false;
+        if (host.epoch !== epoch) return null;
         const { changed, live } = this.withdraw(this.dirty!, next, routed);
         // Every write since the snapshot is in dirty; this only guards the swap against a slot missed.
         const { bucketOf } = routed;
@@ -299,13 +305,15 @@ export class BackgroundRefit {
           if (bucketOf[s]! >= 0 && !live[s]) next.buckets.remove(bucketOf[s]!, s);
         }
         await routeInto(next, source(), changed, 'refit:reroute', trainer, opts.onProgress);
-        return true;
-      },
-      async (current) => {
-        if (!current) return false;
+        // Each item's bucket in the new layer, until the store has it: made here, where queries
+        // do not wait for it (no write can place an item until the swap).
         const placed = next.buckets.assignments();
         const lagging = new Int32Array(next.slots.end).fill(-1);
         placed.slots.forEach((slot, i) => (lagging[slot] = placed.buckets[i]!));
+        return lagging;
+      },
+      async (lagging) => {
+        if (!lagging) return false;
         await host.install(next, null);
         this.lagging = lagging;
         this.laggingEpoch = host.epoch;
