@@ -11,7 +11,7 @@ import type { Sample } from './layer-trainer.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
 
-/** Queries a first fit runs: about as many as the growth suite saw run slowly after the fit. */
+/** Queries a first fit runs: a few more than ran slowly after a fit that did not warm up. */
 export const WARM_UP_QUERIES = 24;
 
 /**
