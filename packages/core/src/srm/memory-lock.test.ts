@@ -3,16 +3,22 @@ import { MemoryLock } from './memory-lock.js';
 
 const turn = () => new Promise((resolve) => setImmediate(resolve));
 
+/** A promise that stays pending until `open()`. */
+function gate(): { closed: Promise<void>; open: () => void } {
+  let open!: () => void;
+  const closed = new Promise<void>((resolve) => (open = resolve));
+  return { closed, open };
+}
+
 describe('MemoryLock', () => {
   it('lets reads through a write pause and holds writes until its commit is done', async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const held = gate();
     const pause = lock.pausingWrites(
       async () => {
         log.push('prepare');
-        await gate;
+        await held.closed;
         return 'prepared';
       },
       async (p) => {
@@ -25,7 +31,7 @@ describe('MemoryLock', () => {
     await read;
     await turn();
     expect(log).toEqual(['prepare', 'read']);
-    release();
+    held.open();
     await Promise.all([pause, write]);
     expect(log).toEqual(['prepare', 'read', 'commit prepared', 'write']);
   });
@@ -33,10 +39,9 @@ describe('MemoryLock', () => {
   it('waits for the write that runs, and stops new writes while it waits', async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const held = gate();
     const first = lock.write(async () => {
-      await gate;
+      await held.closed;
       log.push('first write');
     });
     await turn();
@@ -47,7 +52,7 @@ describe('MemoryLock', () => {
     const second = lock.write(() => log.push('second write'));
     await turn();
     expect(log).toEqual([]);
-    release();
+    held.open();
     await Promise.all([first, pause, second]);
     expect(log).toEqual(['first write', 'prepare', 'commit', 'second write']);
   });
@@ -55,10 +60,9 @@ describe('MemoryLock', () => {
   it('makes the commit wait for the reads that run', async () => {
     const lock = new MemoryLock();
     const log: string[] = [];
-    let release!: () => void;
-    const gate = new Promise<void>((r) => (release = r));
+    const held = gate();
     const read = lock.read(async () => {
-      await gate;
+      await held.closed;
       log.push('read');
     });
     const pause = lock.pausingWrites(
@@ -67,7 +71,7 @@ describe('MemoryLock', () => {
     );
     await turn();
     expect(log).toEqual(['prepare']);
-    release();
+    held.open();
     await Promise.all([read, pause]);
     expect(log).toEqual(['prepare', 'read', 'commit']);
   });

@@ -10,6 +10,7 @@ import type { SRMConfig } from './config.js';
 import type { Sample } from './layer-trainer.js';
 import type { RoutingLayer } from './routing-layer.js';
 import { runQuery, ScratchPool } from './search.js';
+import { resolveQueryParams } from './selection.js';
 
 /** Queries a first fit runs: a few more than ran slowly after a fit that did not warm up. */
 export const WARM_UP_QUERIES = 24;
@@ -23,14 +24,7 @@ export async function warmUpQueries(layer: RoutingLayer, store: SRMItemStore, co
   if (!store.readVectors) return;
   const { d } = config;
   const index = layer.searchIndex(config.normalize, store, new ScratchPool(), true);
-  const params = {
-    k: config.topK,
-    m: layer.defaultProbes(config),
-    maxCandidates: config.maxCandidates,
-    refine: config.refine,
-    filter: undefined,
-    filterAst: undefined,
-    withVectors: false,
-  };
+  // A user's query without options: the same defaults, probes and refine.
+  const params = resolveQueryParams({}, config, layer);
   for (let i = 0; i < Math.min(WARM_UP_QUERIES, sample.n); i++) await runQuery(index, sample.data.subarray(i * d, (i + 1) * d), params);
 }

@@ -4,7 +4,7 @@
  * rows, so a slice ends on time: a query that arrives meanwhile waits at most about one slice.
  * The slice is short because a query should not wait longer than it runs itself. A large refit
  * trains and routes in a worker thread, so its slices on the main thread only read vectors and
- * place rows. Short slices slow down only the in-process work of a small memory, and then only
+ * place rows. Short slices slow down mostly the in-process work of a small memory, and then only
  * under a writer that never pauses (the write lock gives the loop a turn every 20 ms, and the
  * work then gets one slice).
  */
