@@ -50,7 +50,7 @@ export type { QdrantStorageOptions, QdrantCollectionSettings, QdrantClientInstan
 
 // --- SemanticRoutingMemory ---
 export { SemanticRoutingMemory } from './srm/memory.js';
-export type { RefitOptions } from './srm/memory.js';
+export type { RefitOptions } from './srm/refit.js';
 export { defaultSRMOptions, resolveConfig } from './srm/config.js';
 export type { SRMConfig } from './srm/config.js';
 export type {

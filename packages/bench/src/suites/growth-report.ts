@@ -8,7 +8,12 @@ import type { GrowthRun, GrowthStage, QueryPass } from './growth-task.js';
 
 /** A query pass scored against the ground truth (the ids are dropped). */
 export type ScoredPass = Omit<QueryPass, 'ids'> & { recall: number };
-export type ScoredStage = Omit<GrowthStage, 'afterAdds' | 'settled'> & { afterAdds: ScoredPass; settled: ScoredPass; denseFloat32Bytes: number };
+export type ScoredStage = Omit<GrowthStage, 'afterAdds' | 'settled' | 'settledEveryRefine'> & {
+  afterAdds: ScoredPass;
+  settled: ScoredPass;
+  settledEveryRefine?: ScoredPass;
+  denseFloat32Bytes: number;
+};
 export type ScoredRun = Omit<GrowthRun, 'stages'> & { stages: ScoredStage[] };
 
 /** The issue's targets for SRM's defaults in arrival order. */
@@ -120,6 +125,30 @@ function orderTable(runs: readonly ScoredRun[]): string {
   );
 }
 
+/** SRM settled, with the rerank's early stop (the default) and re-scoring every refine candidate, on the same queries. */
+function earlyStopTable(runs: readonly ScoredRun[]): string {
+  const rows = runs
+    .filter((r) => r.system === 'srm')
+    .flatMap((run) =>
+      run.stages.flatMap((st) => {
+        const all = st.settledEveryRefine;
+        if (!all) return [];
+        return [
+          [
+            run.order,
+            `${(25 * (st.stage + 1)).toFixed(0)}%`,
+            count(st.items),
+            `${fixed(st.settled.recall, 3)} / ${fixed(all.recall, 3)}`,
+            `${fixed(st.settled.p50Ms, 2)} / ${fixed(all.p50Ms, 2)}`,
+            `${fixed(st.settled.p95Ms, 2)} / ${fixed(all.p95Ms, 2)}`,
+            ratio(st.settled.p50Ms, all.p50Ms),
+          ],
+        ];
+      }),
+    );
+  return markdownTable(['order', 'stage', 'items', 'recall: early stop / every', 'p50 ms', 'p95 ms', 'p50 early / every'], rows);
+}
+
 /** The issue's targets for SRM's defaults in arrival (file) order, with what this run measured. */
 export function targetRows(runs: readonly ScoredRun[]): string[][] {
   const srm = find(runs, 'srm', 'file');
@@ -199,6 +228,10 @@ export function logGrowthTables(
   if (find(runs, 'srm', 'shuffled')) {
     log('\n### SRM: arrival (file) order against the same words shuffled, recall@10\n');
     log(orderTable(runs));
+  }
+  if (runs.some((r) => r.stages.some((s) => s.settledEveryRefine))) {
+    log("\n### SRM settled: the rerank's early stop (default) against re-scoring every refine candidate, same queries\n");
+    log(earlyStopTable(runs));
   }
   log('\n### SRM memory: stats().hotBytes.total against the measured heap growth (settled, after a full GC)\n');
   log(memoryTable(runs));

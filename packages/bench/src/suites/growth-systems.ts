@@ -32,6 +32,8 @@ export interface GrowingSystem {
   add(stream: Float32Array, d: number, start: number, end: number): Promise<void>;
   /** Top-k stream rows for query row q, best first. */
   search(q: number, k: number): Promise<ArrayLike<number>> | ArrayLike<number>;
+  /** SRM only: the same query re-scoring every refine candidate (`refineEarlyStop: false`), to compare with the default in the same run. */
+  searchEveryRefine?(q: number, k: number): Promise<ArrayLike<number>>;
   /** True while background work runs that changes the answers (SRM: a refit). */
   busy(): boolean;
   /** Brings the index to its settled state after a stage's adds; says what that took. */
@@ -73,6 +75,10 @@ class SrmGrowing implements GrowingSystem {
 
   async search(q: number, k: number): Promise<number[]> {
     return (await this.memory!.query(this.queries[q]!, { k })).map((h) => Number(h.id));
+  }
+
+  async searchEveryRefine(q: number, k: number): Promise<number[]> {
+    return (await this.memory!.query(this.queries[q]!, { k, refineEarlyStop: false })).map((h) => Number(h.id));
   }
 
   busy(): boolean {

@@ -49,6 +49,8 @@ export interface GrowthStage {
   afterAdds: QueryPass;
   settle: { seconds: number; what: string };
   settled: QueryPass;
+  /** SRM: the settled pass again, re-scoring every refine candidate (no early stop). */
+  settledEveryRefine?: QueryPass;
   hotBytes: number | null;
   /** V8 heap + external (array buffers) after a full GC, over the baseline before the system existed. */
   heapGrowthBytes: number;
@@ -74,17 +76,26 @@ async function memoryNow(): Promise<{ heap: number; rss: number }> {
   return { heap: heapUsed + external, rss };
 }
 
-/** Times queries `[0, nq)` one after another, after `warmup` untimed ones; the busy check stays outside the timing. */
-async function queryPass(system: GrowingSystem, nq: number, k: number, warmup: number): Promise<QueryPass> {
+/**
+ * Times queries `[0, nq)` one after another by `search` (default the system's), after `warmup`
+ * untimed ones; the busy check stays outside the timing.
+ */
+async function queryPass(
+  system: GrowingSystem,
+  nq: number,
+  k: number,
+  warmup: number,
+  search: (q: number, k: number) => Promise<ArrayLike<number>> | ArrayLike<number> = (q, n) => system.search(q, n),
+): Promise<QueryPass> {
   const busyAtStart = system.busy();
-  for (let q = 0; q < Math.min(warmup, nq); q++) await system.search(q, k);
+  for (let q = 0; q < Math.min(warmup, nq); q++) await search(q, k);
   const ids = new Int32Array(nq * k).fill(-1);
   const latencies = new Float64Array(nq);
   let busyQueries = 0;
   for (let q = 0; q < nq; q++) {
     if (system.busy()) busyQueries++;
     const t0 = performance.now();
-    const found = await system.search(q, k);
+    const found = await search(q, k);
     latencies[q] = performance.now() - t0;
     for (let r = 0; r < Math.min(k, found.length); r++) ids[q * k + r] = found[r]!;
   }
@@ -127,6 +138,8 @@ export async function runGrowthTask(task: GrowthTask, progress: StepProgress): P
       const what = await system.settle();
       const settleSeconds = (performance.now() - s0) / 1000;
       const settled = await queryPass(system, nq, k, task.warmup);
+      const everyRefine = system.searchEveryRefine?.bind(system);
+      const settledEveryRefine = everyRefine ? await queryPass(system, nq, k, task.warmup, everyRefine) : undefined;
       const now = await memoryNow();
       const stageStart = batch.stage === 0 ? 0 : data.stageEnds[batch.stage - 1]!;
       stages.push({
@@ -138,6 +151,7 @@ export async function runGrowthTask(task: GrowthTask, progress: StepProgress): P
         afterAdds,
         settle: { seconds: settleSeconds, what },
         settled,
+        ...(settledEveryRefine ? { settledEveryRefine } : {}),
         hotBytes: system.hotBytes(),
         heapGrowthBytes: now.heap - before.heap,
         rssGrowthBytes: now.rss - before.rss,

@@ -49,11 +49,12 @@ function scorePass(data: GrowthData, truths: readonly GroundTruth[], stage: numb
 function scoreRun(data: GrowthData, truths: readonly GroundTruth[], run: GrowthRun): ScoredRun {
   return {
     ...run,
-    stages: run.stages.map((s) => ({
+    stages: run.stages.map(({ settledEveryRefine, ...s }) => ({
       ...s,
       denseFloat32Bytes: s.items * data.d * 4,
       afterAdds: scorePass(data, truths, s.stage, s.afterAdds),
       settled: scorePass(data, truths, s.stage, s.settled),
+      ...(settledEveryRefine ? { settledEveryRefine: scorePass(data, truths, s.stage, settledEveryRefine) } : {}),
     })),
   };
 }

@@ -24,6 +24,7 @@ export interface SRMConfig {
   normalize: boolean;
   rerank: RerankMode;
   refine: number;
+  refineEarlyStop: boolean;
   pqSubvectors: number;
   adaptiveUpdate: boolean;
   tau: number;
@@ -51,6 +52,9 @@ export const defaultSRMOptions = {
   // Refine of the other modes: past a few dozen, re-scoring more candidates exactly no longer lifts
   // recall (docs/benchmarks/dense.md), and each one more is a read from the store.
   refine: 64,
+  // Most queries find their top k in the first half of the refine candidates; the stop test
+  // leaves the rest unread (see stored-scores.ts).
+  refineEarlyStop: true,
   adaptiveUpdate: false,
   tau: 0.5,
   eta: 0.05,
@@ -81,6 +85,7 @@ const KNOWN_KEYS = new Set([
   'normalize',
   'rerank',
   'refine',
+  'refineEarlyStop',
   'pqSubvectors',
   'adaptiveUpdate',
   'tau',
@@ -181,6 +186,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
     throw new InvalidConfigError('normalize', `expected a boolean, got ${JSON.stringify(o.normalize)}`);
   const normalize = o.metric === 'cosine' ? true : (o.normalize ?? false);
   const refine = int('refine', options.refine === undefined && o.rerank === 'pq4' ? PQ4_REFINE : o.refine, 1, Limits.maxK * 10);
+  if (typeof o.refineEarlyStop !== 'boolean') throw new InvalidConfigError('refineEarlyStop', `expected a boolean, got ${JSON.stringify(o.refineEarlyStop)}`);
   const pqSubvectors = int('pqSubvectors', o.pqSubvectors ?? defaultPqSubvectors(d), 1, d);
   if (d % pqSubvectors !== 0) throw new InvalidConfigError('pqSubvectors', `must divide d=${d}, got ${pqSubvectors}`);
   if (typeof o.adaptiveUpdate !== 'boolean') throw new InvalidConfigError('adaptiveUpdate', `expected a boolean, got ${JSON.stringify(o.adaptiveUpdate)}`);
@@ -209,6 +215,7 @@ export function resolveConfig(options: SRMOptions): SRMConfig {
     normalize,
     rerank: o.rerank,
     refine,
+    refineEarlyStop: o.refineEarlyStop,
     pqSubvectors,
     adaptiveUpdate: o.adaptiveUpdate,
     tau,

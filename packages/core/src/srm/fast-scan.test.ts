@@ -116,6 +116,24 @@ describe('createFastScan', () => {
     expect(out).toEqual(ref);
   });
 
+  it('grows its memory for a larger call after a small one, and reads sums and marks from the grown memory', () => {
+    const kernel = createFastScan();
+    const table = randomBytes(32 * 16, 6);
+    kernel.scan(randomBytes(blockBytes(32), 7), 1, 32, table, new Uint32Array(BLOCK_ITEMS));
+    const before = kernel.scratchBytes;
+    const blocks = 400;
+    const big = randomBytes(blocks * blockBytes(32), 8);
+    const ref = new Uint32Array(blocks * BLOCK_ITEMS);
+    new JsFastScan().scan(big, blocks, 32, table, ref);
+    const limit = ref[Math.floor(ref.length / 2)]!;
+    const out = new Uint32Array(blocks * BLOCK_ITEMS);
+    const masks = new Uint32Array(blocks);
+    kernel.scan(big, blocks, 32, table, out, { limit, masks });
+    expect(kernel.scratchBytes).toBeGreaterThan(before);
+    expect(out).toEqual(ref);
+    for (let i = 0; i < ref.length; i++) expect(((masks[i >> 5]! >>> (i & 31)) & 1) === 1).toBe(ref[i]! >= limit);
+  });
+
   it('scans more codes than one chunk in pieces, with a bounded memory', () => {
     const nSub = 100;
     const blocks = Math.ceil((2.5 * CHUNK_BYTES) / blockBytes(nSub));

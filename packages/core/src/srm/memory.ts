@@ -15,7 +15,8 @@ import { layerStats, verifyLayer } from './diagnostics.js';
 import { emptyLayer, openMemory, saveCheckpoint, storedDimension } from './open.js';
 import { BackgroundRefit, type RefitHost, type RefitOptions } from './refit.js';
 import type { RoutingLayer } from './routing-layer.js';
-import { runQuery, ScratchPool } from './search.js';
+import { ScratchPool } from './search-index.js';
+import { runQuery } from './search.js';
 import type { Sample } from './layer-trainer.js';
 import { fitLayer, flatTrainingSample, givenSample, presentRows } from './train.js';
 import { checkItemsOptions, checkQueryIds, memoryItemOf, queryWithin, resolveQueryParams, scanItems, selectForDelete } from './selection.js';
@@ -37,8 +38,6 @@ import { claimStore, releaseStore } from './open-stores.js';
 import { MemoryLock } from './memory-lock.js';
 import { countsAfter, freshIds, insertBatch, type Batch } from './writes.js';
 import { checkId, checkIds, checkK, checkOptions, checkWriteInput, guardProgress, toMatrix, toQuery } from './validate.js';
-
-export type { RefitOptions } from './refit.js';
 
 /**
  * A dense memory that stays small in RAM.

@@ -24,6 +24,7 @@ export const TUNABLE_KEYS = [
   'topK',
   'maxCandidates',
   'refine',
+  'refineEarlyStop',
   'driftRefitRatio',
   'growthRefitRatio',
   'adaptiveUpdate',

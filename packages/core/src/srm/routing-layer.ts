@@ -11,7 +11,7 @@ import type { Codebook } from './codebook.js';
 import type { VectorCodec } from './codecs/codec.js';
 import type { SRMConfig } from './config.js';
 import { defaultProbes } from './layer-shape.js';
-import type { ScratchPool, SearchIndex } from './search.js';
+import type { ScratchPool, SearchIndex } from './search-index.js';
 
 /** Heap bytes of one entry of a `Set` of small integers (V8's ordered hash table: key, chain link, bucket head, spare capacity). */
 const UNROUTED_ENTRY_BYTES = 24;

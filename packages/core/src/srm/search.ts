@@ -6,98 +6,17 @@
  *    position);
  * 3. rerank: exact scores (in RAM for float32, and for float16 within a
  *    candidate budget; from the store's full vectors for the best `refine`
- *    candidates of the other codecs, and for all candidates of `none`);
+ *    candidates of the other codecs, best first with an early stop on a local
+ *    store (stored-scores.ts), and for all candidates of `none`);
  * 4. finalize: fetch ids and payloads, order by score then id.
  */
 import type { PayloadFilter } from '../filter.js';
-import { readStoredVectors } from '../storage/read-vectors.js';
-import type { Payload, SRMItemStore } from '../storage/types.js';
+import type { Payload } from '../storage/types.js';
 import { TopK } from '../util/top-k.js';
 import { dot } from '../util/vector-math.js';
-import type { InvertedBuckets } from './buckets.js';
-import { createDot, type DotKernel } from './dot-kernel.js';
-import type { Codebook } from './codebook.js';
-import { TableScratch, type VectorCodec } from './codecs/codec.js';
+import type { SearchIndex, SearchScratch } from './search-index.js';
+import { exactFromStore, rescoreBestFirst } from './stored-scores.js';
 import type { QueryHit } from './types.js';
-
-/** What a query reads: a consistent view of the index, taken under the read lock. */
-export interface SearchIndex {
-  d: number;
-  codebook: Codebook | null;
-  buckets: InvertedBuckets;
-  codec: VectorCodec;
-  store: SRMItemStore;
-  /** Normalises, in place, the vector read from the store at `rows[offset..offset + d)` like the memory's inputs. */
-  prepareStored(rows: Float32Array, offset: number): void;
-  /** The memory's reusable query buffers. */
-  scratch: ScratchPool;
-  /**
-   * Whether the store's buckets are this layer's. While a refit writes them back after its swap
-   * they lag, and a server must not select items by them.
-   */
-  storedBucketsCurrent: boolean;
-}
-
-/** Pooled buffers stop growing here (items); a larger query (a filter widened to every bucket) allocates its own. */
-const SCRATCH_MAX_ITEMS = 1 << 18;
-
-/**
- * One query's working buffers, reused by the next query. A query scores tens
- * of thousands of candidates; fresh typed arrays for them each time are
- * garbage outside the JS heap, which piles up in the allocator between
- * collections and stays resident. Reuse keeps a serving process's RSS at its
- * index, not at its query rate.
- */
-export class SearchScratch {
-  /** The codec's per-query tables. */
-  readonly tables = new TableScratch();
-  private readonly floats = new Map<string, Float32Array>();
-  private slotBuf = new Uint32Array(0);
-  private dotKernel: DotKernel | null = null;
-
-  /** The SIMD dot kernel that scores the refine candidates' stored vectors (made on first use). */
-  get dots(): DotKernel {
-    return (this.dotKernel ??= createDot());
-  }
-
-  /** Candidate slots with room for `n`. */
-  slots(n: number): Uint32Array {
-    if (n > SCRATCH_MAX_ITEMS) return new Uint32Array(n);
-    if (this.slotBuf.length < n) this.slotBuf = new Uint32Array(grown(this.slotBuf.length, n));
-    return this.slotBuf.subarray(0, n);
-  }
-
-  /** `n` floats of the buffer named `use` (candidate scores, a boundary bucket's scores, read vectors, exact scores). */
-  floats32(use: 'scores' | 'boundary' | 'vectors' | 'exact', n: number): Float32Array {
-    if (n > SCRATCH_MAX_ITEMS) return new Float32Array(n);
-    let buf = this.floats.get(use);
-    if (!buf || buf.length < n) {
-      buf = new Float32Array(grown(buf?.length ?? 0, n));
-      this.floats.set(use, buf);
-    }
-    return buf.subarray(0, n);
-  }
-}
-
-function grown(have: number, need: number): number {
-  return Math.min(SCRATCH_MAX_ITEMS, Math.max(need, have * 2));
-}
-
-/** Scratch buffers for concurrent queries: each query holds one from start to end. */
-export class ScratchPool {
-  private readonly free: SearchScratch[] = [];
-
-  /** Runs `fn` with a scratch no other running query holds. */
-  async with<T>(fn: (scratch: SearchScratch) => Promise<T>): Promise<T> {
-    const scratch = this.free.pop() ?? new SearchScratch();
-    try {
-      return await fn(scratch);
-    } finally {
-      // Keep a couple for the next queries; more would only hold memory after a burst.
-      if (this.free.length < 2) this.free.push(scratch);
-    }
-  }
-}
 
 /** Resolved per-query parameters. */
 export interface SearchParams {
@@ -110,6 +29,8 @@ export interface SearchParams {
   filterAst: PayloadFilter | undefined;
   /** Return each hit's stored vector, read in the same fetch as its payload. */
   withVectors: boolean;
+  /** Re-score the `refine` candidates best first and stop early (see `rescoreBestFirst`). */
+  refineEarlyStop: boolean;
 }
 
 /** Candidate slots with their in-RAM scores. */
@@ -118,8 +39,6 @@ export interface Candidates {
   scores: Float32Array;
   count: number;
 }
-
-const FETCH_PAGE = 1024;
 
 /** Step 1: the buckets to scan, best first, and the score offset of each (q . c_b for residual codes, else 0). */
 function probeBuckets(ix: SearchIndex, q: Float32Array, m: number): { probes: Uint32Array; offsets: Float32Array } {
@@ -168,23 +87,6 @@ export function gatherCandidates(ix: SearchIndex, q: Float32Array, m: number, bu
   return { slots, scores, count };
 }
 
-/** Exact scores of `slots` from the store's full vectors; slots no longer stored get -Infinity. */
-async function exactFromStore(ix: SearchIndex, q: Float32Array, slots: Uint32Array, scratch: SearchScratch): Promise<Float32Array> {
-  const out = scratch.floats32('exact', slots.length).fill(-Infinity);
-  const { d, store } = ix;
-  for (let start = 0; start < slots.length; start += FETCH_PAGE) {
-    const page = slots.subarray(start, start + FETCH_PAGE);
-    const vectors = scratch.floats32('vectors', page.length * d);
-    const found = await readStoredVectors(store, page, vectors);
-    for (let i = 0; i < page.length; i++) if (found[i]) ix.prepareStored(vectors, i * d);
-    // The kernel gives dot's scores bit for bit; a row not found holds a stale vector, and its
-    // score is dropped.
-    scratch.dots.scores(q, d, vectors, 0, page.length, out, start);
-    for (let i = 0; i < page.length; i++) if (!found[i]) out[start + i] = -Infinity;
-  }
-  return out;
-}
-
 /** The best `k` of (slots, scores), plus every candidate tied with the k-th, so ties can be broken by id. */
 function bestWithTies(slots: Uint32Array, scores: Float32Array, count: number, k: number): { slots: Uint32Array; scores: Float32Array } {
   const top = new TopK(k);
@@ -220,19 +122,28 @@ async function rankPlain(ix: SearchIndex, q: Float32Array, c: Candidates, p: Sea
     const best = bestWithTies(c.slots, c.scores, c.count, p.k);
     return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
   }
-  let slots = c.slots.subarray(0, c.count);
-  if (codec.scores) {
-    // Keep the `refine` best by approximate score, then score those exactly.
-    const top = new TopK(Math.max(p.refine, p.k));
-    for (let i = 0; i < c.count; i++) pushIfBetter(top, c.slots[i]!, c.scores[i]!);
-    slots = top.ids.slice(0, top.size);
-  }
-  return rerankExactly(ix, q, slots, p, scratch);
+  if (!codec.scores) return rerankExactly(ix, q, c.slots.subarray(0, c.count), p, scratch);
+  // Keep the `refine` best by approximate score, then score those exactly.
+  const top = new TopK(Math.max(p.refine, p.k));
+  for (let i = 0; i < c.count; i++) pushIfBetter(top, c.slots[i]!, c.scores[i]!);
+  return rerankTop(ix, q, top, p, scratch);
 }
 
 /** `top.push(id, score)`, skipping the call for the usual candidate that cannot enter a full heap. */
 function pushIfBetter(top: TopK, id: number, score: number): void {
   if (top.size < top.k || score > top.scores[0]!) top.push(id, score);
+}
+
+/**
+ * Step 3 on the approximately best candidates: best first with an early stop on a local
+ * store when the query asks for it (a round is a local read there, and a round trip on a
+ * server), else every one of them. Then step 4.
+ */
+async function rerankTop(ix: SearchIndex, q: Float32Array, top: TopK, p: SearchParams, scratch: SearchScratch): Promise<QueryHit[]> {
+  if (!p.refineEarlyStop || !ix.store.readVectors) return rerankExactly(ix, q, top.ids.slice(0, top.size), p, scratch);
+  const rescored = await rescoreBestFirst(ix, q, top, p.k, scratch);
+  const best = bestWithTies(rescored.slots, rescored.scores, rescored.slots.length, p.k);
+  return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
 }
 
 /** Step 3 on `slots` (distinct): exact scores from the store, the best `k` with their ties, then step 4. */
@@ -264,14 +175,13 @@ async function scanPlain(ix: SearchIndex, q: Float32Array, p: SearchParams, scra
     scorer.scoreRows(buckets.rowsOf(probes[b]!), list.length, scores, 0, offsets[b]);
     for (let i = 0; i < list.length; i++) pushIfBetter(top, list[i]!, scores[i]!);
   }
-  const slots = top.ids.slice(0, top.size);
   // float32 rows are the stored vectors (a memory before its fit holds them so): their scores
   // are the rerank's, with no read from the store.
   if (codec.mode === 'float32') {
-    const best = bestWithTies(slots, top.scores.slice(0, top.size), top.size, p.k);
+    const best = bestWithTies(top.ids.slice(0, top.size), top.scores.slice(0, top.size), top.size, p.k);
     return finalize(ix, best.slots, best.scores, p.k, p.withVectors);
   }
-  return rerankExactly(ix, q, slots, p, scratch);
+  return rerankTop(ix, q, top, p, scratch);
 }
 
 /** Step 3 with a filter: walk candidates best-first, fetching payloads in pages, until enough match. */

@@ -74,13 +74,15 @@ export function resolveQueryParams(opts: QueryOptions, config: Readonly<SRMConfi
   if (K !== undefined && m > K) throw new InvalidInputError(`m must be <= K (${K}), got ${m}`);
   const maxCandidates = opts.maxCandidates === undefined ? config.maxCandidates : checkK(opts.maxCandidates, 'maxCandidates');
   const refine = opts.refine === undefined ? config.refine : checkK(opts.refine, 'refine');
-  const { withVectors = false } = opts;
+  const { withVectors = false, refineEarlyStop = config.refineEarlyStop } = opts;
   if (typeof withVectors !== 'boolean') throw new InvalidInputError(`query: withVectors must be a boolean, got ${JSON.stringify(withVectors)}`);
+  if (typeof refineEarlyStop !== 'boolean') throw new InvalidInputError(`query: refineEarlyStop must be a boolean, got ${JSON.stringify(refineEarlyStop)}`);
+  const shared = { k, m, maxCandidates, refine, withVectors, refineEarlyStop };
   const input = opts.filter;
-  if (input === undefined || typeof input === 'function') return { k, m, maxCandidates, refine, filter: input, filterAst: undefined, withVectors };
+  if (input === undefined || typeof input === 'function') return { ...shared, filter: input, filterAst: undefined };
   // An AST (not a function) can also be evaluated by a server.
   const filterAst = normalizeFilter(input);
-  return { k, m, maxCandidates, refine, filter: (payload) => matchesFilter(payload, filterAst), filterAst, withVectors };
+  return { ...shared, filter: (payload) => matchesFilter(payload, filterAst), filterAst };
 }
 
 /** The `ids` of a query, checked and deduplicated; undefined when not given. */

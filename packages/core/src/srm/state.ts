@@ -91,6 +91,8 @@ export function decodeState(bytes: Uint8Array, where: string): PersistedState {
       growK: header.config.growK ?? false,
       growM: header.config.growM ?? false,
       maxCandidates: header.config.maxCandidates ?? Infinity,
+      // A memory written before the early stop re-scores every refine candidate, so its answers stay as they were.
+      refineEarlyStop: header.config.refineEarlyStop ?? false,
     },
     codebook,
     quantizer,

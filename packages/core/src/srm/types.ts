@@ -71,6 +71,16 @@ export interface SRMOptions {
   rerank?: RerankMode;
   /** For `int8`/`pq`/`sq4`/`pq4`: how many approximately-best candidates are re-scored exactly from the store. Default 64, 256 for `pq4` (at least k). */
   refine?: number;
+  /**
+   * For `int8`/`pq`/`sq4`/`pq4` on a local store: re-score the `refine` candidates best first, a
+   * few at a time, and stop once the next one's approximate score, corrected by the error this
+   * query's approximate scores have shown so far (their mean error plus 3 standard deviations),
+   * is below the k-th exact score. Fewer reads from the store at about the same recall
+   * (docs/concepts.md, "Early stop"). On a server (Qdrant) every candidate is re-scored: a round
+   * there is a round trip. Default true; a memory created before this option re-scores every
+   * candidate, so its answers do not change, until reopened with `true`.
+   */
+  refineEarlyStop?: boolean;
   /** Number of PQ sub-vectors (bytes per item) for `rerank: "pq"`; must divide d. Default: the divisor of d nearest d/2 (1/8 of float32). */
   pqSubvectors?: number;
   /** Online centroid update on add. Default false (static routing). */
@@ -142,6 +152,8 @@ export interface QueryOptions {
   maxCandidates?: number;
   /** Exact re-scoring budget for int8/pq/sq4/pq4. Default: config `refine`. */
   refine?: number;
+  /** Stop re-scoring early, as the option of the same name says. Default: config `refineEarlyStop`. */
+  refineEarlyStop?: boolean;
   /**
    * Return each hit's stored vector (as `get` returns it) in {@link QueryHit.vector}, read in the
    * same fetch as the payload: for MMR and other re-ranking that needs the vectors. Default false.

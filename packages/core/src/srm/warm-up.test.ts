@@ -15,7 +15,8 @@ const storeOf = (m: SemanticRoutingMemory) => (m as unknown as { store: Required
 
 describe('the first fit warms the query path', () => {
   it('runs queries on its new layer, reading from the store, and a later fit does not', async () => {
-    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0 });
+    // Without the early stop each query's refine is one read, which the count below relies on.
+    const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, growthRefitRatio: 0, driftRefitRatio: 0, refineEarlyStop: false });
     await memory.add(rows(0, 999), { ids: idsFor(0, 999) });
     const reads = vi.spyOn(storeOf(memory), 'readVectors');
     // Before the fit a query reads nothing from the store: the flat rows are exact.

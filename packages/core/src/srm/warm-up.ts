@@ -9,7 +9,8 @@ import type { SRMItemStore } from '../storage/types.js';
 import type { SRMConfig } from './config.js';
 import type { Sample } from './layer-trainer.js';
 import type { RoutingLayer } from './routing-layer.js';
-import { runQuery, ScratchPool } from './search.js';
+import { ScratchPool } from './search-index.js';
+import { runQuery } from './search.js';
 import { resolveQueryParams } from './selection.js';
 
 /** Queries a first fit runs: a few more than ran slowly after a fit that did not warm up. */
