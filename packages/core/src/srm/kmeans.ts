@@ -76,22 +76,24 @@ async function seedPlusPlus(all: Float32Array, total: number, d: number, K: numb
       if (dd < minDist[i]!) minDist[i] = dd;
       total += minDist[i]!;
     }
-    if (total <= 0) {
-      // Fewer distinct points than K: fill with random points (duplicates become empty clusters, re-seeded later).
-      chosen = rng.int(n);
-      continue;
-    }
-    let r = rng.next() * total;
-    chosen = n - 1;
-    for (let i = 0; i < n; i++) {
-      r -= minDist[i]!;
-      if (r <= 0) {
-        chosen = i;
-        break;
-      }
-    }
+    chosen = drawByWeight(minDist, n, total, rng);
   }
   return centroids;
+}
+
+/**
+ * k-means++'s draw of the next centre: row i with probability `weights[i] / total`. When every
+ * weight is 0 (fewer distinct rows than centres), a uniform one: its duplicate centre ends up
+ * with an empty cluster, which the Lloyd iterations fill.
+ */
+export function drawByWeight(weights: Float64Array, n: number, total: number, rng: Rng): number {
+  if (total <= 0) return rng.int(n);
+  let r = rng.next() * total;
+  for (let i = 0; i < n; i++) {
+    r -= weights[i]!;
+    if (r <= 0) return i;
+  }
+  return n - 1;
 }
 
 /** The rows seeding draws from: all of them, or `max` drawn at random (copied, in row order). */

@@ -1,28 +1,33 @@
 /**
  * The `pq4` rerank codec: product quantization of an item's residual (item
  * minus its bucket's centroid) over pairs of dimensions, with 16 centroids
- * per pair (2-D k-means), so an item costs d/4 bytes: half of sq4, a
+ * per pair (a 2-D k-means, pair-kmeans.ts), so an item costs d/4 bytes: half of sq4, a
  * sixteenth of float32. It is faiss's "PQ fast scan" layout: the query table
  * holds `q_pair . centroid` for each pair and centroid, and the items of a
  * bucket are scored 32 at a time by the SIMD kernel of `fast-scan.ts`.
  *
  * The coarser codes rank candidates less well than sq4's, so a memory in this
  * mode re-scores more of them exactly (its default `refine` is 256, not 64):
- * each extra one is a read from the store. It is the mode for the smallest
- * hot memory at a latency cost; sq4 stays the default.
+ * each extra one is a read from the store, and the early stop (stored-scores.ts)
+ * leaves many of them unread. It is the default: the smallest hot memory that
+ * still ranks candidates in RAM.
  */
 import { CorruptDataError } from '../../errors.js';
 import { Rng } from '../../util/rng.js';
+import { Yielder } from '../../util/rw-lock.js';
 import type { FastScanKernel } from '../fast-scan.js';
-import { kmeans } from '../kmeans.js';
 import type { VectorCodec } from './codec.js';
 import { createPq4Encoder } from '../pq4-encode-kernel.js';
 import { FastScanCodec, NIBBLE_CODES as CODES } from './fast-scan-codec.js';
+import { pairKmeans } from './pair-kmeans.js';
+import { WORK_SLICE_MS } from '../work-slice.js';
 
 /** Dimensions per sub-quantizer. */
 const PAIR = 2;
 /** Most training points per pair: 16 centroids in two dimensions need few (256 each). */
 const PQ4_TRAIN_MAX = 4096;
+/** Lloyd iterations per pair at most. */
+const PQ4_ITERATIONS = 20;
 
 /** 4-bit codes per pair of residual dimensions, scanned with the fast-scan kernel. */
 export class Pq4Codec extends FastScanCodec implements VectorCodec {
@@ -63,19 +68,22 @@ export class Pq4Codec extends FastScanCodec implements VectorCodec {
     const { d, nSub } = this;
     const rows = new Rng(seed).sample(n, Math.min(n, PQ4_TRAIN_MAX));
     const centroids = new Float32Array(nSub * CODES * PAIR);
+    // One pair's points, (x, y) per row; the last pair of an odd d has y = 0.
+    const points = new Float32Array(rows.length * PAIR);
+    const yielder = new Yielder(WORK_SLICE_MS);
     for (let j = 0; j < nSub; j++) {
       const w = this.width(j);
-      const points = new Float32Array(rows.length * w);
       rows.forEach((r, i) => {
-        for (let u = 0; u < w; u++) points[i * w + u] = sample[r * d + j * PAIR + u]!;
+        for (let u = 0; u < w; u++) points[i * PAIR + u] = sample[r * d + j * PAIR + u]!;
       });
       const k = Math.min(CODES, rows.length);
-      const r = await kmeans(points, rows.length, w, { K: k, iterations: 20, seed: seed + j, spherical: false, tolerance: 0.001 });
+      const trained = pairKmeans(points, rows.length, k, PQ4_ITERATIONS, seed + j);
       // Fewer points than codes: repeat the last centroid (a repeat is never strictly nearer, so never chosen).
       for (let c = 0; c < CODES; c++) {
-        for (let u = 0; u < w; u++) centroids[(j * CODES + c) * PAIR + u] = r.centroids[Math.min(c, k - 1) * w + u]!;
+        for (let u = 0; u < w; u++) centroids[(j * CODES + c) * PAIR + u] = trained[Math.min(c, k - 1) * PAIR + u]!;
       }
       onProgress?.(j + 1, nSub);
+      await yielder.maybe();
     }
     this.centroids = centroids;
     this.encoder.setCentroids(centroids, this.d);
