@@ -31,32 +31,6 @@ describe('background refit', () => {
     await memory.close();
   });
 
-  it('starts the next one at once when the writes made while it ran reach half of what it trained on', async () => {
-    const sizeAtFitOf = (m: SemanticRoutingMemory) => (m as unknown as { layer: { fit: { sizeAtFit: number } } }).layer.fit.sizeAtFit;
-    for (const [during, followed] of [
-      [1000, true],
-      [900, false],
-    ] as const) {
-      const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, driftRefitRatio: 0 });
-      await memory.add(rows(0, 2000), { ids: idsFor(0, 2000) });
-      let adding: Promise<unknown> | null = null;
-      // The writes land while the refit trains on its snapshot of 2,000 items.
-      await memory.refit({
-        onProgress: (p) => {
-          if (p.phase === 'refit:kmeans') adding ??= memory.add(rows(2000, 2000 + during), { ids: idsFor(2000, 2000 + during) });
-        },
-      });
-      await adding;
-      expect(sizeAtFitOf(memory)).toBe(2000);
-      // 3,000 items on a layer trained on 2,000 is 1.5x: below the growth ratio of 2, and enough.
-      expect(memory.stats().refitting).toBe(followed);
-      await memory.idle();
-      expect(sizeAtFitOf(memory)).toBe(followed ? 2000 + during : 2000);
-      expect((await memory.verify()).problems).toEqual([]);
-      await memory.close();
-    }
-  });
-
   it.each(['sq4', 'pq4', 'int8'] as const)('retrains the %s quantizer with the codebook, on the items stored now', async (rerank) => {
     const memory = new SemanticRoutingMemory({ d: glove.d, K: 16, autoFitAt: 1000, rerank, driftRefitRatio: 0, growthRefitRatio: 0 });
     await memory.add(rows(0, 1000), { ids: idsFor(0, 1000) });

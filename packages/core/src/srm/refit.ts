@@ -80,15 +80,6 @@ export interface RefitHost {
 }
 
 /**
- * A refit that ends with its layer serving this many times the items it trained on was
- * outpaced: the writes made while it ran were routed by a codebook that never saw them, which in
- * arrival order are where the data has moved to. The next refit starts at once instead of
- * waiting for the growth ratio, so a fast-growing memory is not left on a layer trained on a
- * fraction of it.
- */
-const OUTPACED_RATIO = 1.5;
-
-/**
  * When to refit: when the memory has grown `growthRefitRatio` times since the last fit, or when
  * recent items sit much farther from their centroids than the fitted ones did (drift).
  */
@@ -111,16 +102,12 @@ export class RefitPolicy {
     this.addsSinceFit = 0;
   }
 
-  /**
-   * Whether `layer` calls for a refit. `landed`: a refit has just ended, and the growth that
-   * calls for the next one is {@link OUTPACED_RATIO} when that is less than the configured one.
-   */
-  due(config: SRMConfig, layer: RoutingLayer, landed = false): boolean {
+  /** Whether `layer` calls for a refit. */
+  due(config: SRMConfig, layer: RoutingLayer): boolean {
     if (!layer.codebook) return false;
     const { driftRefitRatio, growthRefitRatio } = config;
     const { fitError, sizeAtFit } = layer.fit;
-    const ratio = landed ? Math.min(growthRefitRatio, OUTPACED_RATIO) : growthRefitRatio;
-    const grown = growthRefitRatio !== 0 && layer.slots.routed >= ratio * Math.max(sizeAtFit, 1);
+    const grown = growthRefitRatio !== 0 && layer.slots.routed >= growthRefitRatio * Math.max(sizeAtFit, 1);
     const drifted =
       driftRefitRatio !== 0 &&
       fitError !== null &&
@@ -200,17 +187,17 @@ export class BackgroundRefit {
       this.dirty = null;
     });
     this.task = task;
-    // Items that arrived while it ran may already call for the next one.
+    // Items that arrived while it trained may already call for the next one.
     task.then(
-      () => this.maybeStart(true),
+      () => this.maybeStart(),
       () => undefined,
     );
     return task;
   }
 
-  /** Starts a background refit when the policy calls for one (`landed`: right after a refit ended, see {@link RefitPolicy.due}). */
-  maybeStart(landed = false): void {
-    if (this.task || this.host.closing || !this.policy.due(this.host.config, this.host.layer, landed)) return;
+  /** Starts a background refit when the policy calls for one. */
+  maybeStart(): void {
+    if (this.task || this.host.closing || !this.policy.due(this.host.config, this.host.layer)) return;
     this.start().catch((err: unknown) => {
       this.lastError = err;
     });
