@@ -44,10 +44,10 @@ function candidates(n: number): { top: TopK; approx: number[] } {
 }
 
 describe('rescoreBestFirst', () => {
-  it('stops once the next candidate, corrected by the mean error, is below the k-th exact score by 3.25 deviations of the error', async () => {
+  it('stops once the next candidate, corrected by the mean error, is below the k-th exact score by 3.5 deviations of the error', async () => {
     for (const [bias, error, expectedReads] of [
       [0, 0.01, 32],
-      // A wider error: the stop comes two rounds later (after 48, 0.52 + 3.25 * 0.2 is still above the third best, 1.16).
+      // A wider error: the stop comes two rounds later (after 48, 0.52 + 3.5 * 0.2 is still above the third best, 1.16).
       [0, 0.2, 64],
       // Approximate scores 0.3 too high: uncorrected, the next candidate would look close enough to read.
       [-0.3, 0.01, 32],

@@ -41,7 +41,7 @@ const ROUND = 16;
  * error, a candidate's corrected approximate score must fall to be left out: the trade of reads
  * against recall (docs/concepts.md, "Early stop").
  */
-const STOP_DEVIATIONS = 3.25;
+const STOP_DEVIATIONS = 3.5;
 
 /**
  * The candidates of `top` (approximate scores) re-scored exactly best first, in rounds. After

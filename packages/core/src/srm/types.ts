@@ -74,7 +74,7 @@ export interface SRMOptions {
   /**
    * For `int8`/`pq`/`sq4`/`pq4` on a local store: re-score the `refine` candidates best first, a
    * few at a time, and stop once the next one's approximate score, corrected by the error this
-   * query's approximate scores have shown so far (their mean error plus 3.25 standard deviations),
+   * query's approximate scores have shown so far (their mean error plus 3.5 standard deviations),
    * is below the k-th exact score. Fewer reads from the store at about the same recall
    * (docs/concepts.md, "Early stop"). On a server (Qdrant) every candidate is re-scored: a round
    * there is a round trip. Default true; a memory created before this option re-scores every
