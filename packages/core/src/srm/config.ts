@@ -52,8 +52,8 @@ export const defaultSRMOptions = {
   // Refine of the other modes: past a few dozen, re-scoring more candidates exactly no longer lifts
   // recall (docs/benchmarks/dense.md), and each one more is a read from the store.
   refine: 64,
-  // Most queries find their top k in the first half of the refine candidates; the stop test
-  // leaves the rest unread (see stored-scores.ts).
+  // Most queries find their top k well before the last refine candidate; the stop test leaves
+  // the rest unread (see stored-scores.ts).
   refineEarlyStop: true,
   adaptiveUpdate: false,
   tau: 0.5,
