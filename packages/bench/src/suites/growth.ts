@@ -33,7 +33,7 @@ export const GROWTH_RUNS: readonly { order: GrowthOrder; system: GrowthSystemNam
 ];
 
 const METHOD =
-  'each system in a fresh child process, fed the stream in batches with ids = row numbers; after every batch a few timed queries (cycling over the stage queries); at the end of each stage every query of the stage is timed twice after 20 untimed ones: right after the adds, and after settle() (SRM: wait until stats().refitting is false; LanceDB: createIndex at the first stage, optimize() later; hnswlib: nothing); recall@10 against exact search over the items added so far, scored in the parent; heap growth = V8 heapUsed + external after a full GC, over the child before the system existed';
+  'each system in a fresh child process, fed the stream in batches with ids = row numbers; after every batch a few timed queries (cycling over the stage queries); at the end of each stage every query of the stage is timed twice after 20 untimed ones: right after the adds, and after settle() (SRM: wait until stats().refitting is false; LanceDB: createIndex at the first stage, optimize() later; hnswlib: nothing); SRM settled: every query once more with refineEarlyStop: false (settledEveryRefine), to compare its early stop on the same layer; recall@10 against exact search over the items added so far, scored in the parent; heap growth = V8 heapUsed + external after a full GC, over the child before the system existed';
 
 /** recall@k of one pass against the stage's exact ground truth; the ids are dropped. */
 function scorePass(data: GrowthData, truths: readonly GroundTruth[], stage: number, pass: QueryPass): ScoredPass {
